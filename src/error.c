@@ -1,0 +1,52 @@
+/* Errors as values: formatting helpers for cdrl_error (see include/cdrl/error.h). */
+#include "cdrl/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cdrl_errorf(cdrl_error *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+int cdrl_error_prefix(cdrl_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return CDRL_EINVAL;
+    char prefix[CDRL_ERROR_MAX];
+    char joined[CDRL_ERROR_MAX];
+    size_t used;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    /* The prefix gets at most half the line so that a very long path cannot
+     * push the message itself out. */
+    used = strnlen(prefix, sizeof prefix / 2);
+    memcpy(joined, prefix, used);
+    joined[used++] = ':';
+    joined[used++] = ' ';
+    size_t rest = strnlen(err->msg, sizeof err->msg);
+    if (rest > sizeof joined - 1 - used)
+        rest = sizeof joined - 1 - used;
+    memcpy(joined + used, err->msg, rest);
+    joined[used + rest] = '\0';
+    memcpy(err->msg, joined, sizeof joined);
+    return err->code;
+}
+
+void cdrl_error_clear(cdrl_error *err)
+{
+    if (err) {
+        err->code = CDRL_OK;
+        err->msg[0] = '\0';
+    }
+}

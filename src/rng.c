@@ -1,0 +1,91 @@
+/* xoshiro256** (Blackman & Vigna, 2018) seeded through splitmix64.
+ *
+ * Chosen over a library generator so that a seed means the same stream on
+ * every libc and platform, and so that the whole state is a small struct that
+ * checkpoints and copies trivially. */
+#include "cdrl/rng.h"
+
+#include <math.h>
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void cdrl_rng_seed(cdrl_rng *rng, uint64_t seed, uint64_t stream)
+{
+    /* Mixing the stream through its own splitmix step before combining keeps
+     * nearby (seed, stream) pairs, e.g. (0, 1) and (1, 0), far apart. */
+    uint64_t t = stream;
+    uint64_t x = seed ^ splitmix64(&t);
+    for (int i = 0; i < 4; i++)
+        rng->s[i] = splitmix64(&x);
+    rng->cached_normal = 0.0;
+    rng->has_cached = 0;
+}
+
+uint64_t cdrl_rng_u64(cdrl_rng *rng)
+{
+    uint64_t *s = rng->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double cdrl_rng_uniform(cdrl_rng *rng)
+{
+    return (double)(cdrl_rng_u64(rng) >> 11) * 0x1.0p-53;
+}
+
+float cdrl_rng_uniform_f(cdrl_rng *rng)
+{
+    return (float)(cdrl_rng_u64(rng) >> 40) * 0x1.0p-24f;
+}
+
+double cdrl_rng_range(cdrl_rng *rng, double lo, double hi)
+{
+    return lo + (hi - lo) * cdrl_rng_uniform(rng);
+}
+
+uint64_t cdrl_rng_below(cdrl_rng *rng, uint64_t n)
+{
+    /* Rejection of the top partial block (Lemire's threshold) removes bias. */
+    uint64_t threshold = -n % n;
+    for (;;) {
+        uint64_t r = cdrl_rng_u64(rng);
+        if (r >= threshold)
+            return r % n;
+    }
+}
+
+double cdrl_rng_normal(cdrl_rng *rng)
+{
+    if (rng->has_cached) {
+        rng->has_cached = 0;
+        return rng->cached_normal;
+    }
+    /* 1 - u is in (0, 1], so the log is finite. */
+    double u1 = 1.0 - cdrl_rng_uniform(rng);
+    double u2 = cdrl_rng_uniform(rng);
+    double r = sqrt(-2.0 * log(u1));
+    double a = 6.283185307179586476925 * u2;
+    rng->cached_normal = r * sin(a);
+    rng->has_cached = 1;
+    return r * cos(a);
+}
+
+void cdrl_rng_split(cdrl_rng *rng, uint64_t stream, cdrl_rng *child)
+{
+    cdrl_rng_seed(child, cdrl_rng_u64(rng), stream);
+}
