@@ -110,6 +110,7 @@ typedef struct {
     int capacity;                        /* rows the buffers hold */
     int batch;                           /* rows of the last forward, 0 before any */
     cdrl_mode last_mode;                 /* mode of the last forward */
+    float *input;                        /* (capacity, n_inputs) copy of the last forward's input */
     float *out;                          /* (capacity, n_outputs) output of the last forward */
 } cdrl_mlp;
 
