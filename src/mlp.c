@@ -41,6 +41,8 @@ static int check_spec(const cdrl_mlp_spec *s, cdrl_error *err)
         if (s->head_size[h] < 1)
             return cdrl_errorf(err, CDRL_EINVAL, "mlp: head_size[%d] = %d must be >= 1", h,
                                s->head_size[h]);
+    if ((int)s->init < 0 || s->init > CDRL_INIT_HE)
+        return cdrl_errorf(err, CDRL_EINVAL, "mlp: unknown init scheme %d", (int)s->init);
     if ((int)s->activation < 0 || s->activation > CDRL_ACT_SELU)
         return cdrl_errorf(err, CDRL_EINVAL, "mlp: unknown activation %d", (int)s->activation);
     switch (s->dropout.kind) {
@@ -102,18 +104,25 @@ static void point_into_arrays(cdrl_mlp *net)
     }
 }
 
+/* AUTO matches the scheme to the activation that follows the kernel. */
+static void init_kernel(cdrl_mlp_layer *L, cdrl_init_scheme scheme, cdrl_rng *rng)
+{
+    size_t nw = (size_t)L->n_out * L->n_in;
+    if (scheme == CDRL_INIT_AUTO && L->activation == CDRL_ACT_SELU)
+        cdrl_init_lecun_normal(L->weight, nw, L->n_in, rng);
+    else if (scheme == CDRL_INIT_HE || (scheme == CDRL_INIT_AUTO && L->activation == CDRL_ACT_RELU))
+        cdrl_init_he_normal(L->weight, nw, L->n_in, rng);
+    else
+        cdrl_init_glorot_uniform(L->weight, nw, L->n_in, L->n_out, rng);
+}
+
 static void initialise(cdrl_mlp *net)
 {
     cdrl_rng init;
     cdrl_rng_seed(&init, net->spec.seed, 0);
     for (int i = 0; i < net->n_layers; i++) {
         cdrl_mlp_layer *L = &net->layers[i];
-        size_t nw = (size_t)L->n_out * L->n_in;
-        switch (L->activation) {
-        case CDRL_ACT_RELU: cdrl_init_he_normal(L->weight, nw, L->n_in, &init); break;
-        case CDRL_ACT_SELU: cdrl_init_lecun_normal(L->weight, nw, L->n_in, &init); break;
-        default: cdrl_init_glorot_uniform(L->weight, nw, L->n_in, L->n_out, &init); break;
-        }
+        init_kernel(L, net->spec.init, &init);
         memset(L->bias, 0, sizeof(float) * L->n_out);
         if (L->p_logit)
             *L->p_logit = cdrl_logit(net->spec.dropout.p);

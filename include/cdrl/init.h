@@ -10,6 +10,16 @@
 
 #include <stddef.h>
 
+/* Which scheme a network uses for its kernels. AUTO picks by activation:
+ * He for ReLU, LeCun for SELU, Glorot for tanh and the linear heads. GLOROT
+ * everywhere is what Keras does by default (and so the Concrete Dropout
+ * authors' notebooks); it starts a wide ReLU network with small outputs. */
+typedef enum {
+    CDRL_INIT_AUTO = 0,
+    CDRL_INIT_GLOROT,
+    CDRL_INIT_HE,
+} cdrl_init_scheme;
+
 /* Fills w[0..n) with U(-a, a), a = sqrt(6 / (fan_in + fan_out)). */
 void cdrl_init_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, cdrl_rng *rng);
 

@@ -36,6 +36,7 @@
 #include "cdrl/activation.h"
 #include "cdrl/dropout.h"
 #include "cdrl/error.h"
+#include "cdrl/init.h"
 #include "cdrl/rng.h"
 
 #include <stddef.h>
@@ -64,6 +65,7 @@ typedef struct {
                                            network input) gets dropout too */
     uint64_t seed;                      /* initial weights: stream 0; layer i's noise:
                                            stream 1 + i */
+    cdrl_init_scheme init;              /* kernel initialisation (default AUTO) */
 } cdrl_mlp_spec;
 
 /* One dense layer with the dropout on its input. Pointers into the network's
@@ -115,11 +117,12 @@ typedef struct {
 } cdrl_mlp;
 
 /* A spec with: 1 input, no hidden layer, one head of 1 output, relu,
- * dropout none, no input dropout, seed 0. */
+ * dropout none, no input dropout, seed 0, init AUTO. */
 cdrl_mlp_spec cdrl_mlp_spec_default(void);
 
-/* Builds a network from spec and initialises it: weights He-normal (relu),
- * Glorot-uniform (tanh, heads) or LeCun-normal (selu) from the spec's seed;
+/* Builds a network from spec and initialises it: kernels by spec.init (AUTO:
+ * He-normal for relu, Glorot-uniform for tanh and heads, LeCun-normal for
+ * selu; GLOROT: Glorot-uniform for all; HE: He-normal for all) from the spec's seed;
  * biases 0; p_logit = logit(spec.dropout.p) for Concrete layers; grads 0;
  * regulariser coefficients 0 (set them with cdrl_mlp_set_regularizer).
  * Returns a network the caller frees with cdrl_mlp_free, or NULL with err
