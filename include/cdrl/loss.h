@@ -7,9 +7,8 @@
  * the batch (summed over output dimensions within a row); when a gradient
  * pointer is not NULL the function ACCUMULATES `scale * d(value)/d(input)`
  * into it. scale = 1 gives the plain gradient; scale = -beta adds an entropy
- * bonus; scale = B turns a batch-mean into a batch-sum objective. Values are
- * accumulated in double, so the result does not depend on batch order
- * rounding more than one float ulp per row. */
+ * bonus; scale = B turns a batch-mean into a batch-sum objective. Sums run
+ * in double, so a large batch loses no precision in the reported value. */
 #ifndef CDRL_LOSS_H
 #define CDRL_LOSS_H
 
