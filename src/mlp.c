@@ -157,10 +157,14 @@ cdrl_mlp *cdrl_mlp_create(const cdrl_mlp_spec *spec, cdrl_error *err)
     return net;
 }
 
-/* Every per-batch buffer of a layer, with its row width, for one loop to grow or free them. */
-#define LAYER_BUFFERS(L, X)                                                                    \
+/* The per-batch buffers of a layer with their row widths, so one loop can grow
+ * or free them: those the forward pass fills, and the backward pass's scratch,
+ * which is only allocated once a backward pass needs it (an MC evaluation of
+ * many rows should not pay for gradient buffers it never uses). */
+#define FORWARD_BUFFERS(L, X)                                                                  \
     X(L->noise, L->n_in) X(L->mask, L->n_in) X(L->dropped, L->n_in) X(L->pre, L->n_out)        \
-    X(L->act, L->n_out) X(L->dact, L->n_out) X(L->dpre, L->n_out) X(L->ddropped, L->n_in)
+    X(L->act, L->n_out)
+#define BACKWARD_BUFFERS(L, X) X(L->dact, L->n_out) X(L->dpre, L->n_out) X(L->ddropped, L->n_in)
 
 void cdrl_mlp_free(cdrl_mlp *net)
 {
@@ -169,7 +173,8 @@ void cdrl_mlp_free(cdrl_mlp *net)
     for (int i = 0; i < net->n_layers; i++) {
         cdrl_mlp_layer *L = &net->layers[i];
 #define FREE_BUFFER(buf, width) free(buf);
-        LAYER_BUFFERS(L, FREE_BUFFER)
+        FORWARD_BUFFERS(L, FREE_BUFFER)
+        BACKWARD_BUFFERS(L, FREE_BUFFER)
 #undef FREE_BUFFER
         free(L->frozen_noise);
     }
@@ -199,14 +204,29 @@ int cdrl_mlp_reserve(cdrl_mlp *net, int B, cdrl_error *err)
     for (int i = 0; i < net->n_layers; i++) {
         cdrl_mlp_layer *L = &net->layers[i];
 #define GROW_BUFFER(buf, width) fail |= grow(&(buf), old, B, width);
-        LAYER_BUFFERS(L, GROW_BUFFER)
-#undef GROW_BUFFER
+        FORWARD_BUFFERS(L, GROW_BUFFER)
     }
     fail |= grow(&net->input, old, B, net->spec.n_inputs);
     fail |= grow(&net->out, old, B, net->n_outputs);
     if (fail) /* some buffers grew, some did not: keep the old capacity, all still valid for it */
         return cdrl_errorf(err, CDRL_ENOMEM, "mlp: cannot allocate buffers for %d rows", B);
     net->capacity = B;
+    return 0;
+}
+
+static int reserve_backward(cdrl_mlp *net, int B, cdrl_error *err)
+{
+    if (B <= net->grad_capacity)
+        return 0;
+    int old = net->grad_capacity, fail = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        cdrl_mlp_layer *L = &net->layers[i];
+        BACKWARD_BUFFERS(L, GROW_BUFFER)
+    }
+#undef GROW_BUFFER
+    if (fail)
+        return cdrl_errorf(err, CDRL_ENOMEM, "mlp: cannot allocate gradient buffers for %d rows", B);
+    net->grad_capacity = B;
     return 0;
 }
 
@@ -287,6 +307,9 @@ int cdrl_mlp_backward(cdrl_mlp *net, const float *dout, float *dinp, cdrl_error 
     int B = net->batch;
     if (B == 0)
         return cdrl_errorf(err, CDRL_ESTATE, "mlp backward: no forward pass to differentiate");
+    int rc = reserve_backward(net, B, err);
+    if (rc)
+        return rc;
     for (int i = 0; i < net->spec.n_hidden; i++)
         memset(net->layers[i].dact, 0, sizeof(float) * (size_t)B * net->layers[i].n_out);
     for (int h = 0; h < net->spec.n_heads; h++) {

@@ -276,6 +276,37 @@ static void frozen_particle_masks(void **state)
     cdrl_mlp_free(net);
 }
 
+/* Buffers grow when a larger batch comes: an eval batch of three copies of
+ * two rows gives three times the two-row gradient. */
+static void batches_of_growing_size(void **state)
+{
+    (void)state;
+    cdrl_mlp_spec spec = small_spec(CDRL_ACT_TANH, CDRL_DROPOUT_CONCRETE);
+    cdrl_mlp *net = cdrl_mlp_create(&spec, NULL);
+    float x[6 * 3], dout[6 * 3];
+    cdrl_rng rng;
+    cdrl_rng_seed(&rng, 12, 0);
+    fill_uniform(x, 2 * 3, -1, 1, &rng);
+    fill_uniform(dout, 2 * 3, -1, 1, &rng);
+    for (int copy = 1; copy < 3; copy++) {
+        memcpy(x + copy * 6, x, sizeof(float) * 6);
+        memcpy(dout + copy * 6, dout, sizeof(float) * 6);
+    }
+    assert_non_null(cdrl_mlp_forward(net, x, 2, CDRL_MODE_EVAL, NULL));
+    assert_int_equal(cdrl_mlp_backward(net, dout, NULL, NULL), 0);
+    double *want = malloc(sizeof(double) * net->n_params);
+    for (size_t i = 0; i < net->n_params; i++)
+        want[i] = 3.0 * net->grads[i];
+    cdrl_mlp_zero_grad(net);
+    assert_non_null(cdrl_mlp_forward(net, x, 6, CDRL_MODE_EVAL, NULL));
+    assert_int_equal(net->capacity, 6);
+    assert_int_equal(cdrl_mlp_backward(net, dout, NULL, NULL), 0);
+    assert_int_equal(net->grad_capacity, 6);
+    assert_true(all_close("grads", net->grads, want, (int)net->n_params, 1e-6, 1e-5));
+    free(want);
+    cdrl_mlp_free(net);
+}
+
 static void bad_specs_and_calls(void **state)
 {
     (void)state;
@@ -357,6 +388,7 @@ int main(void)
         cmocka_unit_test(parameter_layout),
         cmocka_unit_test(modes_and_determinism),
         cmocka_unit_test(frozen_particle_masks),
+        cmocka_unit_test(batches_of_growing_size),
         cmocka_unit_test(bad_specs_and_calls),
         cmocka_unit_test(learns_a_sine),
     };

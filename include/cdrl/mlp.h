@@ -70,7 +70,8 @@ typedef struct {
 
 /* One dense layer with the dropout on its input. Pointers into the network's
  * params/grads are stable for the network's life; the per-batch buffers are
- * owned by the network, sized for `capacity` rows, and hold the LAST
+ * owned by the network, sized for `capacity` rows (the backward scratch for
+ * `grad_capacity`, allocated by the first backward pass), and hold the LAST
  * forward's values (row-major, B rows). */
 typedef struct {
     int n_in, n_out;             /* K, N */
@@ -109,7 +110,8 @@ typedef struct {
     int hold_noise;                      /* nonzero: TRAIN/MC forwards reuse layers[].noise
                                             as it stands instead of drawing (test hook) */
     int frozen_particles;                /* P > 0 while masks are frozen, else 0 */
-    int capacity;                        /* rows the buffers hold */
+    int capacity;                        /* rows the forward buffers hold */
+    int grad_capacity;                   /* rows the backward scratch holds (grown by backward) */
     int batch;                           /* rows of the last forward, 0 before any */
     cdrl_mode last_mode;                 /* mode of the last forward */
     float *input;                        /* (capacity, n_inputs) copy of the last forward's input */
@@ -146,7 +148,8 @@ const float *cdrl_mlp_forward(cdrl_mlp *net, const float *inp, int B, cdrl_mode 
 /* Backward of the last forward. dout (B, n_outputs) with B that forward's.
  * Accumulates (+=) into net->grads (weights, biases, p_logits) and, if dinp is
  * not NULL, into dinp (B, n_inputs). Zero grads once per step yourself
- * (cdrl_mlp_zero_grad). Returns 0, or CDRL_ESTATE if there was no forward. */
+ * (cdrl_mlp_zero_grad). Returns 0, CDRL_ESTATE if there was no forward, or
+ * CDRL_ENOMEM if its scratch buffers could not be allocated. */
 int cdrl_mlp_backward(cdrl_mlp *net, const float *dout, float *dinp, cdrl_error *err);
 
 /* grads = 0. */
