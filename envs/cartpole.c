@@ -1,0 +1,189 @@
+/* CartPole: the cart-pole balancing task of Barto, Sutton & Anderson (1983)
+ * with the equations, constants and order of floating-point operations of
+ * Gym/Gymnasium's classic-control CartPole, so that a state stepped here and
+ * a state stepped there agree to the last bit on the same libm.
+ *
+ * Equations of motion (Florian 2007, frictionless), with F = +-force_mag,
+ * m = pole mass, M = cart + pole mass, l = half the pole length:
+ *   temp   = (F + m l theta_dot^2 sin theta) / M
+ *   theta" = (g sin theta - cos theta temp) / (l (4/3 - m cos^2 theta / M))
+ *   x"     = temp - m l theta" cos theta / M
+ * integrated over tau = 0.02 s by explicit Euler (default: positions move with
+ * the old velocities) or semi-implicit Euler (velocities first, positions move
+ * with the new ones). The episode terminates when |x| > 2.4 or |theta| > 12
+ * degrees; every step, the terminating one included, is worth 1.
+ *
+ * What this file is not: the step counter, the time limit, the episode
+ * bookkeeping and the error checks live in env.c and vec_env.c, once for all
+ * envs. Here there are only the physics, written over struct-of-arrays states
+ * so that one kernel serves the single env and the batch. */
+#include <math.h>
+#include <string.h>
+
+#include "env_def.h"
+
+/* math.pi, the double nearest pi (M_PI is not part of C11). */
+#define CARTPOLE_PI 3.141592653589793
+/* 12 * 2 * pi / 360, evaluated left to right as the reference does. */
+#define CARTPOLE_THETA_THRESHOLD (12.0 * 2.0 * CARTPOLE_PI / 360.0)
+#define CARTPOLE_X_THRESHOLD 2.4
+
+enum cartpole_integrator { CARTPOLE_EULER, CARTPOLE_SEMI_IMPLICIT };
+
+typedef struct {
+    double gravity, masscart, masspole, total_mass, length, polemass_length, force_mag, tau;
+    double theta_threshold_radians, x_threshold;
+    enum cartpole_integrator integrator;
+} cartpole_settings;
+
+enum { CARTPOLE_X, CARTPOLE_X_DOT, CARTPOLE_THETA, CARTPOLE_THETA_DOT, CARTPOLE_STATE_DIM };
+
+static void cartpole_settings_init(void *settings)
+{
+    cartpole_settings *c = settings;
+    c->gravity = 9.8;
+    c->masscart = 1.0;
+    c->masspole = 0.1;
+    /* Derived at run time from the same sums as the reference, so that the
+     * constants carry its rounding (0.1 + 1.0 is not the double nearest 1.1). */
+    c->total_mass = c->masspole + c->masscart;
+    c->length = 0.5;
+    c->polemass_length = c->masspole * c->length;
+    c->force_mag = 10.0;
+    c->tau = 0.02;
+    c->theta_threshold_radians = CARTPOLE_THETA_THRESHOLD;
+    c->x_threshold = CARTPOLE_X_THRESHOLD;
+    c->integrator = CARTPOLE_EULER;
+}
+
+static int cartpole_settings_set(void *settings, const char *key, const char *value,
+                                 cdrl_error *err)
+{
+    cartpole_settings *c = settings;
+    if (strcmp(key, "integrator") != 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "cartpole: unknown option '%s'; known options: integrator",
+                           key);
+    if (strcmp(value, "euler") == 0)
+        c->integrator = CARTPOLE_EULER;
+    else if (strcmp(value, "semi-implicit") == 0)
+        c->integrator = CARTPOLE_SEMI_IMPLICIT;
+    else
+        return cdrl_errorf(err, CDRL_EINVAL,
+                           "cartpole: option integrator: unknown value '%s'; accepted: euler, semi-implicit",
+                           value);
+    return 0;
+}
+
+static void cartpole_view_params(const void *settings, double *params)
+{
+    const cartpole_settings *c = settings;
+    params[0] = c->x_threshold;
+    params[1] = c->theta_threshold_radians;
+    params[2] = c->length;
+    params[3] = c->force_mag;
+}
+
+/* Gymnasium draws the four components in order from U[-0.05, 0.05) with
+ * numpy's generator; we draw them in the same order from cdrl_rng, so the
+ * distribution is the same but the numbers for a given seed are not. */
+static void cartpole_reset_state(const void *settings, cdrl_rng *rng, double *state)
+{
+    (void)settings;
+    for (int d = 0; d < CARTPOLE_STATE_DIM; d++)
+        state[d] = cdrl_rng_range(rng, -0.05, 0.05);
+}
+
+/* One step of n carts. The expressions keep the reference's grouping, e.g.
+ * polemass_length * (theta_dot^2) * sin, not (polemass_length * theta_dot) *
+ * theta_dot * sin: floating-point products are not associative, and the
+ * rounding of each product is part of "the same dynamics". */
+static void cartpole_step_batch(const void *settings, int n, double *state, size_t stride,
+                                const double *actions, double *reward, uint8_t *terminated)
+{
+    const cartpole_settings *c = settings;
+    double *x = state + CARTPOLE_X * stride;
+    double *x_dot = state + CARTPOLE_X_DOT * stride;
+    double *theta = state + CARTPOLE_THETA * stride;
+    double *theta_dot = state + CARTPOLE_THETA_DOT * stride;
+    const int semi_implicit = c->integrator == CARTPOLE_SEMI_IMPLICIT;
+
+    for (int i = 0; i < n; i++) {
+        double force = actions[i] == 1.0 ? c->force_mag : -c->force_mag;
+        double costheta = cos(theta[i]);
+        double sintheta = sin(theta[i]);
+        double temp =
+            (force + c->polemass_length * (theta_dot[i] * theta_dot[i]) * sintheta) / c->total_mass;
+        double thetaacc = (c->gravity * sintheta - costheta * temp) /
+                          (c->length * (4.0 / 3.0 - c->masspole * (costheta * costheta) / c->total_mass));
+        double xacc = temp - c->polemass_length * thetaacc * costheta / c->total_mass;
+
+        if (semi_implicit) {
+            x_dot[i] = x_dot[i] + c->tau * xacc;
+            x[i] = x[i] + c->tau * x_dot[i];
+            theta_dot[i] = theta_dot[i] + c->tau * thetaacc;
+            theta[i] = theta[i] + c->tau * theta_dot[i];
+        } else {
+            x[i] = x[i] + c->tau * x_dot[i];
+            x_dot[i] = x_dot[i] + c->tau * xacc;
+            theta[i] = theta[i] + c->tau * theta_dot[i];
+            theta_dot[i] = theta_dot[i] + c->tau * thetaacc;
+        }
+        reward[i] = 1.0;
+        terminated[i] = x[i] < -c->x_threshold || x[i] > c->x_threshold ||
+                        theta[i] < -c->theta_threshold_radians ||
+                        theta[i] > c->theta_threshold_radians;
+    }
+}
+
+/* The observation is the state itself. */
+static void cartpole_observe_batch(const void *settings, int n, const double *state, size_t stride,
+                                   double *obs)
+{
+    (void)settings;
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < CARTPOLE_STATE_DIM; d++)
+            obs[(size_t)i * CARTPOLE_STATE_DIM + d] = state[d * stride + i];
+}
+
+/* The planner's scorer: the reward does not depend on the transition, and the
+ * termination test is the real one applied to the imagined next state (in
+ * double, on the float values the planner holds). */
+static void cartpole_model_reward(int n, const float *obs, const float *actions,
+                                  const float *next_obs, float *reward, uint8_t *terminated)
+{
+    (void)obs;
+    (void)actions;
+    for (int i = 0; i < n; i++) {
+        double x = next_obs[(size_t)i * CARTPOLE_STATE_DIM + CARTPOLE_X];
+        double theta = next_obs[(size_t)i * CARTPOLE_STATE_DIM + CARTPOLE_THETA];
+        reward[i] = 1.0f;
+        terminated[i] = x < -CARTPOLE_X_THRESHOLD || x > CARTPOLE_X_THRESHOLD ||
+                        theta < -CARTPOLE_THETA_THRESHOLD || theta > CARTPOLE_THETA_THRESHOLD;
+    }
+}
+
+/* v1 and v0 differ only in the time limit and the solved threshold. The
+ * observation bounds are twice the termination bounds so that the
+ * terminating observation still lies inside them; velocities are unbounded. */
+#define CARTPOLE_DEF(registry_name, time_limit, solved_at)                                     \
+    {                                                                                          \
+        .spec = {.name = registry_name,                                                        \
+                 .obs_dim = CARTPOLE_STATE_DIM,                                                \
+                 .obs_low = {-2.0 * CARTPOLE_X_THRESHOLD, -INFINITY,                           \
+                             -2.0 * CARTPOLE_THETA_THRESHOLD, -INFINITY},                      \
+                 .obs_high = {2.0 * CARTPOLE_X_THRESHOLD, INFINITY, 2.0 * CARTPOLE_THETA_THRESHOLD, \
+                              INFINITY},                                                       \
+                 .action_count = 2,                                                            \
+                 .action_dim = 0,                                                              \
+                 .max_episode_steps = time_limit,                                              \
+                 .solved_threshold = solved_at,                                                \
+                 .solved_window = 100},                                                        \
+        .kind = "cartpole", .state_dim = CARTPOLE_STATE_DIM, .n_params = 4,                    \
+        .settings_size = sizeof(cartpole_settings), .settings_init = cartpole_settings_init,   \
+        .settings_set = cartpole_settings_set, .view_params = cartpole_view_params,            \
+        .reset_state = cartpole_reset_state, .step_batch = cartpole_step_batch,                \
+        .observe_batch = cartpole_observe_batch, .model_reward = cartpole_model_reward,        \
+    }
+
+const cdrl_env_def cdrl_cartpole_v1_def = CARTPOLE_DEF("cartpole", 500, 475.0);
+const cdrl_env_def cdrl_cartpole_v0_def = CARTPOLE_DEF("cartpole-v0", 200, 195.0);
