@@ -99,35 +99,44 @@ int cdrl_env_reset(cdrl_env *env, double *obs, cdrl_error *err)
     return 0;
 }
 
-int cdrl_env_check_action(const cdrl_env_def *def, const double *action, int index, cdrl_error *err)
+/* Says which env of a batch, for messages; empty for the single env. */
+static const char *batch_index_note(int index, char *buf, size_t size)
 {
-    char where[64] = "";
-    if (index >= 0)
-        snprintf(where, sizeof where, " (env %d of the batch)", index);
+    if (index < 0)
+        return "";
+    snprintf(buf, size, " (env %d of the batch)", index);
+    return buf;
+}
+
+__attribute__((noinline)) int cdrl_env_check_action(const cdrl_env_def *def, const double *action,
+                                                    int index, cdrl_error *err)
+{
+    char note[64];
     if (!action)
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: action is NULL%s", def->spec.name, where);
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: action is NULL%s", def->spec.name,
+                           batch_index_note(index, note, sizeof note));
     if (def->spec.action_count > 0) {
         double a = action[0];
-        /* The comparison is false for NaN, so NaN is rejected too. */
-        if (!(a >= 0.0 && a < def->spec.action_count && a == floor(a)))
-            return cdrl_errorf(err, CDRL_EINVAL,
-                               "%s: invalid action %g%s; accepted: an integer in [0, %d]",
-                               def->spec.name, a, where, def->spec.action_count - 1);
-        return 0;
+        /* Written so that NaN fails every comparison and is rejected; the
+         * cast is only reached for values in range. */
+        if (a >= 0.0 && a < def->spec.action_count && a == (double)(int)a)
+            return 0;
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: invalid action %g%s; accepted: an integer in [0, %d]",
+                           def->spec.name, a, batch_index_note(index, note, sizeof note),
+                           def->spec.action_count - 1);
     }
     for (int d = 0; d < def->spec.action_dim; d++) {
         double a = action[d];
         if (!(a >= def->spec.action_low[d] && a <= def->spec.action_high[d]))
-            return cdrl_errorf(err, CDRL_EINVAL,
-                               "%s: invalid action[%d] = %g%s; accepted range [%g, %g]",
-                               def->spec.name, d, a, where, def->spec.action_low[d],
-                               def->spec.action_high[d]);
+            return cdrl_errorf(err, CDRL_EINVAL, "%s: invalid action[%d] = %g%s; accepted range [%g, %g]",
+                               def->spec.name, d, a, batch_index_note(index, note, sizeof note),
+                               def->spec.action_low[d], def->spec.action_high[d]);
     }
     return 0;
 }
 
 /* Why stepping is not allowed now, or 0 if it is. */
-static int env_check_can_step(const cdrl_env *env, cdrl_error *err)
+__attribute__((noinline, cold)) static int env_check_can_step(const cdrl_env *env, cdrl_error *err)
 {
     const char *name = env->def->spec.name;
     switch (env->phase) {
@@ -155,12 +164,20 @@ static int env_check_can_step(const cdrl_env *env, cdrl_error *err)
 int cdrl_env_step(cdrl_env *env, const double *action, double *obs, cdrl_step_result *result,
                   cdrl_error *err)
 {
-    int rc = env_check_can_step(env, err);
-    if (rc)
-        return rc;
-    rc = cdrl_env_check_action(env->def, action, -1, err);
-    if (rc)
-        return rc;
+    /* The checks that pass are inline and the messages out of line: the
+     * single env is a chain of dependent steps, and every cycle of set-up
+     * here is a cycle on that chain. */
+    const cdrl_env_spec *spec = &env->def->spec;
+    const double count = spec->action_count;
+    if (__builtin_expect(env->phase != PHASE_RUNNING, 0))
+        return env_check_can_step(env, err);
+    if (__builtin_expect(!(count > 0 && action && action[0] >= 0.0 && action[0] < count &&
+                           action[0] == (double)(int)action[0]),
+                         0)) {
+        int rc = cdrl_env_check_action(env->def, action, -1, err);
+        if (rc)
+            return rc;
+    }
 
     double reward;
     uint8_t terminated;

@@ -211,10 +211,27 @@ int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, do
     /* Every action is checked before any env moves, so a bad one leaves the
      * whole batch as it was. */
     const int action_width = def->spec.action_dim > 0 ? def->spec.action_dim : 1;
-    for (int i = 0; i < venv->batch; i++) {
-        int rc = cdrl_env_check_action(def, actions + (size_t)i * action_width, i, err);
-        if (rc)
-            return rc;
+    if (def->spec.action_count > 0) {
+        /* The common discrete case inline (the full check is a call per env);
+         * the full check names the first bad action. NaN fails the test. */
+        const double count = def->spec.action_count;
+        int all_valid = 1;
+        for (int i = 0; i < venv->batch; i++) {
+            double a = actions[i];
+            all_valid &= a >= 0.0 && a < count && a == (double)(int)a;
+        }
+        if (!all_valid)
+            for (int i = 0; i < venv->batch; i++) {
+                int rc = cdrl_env_check_action(def, actions + i, i, err);
+                if (rc)
+                    return rc;
+            }
+    } else {
+        for (int i = 0; i < venv->batch; i++) {
+            int rc = cdrl_env_check_action(def, actions + (size_t)i * action_width, i, err);
+            if (rc)
+                return rc;
+        }
     }
     vec_env_step_args args = {venv, actions, obs, reward, final_obs, terminated, truncated};
     if (venv->pool)
