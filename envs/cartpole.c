@@ -30,11 +30,23 @@
 
 enum cartpole_integrator { CARTPOLE_EULER, CARTPOLE_SEMI_IMPLICIT };
 
-typedef struct {
+typedef struct cartpole_settings cartpole_settings;
+
+/* Steps m carts whose sines and cosines are known (see cartpole_step_batch). */
+typedef void (*cartpole_integrate_fn)(const cartpole_settings *c, int m, const double *restrict sin_t,
+                                      const double *restrict cos_t, const double *restrict actions,
+                                      double *restrict x, double *restrict x_dot,
+                                      double *restrict theta, double *restrict theta_dot,
+                                      double *restrict reward, uint8_t *restrict terminated);
+
+struct cartpole_settings {
     double gravity, masscart, masspole, total_mass, length, polemass_length, force_mag, tau;
     double theta_threshold_radians, x_threshold;
     enum cartpole_integrator integrator;
-} cartpole_settings;
+    cartpole_integrate_fn integrate; /* the integrator's widest compiled version */
+};
+
+static cartpole_integrate_fn cartpole_pick_integrate(enum cartpole_integrator integrator);
 
 enum { CARTPOLE_X, CARTPOLE_X_DOT, CARTPOLE_THETA, CARTPOLE_THETA_DOT, CARTPOLE_STATE_DIM };
 
@@ -54,6 +66,7 @@ static void cartpole_settings_init(void *settings)
     c->theta_threshold_radians = CARTPOLE_THETA_THRESHOLD;
     c->x_threshold = CARTPOLE_X_THRESHOLD;
     c->integrator = CARTPOLE_EULER;
+    c->integrate = cartpole_pick_integrate(c->integrator);
 }
 
 static int cartpole_settings_set(void *settings, const char *key, const char *value,
@@ -71,6 +84,7 @@ static int cartpole_settings_set(void *settings, const char *key, const char *va
         return cdrl_errorf(err, CDRL_EINVAL,
                            "cartpole: option integrator: unknown value '%s'; accepted: euler, semi-implicit",
                            value);
+    c->integrate = cartpole_pick_integrate(c->integrator);
     return 0;
 }
 
@@ -139,20 +153,28 @@ static inline int cartpole_out_of_bounds(const cartpole_settings *c, cartpole_st
 
 /* The arithmetic for m carts whose sines and cosines are known, one
  * integrator per instantiation. This loop is what the divisions make slow,
- * so it is compiled to vectors: element-wise IEEE operations give the same
- * bits in a vector lane as in a scalar register, and ISO C mode (-std=c11)
- * keeps the compiler from fusing a multiply and an add, so the results do
- * not depend on the clone that runs, and each lane's divisions overlap. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define CARTPOLE_VECTORIZE                                                                       \
-    __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic"),                        \
-                   target_clones("avx2", "default")))
+ * so it is compiled to vectors, and twice: for the x86-64 baseline (SSE2,
+ * two lanes) and for AVX2 (four lanes), picked once by what the processor
+ * supports. Element-wise IEEE operations give the same bits in any lane
+ * width, and ISO C mode (-std=c11) keeps the compiler from fusing a multiply
+ * and an add, so both versions produce the scalar code's results. (Chosen by
+ * a function pointer rather than GCC's target_clones, whose ifunc resolvers
+ * crash under ThreadSanitizer.) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define CARTPOLE_VECTORIZE __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic")))
 #else
 #define CARTPOLE_VECTORIZE
 #endif
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define CARTPOLE_HAVE_AVX2 1
+#define CARTPOLE_AVX2 __attribute__((target("avx2")))
+#else
+#define CARTPOLE_HAVE_AVX2 0
+#define CARTPOLE_AVX2
+#endif
 
-#define CARTPOLE_INTEGRATE(name, semi_implicit)                                                   \
-    CARTPOLE_VECTORIZE static void name(                                                         \
+#define CARTPOLE_INTEGRATE(name, semi_implicit, target)                                           \
+    CARTPOLE_VECTORIZE target static void name(                                                  \
         const cartpole_settings *c, int m, const double *restrict sin_t,                         \
         const double *restrict cos_t, const double *restrict actions, double *restrict x,        \
         double *restrict x_dot, double *restrict theta, double *restrict theta_dot,              \
@@ -171,8 +193,24 @@ static inline int cartpole_out_of_bounds(const cartpole_settings *c, cartpole_st
         }                                                                                        \
     }
 
-CARTPOLE_INTEGRATE(cartpole_integrate_euler, 0)
-CARTPOLE_INTEGRATE(cartpole_integrate_semi_implicit, 1)
+CARTPOLE_INTEGRATE(cartpole_integrate_euler, 0, )
+CARTPOLE_INTEGRATE(cartpole_integrate_semi_implicit, 1, )
+#if CARTPOLE_HAVE_AVX2
+CARTPOLE_INTEGRATE(cartpole_integrate_euler_avx2, 0, CARTPOLE_AVX2)
+CARTPOLE_INTEGRATE(cartpole_integrate_semi_implicit_avx2, 1, CARTPOLE_AVX2)
+#endif
+
+/* The widest version this processor runs. */
+static cartpole_integrate_fn cartpole_pick_integrate(enum cartpole_integrator integrator)
+{
+#if CARTPOLE_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        return integrator == CARTPOLE_SEMI_IMPLICIT ? cartpole_integrate_semi_implicit_avx2
+                                                    : cartpole_integrate_euler_avx2;
+#endif
+    return integrator == CARTPOLE_SEMI_IMPLICIT ? cartpole_integrate_semi_implicit
+                                                : cartpole_integrate_euler;
+}
 
 /* One step of n carts (see env_def.h for the layout). A batch goes by
  * blocks: first the trigonometry (libm calls, which stop the processor from
@@ -209,13 +247,8 @@ static void cartpole_step_batch(const void *settings, int n, double *state, size
             cos_block[k] = cos(theta[b + k]);
             sin_block[k] = sin(theta[b + k]);
         }
-        if (semi_implicit)
-            cartpole_integrate_semi_implicit(c, m, sin_block, cos_block, actions + b, x + b,
-                                             x_dot + b, theta + b, theta_dot + b, reward + b,
-                                             terminated + b);
-        else
-            cartpole_integrate_euler(c, m, sin_block, cos_block, actions + b, x + b, x_dot + b,
-                                     theta + b, theta_dot + b, reward + b, terminated + b);
+        c->integrate(c, m, sin_block, cos_block, actions + b, x + b, x_dot + b, theta + b,
+                     theta_dot + b, reward + b, terminated + b);
     }
 }
 

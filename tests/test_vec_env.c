@@ -147,6 +147,45 @@ static void every_env_follows_physics(void **state)
     cdrl_vec_env_free(venv);
 }
 
+/* The batch kernel (blocks, vector lanes) and the single env (one cart,
+ * scalar) must give the same bits for the same state and action: each row
+ * of a batch step is replayed through a single env set to the row's state. */
+static void batch_rows_equal_single_steps_bitwise(void **state)
+{
+    (void)state;
+    enum { B = 131 }; /* two full blocks of 64 and a ragged tail */
+    static const char *const integrators[] = {"euler", "semi-implicit"};
+    for (int g = 0; g < 2; g++) {
+        cdrl_error err = {0};
+        cdrl_vec_env *venv = make_vec("cartpole", B, 12, integrators[g]);
+        cdrl_env *env = NULL;
+        assert_int_equal(cdrl_env_create("cartpole", &env, &err), 0);
+        assert_int_equal(cdrl_env_set_option(env, "integrator", integrators[g], &err), 0);
+        static double obs[B * 4], prev[B * 4], final_obs[B * 4], actions[B], reward[B];
+        uint8_t term[B], trunc[B];
+        cdrl_rng rng;
+        cdrl_rng_seed(&rng, 6, 0);
+        assert_int_equal(cdrl_vec_env_reset(venv, obs, &err), 0);
+        for (int t = 0; t < 60; t++) {
+            memcpy(prev, obs, sizeof obs);
+            for (int i = 0; i < B; i++)
+                actions[i] = (double)cdrl_rng_below(&rng, 2);
+            assert_int_equal(cdrl_vec_env_step(venv, actions, obs, reward, term, trunc, final_obs, &err), 0);
+            for (int i = 0; i < B; i++) {
+                double single_obs[4];
+                cdrl_step_result r;
+                assert_int_equal(cdrl_env_set_state(env, prev + 4 * i, &err), 0);
+                assert_int_equal(cdrl_env_step(env, &actions[i], single_obs, &r, &err), 0);
+                const double *row = term[i] || trunc[i] ? final_obs + 4 * i : obs + 4 * i;
+                assert_memory_equal(row, single_obs, sizeof single_obs);
+                assert_int_equal(term[i], r.terminated);
+            }
+        }
+        cdrl_env_free(env);
+        cdrl_vec_env_free(venv);
+    }
+}
+
 /* With final_obs NULL the step still works, and the time limit truncates in
  * the batch with terminated false. */
 static void truncation_in_batch(void **state)
@@ -273,6 +312,7 @@ int main(void)
         cmocka_unit_test(batch_of_one_equals_single_euler),
         cmocka_unit_test(batch_of_one_equals_single_semi_implicit),
         cmocka_unit_test(every_env_follows_physics),
+        cmocka_unit_test(batch_rows_equal_single_steps_bitwise),
         cmocka_unit_test(truncation_in_batch),
         cmocka_unit_test(threads_do_not_change_numbers),
         cmocka_unit_test(errors_say_what_and_step_nothing),
