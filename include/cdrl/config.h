@@ -124,8 +124,8 @@ int cdrl_config_load_string(const cdrl_cfg_section *sections, int n_sections, co
 
 /* Reads the string value of `path` from a config file without any schema, for
  * choosing the schema: cdrl train --config FILE reads "run.agent" first.
- * Returns 0 and fills out[out_size]; CDRL_EINVAL if the file has no such
- * string (then out is ""); other errors as cdrl_config_load. */
+ * Returns 0 and fills out[out_size], with "" if the file has no string at
+ * `path`; errors (unreadable file, syntax) as cdrl_config_load. */
 int cdrl_config_peek_string(const char *file, const char *path, char *out, size_t out_size,
                             cdrl_error *err);
 
