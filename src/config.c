@@ -595,15 +595,16 @@ static char *widen_integers(const char *text, const char *name, cdrl_error *err)
                 out[o++] = text[i++];
             continue;
         }
-        if (isdigit((unsigned char)c) && !(i > 0 && (text[i - 1] == '.'))) {
+        if (isdigit((unsigned char)c) || (c == '.' && i + 1 < n && isdigit((unsigned char)text[i + 1]))) {
+            /* A whole number token: digits, letters (hex, L, exponent), a
+             * decimal point, and an exponent's sign. */
             size_t start = i;
-            while (i < n && isalnum((unsigned char)text[i]))
+            while (i < n && (isalnum((unsigned char)text[i]) || text[i] == '.' ||
+                             ((text[i] == '+' || text[i] == '-') && (text[i - 1] == 'e' || text[i - 1] == 'E'))))
                 i++;
-            int plain = 1; /* only decimal digits, not a float, not already L */
+            int plain = 1; /* only decimal digits: not a float, not hex, not already L */
             for (size_t j = start; j < i; j++)
                 plain &= isdigit((unsigned char)text[j]) != 0;
-            if (i < n && text[i] == '.')
-                plain = 0;
             memcpy(out + o, text + start, i - start);
             o += i - start;
             if (plain) {
