@@ -885,9 +885,14 @@ static void emit_group(text_buf *t, const bound_key *keys, int n, const char *pr
         const char *dot = strchr(rest, '.');
         if (!dot) {
             char value[VALUE_TEXT_MAX], accepted[WHY_MAX];
-            expected_text(k, accepted, sizeof accepted);
             value_text(&keys[i], value, sizeof value);
-            tb_printf(t, "%*s# %s (%s)\n", indent, "", k->help ? k->help : k->path, accepted);
+            /* A free string's limits say nothing useful; its help says what it holds. */
+            if (k->type == CDRL_CFG_STRING) {
+                tb_printf(t, "%*s# %s\n", indent, "", k->help ? k->help : k->path);
+            } else {
+                expected_text(k, accepted, sizeof accepted);
+                tb_printf(t, "%*s# %s (%s)\n", indent, "", k->help ? k->help : k->path, accepted);
+            }
             tb_printf(t, "%*s%s = %s;\n", indent, "", rest, value);
             continue;
         }
