@@ -5,6 +5,7 @@
  * and leaves nothing behind. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,11 +216,40 @@ static int expand_dropout(train_args *a, const cdrl_agent_def *agent)
     return 0;
 }
 
+/* A test seam for kill-and-resume tests without timing: CDRL_TEST_RAISE=SIG@N
+ * (SIG one of INT, TERM, KILL) raises that signal in this process right after
+ * the N-th progress line, as if the user had sent it at that moment. */
+typedef struct {
+    int signal;       /* 0: no test signal */
+    long after_lines;
+    long lines;
+} progress_state;
+
+static int parse_test_raise(progress_state *p)
+{
+    const char *spec = getenv("CDRL_TEST_RAISE");
+    if (!spec || !*spec)
+        return 0;
+    char name[8];
+    long after;
+    char extra;
+    if (sscanf(spec, "%7[A-Z]@%ld%c", name, &after, &extra) != 2 || after < 1)
+        return cli_fail("train", "CDRL_TEST_RAISE=%s: expected INT@N, TERM@N or KILL@N", spec);
+    p->signal = strcmp(name, "INT") == 0 ? SIGINT : strcmp(name, "TERM") == 0 ? SIGTERM
+              : strcmp(name, "KILL") == 0 ? SIGKILL : 0;
+    if (!p->signal)
+        return cli_fail("train", "CDRL_TEST_RAISE=%s: expected INT@N, TERM@N or KILL@N", spec);
+    p->after_lines = after;
+    return 0;
+}
+
 static void print_progress(void *user, const char *line)
 {
-    (void)user;
+    progress_state *p = user;
     printf("%s\n", line);
     fflush(stdout);
+    if (p->signal && ++p->lines == p->after_lines)
+        raise(p->signal);
 }
 
 /* Names the agent and env of a fresh run: flags first, else the config file's
@@ -336,7 +366,8 @@ static int prepare_run_dir(const train_args *a, const run_setup *setup, char *di
     return 0;
 }
 
-static int run_training(const train_args *a, const run_setup *setup, const char *dir)
+static int run_training(const train_args *a, const run_setup *setup, const char *dir,
+                        progress_state *progress)
 {
     cdrl_error err;
     cdrl_error_clear(&err);
@@ -350,7 +381,7 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
         .config_hash = setup->hash,
         .progress = print_progress,
         .frame = NULL,
-        .user = NULL,
+        .user = progress,
     };
     cdrl_train_result result;
     memset(&result, 0, sizeof result);
@@ -397,11 +428,15 @@ int cmd_train(int argc, char **argv)
         status = cli_fail("train", "--viz: watching training is not built yet; use 'cdrl viz RUN_DIR'");
         goto done;
     }
+    progress_state progress = {0, 0, 0};
+    status = parse_test_raise(&progress);
+    if (status)
+        goto done;
     char dir[CDRL_PATH_MAX];
     status = prepare_run_dir(&a, &setup, dir, sizeof dir);
     if (status)
         goto done;
-    status = run_training(&a, &setup, dir);
+    status = run_training(&a, &setup, dir, &progress);
 done:
     run_setup_free(&setup);
     train_args_free(&a);
