@@ -25,7 +25,7 @@
 /* Config files are small text files; anything larger is a mistake. */
 #define CONFIG_MAX_BYTES ((size_t)1 << 20)
 #define PATH_TEXT_MAX 256
-#define VALUE_TEXT_MAX (2 * CDRL_CFG_STR_MAX + 64)
+#define VALUE_TEXT_MAX (4 * CDRL_CFG_STR_MAX + 64) /* every byte escaped as \xNN */
 #define WHY_MAX 512
 
 /* A key of some section together with the struct it fills. */

@@ -268,6 +268,14 @@ static void test_round_trip_exact(void **state)
     assert_true(cdrl_config_hash(&toy_section, 1) == cdrl_config_hash(&out, 1));
     free(text);
 
+    /* The longest string, every byte needing an escape. */
+    memset(written.label, '\x01', CDRL_CFG_STR_MAX - 1);
+    written.label[CDRL_CFG_STR_MAX - 1] = '\0';
+    assert_int_equal(cdrl_config_format(&out, 1, NULL, &text, &err), 0);
+    assert_int_equal(load(text, NULL, 0, &err), 0);
+    assert_string_equal(cfg.label, written.label);
+    free(text);
+
     /* Each double prints as the shortest text that reads back exactly. */
     written.lr = 3e-4;
     written.gamma = 1.0;

@@ -103,14 +103,17 @@ typedef struct {
  *
  * Errors (CDRL_EINVAL unless said), one line each:
  *   cannot read the file (CDRL_EIO)      "FILE: cannot read: No such file ..."
- *   syntax error                          "FILE:LINE: syntax error (...)"
+ *   syntax error                          "FILE:LINE: syntax error" (libconfig's words)
  *   unknown key                           "FILE:LINE: unknown key 'agent.lrr' (did you mean 'agent.lr'?)"
  *   wrong type                            "FILE:LINE: agent.hidden = 6.5: expects an integer in [1, 4096]"
- *   out of range                          "FILE:LINE: agent.lr = -1: out of range, accepted (0, 1]"
+ *   out of range                          "FILE:LINE: agent.lr = -1.0: out of range, accepted (0, 1]"
  *   not a choice                          "FILE:LINE: agent.activation = \"sigmoid\": accepted tanh|relu"
  *   rejected by a validator               "FILE:LINE: agent.dropout = \"fixed:2\": <validator's message>"
- *   bad override                          "--set agent.lr=abc: expects a float in (0, 1]"
- *   override without '='                  "--set agent.lr: expected key=value"
+ *   bad override                          "--set agent.lr=abc: agent.lr expects a number in (0, 1]"
+ *   bad value in an override              "--set agent.lr=0: out of range, accepted (0, 1]"
+ *   a default that fails (none overrode)  "agent.x = ... (its default; set it in the config or with --set): ..."
+ *   override without '='                  "--set agent.lr: expected key=value, e.g. ..."
+ *   an integer beyond 64 bits             "FILE:LINE: integer 999... is too large (beyond 64 bits)"
  * A group where a value is expected (or the reverse) is a wrong type. Returns
  * 0 or the error code. */
 int cdrl_config_load(const cdrl_cfg_section *sections, int n_sections, const char *file,
