@@ -40,7 +40,7 @@ static void print_help(void)
            "  --out DIR            the run directory (default runs/<agent>-<env>-<seed>-<time>)\n"
            "  --dry-run            print the resolved config and exit\n"
            "  --resume RUN_DIR     continue a stopped run from its last checkpoint\n"
-           "  --viz                watch training in a window\n\n"
+           "  --viz                watch training in a window (not built yet)\n\n"
            "Ctrl-C (SIGINT) or SIGTERM writes a checkpoint and stops; exit status 130 or 143.\n"
            "Exit status 2: bad input or an error (one line on stderr).\n");
 }
