@@ -35,8 +35,11 @@ ran=0
 for agent in pg mb; do
   "$cdrl" train --agent "$agent" --env cartpole --dry-run >/dev/null 2>&1 || { echo "skip $agent: not built"; continue; }
   ran=1
-  # Small and frequent: a checkpoint every 2 iterations, a progress line every one.
-  args=(--agent "$agent" --env cartpole --seed 3 --steps "${CDRL_RESUME_STEPS:-4000}"
+  # Small and frequent: a checkpoint every 2 iterations, a progress line every
+  # one. The budget must allow well over 3 iterations (updates for pg,
+  # episodes for mb) and stay quick.
+  case $agent in pg) steps=20000 ;; mb) steps=1000 ;; esac
+  args=(--agent "$agent" --env cartpole --seed 3 --steps "$steps"
         --set run.checkpoint_every=2 --set run.log_every=1 --set run.stop_when_solved=false)
   "$cdrl" train "${args[@]}" --out "$agent-whole" >/dev/null || { echo "FAIL $agent: uninterrupted run"; fail=1; continue; }
   for sig in INT TERM KILL; do
@@ -44,6 +47,7 @@ for agent in pg mb; do
     CDRL_TEST_RAISE="$sig@3" "$cdrl" train "${args[@]}" --out "$dir" >/dev/null 2>"$dir.err"
     status=$?
     case $sig in INT) want=130 ;; TERM) want=143 ;; KILL) want=137 ;; esac
+    if [ "$status" = 0 ]; then echo "FAIL $agent $sig: the run ended before its 3rd progress line; give it a larger budget here"; fail=1; continue; fi
     if [ "$status" != "$want" ]; then echo "FAIL $agent $sig: exit $status, wanted $want ($(cat "$dir.err"))"; fail=1; continue; fi
     if [ "$sig" != KILL ] && ! grep -q "cdrl train --resume $dir" "$dir.err"; then
       echo "FAIL $agent $sig: the message does not say how to resume: $(cat "$dir.err")"; fail=1; continue
