@@ -1,0 +1,446 @@
+/* The model-based agent's dynamics learner: a Concrete-Dropout MLP from
+ * (state, action) to the normalised change of state, its fit on the replay
+ * buffer, its uncertainty, and the frozen-mask rollout step the planner uses
+ * (see dynamics_model.h). */
+#include "cdrl/dynamics_model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdrl/dense.h"
+#include "cdrl/dropout.h"
+#include "cdrl/loss.h"
+#include "cdrl/mc.h"
+#include "cdrl/run.h"
+
+#define LOSS_WINDOW 50 /* steps averaged into the reported fit loss */
+
+static int widest(const cdrl_dynamics_model *m)
+{
+    int w = m->n_inputs > 2 * m->spec.obs_dim ? m->n_inputs : 2 * m->spec.obs_dim;
+    for (int i = 0; i < m->spec.n_hidden; i++)
+        if (m->spec.hidden[i] > w)
+            w = m->spec.hidden[i];
+    return w;
+}
+
+/* Grows the row scratch to B rows. */
+static int reserve_rows(cdrl_dynamics_model *m, int B, cdrl_error *err)
+{
+    if (B <= m->rows)
+        return 0;
+    size_t w = (size_t)widest(m), n = (size_t)B;
+    float **bufs[] = {&m->x, &m->y, &m->dout, &m->h[0], &m->h[1]};
+    size_t widths[] = {(size_t)m->n_inputs, (size_t)m->spec.obs_dim, (size_t)m->net->n_outputs,
+                       w, w};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+        float *p = realloc(*bufs[i], sizeof(float) * n * widths[i]);
+        if (!p)
+            return cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: cannot allocate %d rows", B);
+        *bufs[i] = p;
+    }
+    m->rows = B;
+    return 0;
+}
+
+cdrl_dynamics_model *cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_error *err)
+{
+    if (spec->obs_dim < 1 || spec->obs_dim > 64) {
+        cdrl_errorf(err, CDRL_EINVAL, "dynamics model: obs_dim %d out of range [1, 64]", spec->obs_dim);
+        return NULL;
+    }
+    if (spec->action_count < 2 || spec->action_count > 64) {
+        cdrl_errorf(err, CDRL_EINVAL, "dynamics model: action_count %d out of range [2, 64] (discrete actions)",
+                    spec->action_count);
+        return NULL;
+    }
+    if (spec->batch < 1 || spec->lr <= 0 || spec->length_scale <= 0 || spec->tau <= 0) {
+        cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch >= 1, lr > 0, length_scale > 0 and "
+                    "tau > 0 are required");
+        return NULL;
+    }
+    cdrl_dynamics_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: out of memory");
+        return NULL;
+    }
+    m->spec = *spec;
+    m->n_inputs = spec->obs_dim + spec->action_count;
+    cdrl_mlp_spec ms = cdrl_mlp_spec_default();
+    ms.n_inputs = m->n_inputs;
+    ms.n_hidden = spec->n_hidden;
+    memcpy(ms.hidden, spec->hidden, sizeof ms.hidden);
+    ms.n_heads = spec->logvar_head ? 2 : 1;
+    ms.head_size[0] = spec->obs_dim;
+    ms.head_size[1] = spec->obs_dim;
+    ms.activation = spec->activation;
+    ms.dropout = spec->dropout;
+    ms.dropout_on_input = 0;
+    ms.seed = spec->seed;
+    m->net = cdrl_mlp_create(&ms, err);
+    if (!m->net)
+        goto fail;
+    if (cdrl_adam_init(&m->adam, m->net->n_params, (float)spec->lr, err))
+        goto fail;
+    size_t nn = 2 * (size_t)m->n_inputs + 2 * (size_t)spec->obs_dim;
+    m->norm = malloc(sizeof(float) * nn);
+    if (!m->norm) {
+        cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: out of memory");
+        goto fail;
+    }
+    m->in_mean = m->norm;
+    m->in_std = m->in_mean + m->n_inputs;
+    m->out_mean = m->in_std + m->n_inputs;
+    m->out_std = m->out_mean + spec->obs_dim;
+    for (int i = 0; i < m->n_inputs; i++)
+        m->in_mean[i] = 0.0f, m->in_std[i] = 1.0f;
+    for (int i = 0; i < spec->obs_dim; i++)
+        m->out_mean[i] = 0.0f, m->out_std[i] = 1.0f;
+    /* Streams 1 + layer are the network's noise; the minibatch draws take one far above. */
+    cdrl_rng_seed(&m->rng, spec->seed, 1000);
+    return m;
+fail:
+    cdrl_dynamics_free(m);
+    return NULL;
+}
+
+void cdrl_dynamics_free(cdrl_dynamics_model *m)
+{
+    if (!m)
+        return;
+    cdrl_mlp_free(m->net);
+    cdrl_adam_free(&m->adam);
+    free(m->norm);
+    for (int i = 0; i < CDRL_MLP_MAX_LAYERS; i++)
+        free(m->mult[i]);
+    free(m->x);
+    free(m->y);
+    free(m->dout);
+    free(m->h[0]);
+    free(m->h[1]);
+    free(m);
+}
+
+/* Normalised network input of one row: the state, then the one-hot action. */
+static void encode_row(const cdrl_dynamics_model *m, const float *obs, float action, float *x)
+{
+    int D = m->spec.obs_dim, A = m->spec.action_count, a = (int)action;
+    for (int d = 0; d < D; d++)
+        x[d] = (obs[d] - m->in_mean[d]) / m->in_std[d];
+    for (int k = 0; k < A; k++)
+        x[D + k] = ((k == a ? 1.0f : 0.0f) - m->in_mean[D + k]) / m->in_std[D + k];
+}
+
+static void encode(const cdrl_dynamics_model *m, const float *obs, const float *actions, int B,
+                   float *x)
+{
+    for (int b = 0; b < B; b++)
+        encode_row(m, obs + (size_t)b * m->spec.obs_dim, actions[b], x + (size_t)b * m->n_inputs);
+}
+
+/* Normalised target of one transition. */
+static void target_row(const cdrl_dynamics_model *m, const float *obs, const float *next, float *y)
+{
+    for (int d = 0; d < m->spec.obs_dim; d++)
+        y[d] = (next[d] - obs[d] - m->out_mean[d]) / m->out_std[d];
+}
+
+/* next = obs + out_mean + out_std * pred, pred the first obs_dim of a row of `stride`. */
+static void decode(const cdrl_dynamics_model *m, const float *obs, const float *pred, int stride,
+                   int B, float *next)
+{
+    int D = m->spec.obs_dim;
+    for (int b = 0; b < B; b++)
+        for (int d = 0; d < D; d++)
+            next[(size_t)b * D + d] = obs[(size_t)b * D + d] + m->out_mean[d] +
+                                      m->out_std[d] * pred[(size_t)b * stride + d];
+}
+
+/* Mean and std of each column, in double; a near-constant column keeps std 1
+ * so it is centred but not blown up. */
+static void column_stats(int64_t n, int width, float *mean, float *std, void *ctx,
+                         void (*row)(void *ctx, int64_t j, double *out))
+{
+    double sum[128] = {0}, sq[128] = {0}, v[128];
+    for (int64_t j = 0; j < n; j++) {
+        row(ctx, j, v);
+        for (int c = 0; c < width; c++)
+            sum[c] += v[c], sq[c] += v[c] * v[c];
+    }
+    for (int c = 0; c < width; c++) {
+        double mu = sum[c] / (double)n, var = sq[c] / (double)n - mu * mu;
+        double s = var > 1e-12 ? sqrt(var) : 1.0;
+        mean[c] = (float)mu;
+        std[c] = (float)s;
+    }
+}
+
+typedef struct {
+    const cdrl_dynamics_model *m;
+    const cdrl_replay_buffer *buf;
+} stats_ctx;
+
+static void input_of(void *ctx, int64_t j, double *out)
+{
+    stats_ctx *c = ctx;
+    int D = c->m->spec.obs_dim;
+    size_t i = (size_t)cdrl_replay_buffer_train_index(c->buf, j);
+    for (int d = 0; d < D; d++)
+        out[d] = c->buf->obs[i * D + d];
+    int a = (int)c->buf->action[i * c->buf->action_dim];
+    for (int k = 0; k < c->m->spec.action_count; k++)
+        out[D + k] = k == a;
+}
+
+static void delta_of(void *ctx, int64_t j, double *out)
+{
+    stats_ctx *c = ctx;
+    int D = c->m->spec.obs_dim;
+    size_t i = (size_t)cdrl_replay_buffer_train_index(c->buf, j);
+    for (int d = 0; d < D; d++)
+        out[d] = (double)c->buf->next_obs[i * D + d] - c->buf->obs[i * D + d];
+}
+
+static int check_buffer(const cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, cdrl_error *err)
+{
+    if (buf->obs_dim != m->spec.obs_dim || buf->action_dim != 1)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: buffer holds obs_dim %d, action_dim %d; "
+                           "the model expects %d and 1", buf->obs_dim, buf->action_dim, m->spec.obs_dim);
+    return 0;
+}
+
+int cdrl_dynamics_fit(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int steps,
+                      double *loss, cdrl_error *err)
+{
+    if (check_buffer(m, buf, err))
+        return err ? err->code : CDRL_EINVAL;
+    int64_t n = cdrl_replay_buffer_train_count(buf);
+    if (n < 2)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: %lld training transitions, need >= 2",
+                           (long long)n);
+    stats_ctx ctx = {m, buf};
+    column_stats(n, m->n_inputs, m->in_mean, m->in_std, &ctx, input_of);
+    column_stats(n, m->spec.obs_dim, m->out_mean, m->out_std, &ctx, delta_of);
+    cdrl_mlp_set_data_size(m->net, m->spec.length_scale, m->spec.tau, (double)n, 0);
+
+    int B = m->spec.batch, D = m->spec.obs_dim;
+    if (reserve_rows(m, B, err))
+        return err ? err->code : CDRL_ENOMEM;
+    double recent = 0.0;
+    int counted = 0;
+    for (int s = 0; s < steps; s++) {
+        for (int b = 0; b < B; b++) {
+            int64_t j = (int64_t)cdrl_rng_below(&m->rng, (uint64_t)n);
+            size_t i = (size_t)cdrl_replay_buffer_train_index(buf, j);
+            encode_row(m, buf->obs + i * D, buf->action[i], m->x + (size_t)b * m->n_inputs);
+            target_row(m, buf->obs + i * D, buf->next_obs + i * D, m->y + (size_t)b * D);
+        }
+        const float *out = cdrl_mlp_forward(m->net, m->x, B, CDRL_MODE_TRAIN, err);
+        if (!out)
+            return err ? err->code : CDRL_EINVAL;
+        cdrl_mlp_zero_grad(m->net);
+        memset(m->dout, 0, sizeof(float) * (size_t)B * m->net->n_outputs);
+        /* Twice the NLL, the authors' objective, which their coefficients match. */
+        float data = m->spec.logvar_head
+                         ? cdrl_gaussian_nll(m->dout, out, m->y, B, D, 2.0f) * 2.0f
+                         : cdrl_mse(m->dout, out, m->y, B, D, (float)m->spec.tau) * (float)m->spec.tau;
+        float total = data + cdrl_mlp_regularizer(m->net);
+        if (cdrl_check_finite(&total, 1, "dynamics model loss", err))
+            return cdrl_error_prefix(err, "fit step %d", s + 1);
+        if (cdrl_mlp_backward(m->net, m->dout, NULL, err))
+            return err ? err->code : CDRL_ESTATE;
+        cdrl_adam_step(&m->adam, m->net->params, m->net->grads);
+        if (s >= steps - LOSS_WINDOW) {
+            recent += total;
+            counted++;
+        }
+    }
+    if (cdrl_check_finite(m->net->params, m->net->n_params, "dynamics model params", err))
+        return err->code;
+    if (loss)
+        *loss = counted ? recent / counted : 0.0;
+    return 0;
+}
+
+/* MC mean and epistemic variance of the normalised change (n, D) at inputs x,
+ * plus the aleatoric variance when there is a log-variance head. */
+static int mc_moments(cdrl_dynamics_model *m, const float *x, int n, int T, float *mean,
+                      float *epi, float *alea, cdrl_error *err)
+{
+    int D = m->spec.obs_dim;
+    if (m->spec.logvar_head)
+        return cdrl_mc_predict_gaussian(m->net, x, n, T, D, mean, epi, alea, err);
+    memset(alea, 0, sizeof(float) * (size_t)n * D);
+    return cdrl_mc_predict(m->net, x, n, T, mean, epi, err);
+}
+
+int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int T,
+                           cdrl_dynamics_stats *stats, cdrl_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    if (check_buffer(m, buf, err))
+        return err ? err->code : CDRL_EINVAL;
+    if (T < 1)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: T = %d MC samples, need >= 1", T);
+    int64_t n64 = cdrl_replay_buffer_val_count(buf);
+    if (n64 == 0)
+        return 0;
+    int n = (int)n64, D = m->spec.obs_dim;
+    size_t cells = (size_t)n * D;
+    float *x = malloc(sizeof(float) * (size_t)n * m->n_inputs), *y = malloc(sizeof(float) * cells);
+    float *mean = malloc(sizeof(float) * cells * 3);
+    int rc = 0;
+    if (!x || !y || !mean) {
+        rc = cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: cannot score %d transitions", n);
+        goto done;
+    }
+    float *epi = mean + cells, *alea = epi + cells;
+    for (int j = 0; j < n; j++) {
+        size_t i = (size_t)cdrl_replay_buffer_val_index(buf, j);
+        encode_row(m, buf->obs + i * D, buf->action[i], x + (size_t)j * m->n_inputs);
+        target_row(m, buf->obs + i * D, buf->next_obs + i * D, y + (size_t)j * D);
+    }
+    if ((rc = mc_moments(m, x, n, T, mean, epi, alea, err)))
+        goto done;
+    double se = 0, zero = 0, spread = 0, noise = 0;
+    for (size_t c = 0; c < cells; c++) {
+        int d = (int)(c % D);
+        double e = (double)mean[c] - y[c], z = (double)y[c] + m->out_mean[d] / m->out_std[d];
+        se += e * e;
+        zero += z * z;
+        spread += sqrt(epi[c]);
+        noise += sqrt(alea[c]);
+    }
+    stats->val_mse = se / (double)cells;
+    stats->zero_mse = zero / (double)cells;
+    stats->val_spread = spread / (double)cells;
+    stats->aleatoric = noise / (double)cells;
+done:
+    free(x);
+    free(y);
+    free(mean);
+    return rc;
+}
+
+int cdrl_dynamics_spread(cdrl_dynamics_model *m, const float *obs, const float *actions, int n,
+                         int T, double *spread, cdrl_error *err)
+{
+    *spread = 0.0;
+    if (n < 1 || T < 1)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: spread needs n >= 1 and T >= 1");
+    int D = m->spec.obs_dim;
+    size_t cells = (size_t)n * D;
+    float *x = malloc(sizeof(float) * (size_t)n * m->n_inputs), *mean = malloc(sizeof(float) * cells * 3);
+    int rc = 0;
+    if (!x || !mean) {
+        rc = cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: cannot score %d states", n);
+        goto done;
+    }
+    encode(m, obs, actions, n, x);
+    if ((rc = mc_moments(m, x, n, T, mean, mean + cells, mean + 2 * cells, err)))
+        goto done;
+    double s = 0;
+    for (size_t c = 0; c < cells; c++)
+        s += sqrt(mean[cells + c]);
+    *spread = s / (double)cells;
+done:
+    free(x);
+    free(mean);
+    return rc;
+}
+
+int cdrl_dynamics_predict(cdrl_dynamics_model *m, const float *obs, const float *actions, int B,
+                          float *next, cdrl_error *err)
+{
+    if (reserve_rows(m, B, err))
+        return err ? err->code : CDRL_ENOMEM;
+    encode(m, obs, actions, B, m->x);
+    const float *out = cdrl_mlp_forward(m->net, m->x, B, CDRL_MODE_EVAL, err);
+    if (!out)
+        return err ? err->code : CDRL_EINVAL;
+    decode(m, obs, out, m->net->n_outputs, B, next);
+    return 0;
+}
+
+int cdrl_dynamics_freeze(cdrl_dynamics_model *m, int P, cdrl_error *err)
+{
+    if (cdrl_mlp_freeze_masks(m->net, P, err))
+        return err ? err->code : CDRL_EINVAL;
+    int rc = 0;
+    for (int l = 0; l < m->net->n_layers && !rc; l++) {
+        cdrl_mlp_layer *L = &m->net->layers[l];
+        free(m->mult[l]);
+        m->mult[l] = NULL;
+        if (!L->frozen_noise)
+            continue;
+        size_t n = (size_t)P * L->n_in;
+        float *ones = malloc(sizeof(float) * n), *scratch = malloc(sizeof(float) * n);
+        m->mult[l] = malloc(sizeof(float) * n);
+        if (!ones || !scratch || !m->mult[l]) {
+            rc = cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: cannot freeze %d particles", P);
+        } else {
+            /* The multiplier a unit input gets is the mask itself: computing it
+             * once per particle spares every rollout step the logs and exps. */
+            for (size_t k = 0; k < n; k++)
+                ones[k] = 1.0f;
+            if (L->dropout == CDRL_DROPOUT_CONCRETE)
+                cdrl_concrete_dropout_forward(m->mult[l], scratch, ones, L->frozen_noise,
+                                              *L->p_logit, (int)n);
+            else
+                cdrl_fixed_dropout_forward(m->mult[l], scratch, ones, L->frozen_noise, L->fixed_p,
+                                           (int)n);
+        }
+        free(ones);
+        free(scratch);
+    }
+    cdrl_mlp_unfreeze_masks(m->net);
+    m->particles = rc ? 0 : P;
+    return rc;
+}
+
+int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const float *actions,
+                              int B, float *next, cdrl_error *err)
+{
+    int P = m->particles;
+    if (P < 1)
+        return cdrl_errorf(err, CDRL_ESTATE, "dynamics model: freeze particles before a rollout step");
+    if (B < P || B % P)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch %d is not a multiple of %d particles",
+                           B, P);
+    if (reserve_rows(m, B, err))
+        return err ? err->code : CDRL_ENOMEM;
+    encode(m, obs, actions, B, m->x);
+    int per = B / P;
+    float *in = m->x;
+    /* The trunk, then only the mean head: planning needs no noise prediction.
+     * Masks are applied in place (row r, particle r / per); the dense output
+     * goes to whichever scratch buffer does not hold the input. */
+    for (int l = 0; l <= m->spec.n_hidden; l++) {
+        const cdrl_mlp_layer *L = &m->net->layers[l];
+        int K = L->n_in, N = L->n_out;
+        if (m->mult[l])
+            for (int r = 0; r < B; r++) {
+                const float *mk = m->mult[l] + (size_t)(r / per) * K;
+                float *row = in + (size_t)r * K;
+                for (int k = 0; k < K; k++)
+                    row[k] *= mk[k];
+            }
+        float *dst = in == m->h[0] ? m->h[1] : m->h[0];
+        cdrl_dense_forward(dst, in, L->weight, L->bias, B, K, N);
+        cdrl_activation_forward(dst, dst, B * N, L->activation);
+        in = dst;
+    }
+    decode(m, obs, in, m->spec.obs_dim, B, next);
+    return 0;
+}
+
+float cdrl_dynamics_p(const cdrl_dynamics_model *m, int layer)
+{
+    return cdrl_mlp_dropout_p(m->net, layer);
+}
+
+int cdrl_dynamics_layers(const cdrl_dynamics_model *m)
+{
+    return m->net->n_layers;
+}

@@ -1,0 +1,217 @@
+/* Tests of the dynamics learner on CartPole: after a small fixed amount of
+ * random-action data the model beats predicting no change by a wide margin,
+ * its epistemic spread is larger far from the data than near it, the drop
+ * rates fall when N grows, the frozen-mask rollout step equals the network's
+ * own MC forward with the same masks, and a fixed seed gives the same bits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdrl/dynamics_model.h"
+#include "cdrl/env.h"
+#include "cdrl/rng.h"
+
+static cdrl_dynamics_spec small_spec(void)
+{
+    cdrl_dynamics_spec s = {0};
+    s.obs_dim = 4;
+    s.action_count = 2;
+    s.n_hidden = 2;
+    s.hidden[0] = s.hidden[1] = 64;
+    s.activation = CDRL_ACT_RELU;
+    s.dropout.kind = CDRL_DROPOUT_CONCRETE;
+    s.dropout.p = 0.1f;
+    s.lr = 3e-3;
+    s.batch = 64;
+    s.length_scale = 1e-2;
+    s.tau = 1.0;
+    s.seed = 5;
+    return s;
+}
+
+/* `steps` transitions of random actions in CartPole, seed 1. */
+static void random_data(cdrl_replay_buffer *buf, int steps)
+{
+    cdrl_env *env;
+    cdrl_rng rng;
+    assert_int_equal(cdrl_env_create("cartpole", &env, NULL), 0);
+    cdrl_rng_seed(&rng, 1, 0);
+    double obs[4], next[4];
+    assert_int_equal(cdrl_env_reset_seeded(env, 1, obs, NULL), 0);
+    assert_int_equal(cdrl_replay_buffer_init(buf, 4, 1, 5, NULL), 0);
+    for (int t = 0; t < steps; t++) {
+        double a = (double)cdrl_rng_below(&rng, 2);
+        cdrl_step_result r;
+        assert_int_equal(cdrl_env_step(env, &a, next, &r, NULL), 0);
+        assert_int_equal(cdrl_replay_buffer_push(buf, obs, &a, next, r.reward, r.terminated, NULL), 0);
+        if (r.terminated || r.truncated)
+            assert_int_equal(cdrl_env_reset(env, obs, NULL), 0);
+        else
+            memcpy(obs, next, sizeof obs);
+    }
+    cdrl_env_free(env);
+}
+
+static void learns_and_knows_where_it_has_not_been(void **state)
+{
+    (void)state;
+    cdrl_replay_buffer buf;
+    random_data(&buf, 400);
+    cdrl_error err;
+    cdrl_dynamics_spec spec = small_spec();
+    cdrl_dynamics_model *m = cdrl_dynamics_create(&spec, &err);
+    assert_non_null(m);
+    double loss;
+    assert_int_equal(cdrl_dynamics_fit(m, &buf, 1500, &loss, &err), 0);
+    cdrl_dynamics_stats st;
+    assert_int_equal(cdrl_dynamics_validate(m, &buf, 20, &st, &err), 0);
+    assert_true(st.zero_mse > 0.5);
+    assert_true(st.val_mse < 0.05 * st.zero_mse);
+    assert_true(st.val_spread > 0.0);
+
+    /* Probe states: near the start states the data came from, and far out
+     * (cart off-centre, fast), where random play rarely goes. */
+    enum { N = 64 };
+    float near[N * 4], far[N * 4], act[N];
+    cdrl_rng rng;
+    cdrl_rng_seed(&rng, 9, 0);
+    const float far_scale[4] = {2.0f, 2.5f, 0.2f, 3.0f};
+    for (int i = 0; i < N; i++) {
+        act[i] = (float)(i % 2);
+        for (int d = 0; d < 4; d++) {
+            near[i * 4 + d] = (float)cdrl_rng_range(&rng, -0.05, 0.05);
+            float sign = cdrl_rng_uniform(&rng) < 0.5 ? -1.0f : 1.0f;
+            far[i * 4 + d] = sign * far_scale[d] * (float)cdrl_rng_range(&rng, 0.8, 1.0);
+        }
+    }
+    double s_near, s_far;
+    assert_int_equal(cdrl_dynamics_spread(m, near, act, N, 20, &s_near, &err), 0);
+    assert_int_equal(cdrl_dynamics_spread(m, far, act, N, 20, &s_far, &err), 0);
+    assert_true(s_far > 2.0 * s_near);
+    cdrl_dynamics_free(m);
+    cdrl_replay_buffer_free(&buf);
+}
+
+static void frozen_step_matches_the_network(void **state)
+{
+    (void)state;
+    cdrl_replay_buffer buf;
+    random_data(&buf, 100);
+    cdrl_dynamics_spec spec = small_spec();
+    spec.dropout.p = 0.3f;
+    cdrl_dynamics_model *m = cdrl_dynamics_create(&spec, NULL);
+    assert_non_null(m);
+    assert_int_equal(cdrl_dynamics_fit(m, &buf, 20, NULL, NULL), 0);
+    enum { P = 3, R = 4, B = P * R };
+    float obs[B * 4], act[B], next[B * 4], again[B * 4];
+    for (int r = 0; r < B; r++) {
+        act[r] = (float)(r % 2);
+        for (int d = 0; d < 4; d++)
+            obs[r * 4 + d] = buf.obs[(r % R) * 4 + d];
+    }
+    /* Same masks through the network: copy the generators, freeze, MC forward. */
+    cdrl_rng saved[CDRL_MLP_MAX_LAYERS];
+    for (int l = 0; l < m->net->n_layers; l++)
+        saved[l] = m->net->layers[l].rng;
+    assert_int_equal(cdrl_dynamics_freeze(m, P, NULL), 0);
+    assert_int_equal(cdrl_dynamics_step_frozen(m, obs, act, B, next, NULL), 0);
+    for (int l = 0; l < m->net->n_layers; l++)
+        m->net->layers[l].rng = saved[l];
+    assert_int_equal(cdrl_mlp_freeze_masks(m->net, P, NULL), 0);
+    float x[B * 6];
+    for (int r = 0; r < B; r++)
+        for (int k = 0; k < 6; k++) {
+            float v = k < 4 ? obs[r * 4 + k] : (float)((k - 4) == (int)act[r]);
+            x[r * 6 + k] = (v - m->in_mean[k]) / m->in_std[k];
+        }
+    const float *out = cdrl_mlp_forward(m->net, x, B, CDRL_MODE_MC, NULL);
+    assert_non_null(out);
+    int differs = 0;
+    for (int r = 0; r < B; r++)
+        for (int d = 0; d < 4; d++) {
+            float want = obs[r * 4 + d] + m->out_mean[d] + m->out_std[d] * out[r * 4 + d];
+            assert_float_equal(next[r * 4 + d], want, 1e-4f * (1.0f + fabsf(want)));
+            again[r * 4 + d] = want;
+        }
+    /* Particles really differ (same state and action, other masks). */
+    for (int d = 0; d < 4; d++)
+        differs |= again[0 * R * 4 + d] != again[1 * R * 4 + d];
+    assert_true(differs);
+    cdrl_mlp_unfreeze_masks(m->net);
+    cdrl_dynamics_free(m);
+    cdrl_replay_buffer_free(&buf);
+}
+
+static void drop_rate_falls_with_more_data(void **state)
+{
+    (void)state;
+    cdrl_replay_buffer small, large;
+    random_data(&small, 60);
+    random_data(&large, 1200);
+    cdrl_dynamics_spec spec = small_spec();
+    cdrl_dynamics_model *a = cdrl_dynamics_create(&spec, NULL), *b = cdrl_dynamics_create(&spec, NULL);
+    assert_int_equal(cdrl_dynamics_fit(a, &small, 800, NULL, NULL), 0);
+    assert_int_equal(cdrl_dynamics_fit(b, &large, 800, NULL, NULL), 0);
+    for (int l = 1; l < cdrl_dynamics_layers(a); l++)
+        assert_true(cdrl_dynamics_p(b, l) < cdrl_dynamics_p(a, l));
+    cdrl_dynamics_free(a);
+    cdrl_dynamics_free(b);
+    cdrl_replay_buffer_free(&small);
+    cdrl_replay_buffer_free(&large);
+}
+
+static void same_seed_same_bits(void **state)
+{
+    (void)state;
+    cdrl_replay_buffer buf;
+    random_data(&buf, 120);
+    cdrl_dynamics_spec spec = small_spec();
+    cdrl_dynamics_model *a = cdrl_dynamics_create(&spec, NULL), *b = cdrl_dynamics_create(&spec, NULL);
+    cdrl_dynamics_stats sa, sb;
+    assert_int_equal(cdrl_dynamics_fit(a, &buf, 50, NULL, NULL), 0);
+    assert_int_equal(cdrl_dynamics_fit(b, &buf, 50, NULL, NULL), 0);
+    assert_int_equal(cdrl_dynamics_validate(a, &buf, 5, &sa, NULL), 0);
+    assert_int_equal(cdrl_dynamics_validate(b, &buf, 5, &sb, NULL), 0);
+    assert_memory_equal(a->net->params, b->net->params, sizeof(float) * a->net->n_params);
+    assert_memory_equal(&sa, &sb, sizeof sa);
+    cdrl_dynamics_free(a);
+    cdrl_dynamics_free(b);
+    cdrl_replay_buffer_free(&buf);
+}
+
+static void bad_use_is_an_error(void **state)
+{
+    (void)state;
+    cdrl_error err;
+    cdrl_dynamics_spec spec = small_spec();
+    spec.action_count = 1;
+    assert_null(cdrl_dynamics_create(&spec, &err));
+    assert_non_null(strstr(err.msg, "action_count"));
+    spec = small_spec();
+    cdrl_dynamics_model *m = cdrl_dynamics_create(&spec, &err);
+    float obs[4] = {0}, act = 0, next[4];
+    assert_int_equal(cdrl_dynamics_step_frozen(m, obs, &act, 1, next, &err), CDRL_ESTATE);
+    cdrl_replay_buffer buf;
+    assert_int_equal(cdrl_replay_buffer_init(&buf, 4, 1, 5, NULL), 0);
+    assert_int_equal(cdrl_dynamics_fit(m, &buf, 10, NULL, &err), CDRL_EINVAL);
+    assert_non_null(strstr(err.msg, "training transitions"));
+    cdrl_dynamics_free(m);
+    cdrl_replay_buffer_free(&buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(learns_and_knows_where_it_has_not_been),
+        cmocka_unit_test(frozen_step_matches_the_network),
+        cmocka_unit_test(drop_rate_falls_with_more_data),
+        cmocka_unit_test(same_seed_same_bits),
+        cmocka_unit_test(bad_use_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
