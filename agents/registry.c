@@ -12,7 +12,7 @@ extern const cdrl_agent_def cdrl_agent_mb; /* agents/mb.c, issue 6 */
 
 const cdrl_agent_entry cdrl_agents[] = {
     {"pg", NULL}, /* policy gradient with Concrete Dropout: set to &cdrl_agent_pg */
-    {"mb", NULL}, /* model-based planner: set to &cdrl_agent_mb */
+    {"mb", &cdrl_agent_mb}, /* model-based: Concrete-Dropout dynamics + MPC */
 };
 const int cdrl_agent_count = (int)(sizeof cdrl_agents / sizeof cdrl_agents[0]);
 

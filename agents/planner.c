@@ -1,0 +1,231 @@
+/* Model-predictive control for discrete actions: CEM or random shooting over
+ * action sequences, every candidate rolled out by P model draws in one batch
+ * per time step (see planner.h). */
+#include "cdrl/planner.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The shifted plan is a prior, not a commitment: at the next step it is
+ * blended this much with uniform so CEM can still change its mind. */
+#define WARM_START_KEEP 0.5f
+
+static int check_spec(const cdrl_planner_spec *s, const cdrl_env_spec *env, cdrl_error *err)
+{
+    if (env->action_count < 2 || env->action_count > 64 || env->action_dim != 0)
+        return cdrl_errorf(err, CDRL_EUNAVAIL, "planner: env %s has continuous actions; the planner "
+                           "plans 2 to 64 discrete actions only", env->name);
+    if (s->horizon < 1 || s->horizon > 1000)
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: horizon %d out of range [1, 1000]", s->horizon);
+    if (s->candidates < 1 || s->candidates > 100000)
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: candidates %d out of range [1, 100000]",
+                           s->candidates);
+    if (s->particles < 1 || s->particles > 1000)
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: particles %d out of range [1, 1000]", s->particles);
+    if (s->iterations < 1 || s->iterations > 100)
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: iterations %d out of range [1, 100]", s->iterations);
+    if (s->elites < 1 || s->elites > s->candidates)
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: elites %d out of range [1, candidates = %d]",
+                           s->elites, s->candidates);
+    if (!(s->smoothing >= 0.0 && s->smoothing < 1.0))
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: smoothing %g out of range [0, 1)", s->smoothing);
+    return 0;
+}
+
+cdrl_planner *cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
+                                  uint64_t seed, uint64_t stream, cdrl_error *err)
+{
+    if (check_spec(spec, env, err))
+        return NULL;
+    cdrl_planner *pl = calloc(1, sizeof *pl);
+    if (!pl) {
+        cdrl_errorf(err, CDRL_ENOMEM, "planner: out of memory");
+        return NULL;
+    }
+    pl->spec = *spec;
+    pl->env = env;
+    pl->obs_dim = env->obs_dim;
+    pl->action_count = env->action_count;
+    pl->rows = spec->particles * spec->candidates;
+    cdrl_rng_seed(&pl->rng, seed, stream);
+    size_t H = (size_t)spec->horizon, C = (size_t)spec->candidates, R = (size_t)pl->rows;
+    size_t D = (size_t)pl->obs_dim, A = (size_t)pl->action_count;
+    pl->probs = malloc(sizeof(float) * H * A);
+    pl->seqs = malloc(sizeof(int) * C * H);
+    pl->scores = malloc(sizeof(double) * C);
+    pl->order = malloc(sizeof(int) * C);
+    pl->state = malloc(sizeof(float) * R * D);
+    pl->next = malloc(sizeof(float) * R * D);
+    pl->actions = malloc(sizeof(float) * R);
+    pl->reward = malloc(sizeof(float) * R);
+    pl->total = malloc(sizeof(double) * R);
+    pl->alive = malloc(R);
+    pl->term = malloc(R);
+    if (!pl->probs || !pl->seqs || !pl->scores || !pl->order || !pl->state || !pl->next ||
+        !pl->actions || !pl->reward || !pl->total || !pl->alive || !pl->term) {
+        cdrl_planner_free(pl);
+        cdrl_errorf(err, CDRL_ENOMEM, "planner: cannot allocate %zu rollout rows", R);
+        return NULL;
+    }
+    cdrl_planner_reset(pl);
+    return pl;
+}
+
+void cdrl_planner_free(cdrl_planner *pl)
+{
+    if (!pl)
+        return;
+    free(pl->probs);
+    free(pl->seqs);
+    free(pl->scores);
+    free(pl->order);
+    free(pl->state);
+    free(pl->next);
+    free(pl->actions);
+    free(pl->reward);
+    free(pl->total);
+    free(pl->alive);
+    free(pl->term);
+    free(pl);
+}
+
+void cdrl_planner_reset(cdrl_planner *pl)
+{
+    int n = pl->spec.horizon * pl->action_count;
+    for (int i = 0; i < n; i++)
+        pl->probs[i] = 1.0f / (float)pl->action_count;
+}
+
+/* Draws every candidate's actions from the per-step distributions. */
+static void sample_candidates(cdrl_planner *pl)
+{
+    int H = pl->spec.horizon, A = pl->action_count;
+    for (int c = 0; c < pl->spec.candidates; c++)
+        for (int t = 0; t < H; t++) {
+            const float *p = pl->probs + (size_t)t * A;
+            float u = cdrl_rng_uniform_f(&pl->rng), acc = 0.0f;
+            int a = A - 1;
+            for (int k = 0; k < A - 1; k++) {
+                acc += p[k];
+                if (u < acc) {
+                    a = k;
+                    break;
+                }
+            }
+            pl->seqs[(size_t)c * H + t] = a;
+        }
+}
+
+/* Rolls every candidate out with every particle; fills scores[c]. */
+static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
+                            cdrl_error *err)
+{
+    int H = pl->spec.horizon, C = pl->spec.candidates, P = pl->spec.particles, D = pl->obs_dim;
+    int R = pl->rows;
+    int rc = model->sample(model->user, P, err);
+    if (rc)
+        return rc;
+    for (int r = 0; r < R; r++) {
+        for (int d = 0; d < D; d++)
+            pl->state[(size_t)r * D + d] = (float)obs[d];
+        pl->total[r] = 0.0;
+        pl->alive[r] = 1;
+    }
+    for (int t = 0; t < H; t++) {
+        for (int r = 0; r < R; r++)
+            pl->actions[r] = (float)pl->seqs[(size_t)(r % C) * H + t];
+        if ((rc = model->step(model->user, pl->state, pl->actions, R, pl->next, err)))
+            return rc;
+        cdrl_env_model_reward(pl->env, R, pl->state, pl->actions, pl->next, pl->reward, pl->term);
+        for (int r = 0; r < R; r++) {
+            if (pl->alive[r])
+                pl->total[r] += pl->reward[r];
+            pl->alive[r] &= !pl->term[r];
+        }
+        float *swap = pl->state;
+        pl->state = pl->next;
+        pl->next = swap;
+    }
+    for (int c = 0; c < C; c++) {
+        double s = 0.0;
+        for (int p = 0; p < P; p++)
+            s += pl->total[(size_t)p * C + c];
+        pl->scores[c] = s / P;
+    }
+    return 0;
+}
+
+/* Candidates by descending score; ties keep the lower index first, so the
+ * order (and the whole plan) depends on nothing but the draws. */
+static void rank(cdrl_planner *pl)
+{
+    int C = pl->spec.candidates;
+    for (int c = 0; c < C; c++) {
+        int j = c;
+        while (j > 0 && pl->scores[pl->order[j - 1]] < pl->scores[c]) {
+            pl->order[j] = pl->order[j - 1];
+            j--;
+        }
+        pl->order[j] = c;
+    }
+}
+
+static void refit(cdrl_planner *pl)
+{
+    int H = pl->spec.horizon, A = pl->action_count, E = pl->spec.elites;
+    float keep = (float)pl->spec.smoothing;
+    for (int t = 0; t < H; t++) {
+        float freq[64] = {0};
+        for (int e = 0; e < E; e++)
+            freq[pl->seqs[(size_t)pl->order[e] * H + t]] += 1.0f / (float)E;
+        float *p = pl->probs + (size_t)t * A;
+        for (int k = 0; k < A; k++)
+            p[k] = keep * p[k] + (1.0f - keep) * freq[k];
+    }
+}
+
+int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
+                     int *action, cdrl_plan_info *info, cdrl_error *err)
+{
+    int H = pl->spec.horizon, A = pl->action_count;
+    int rounds = pl->spec.method == CDRL_PLAN_CEM ? pl->spec.iterations : 1;
+    double best = -HUGE_VAL;
+    int best_first = 0;
+    if (pl->spec.method == CDRL_PLAN_RANDOM)
+        cdrl_planner_reset(pl);
+    for (int it = 0; it < rounds; it++) {
+        sample_candidates(pl);
+        int rc = score_candidates(pl, model, obs, err);
+        if (rc)
+            return rc;
+        rank(pl);
+        if (pl->scores[pl->order[0]] > best) {
+            best = pl->scores[pl->order[0]];
+            best_first = pl->seqs[(size_t)pl->order[0] * H];
+        }
+        if (pl->spec.method == CDRL_PLAN_CEM)
+            refit(pl);
+    }
+    int a = best_first;
+    double prob = 1.0;
+    if (pl->spec.method == CDRL_PLAN_CEM) {
+        a = 0;
+        for (int k = 1; k < A; k++)
+            if (pl->probs[k] > pl->probs[a])
+                a = k;
+        prob = pl->probs[a];
+        /* Warm start: the rest of this plan is the next step's prior. */
+        memmove(pl->probs, pl->probs + A, sizeof(float) * (size_t)(H - 1) * A);
+        for (int i = 0; i < (H - 1) * A; i++)
+            pl->probs[i] = WARM_START_KEEP * pl->probs[i] + (1.0f - WARM_START_KEEP) / (float)A;
+        for (int k = 0; k < A; k++)
+            pl->probs[(size_t)(H - 1) * A + k] = 1.0f / (float)A;
+    }
+    *action = a;
+    if (info) {
+        info->score = best;
+        info->first_prob = prob;
+    }
+    return 0;
+}

@@ -1,0 +1,196 @@
+/* Tests of the planner with hand-made models: with CartPole's own equations
+ * as the model it pushes a falling pole back up and keeps the real pole up;
+ * with a model whose particles disagree it prefers the action all of them
+ * survive; the same seed plans the same actions; bad specs are refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "cdrl/env.h"
+#include "cdrl/planner.h"
+
+/* CartPole-v1's Euler step, written from the equations, as a "model". */
+static int physics_sample(void *user, int P, cdrl_error *err)
+{
+    (void)user, (void)P, (void)err;
+    return 0;
+}
+
+static int physics_step(void *user, const float *obs, const float *actions, int B, float *next,
+                        cdrl_error *err)
+{
+    (void)user, (void)err;
+    const double g = 9.8, mc = 1.0, mp = 0.1, l = 0.5, f = 10.0, dt = 0.02;
+    for (int b = 0; b < B; b++) {
+        const float *s = obs + 4 * b;
+        double x = s[0], xd = s[1], th = s[2], thd = s[3];
+        double force = actions[b] > 0.5f ? f : -f, c = cos(th), sn = sin(th);
+        double temp = (force + mp * l * thd * thd * sn) / (mc + mp);
+        double thacc = (g * sn - c * temp) / (l * (4.0 / 3.0 - mp * c * c / (mc + mp)));
+        double xacc = temp - mp * l * thacc * c / (mc + mp);
+        float *n = next + 4 * b;
+        n[0] = (float)(x + dt * xd);
+        n[1] = (float)(xd + dt * xacc);
+        n[2] = (float)(th + dt * thd);
+        n[3] = (float)(thd + dt * thacc);
+    }
+    return 0;
+}
+
+static const cdrl_env_spec *cartpole_spec(cdrl_env **env)
+{
+    assert_int_equal(cdrl_env_create("cartpole", env, NULL), 0);
+    return cdrl_env_spec_of(*env);
+}
+
+static cdrl_planner_spec default_spec(void)
+{
+    cdrl_planner_spec s = {.method = CDRL_PLAN_CEM, .horizon = 20, .candidates = 40,
+                           .particles = 2, .iterations = 3, .elites = 8, .smoothing = 0.25};
+    return s;
+}
+
+static void pushes_a_falling_pole_back(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    cdrl_planner_model model = {physics_sample, physics_step, NULL};
+    for (int method = 0; method < 2; method++) {
+        cdrl_planner_spec spec = default_spec();
+        spec.method = method ? CDRL_PLAN_RANDOM : CDRL_PLAN_CEM;
+        cdrl_planner *pl = cdrl_planner_create(&spec, es, 1, 0, NULL);
+        assert_non_null(pl);
+        /* Leaning and falling right: only pushing right (1) can save it. */
+        double right[4] = {0.0, 0.0, 0.15, 0.6}, left[4] = {0.0, 0.0, -0.15, -0.6};
+        int a;
+        cdrl_plan_info info;
+        assert_int_equal(cdrl_planner_act(pl, &model, right, &a, &info, NULL), 0);
+        assert_int_equal(a, 1);
+        assert_true(info.score >= 1.0 && info.score <= spec.horizon);
+        cdrl_planner_reset(pl);
+        assert_int_equal(cdrl_planner_act(pl, &model, left, &a, NULL, NULL), 0);
+        assert_int_equal(a, 0);
+        cdrl_planner_free(pl);
+    }
+    cdrl_env_free(env);
+}
+
+static void balances_the_real_pole(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    cdrl_planner_model model = {physics_sample, physics_step, NULL};
+    cdrl_planner_spec spec = default_spec();
+    spec.particles = 1;
+    cdrl_planner *pl = cdrl_planner_create(&spec, es, 2, 0, NULL);
+    double obs[4];
+    assert_int_equal(cdrl_env_reset_seeded(env, 4, obs, NULL), 0);
+    int steps = 0;
+    cdrl_step_result r = {0};
+    while (!r.terminated && !r.truncated && steps < 300) {
+        int a;
+        assert_int_equal(cdrl_planner_act(pl, &model, obs, &a, NULL, NULL), 0);
+        double act = a;
+        assert_int_equal(cdrl_env_step(env, &act, obs, &r, NULL), 0);
+        steps++;
+    }
+    assert_int_equal(steps, 300);
+    assert_false(r.terminated);
+    cdrl_planner_free(pl);
+    cdrl_env_free(env);
+}
+
+/* Two draws: particle 0 is the true physics, particle 1 believes action 0
+ * throws the pole over at once. From upright both actions are safe under
+ * particle 0, so only the particles' average can make action 1 the choice. */
+static int pessimist_step(void *user, const float *obs, const float *actions, int B, float *next,
+                          cdrl_error *err)
+{
+    physics_step(user, obs, actions, B, next, err);
+    for (int r = B / 2; r < B; r++)
+        if (actions[r] < 0.5f)
+            next[4 * r + 2] = 1.0f;
+    return 0;
+}
+
+static void averages_over_particles(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    cdrl_planner_model model = {physics_sample, pessimist_step, NULL};
+    cdrl_planner_spec spec = default_spec();
+    spec.horizon = 5;
+    cdrl_planner *pl = cdrl_planner_create(&spec, es, 3, 0, NULL);
+    double up[4] = {0, 0, 0, 0};
+    int a;
+    cdrl_plan_info info;
+    assert_int_equal(cdrl_planner_act(pl, &model, up, &a, &info, NULL), 0);
+    assert_int_equal(a, 1);
+    assert_float_equal(info.score, 5.0, 1e-9); /* all-ones sequence: both particles survive */
+    cdrl_planner_free(pl);
+    cdrl_env_free(env);
+}
+
+static void same_seed_same_plan(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    cdrl_planner_model model = {physics_sample, physics_step, NULL};
+    cdrl_planner_spec spec = default_spec();
+    cdrl_planner *a = cdrl_planner_create(&spec, es, 7, 0, NULL), *b = cdrl_planner_create(&spec, es, 7, 0, NULL);
+    double s[4] = {0.01, -0.02, 0.03, 0.0};
+    for (int t = 0; t < 20; t++) {
+        int x, y;
+        cdrl_plan_info ix, iy;
+        assert_int_equal(cdrl_planner_act(a, &model, s, &x, &ix, NULL), 0);
+        assert_int_equal(cdrl_planner_act(b, &model, s, &y, &iy, NULL), 0);
+        assert_int_equal(x, y);
+        assert_memory_equal(&ix, &iy, sizeof ix);
+        s[3] += 0.01;
+    }
+    assert_memory_equal(a->probs, b->probs, sizeof(float) * spec.horizon * 2);
+    cdrl_planner_free(a);
+    cdrl_planner_free(b);
+    cdrl_env_free(env);
+}
+
+static void bad_specs_are_refused(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    cdrl_error err;
+    cdrl_planner_spec spec = default_spec();
+    spec.horizon = 0;
+    assert_null(cdrl_planner_create(&spec, es, 0, 0, &err));
+    assert_non_null(strstr(err.msg, "horizon"));
+    spec = default_spec();
+    spec.elites = spec.candidates + 1;
+    assert_null(cdrl_planner_create(&spec, es, 0, 0, &err));
+    assert_non_null(strstr(err.msg, "elites"));
+    spec = default_spec();
+    spec.smoothing = 1.0;
+    assert_null(cdrl_planner_create(&spec, es, 0, 0, &err));
+    assert_non_null(strstr(err.msg, "smoothing"));
+    cdrl_env_free(env);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pushes_a_falling_pole_back),
+        cmocka_unit_test(balances_the_real_pole),
+        cmocka_unit_test(averages_over_particles),
+        cmocka_unit_test(same_seed_same_plan),
+        cmocka_unit_test(bad_specs_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
