@@ -4,7 +4,7 @@
 # 500,000-step budget. Prints a markdown table (seed, solved, steps to solve,
 # wall time) and a summary line per setting.
 #
-#   bash scripts/pg_seeds.sh [CDRL_BINARY] [PARALLEL_RUNS] [ENV]
+#   bash scripts/pg_seeds.sh [CDRL_BINARY] [PARALLEL_RUNS] [ENV] [TRAIN OPTIONS...]
 #
 # Defaults: build/cdrl, 2 runs at a time, cartpole. Wall times are of one
 # single-threaded run each, measured while PARALLEL_RUNS of them share the
@@ -13,7 +13,9 @@ set -eu
 cdrl=$(realpath "${1:-build/cdrl}")
 jobs=${2:-2}
 env=${3:-cartpole}
-settings=(none fixed:0.1 concrete)
+shift $(($# < 3 ? $# : 3))
+export PG_SEEDS_EXTRA="$*" # e.g. --set agent.activation=relu, split on spaces
+settings=(${PG_SEEDS_SETTINGS:-none fixed:0.1 concrete})
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$cdrl" "$work/cdrl" # a rebuild during the runs does not change them
@@ -22,7 +24,7 @@ one_run() { # one_run CDRL ENV DROPOUT SEED WORKDIR
   local start end out
   start=$(date +%s.%N)
   out=$("$1" train --agent pg --env "$2" --dropout "$3" --seed "$4" --out "$5/run-${3/:/_}-$4" \
-        --set run.log_every=1000000 2>&1 | tail -1)
+        --set run.log_every=1000000 $PG_SEEDS_EXTRA 2>&1 | tail -1)
   end=$(date +%s.%N)
   echo "$3 $4 $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') $out" \
     > "$5/result-${3/:/_}-$4"
