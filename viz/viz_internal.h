@@ -42,6 +42,18 @@ void viz_text_vertical(cdrl_viz_canvas *canvas, int x, int y, int scale, uint32_
 /* Writes file bytes atomically: temporary file beside path, fsync, rename. */
 int viz_write_file_atomic(const char *path, const uint8_t *data, size_t len, cdrl_error *err);
 
+/* Where the dashboard puts its panels in a w x h canvas, so that a live
+ * window can redraw only the CartPole panel and the status line between
+ * changes of the curves. */
+typedef struct {
+    cdrl_viz_rect cartpole, returns, rates, spread, status;
+} viz_dashboard_cells;
+
+void viz_dashboard_layout(int w, int h, int has_status, int has_view, viz_dashboard_cells *cells);
+
+/* Redraws the status line in its cell. */
+void viz_dashboard_status(cdrl_viz_canvas *canvas, cdrl_viz_rect cell, const char *status);
+
 /* Palette shared by the plots. */
 #define VIZ_INK 0x202020u
 #define VIZ_GRID 0xE6E6E6u

@@ -146,7 +146,7 @@ typedef struct {
 /* Draws a plot in r: title, axes with "nice" ticks (1, 2, 5 x 10^k) and
  * their labels, axis labels, the series, the reference line and a legend.
  * The axis ranges are the data's (and hline's) extent rounded out to ticks.
- * With no finite data it draws the frame and "no data". Writes the axes
+ * With no finite data it draws the frame and "no data yet". Writes the axes
  * used to *axes if not NULL. */
 void cdrl_viz_draw_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz_plot_spec *spec,
                         cdrl_viz_axes *axes);
@@ -254,14 +254,17 @@ typedef struct {
                                    written as frames_dir/frame_NNNNNN.png */
     int allow_hidden;           /* 1: accept drivers that show nothing
                                    ("offscreen", "dummy"); for tests */
+    int headless;               /* 1: no window at all; every frame handed
+                                   over is drawn (for frames_dir), no pacing */
     cdrl_viz_dashboard_options dashboard;
 } cdrl_viz_live_options;
 
 /* The defaults described above; title "cdrl". */
 cdrl_viz_live_options cdrl_viz_live_defaults(void);
 
-/* Opens the window. With no usable display (SDL cannot initialise video or
- * create a window, or the driver shows nothing and allow_hidden is 0) it
+/* Opens the window (or, headless, only a canvas). With no usable display
+ * (SDL cannot initialise video or create a window, or the driver shows
+ * nothing and allow_hidden is 0) it
  * returns CDRL_EUNAVAIL with a message saying why, and *out is NULL. The
  * run named `run_name` collects the rows given below; free with
  * cdrl_viz_live_free (which closes the window). */
@@ -297,7 +300,7 @@ int cdrl_viz_live_episode(cdrl_viz_live *live, double episode_return, int length
 int cdrl_viz_live_should_stop(const cdrl_viz_live *live);
 
 /* Keeps the window up, drawing the curves, until the user quits (for
- * `cdrl viz RUN_DIR` after the replay ends). Returns 0. */
+ * `cdrl viz RUN_DIR` after the replay ends). Returns at once when headless. */
 int cdrl_viz_live_wait_quit(cdrl_viz_live *live, cdrl_error *err);
 
 /* Frames drawn and the total wall time spent drawing them (seconds), for

@@ -1,13 +1,193 @@
-/* cdrl viz: not built yet. */
+/* cdrl viz: draws a run's curves (and, once the agents can replay their
+ * saved policy, its episodes) in a window, or headless to PNG files.
+ *
+ * All drawing lives in the visualizer library (include/cdrl/viz.h); this
+ * file parses the command line, loads the runs and reports errors. */
 #include "cli.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdrl/viz.h"
+
+#define MAX_RUNS 8
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: cdrl viz RUN_DIR [--compare RUN_DIR2 ...] [--png FILE] [--frames DIR]\n"
+            "                [--size WxH] [--solved RETURN|none] [--mean N]\n"
+            "\n"
+            "Draws the curves of a run directory (metrics.csv, episodes.csv): episode returns\n"
+            "with their running mean and the solved line, the learned dropout rate p of each\n"
+            "layer, the epistemic spread. Without --png it opens a window (space pauses, +/-\n"
+            "change the speed, q or closing the window quits); with --png FILE it draws the\n"
+            "same picture headless, no display needed.\n"
+            "\n"
+            "  --compare DIR ...  overlay the curves of further runs (e.g. fixed vs learned p)\n"
+            "  --png FILE         write the picture to FILE instead of opening a window\n"
+            "  --frames DIR       write each frame of a replayed episode to DIR (needs replay,\n"
+            "                     not available yet: see below)\n"
+            "  --size WxH         picture or window size in pixels (default 1280x800)\n"
+            "  --solved R|none    the solved line on the returns plot (default 475, CartPole-v1)\n"
+            "  --mean N           window of the running mean of returns (default 100)\n"
+            "\n"
+            "Replaying episodes of the saved policy needs the agents' checkpoint loading,\n"
+            "which is not built yet; until then the window and the PNG show the curves only.\n");
+}
+
+typedef struct {
+    const char *dirs[MAX_RUNS]; /* RUN_DIR first, then the --compare runs */
+    int n_dirs;
+    const char *png;
+    const char *frames;
+    int width, height;
+    cdrl_viz_dashboard_options dashboard;
+} viz_args;
+
+static int parse_args(int argc, char **argv, viz_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->width = 1280;
+    a->height = 800;
+    a->dashboard = cdrl_viz_dashboard_defaults();
+    const char *primary = NULL; /* RUN_DIR; a->dirs holds the --compare runs until the end */
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        int has_value = i + 1 < argc;
+        if (strcmp(arg, "--compare") == 0) {
+            int taken = 0;
+            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+                if (a->n_dirs == MAX_RUNS)
+                    return cli_fail("viz", "at most %d runs can be drawn together", MAX_RUNS);
+                a->dirs[a->n_dirs++] = argv[++i];
+                taken++;
+            }
+            if (!taken)
+                return cli_fail("viz", "--compare needs at least one run directory");
+        } else if (strcmp(arg, "--png") == 0 || strcmp(arg, "--frames") == 0) {
+            if (!has_value)
+                return cli_fail("viz", "%s needs a %s", arg, arg[2] == 'p' ? "file name" : "directory");
+            *(arg[2] == 'p' ? &a->png : &a->frames) = argv[++i];
+        } else if (strcmp(arg, "--size") == 0) {
+            char tail;
+            if (!has_value || sscanf(argv[i + 1], "%dx%d%c", &a->width, &a->height, &tail) != 2 ||
+                a->width < 320 || a->height < 240 || a->width > 8192 || a->height > 8192)
+                return cli_fail("viz", "--size takes WxH with W in 320..8192 and H in 240..8192, got '%s'",
+                                has_value ? argv[i + 1] : "");
+            i++;
+        } else if (strcmp(arg, "--solved") == 0) {
+            char *end = NULL;
+            if (!has_value)
+                return cli_fail("viz", "--solved needs a return or 'none'");
+            const char *v = argv[++i];
+            if (strcmp(v, "none") == 0) {
+                a->dashboard.solved_return = NAN;
+            } else {
+                a->dashboard.solved_return = strtod(v, &end);
+                if (end == v || *end || !isfinite(a->dashboard.solved_return))
+                    return cli_fail("viz", "--solved takes a number or 'none', got '%s'", v);
+            }
+        } else if (strcmp(arg, "--mean") == 0) {
+            char *end = NULL;
+            long n = has_value ? strtol(argv[i + 1], &end, 10) : 0;
+            if (!has_value || *end || n < 1 || n > 100000)
+                return cli_fail("viz", "--mean takes a whole number in 1..100000, got '%s'",
+                                has_value ? argv[i + 1] : "");
+            a->dashboard.running_mean = (int)n;
+            i++;
+        } else if (strncmp(arg, "--", 2) == 0) {
+            return cli_fail("viz", "unknown option '%s'; try 'cdrl viz --help'", arg);
+        } else {
+            if (primary)
+                return cli_fail("viz", "one RUN_DIR expected, got '%s' too; overlay runs with --compare",
+                                arg);
+            primary = arg;
+        }
+    }
+    if (!primary)
+        return cli_fail("viz", "no RUN_DIR given; usage: cdrl viz RUN_DIR [--compare RUN_DIR2 ...] [--png FILE]");
+    if (a->n_dirs == MAX_RUNS)
+        return cli_fail("viz", "at most %d runs can be drawn together", MAX_RUNS);
+    memmove(a->dirs + 1, a->dirs, sizeof a->dirs[0] * (size_t)a->n_dirs);
+    a->dirs[0] = primary;
+    a->n_dirs++;
+    return 0;
+}
+
+static int write_png(const viz_args *a)
+{
+    cdrl_viz_run runs[MAX_RUNS];
+    int n = 0, status = CLI_EXIT_OK;
+    cdrl_error err = {0};
+    cdrl_viz_canvas *canvas = NULL;
+    for (; n < a->n_dirs; n++)
+        if (cdrl_viz_run_load(a->dirs[n], &runs[n], &err)) {
+            status = cli_report("viz", &err);
+            goto done;
+        }
+    if (cdrl_viz_canvas_create(a->width, a->height, &canvas, &err) ||
+        cdrl_viz_draw_dashboard(canvas, runs, n, NULL, NULL, 0, &a->dashboard, NULL, &err) ||
+        cdrl_viz_canvas_write_png(canvas, a->png, &err)) {
+        status = cli_report("viz", &err);
+        goto done;
+    }
+    printf("wrote %s (%dx%d, %d run%s)\n", a->png, a->width, a->height, n, n == 1 ? "" : "s");
+done:
+    cdrl_viz_canvas_free(canvas);
+    for (int i = 0; i < n; i++)
+        cdrl_viz_run_free(&runs[i]);
+    return status;
+}
+
+static int show_window(const viz_args *a)
+{
+    cdrl_viz_live_options opts = cdrl_viz_live_defaults();
+    opts.width = a->width;
+    opts.height = a->height;
+    opts.dashboard = a->dashboard;
+    opts.title = "cdrl viz";
+    cdrl_viz_live *live = NULL;
+    cdrl_error err = {0};
+    /* The runs are read first so that a wrong directory is reported as such
+     * even on a machine without a display. */
+    cdrl_viz_run probe;
+    for (int i = 0; i < a->n_dirs; i++) {
+        if (cdrl_viz_run_load(a->dirs[i], &probe, &err))
+            return cli_report("viz", &err);
+        cdrl_viz_run_free(&probe);
+    }
+    if (cdrl_viz_live_create(&opts, NULL, &live, &err)) {
+        if (err.code == CDRL_EUNAVAIL)
+            return cli_fail("viz", "no display (%s); use --png FILE", err.msg);
+        return cli_report("viz", &err);
+    }
+    int status = CLI_EXIT_OK;
+    for (int i = 0; i < a->n_dirs && status == CLI_EXIT_OK; i++)
+        if (cdrl_viz_live_add_run(live, a->dirs[i], &err))
+            status = cli_report("viz", &err);
+    if (status == CLI_EXIT_OK && cdrl_viz_live_wait_quit(live, &err))
+        status = cli_report("viz", &err);
+    cdrl_viz_live_free(live);
+    return status;
+}
 
 int cmd_viz(int argc, char **argv)
 {
-    if (argc > 0 && cli_is_help(argv[0])) {
-        printf("usage: cdrl viz [options]\n\n'cdrl viz' is not built yet.\n");
-        return CLI_EXIT_OK;
-    }
-    return cli_fail("viz", "this command is not built yet");
+    for (int i = 0; i < argc; i++)
+        if (cli_is_help(argv[i])) {
+            usage(stdout);
+            return CLI_EXIT_OK;
+        }
+    viz_args a;
+    if (parse_args(argc, argv, &a))
+        return CLI_EXIT_USAGE;
+    if (a.frames)
+        return cli_fail("viz", "--frames needs episodes replayed from the run's checkpoint, and the agents "
+                               "cannot load one yet; use --png FILE for the curves");
+    if (a.png)
+        return write_png(&a);
+    return show_window(&a);
 }
