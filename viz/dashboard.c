@@ -111,22 +111,26 @@ static double *copy_column(plot_data *d, const cdrl_viz_table *t, int c)
     return keep_column(d, v);
 }
 
-/* The trailing mean over `window` values, NaN-aware, as "mean of the last
- * 100 episodes" is how CartPole's solved criterion is stated. */
-static double *running_mean(plot_data *d, const double *y, int n, int window)
+void cdrl_viz_running_mean(const double *y, int n, int window, double *out)
 {
-    double *m = malloc(sizeof *m * (size_t)(n > 0 ? n : 1));
-    if (!m)
-        return NULL;
     double sum = 0;
     int count = 0;
+    if (window < 1)
+        window = 1;
     for (int i = 0; i < n; i++) {
         if (isfinite(y[i]))
             sum += y[i], count++;
         if (i >= window && isfinite(y[i - window]))
             sum -= y[i - window], count--;
-        m[i] = count ? sum / count : NAN;
+        out[i] = count ? sum / count : NAN;
     }
+}
+
+static double *running_mean(plot_data *d, const double *y, int n, int window)
+{
+    double *m = malloc(sizeof *m * (size_t)(n > 0 ? n : 1));
+    if (m)
+        cdrl_viz_running_mean(y, n, window, m);
     return keep_column(d, m);
 }
 

@@ -228,8 +228,10 @@ static void pump_events(cdrl_viz_live *live)
 {
     if (!live->window)
         return;
+    /* Stop at a pause: the events after it belong to the pause loop, which
+     * first shows the paused state. */
     SDL_Event e;
-    while (SDL_PollEvent(&e))
+    while (!live->paused && SDL_PollEvent(&e))
         handle_event(live, &e);
 }
 

@@ -154,6 +154,11 @@ void cdrl_viz_draw_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz
 /* Maps a data point to pixel coordinates of a drawn plot (formula above). */
 void cdrl_viz_axes_to_pixel(const cdrl_viz_axes *axes, double x, double y, double *px, double *py);
 
+/* Trailing running mean: out[i] = mean of the finite values among
+ * y[max(0, i - window + 1) .. i] (NaN if none), the "mean return of the last
+ * 100 episodes" of CartPole's solved rule. out may not alias y. */
+void cdrl_viz_running_mean(const double *y, int n, int window, double *out);
+
 /* ---- Tables (metrics.csv, episodes.csv) ------------------------------------------
  * A numeric table read generically: a header row of column names, then one
  * row per record. Columns are found by name, never by position. Cells that
