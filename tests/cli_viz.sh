@@ -4,7 +4,10 @@
 # is no display to put it on.
 set -u
 cdrl=$1
+src=${2:-.}
 fail=0
+# In the sanitizer build: leaks inside system libraries are not ours.
+export LSAN_OPTIONS="suppressions=$src/tests/lsan_system.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 tmp=$(mktemp -d /tmp/cdrl_cli_viz.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -113,6 +113,37 @@ static void lines_join_points_and_break_at_nan(void **state)
     cdrl_viz_canvas_free(c);
 }
 
+/* Past four points per pixel column a series is drawn column by column;
+ * it must still cover every value's pixel and still break at NaN. */
+static void long_series_cover_their_range(void **state)
+{
+    (void)state;
+    enum { N = 6000 };
+    static double x[N], y[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = i;
+        y[i] = i % 2 ? 10 : 0; /* alternating: every column spans 0..10 */
+    }
+    for (int i = 4000; i < 4600; i++)
+        y[i] = NAN;
+    cdrl_viz_series s = {NULL, x, y, N, RED, CDRL_VIZ_THIN};
+    cdrl_viz_plot_spec spec = {NULL, NULL, NULL, &s, 1, 0, 0, NULL, 0, 0};
+    cdrl_viz_canvas *c = new_canvas(600, 400);
+    cdrl_viz_axes axes;
+    cdrl_viz_draw_plot(c, (cdrl_viz_rect){0, 0, 600, 400}, &spec, &axes);
+    assert_true(N > 4 * axes.area.w);
+    double px, py;
+    for (double v = 0; v <= 10; v += 2.5) {
+        cdrl_viz_axes_to_pixel(&axes, 1000, v, &px, &py);
+        assert_true(color_near(c, px, py, RED));
+    }
+    cdrl_viz_axes_to_pixel(&axes, 4300, 5, &px, &py);
+    assert_false(color_near(c, px, py, RED));
+    cdrl_viz_axes_to_pixel(&axes, 5000, 5, &px, &py);
+    assert_true(color_near(c, px, py, RED));
+    cdrl_viz_canvas_free(c);
+}
+
 static void several_series_keep_their_colors(void **state)
 {
     (void)state;
@@ -190,6 +221,7 @@ int main(void)
         cmocka_unit_test(points_land_where_the_axes_say),
         cmocka_unit_test(axes_round_out_to_ticks),
         cmocka_unit_test(lines_join_points_and_break_at_nan),
+        cmocka_unit_test(long_series_cover_their_range),
         cmocka_unit_test(several_series_keep_their_colors),
         cmocka_unit_test(empty_plot_draws_without_data),
         cmocka_unit_test(running_mean_of_last_window),

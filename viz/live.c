@@ -18,6 +18,7 @@
 #define CLOCK_EVERY 16
 #define MAX_COMPARE 8
 #define N_SPEEDS 6
+#define CURVES_EVERY 1.0 /* seconds between redraws of changed curves */
 
 /* Speed levels: 0 runs free; the others pace to a multiple of real time. */
 static const double speed_factor[N_SPEEDS] = {0, 4, 2, 1, 0.5, 0.25};
@@ -47,6 +48,8 @@ struct cdrl_viz_live {
     double next_step;         /* for paced speeds */
     double last_draw;         /* seconds the last frame took */
     int curves_dirty;         /* the curves changed since they were drawn */
+    int must_redraw;          /* the whole window must be drawn (exposed, keys) */
+    double last_full;         /* when the curves were last drawn */
     int view_shown;           /* the last full frame had a CartPole panel */
     long frames, frames_written;
     double draw_seconds;
@@ -94,6 +97,11 @@ static int open_window(cdrl_viz_live *live, cdrl_error *err)
 #else
     const char *x11 = NULL, *wayland = NULL;
 #endif
+    /* The window's own surface, shown by the system's plain framebuffer
+     * path (X11 shared memory): SDL would otherwise route it through an
+     * OpenGL texture, which on a machine without a GPU means a software GL
+     * slower than our whole frame, and loads Mesa for nothing. */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     if (!SDL_WasInit(SDL_INIT_VIDEO)) {
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
             char where[256] = "";
@@ -202,7 +210,7 @@ static void handle_event(cdrl_viz_live *live, const SDL_Event *e)
 {
     if (e->type == SDL_WINDOWEVENT &&
         (e->window.event == SDL_WINDOWEVENT_EXPOSED || e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED))
-        live->curves_dirty = 1; /* the whole window must be shown again */
+        live->must_redraw = 1; /* the whole window must be shown again */
     if (e->type == SDL_QUIT ||
         (e->type == SDL_WINDOWEVENT && e->window.event == SDL_WINDOWEVENT_CLOSE)) {
         live->stop = 1;
@@ -245,8 +253,11 @@ static int draw_frame(cdrl_viz_live *live, cdrl_error *err)
     snprintf(status, sizeof status, "speed %s%s   space pause  +/- speed  q quit", speed_name[live->speed],
              live->paused ? "   PAUSED" : "");
     const char *shown_status = live->opts.headless ? NULL : status;
-    int partial = !live->curves_dirty && live->frames > 0 && live->have_view && live->view_shown &&
-                  !live->opts.headless;
+    /* Curves that changed are redrawn at most once a second: they move
+     * slowly, and a full frame (drawn and copied to the screen) costs several
+     * times the CartPole panel. */
+    int curves_due = live->must_redraw || (live->curves_dirty && start - live->last_full >= CURVES_EVERY);
+    int partial = !curves_due && live->frames > 0 && live->have_view && live->view_shown && !live->opts.headless;
     viz_dashboard_cells cells;
     viz_dashboard_layout(cdrl_viz_canvas_width(live->canvas), cdrl_viz_canvas_height(live->canvas),
                          shown_status != NULL, live->have_view, &cells);
@@ -265,6 +276,8 @@ static int draw_frame(cdrl_viz_live *live, cdrl_error *err)
                                     live->n_ghosts, &live->opts.dashboard, shown_status, err))
             return err ? err->code : CDRL_EINVAL;
         live->curves_dirty = 0;
+        live->must_redraw = 0;
+        live->last_full = start;
         live->view_shown = live->have_view;
     }
     SDL_RenderFlush(live->canvas->renderer);
@@ -389,6 +402,7 @@ int cdrl_viz_live_wait_quit(cdrl_viz_live *live, cdrl_error *err)
         return 0;
     int dirty = 1;
     while (!live->stop) {
+        live->must_redraw |= dirty;
         if (dirty && draw_frame(live, err))
             return err ? err->code : CDRL_EIO;
         dirty = 0;

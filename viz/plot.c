@@ -56,10 +56,55 @@ void cdrl_viz_axes_to_pixel(const cdrl_viz_axes *axes, double x, double y, doubl
     *py = axes->area.y + axes->area.h - 1 - (y - axes->y_min) / (axes->y_max - axes->y_min) * (axes->area.h - 1);
 }
 
+/* A long series (more points than pixel columns, as episode returns after a
+ * few thousand episodes) is drawn per pixel column: a vertical stroke from
+ * the column's lowest to highest value, joined to the next column. It looks
+ * the same as every segment drawn, at a cost bounded by the plot's width.
+ * Needs x sorted, which is checked; returns 0 to fall back to every point. */
+static int draw_series_by_column(cdrl_viz_canvas *canvas, const cdrl_viz_axes *axes, const cdrl_viz_series *s)
+{
+    int w = axes->area.w;
+    if (s->style == CDRL_VIZ_POINTS || s->style == CDRL_VIZ_DASHED || !s->x || s->n < 4 * w)
+        return 0;
+    for (int i = 1; i < s->n; i++)
+        if (s->x[i] < s->x[i - 1])
+            return 0;
+    double thickness = s->style == CDRL_VIZ_THIN ? 1 : 2;
+    int col = -1;
+    double lo = 0, hi = 0, last = 0, prev_last = 0, prev_px = 0;
+    int have_prev = 0;
+    for (int i = 0; i <= s->n; i++) {
+        double px = 0, py = 0;
+        int finite = i < s->n && isfinite(s->x[i]) && isfinite(s->y[i]);
+        if (finite)
+            cdrl_viz_axes_to_pixel(axes, s->x[i], s->y[i], &px, &py);
+        int c = finite ? (int)lround(px) : -2;
+        if (c != col || !finite) {
+            if (col >= 0) { /* finish the column */
+                if (hi - lo >= 1)
+                    cdrl_viz_line(canvas, col, lo, col, hi, thickness, s->color);
+                prev_last = last, prev_px = col, have_prev = 1;
+            }
+            if (!finite) {
+                col = -1;
+                have_prev = 0; /* NaN breaks the line */
+                continue;
+            }
+            if (have_prev)
+                cdrl_viz_line(canvas, prev_px, prev_last, c, py, thickness, s->color);
+            col = c, lo = hi = py;
+        }
+        lo = fmin(lo, py), hi = fmax(hi, py), last = py;
+    }
+    return 1;
+}
+
 /* A polyline through the finite points, broken at NaN; dashes keep their
  * phase from one segment to the next so short segments still look dashed. */
 static void draw_series(cdrl_viz_canvas *canvas, const cdrl_viz_axes *axes, const cdrl_viz_series *s)
 {
+    if (draw_series_by_column(canvas, axes, s))
+        return;
     double thickness = s->style == CDRL_VIZ_THIN ? 1 : 2;
     double dash = 10, gap = 6, phase = 0;
     int have_prev = 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cdrl/viz.h"
 
@@ -35,7 +36,12 @@ static void usage(FILE *out)
             "  --mean N           window of the running mean of returns (default 100)\n"
             "\n"
             "Replaying episodes of the saved policy needs the agents' checkpoint loading,\n"
-            "which is not built yet; until then the window and the PNG show the curves only.\n");
+            "which is not built yet; until then the window and the PNG show the curves only.\n"
+            "\n"
+            "cdrl viz --bench-live [--steps N] measures what the live window costs a loop:\n"
+            "a synthetic CPU-bound loop (a 64x64 tanh layer per step, a metrics row every\n"
+            "4000 steps) runs with and without a live window at full speed; it prints both\n"
+            "rates. Needs a display (or SDL_VIDEODRIVER=offscreen, which it accepts).\n");
 }
 
 typedef struct {
@@ -174,6 +180,118 @@ static int show_window(const viz_args *a)
     return status;
 }
 
+/* ---- cdrl viz --bench-live -------------------------------------------------
+ * What a live window costs a training loop, measured on a stand-in loop whose
+ * per-step work (one 64x64 tanh layer, about a policy forward pass) and
+ * reporting (an episode every 200 steps, a metrics row every 4000) resemble
+ * the pg agent's, so the figure does not wait for the agents. */
+
+#define BENCH_N 64
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Runs `steps` steps; with live != NULL, hands it views and rows the way the
+ * trainer does. Returns the steps per second, or -1 on error. */
+static double bench_loop(long steps, cdrl_viz_live *live, cdrl_error *err)
+{
+    static double w[BENCH_N * BENCH_N], h[BENCH_N], out[BENCH_N];
+    for (int i = 0; i < BENCH_N * BENCH_N; i++)
+        w[i] = ((i * 7919) % 201 - 100) / 1000.0;
+    for (int i = 0; i < BENCH_N; i++)
+        h[i] = 0.01 * i;
+    double state[4] = {0}, params[4] = {2.4, 0.20943951023931953, 0.5, 10};
+    cdrl_env_view view = {"cartpole", 4, state, 4, params, 1, 0, 0};
+    const char *names[4] = {"env_steps", "p_0", "p_1", "mc_spread"};
+    double start = wall_seconds();
+    for (long t = 0; t < steps; t++) {
+        for (int i = 0; i < BENCH_N; i++) {
+            double acc = 0;
+            for (int j = 0; j < BENCH_N; j++)
+                acc += w[i * BENCH_N + j] * h[j];
+            out[i] = tanh(acc + 0.1);
+        }
+        memcpy(h, out, sizeof h);
+        if (!live)
+            continue;
+        view.steps = (int)(t % 200);
+        state[0] = h[0];
+        state[2] = 0.1 * h[1];
+        view.last_action = (double)(t & 1);
+        view.episode_return = view.steps;
+        if (t % 200 == 199 && cdrl_viz_live_episode(live, 200, 200, err))
+            return -1;
+        if (t % 4000 == 3999) {
+            double values[4] = {(double)t + 1, 0.1 * exp(-t / 1e6), 0.08 * exp(-t / 1e6), 0.2 * exp(-t / 2e6)};
+            if (cdrl_viz_live_metrics(live, 4, names, values, err))
+                return -1;
+        }
+        if (cdrl_viz_live_wants_frame(live) && cdrl_viz_live_frame(live, &view, NULL, 0, err))
+            return -1;
+        if (cdrl_viz_live_should_stop(live))
+            break;
+    }
+    return steps / (wall_seconds() - start);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, compare_doubles);
+    return v[n / 2];
+}
+
+static int bench_live(long steps)
+{
+    cdrl_viz_live_options opts = cdrl_viz_live_defaults();
+    opts.title = "cdrl viz --bench-live";
+    opts.allow_hidden = 1;
+    cdrl_viz_live *live = NULL;
+    cdrl_error err = {0};
+    if (cdrl_viz_live_create(&opts, "bench", &live, &err)) {
+        if (err.code == CDRL_EUNAVAIL)
+            return cli_fail("viz", "no display (%s); --bench-live needs one", err.msg);
+        return cli_report("viz", &err);
+    }
+    /* Rounds alternate a stretch without and a stretch with the window, and
+     * the medians are compared, so that other work on the machine, which
+     * comes and goes, weighs on both sides alike. */
+    enum { ROUNDS = 9 };
+    double base[ROUNDS], with[ROUNDS];
+    long chunk = steps / ROUNDS;
+    for (int r = 0; r < ROUNDS; r++) {
+        base[r] = bench_loop(chunk, NULL, &err);
+        with[r] = bench_loop(chunk, live, &err);
+        if (with[r] < 0)
+            break;
+    }
+    long frames;
+    double draw_seconds;
+    cdrl_viz_live_stats(live, &frames, &draw_seconds);
+    cdrl_viz_live_free(live);
+    for (int r = 0; r < ROUNDS; r++)
+        if (with[r] < 0)
+            return cli_report("viz", &err);
+    double b = median(base, ROUNDS), w = median(with, ROUNDS);
+    double total_with = 0;
+    for (int r = 0; r < ROUNDS; r++)
+        total_with += chunk / with[r];
+    printf("%ld steps in %d rounds: median %.0f steps/s without the window, %.0f with it: %.1f%% slower\n",
+           chunk * ROUNDS, ROUNDS, b, w, 100 * (1 - w / b));
+    printf("%ld frames drawn, %.2f ms each on average, %.1f%% of the time with the window\n", frames,
+           frames ? 1e3 * draw_seconds / frames : 0.0, 100 * draw_seconds / total_with);
+    return CLI_EXIT_OK;
+}
+
 int cmd_viz(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
@@ -181,6 +299,18 @@ int cmd_viz(int argc, char **argv)
             usage(stdout);
             return CLI_EXIT_OK;
         }
+    if (argc > 0 && strcmp(argv[0], "--bench-live") == 0) {
+        long steps = 2000000;
+        if (argc == 3 && strcmp(argv[1], "--steps") == 0) {
+            char *end;
+            steps = strtol(argv[2], &end, 10);
+            if (*end || steps < 1000 || steps > 1000000000)
+                return cli_fail("viz", "--steps takes a whole number in 1000..1000000000, got '%s'", argv[2]);
+        } else if (argc != 1) {
+            return cli_fail("viz", "usage: cdrl viz --bench-live [--steps N]");
+        }
+        return bench_live(steps);
+    }
     viz_args a;
     if (parse_args(argc, argv, &a))
         return CLI_EXIT_USAGE;
