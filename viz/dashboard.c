@@ -189,44 +189,59 @@ static void short_name(char *out, size_t n, const char *name)
         snprintf(out, n, "..%s", name + len - 20);
 }
 
+/* Episode returns of each run: the raw returns faint, the running mean
+ * strong. All the faint curves go first so that no run's raw returns cover
+ * another run's mean. */
 static void returns_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz_run *runs, int n_runs,
                          const cdrl_viz_dashboard_options *opts)
 {
     plot_data d = {0};
     const char *x_label = "episode";
     int window = opts->running_mean > 0 ? opts->running_mean : 100;
-    for (int k = 0; k < n_runs; k++) {
+    const double *xs[MAX_SERIES], *ys[MAX_SERIES];
+    int ns[MAX_SERIES], from_episodes[MAX_SERIES];
+    int n_curves = n_runs < MAX_SERIES ? n_runs : MAX_SERIES;
+    for (int k = 0; k < n_curves; k++) {
         const cdrl_viz_run *run = &runs[k];
-        uint32_t color = palette[k % PALETTE_N];
-        char name[32], label[96];
-        short_name(name, sizeof name, run->name);
+        ns[k] = 0;
+        xs[k] = ys[k] = NULL;
+        from_episodes[k] = 0;
         int rc = cdrl_viz_table_column(&run->episodes, "return");
         if (rc < 0)
             rc = cdrl_viz_table_column(&run->episodes, "episode_return");
-        if (rc >= 0 && run->episodes.n_rows > 0) {
-            int n = run->episodes.n_rows;
-            double *x = copy_column(&d, &run->episodes, cdrl_viz_table_column(&run->episodes, "episode"));
-            double *y = copy_column(&d, &run->episodes, rc);
-            if (!x || !y)
-                continue;
-            add_series(&d, NULL, x, y, n, lighten(color, n_runs > 1 ? 0.75 : 0.6), CDRL_VIZ_THIN);
-            if (n_runs == 1)
-                snprintf(label, sizeof label, "mean of last %d", window);
-            else
-                snprintf(label, sizeof label, "%s", name);
-            add_series(&d, label, x, running_mean(&d, y, n, window), n, color, CDRL_VIZ_SOLID);
-            continue;
-        }
-        /* no episodes.csv: the per-update mean return of the metrics */
         int mc = cdrl_viz_table_column(&run->metrics, "return_mean");
-        if (mc >= 0 && run->metrics.n_rows > 0) {
-            int n = run->metrics.n_rows;
+        if (rc >= 0 && run->episodes.n_rows > 0) {
+            xs[k] = copy_column(&d, &run->episodes, cdrl_viz_table_column(&run->episodes, "episode"));
+            ys[k] = copy_column(&d, &run->episodes, rc);
+            ns[k] = run->episodes.n_rows;
+            from_episodes[k] = 1;
+            add_series(&d, NULL, xs[k], ys[k], ns[k], lighten(palette[k % PALETTE_N], n_runs > 1 ? 0.75 : 0.6),
+                       CDRL_VIZ_THIN);
+        } else if (mc >= 0 && run->metrics.n_rows > 0) {
+            /* no episodes.csv: the per-update mean return of the metrics */
             const char *xname;
-            double *x = copy_column(&d, &run->metrics, x_column(&run->metrics, &xname));
+            xs[k] = copy_column(&d, &run->metrics, x_column(&run->metrics, &xname));
+            ys[k] = copy_column(&d, &run->metrics, mc);
+            ns[k] = run->metrics.n_rows;
+            from_episodes[k] = 0;
             x_label = xname;
-            snprintf(label, sizeof label, "%s", n_runs > 1 ? name : "return_mean");
-            add_series(&d, label, x, copy_column(&d, &run->metrics, mc), n, color, CDRL_VIZ_SOLID);
         }
+        if (!xs[k] || !ys[k])
+            ns[k] = 0;
+    }
+    for (int k = 0; k < n_curves; k++) {
+        if (ns[k] == 0)
+            continue;
+        char name[32], label[96];
+        short_name(name, sizeof name, runs[k].name);
+        if (n_runs > 1)
+            snprintf(label, sizeof label, "%s", name);
+        else if (from_episodes[k])
+            snprintf(label, sizeof label, "mean of last %d", window);
+        else
+            snprintf(label, sizeof label, "return_mean");
+        const double *y = from_episodes[k] ? running_mean(&d, ys[k], ns[k], window) : ys[k];
+        add_series(&d, label, xs[k], y, ns[k], palette[k % PALETTE_N], CDRL_VIZ_SOLID);
     }
     char solved[48];
     snprintf(solved, sizeof solved, "solved (%g)", opts->solved_return);
@@ -331,7 +346,7 @@ int cdrl_viz_draw_dashboard(cdrl_viz_canvas *canvas, const cdrl_viz_run *runs, i
     cdrl_viz_fill_rect(canvas, cells.rates, 0xFFFFFFu);
     cdrl_viz_fill_rect(canvas, cells.spread, 0xFFFFFFu);
     returns_plot(canvas, inset(cells.returns, 6), runs, n_runs, opts);
-    metric_plot(canvas, inset(cells.rates, 6), runs, n_runs, is_dropout_rate, "Dropout rate p per layer (learned)",
+    metric_plot(canvas, inset(cells.rates, 6), runs, n_runs, is_dropout_rate, "Dropout rate p per layer",
                 "p", 1);
     metric_plot(canvas, inset(cells.spread, 6), runs, n_runs, is_spread, "Epistemic spread (MC dropout)", "spread",
                 1);
