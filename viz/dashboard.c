@@ -18,6 +18,11 @@ static const uint32_t palette[] = {0x1F77B4u, 0xFF7F0Eu, 0x2CA02Cu, 0xD62728u, 0
                                    0x8C564Bu, 0xE377C2u, 0x7F7F7Fu, 0xBCBD22u, 0x17BECFu};
 #define PALETTE_N ((int)(sizeof palette / sizeof palette[0]))
 
+uint32_t cdrl_viz_palette(int k)
+{
+    return palette[(k < 0 ? -k : k) % PALETTE_N];
+}
+
 cdrl_viz_dashboard_options cdrl_viz_dashboard_defaults(void)
 {
     return (cdrl_viz_dashboard_options){475.0, 100};

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CLOCK_EVERY 16
 #define MAX_COMPARE 8
@@ -32,7 +33,10 @@ struct cdrl_viz_live {
 
     cdrl_viz_run own;         /* rows handed over by the loop */
     cdrl_viz_run compare[MAX_COMPARE];
+    char *compare_dir[MAX_COMPARE];
+    long compare_stamp[MAX_COMPARE]; /* to notice when a run's files change */
     int n_compare;
+    double last_follow;
 
     /* the last view handed over, copied so the caller's memory can change */
     int have_view;
@@ -168,21 +172,66 @@ void cdrl_viz_live_free(cdrl_viz_live *live)
     if (live->video_started)
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
     cdrl_viz_run_free(&live->own);
-    for (int i = 0; i < live->n_compare; i++)
+    for (int i = 0; i < live->n_compare; i++) {
         cdrl_viz_run_free(&live->compare[i]);
+        free(live->compare_dir[i]);
+    }
     free(live->ghosts);
     free(live);
+}
+
+/* A number that changes when a run's files are rewritten or grow: their
+ * sizes and modification times, summed. */
+static long run_stamp(const char *dir)
+{
+    static const char *const files[2] = {"metrics.csv", "episodes.csv"};
+    long stamp = 0;
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (stat(path, &st) == 0)
+            stamp += (long)st.st_size * 31 + (long)st.st_mtime * 7 + (long)st.st_mtim.tv_nsec;
+    }
+    return stamp;
 }
 
 int cdrl_viz_live_add_run(cdrl_viz_live *live, const char *dir, cdrl_error *err)
 {
     if (live->n_compare == MAX_COMPARE)
         return cdrl_errorf(err, CDRL_EINVAL, "viz: at most %d runs can be overlaid", MAX_COMPARE);
-    if (cdrl_viz_run_load(dir, &live->compare[live->n_compare], err))
+    int i = live->n_compare;
+    live->compare_dir[i] = strdup(dir);
+    if (!live->compare_dir[i])
+        return cdrl_errorf(err, CDRL_ENOMEM, "viz: out of memory");
+    live->compare_stamp[i] = run_stamp(dir);
+    if (cdrl_viz_run_load(dir, &live->compare[i], err)) {
+        free(live->compare_dir[i]);
+        live->compare_dir[i] = NULL;
         return err ? err->code : CDRL_EIO;
+    }
     live->n_compare++;
     live->curves_dirty = 1;
     return 0;
+}
+
+/* Re-reads the runs whose files changed, so that a window on a run that is
+ * still training follows it. A run that cannot be read just now (being
+ * replaced) keeps its last good contents. */
+static void follow_runs(cdrl_viz_live *live)
+{
+    for (int i = 0; i < live->n_compare; i++) {
+        long stamp = run_stamp(live->compare_dir[i]);
+        if (stamp == live->compare_stamp[i])
+            continue;
+        cdrl_viz_run fresh;
+        if (cdrl_viz_run_load(live->compare_dir[i], &fresh, NULL))
+            continue;
+        cdrl_viz_run_free(&live->compare[i]);
+        live->compare[i] = fresh;
+        live->compare_stamp[i] = stamp;
+        live->curves_dirty = 1;
+    }
 }
 
 int cdrl_viz_live_should_stop(const cdrl_viz_live *live) { return live->stop; }
@@ -403,13 +452,18 @@ int cdrl_viz_live_wait_quit(cdrl_viz_live *live, cdrl_error *err)
     int dirty = 1;
     while (!live->stop) {
         live->must_redraw |= dirty;
-        if (dirty && draw_frame(live, err))
+        if ((dirty || live->curves_dirty) && draw_frame(live, err))
             return err ? err->code : CDRL_EIO;
         dirty = 0;
         SDL_Event e;
         if (SDL_WaitEventTimeout(&e, 250)) {
             handle_event(live, &e);
             dirty = 1;
+        }
+        double now = now_seconds();
+        if (now - live->last_follow >= CURVES_EVERY) {
+            follow_runs(live);
+            live->last_follow = now;
         }
     }
     return 0;

@@ -34,15 +34,18 @@ static double nice_range(double *lo, double *hi, int target)
     return step;
 }
 
-/* Tick labels short enough for an axis: 250k, 1.5M, 0.05, 475. */
-static void format_tick(char *buf, size_t n, double v, double step)
+/* Tick labels short enough for an axis: 250k, 1.5M, 0.05, 475. The unit
+ * is chosen once per axis from its largest value (`scale_of`), so that one
+ * axis reads 0, 5k, 10k rather than 0, 5000, 10k. */
+static void format_tick(char *buf, size_t n, double v, double step, double scale_of)
 {
-    double a = fabs(v);
-    if (a < step * 1e-6)
-        v = 0, a = 0;
-    if (a >= 1e6 && step >= 1e5)
+    if (fabs(v) < step * 1e-6)
+        v = 0;
+    if (v == 0 && step >= 1)
+        snprintf(buf, n, "0");
+    else if (scale_of >= 1e6 && step >= 1e5)
         snprintf(buf, n, "%gM", v / 1e6);
-    else if (a >= 1e4 && step >= 1e3)
+    else if (scale_of >= 1e4 && step >= 1e3)
         snprintf(buf, n, "%gk", v / 1e3);
     else {
         int decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
@@ -232,7 +235,7 @@ static void draw_legend(cdrl_viz_canvas *canvas, const cdrl_viz_axes *axes, cons
 void cdrl_viz_draw_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz_plot_spec *spec,
                         cdrl_viz_axes *axes_out)
 {
-    int ts = r.w >= 480 && r.h >= 260 ? 2 : 1; /* text scale */
+    int ts = r.w >= 400 && r.h >= 220 ? 2 : 1; /* text scale */
     double xlo = HUGE_VAL, xhi = -HUGE_VAL, ylo = HUGE_VAL, yhi = -HUGE_VAL;
     for (int k = 0; k < spec->n_series; k++) {
         const cdrl_viz_series *s = &spec->series[k];
@@ -258,7 +261,7 @@ void cdrl_viz_draw_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz
     int ny = (int)lround((yhi - ylo) / ystep), nx = (int)lround((xhi - xlo) / xstep);
     for (int i = 0; i <= ny; i++) {
         double v = ylo + i * ystep;
-        format_tick(label, sizeof label, v, ystep);
+        format_tick(label, sizeof label, v, ystep, fmax(fabs(ylo), fabs(yhi)));
         widest = SDL_max(widest, cdrl_viz_text_width(ts, label));
     }
     int char_h = 7 * ts;
@@ -282,7 +285,7 @@ void cdrl_viz_draw_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz
         py = round(py);
         cdrl_viz_line(canvas, a.x, py, a.x + a.w - 1, py, 1, VIZ_GRID);
         cdrl_viz_line(canvas, a.x - 5, py, a.x - 1, py, 1, VIZ_INK);
-        format_tick(label, sizeof label, v, ystep);
+        format_tick(label, sizeof label, v, ystep, fmax(fabs(ylo), fabs(yhi)));
         cdrl_viz_text(canvas, a.x - 8 - cdrl_viz_text_width(ts, label), (int)py - char_h / 2, ts, VIZ_INK, label);
     }
     for (int i = 0; i <= nx; i++) {
@@ -291,7 +294,7 @@ void cdrl_viz_draw_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz
         px = round(px);
         cdrl_viz_line(canvas, px, a.y, px, a.y + a.h - 1, 1, VIZ_GRID);
         cdrl_viz_line(canvas, px, a.y + a.h, px, a.y + a.h + 4, 1, VIZ_INK);
-        format_tick(label, sizeof label, v, xstep);
+        format_tick(label, sizeof label, v, xstep, fmax(fabs(xlo), fabs(xhi)));
         int tw = cdrl_viz_text_width(ts, label);
         int tx = (int)px - tw / 2;
         tx = SDL_min(SDL_max(tx, r.x), r.x + r.w - tw);

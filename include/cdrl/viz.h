@@ -208,6 +208,10 @@ typedef struct {
 int cdrl_viz_run_load(const char *dir, cdrl_viz_run *run, cdrl_error *err);
 void cdrl_viz_run_free(cdrl_viz_run *run);
 
+/* The k-th colour of the dashboard's palette (k >= 0, cycling): the colour
+ * of run k when runs are overlaid, of column k of a single run otherwise. */
+uint32_t cdrl_viz_palette(int k);
+
 typedef struct {
     double solved_return; /* the "solved" line on the returns plot; NaN = none */
     int running_mean;     /* window of the running mean of episode returns (e.g. 100) */
@@ -305,7 +309,9 @@ int cdrl_viz_live_episode(cdrl_viz_live *live, double episode_return, int length
 int cdrl_viz_live_should_stop(const cdrl_viz_live *live);
 
 /* Keeps the window up, drawing the curves, until the user quits (for
- * `cdrl viz RUN_DIR` after the replay ends). Returns at once when headless. */
+ * `cdrl viz RUN_DIR` after the replay ends). Runs added with
+ * cdrl_viz_live_add_run are re-read when their files change, so a window on
+ * a run that is still training follows it. Returns at once when headless. */
 int cdrl_viz_live_wait_quit(cdrl_viz_live *live, cdrl_error *err);
 
 /* Frames drawn and the total wall time spent drawing them (seconds), for
