@@ -268,7 +268,8 @@ typedef struct {
     cdrl_viz_dashboard_options dashboard;
 } cdrl_viz_live_options;
 
-/* The defaults described above; title "cdrl". */
+/* The defaults described above; title "cdrl". The strings an options
+ * struct points to (title, frames_dir) must outlive the live object. */
 cdrl_viz_live_options cdrl_viz_live_defaults(void);
 
 /* Opens the window (or, headless, only a canvas). With no usable display
