@@ -52,6 +52,11 @@ check unknown-option 2 "^cdrl viz: unknown option '--frob'" -- "$cdrl" viz "$run
 check bad-size 2 "^cdrl viz: --size" -- "$cdrl" viz "$run" --png "$tmp/x.png" --size 12
 check png-without-file 2 "^cdrl viz: --png needs a file name" -- "$cdrl" viz "$run" --png
 check png-in-missing-dir 2 "^cdrl viz: $tmp/no/dir/x.png: cannot create" -- "$cdrl" viz "$run" --png "$tmp/no/dir/x.png"
+check missing-compare-dir 2 "^cdrl viz: $tmp/gone: not a run directory" -- "$cdrl" viz "$run" --compare "$tmp/gone" --png "$tmp/x.png"
+check compare-without-dir 2 "^cdrl viz: --compare needs at least one run directory" -- "$cdrl" viz "$run" --compare --png "$tmp/x.png"
+check two-run-dirs 2 "^cdrl viz: one RUN_DIR expected" -- "$cdrl" viz "$run" "$other"
+check bad-solved 2 "^cdrl viz: --solved takes a number or 'none'" -- "$cdrl" viz "$run" --solved lots
+check bad-mean 2 "^cdrl viz: --mean takes a whole number" -- "$cdrl" viz "$run" --mean 0
 check frames-unavailable 2 "^cdrl viz: --frames needs" -- "$cdrl" viz "$run" --frames "$tmp"
 
 # Headless pictures: a valid PNG of the stated size, nothing else left behind.

@@ -91,6 +91,15 @@ static void bad_files_are_errors_with_place(void **state)
     path = write_file("empty.csv", "");
     assert_int_equal(cdrl_viz_table_load(path, &t, &err), CDRL_ECORRUPT);
     assert_non_null(strstr(err.msg, "empty.csv"));
+    /* more columns than a table holds */
+    static char wide[4096];
+    size_t len = 0;
+    for (int c = 0; c < 300; c++)
+        len += (size_t)snprintf(wide + len, sizeof wide - len, c ? ",c%d" : "c%d", c);
+    snprintf(wide + len, sizeof wide - len, "\n");
+    path = write_file("wide.csv", wide);
+    assert_int_equal(cdrl_viz_table_load(path, &t, &err), CDRL_ECORRUPT);
+    assert_non_null(strstr(err.msg, "wide.csv:1"));
     assert_int_equal(cdrl_viz_table_load("/nonexistent/m.csv", &t, &err), CDRL_EIO);
     assert_non_null(strstr(err.msg, "/nonexistent/m.csv"));
 }
