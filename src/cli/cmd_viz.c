@@ -73,10 +73,14 @@ static int parse_args(int argc, char **argv, viz_args *a)
             }
             if (!taken)
                 return cli_fail("viz", "--compare needs at least one run directory");
-        } else if (strcmp(arg, "--png") == 0 || strcmp(arg, "--frames") == 0) {
+        } else if (strcmp(arg, "--png") == 0) {
             if (!has_value)
-                return cli_fail("viz", "%s needs a %s", arg, arg[2] == 'p' ? "file name" : "directory");
-            *(arg[2] == 'p' ? &a->png : &a->frames) = argv[++i];
+                return cli_fail("viz", "--png needs a file name");
+            a->png = argv[++i];
+        } else if (strcmp(arg, "--frames") == 0) {
+            if (!has_value)
+                return cli_fail("viz", "--frames needs a directory");
+            a->frames = argv[++i];
         } else if (strcmp(arg, "--size") == 0) {
             char tail;
             if (!has_value || sscanf(argv[i + 1], "%dx%d%c", &a->width, &a->height, &tail) != 2 ||
