@@ -8,7 +8,15 @@
  *
  * Observations are doubles in caller-owned arrays; nothing allocates per step.
  * Actions are passed as doubles: for a discrete space, action[0] holds the
- * index (an integral value in [0, action_count)); anything else is an error. */
+ * index (an integral value in [0, action_count)); anything else is an error.
+ *
+ * CartPole ("cartpole" = Gymnasium's CartPole-v1, "cartpole-v0") follows the
+ * reference's equations, constants and order of floating-point operations in
+ * double, so a given state and action sequence gives Gymnasium's float64
+ * states (envs/cartpole.c). Two things differ by design: observations are
+ * returned in double (Gymnasium casts them to float32), and the initial state,
+ * uniform in [-0.05, 0.05)^4 as in the reference, is drawn from cdrl_rng, so
+ * the start states for a given seed are not numpy's. */
 #ifndef CDRL_ENV_H
 #define CDRL_ENV_H
 
@@ -38,7 +46,10 @@ typedef struct {
 typedef struct {
     double reward;
     int terminated; /* the task's own end (pole fell, goal reached) */
-    int truncated;  /* the time limit was hit and the episode did not terminate */
+    int truncated;  /* the time limit was reached on this step. As Gymnasium's
+                       TimeLimit, this is also set when the same step
+                       terminated; bootstrapping code should test terminated
+                       first. */
 } cdrl_step_result;
 
 /* Read-only view of the physical state for drawing. `kind` picks the drawer
@@ -60,27 +71,37 @@ typedef struct {
 typedef struct cdrl_env cdrl_env;
 
 /* Creates an env by registry name ("cartpole", "cartpole-v0"). Returns 0 and
- * sets *out, or an error naming the known envs. Free with cdrl_env_free. */
+ * sets *out (owned by the caller, free with cdrl_env_free), or CDRL_EINVAL
+ * with a message naming the known envs (*out = NULL). The env must be reset
+ * before its first step. An env that is never seeded draws as if seeded 0. */
 int cdrl_env_create(const char *name, cdrl_env **out, cdrl_error *err);
 
-/* Sets a named option before the first reset, e.g. ("integrator",
- * "semi-implicit") for CartPole. Unknown options and values are errors. */
+/* Sets a named option, e.g. ("integrator", "semi-implicit"|"euler") for
+ * CartPole. Takes effect from the next step; normally set before the first
+ * reset. Unknown options and values are CDRL_EINVAL errors naming what is
+ * accepted; on error nothing changes. */
 int cdrl_env_set_option(cdrl_env *env, const char *key, const char *value, cdrl_error *err);
 
+/* Frees the env; NULL is allowed. */
 void cdrl_env_free(cdrl_env *env);
 
+/* The env's spec, static storage (valid for the life of the program). */
 const cdrl_env_spec *cdrl_env_spec_of(const cdrl_env *env);
 
-/* Reseeds the env's generator (as Gymnasium's reset(seed=...)), then resets.
- * Writes the first observation into obs (obs_dim doubles). */
+/* Reseeds the env's generator with (seed, stream 0) (as Gymnasium's
+ * reset(seed=...)), then resets. Writes the first observation into obs
+ * (obs_dim doubles; obs may be NULL). Returns 0. */
 int cdrl_env_reset_seeded(cdrl_env *env, uint64_t seed, double *obs, cdrl_error *err);
 
-/* Starts a new episode with the env's generator as it stands. */
+/* Starts a new episode with the env's generator as it stands (episodes after
+ * the first continue the seeded stream). obs as above. Allowed at any time. */
 int cdrl_env_reset(cdrl_env *env, double *obs, cdrl_error *err);
 
-/* Advances one step. Stepping after terminated or truncated without a reset is
- * an error (CDRL_ESTATE), as is an invalid action (CDRL_EINVAL); on error the
- * state is unchanged. */
+/* Advances one step. Writes the observation (obs_dim doubles) into obs and
+ * the reward and end flags into result; either may be NULL. Stepping before
+ * the first reset or after terminated or truncated without a reset is an
+ * error (CDRL_ESTATE) whose message says so, as is an invalid action
+ * (CDRL_EINVAL, naming the accepted actions); on error nothing changes. */
 int cdrl_env_step(cdrl_env *env, const double *action, double *obs, cdrl_step_result *result,
                   cdrl_error *err);
 
@@ -88,34 +109,57 @@ int cdrl_env_step(cdrl_env *env, const double *action, double *obs, cdrl_step_re
 cdrl_env_view cdrl_env_view_of(const cdrl_env *env);
 
 /* Sets the physical state directly (tests, rendering known states, probes).
- * `state` has view.state_dim values. Marks the episode as running. */
+ * `state` has view.state_dim finite values (else CDRL_EINVAL). Starts a new
+ * episode from that state: step counter and return go to 0, running. */
 int cdrl_env_set_state(cdrl_env *env, const double *state, cdrl_error *err);
 
 /* Model-side reward and termination: scores n imagined transitions without
  * touching any real env, for model-based planning. obs, next_obs are n x
  * obs_dim (row-major floats, the planner's precision), actions n x max(1,
  * action_dim). Writes reward[n] and terminated[n] (1 where next_obs is
- * outside the task's bounds). Same rules as the real step. */
+ * outside the task's bounds). Same rules as the real step, applied in double
+ * to the float values; the time limit is not modelled (the planner does not
+ * know the step count). `spec` must come from cdrl_env_spec_of or
+ * cdrl_vec_env_spec_of (it is looked up by name); for an unknown name every
+ * reward is NaN and every transition terminal. */
 void cdrl_env_model_reward(const cdrl_env_spec *spec, int n, const float *obs, const float *actions,
                            const float *next_obs, float *reward, uint8_t *terminated);
 
-/* Names of all registered envs, NULL-terminated. */
+/* Names of all registered envs, NULL-terminated, static storage. */
 const char *const *cdrl_env_names(void);
 
 /* ---- Batched stepping ------------------------------------------------------
  * B independent copies of one env in struct-of-arrays form, stepped in one
  * call, with automatic reset when an episode ends. Env i draws from its own
  * generator stream (seed, i), so B = 1 reproduces the single env seeded with
- * cdrl_env_reset_seeded(env, seed, ...) step for step. */
+ * cdrl_env_reset_seeded(env, seed, ...) and reset with cdrl_env_reset after
+ * each episode, step for step and bit for bit. Results do not depend on the
+ * number of threads. */
 typedef struct cdrl_vec_env cdrl_vec_env;
 
+/* Creates B = batch (>= 1) copies of the env `name`; env i's generator is
+ * seeded with (seed, i). Returns 0 and sets *out (caller frees with
+ * cdrl_vec_env_free), or CDRL_EINVAL (unknown name, batch < 1) / CDRL_ENOMEM. */
 int cdrl_vec_env_create(const char *name, int batch, uint64_t seed, cdrl_vec_env **out, cdrl_error *err);
+
+/* As cdrl_env_set_option, for all B envs. */
 int cdrl_vec_env_set_option(cdrl_vec_env *venv, const char *key, const char *value, cdrl_error *err);
+
+/* Steps the batch on `threads` threads (1 = the caller's thread only, the
+ * default). Threads are only used when each gets enough envs to pay for the
+ * hand-off (see docs/env.md); the numbers are the same either way. Returns
+ * CDRL_EINVAL for threads < 1 or > 256, CDRL_EUNAVAIL if a thread cannot
+ * be started. */
+int cdrl_vec_env_set_threads(cdrl_vec_env *venv, int threads, cdrl_error *err);
+
+/* Frees the batch and stops its threads; NULL is allowed. */
 void cdrl_vec_env_free(cdrl_vec_env *venv);
 const cdrl_env_spec *cdrl_vec_env_spec_of(const cdrl_vec_env *venv);
 int cdrl_vec_env_batch(const cdrl_vec_env *venv);
 
-/* Resets all B envs; obs is B x obs_dim. */
+/* Starts a new episode in all B envs, each drawing from its own stream as it
+ * stands (the first call after create gives each env its seeded start);
+ * obs is B x obs_dim (may be NULL). Returns 0. */
 int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err);
 
 /* Steps all B envs with actions[B x max(1, action_dim)]. Writes obs (B x
@@ -123,12 +167,15 @@ int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err);
  * next episode), reward[B], terminated[B], truncated[B]. If final_obs is not
  * NULL, the last observation of each ended episode is written there (rows of
  * envs that did not end are left as they were), for bootstrapping truncated
- * episodes. Returns an error for an invalid action, with nothing stepped. */
+ * episodes. Returns CDRL_EINVAL for an invalid action (naming the env
+ * index) and CDRL_ESTATE before the first cdrl_vec_env_reset, with nothing
+ * stepped. */
 int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, double *reward,
                       uint8_t *terminated, uint8_t *truncated, double *final_obs, cdrl_error *err);
 
-/* Return and length of the episode env i finished in the last step (valid
- * where terminated[i] || truncated[i]). */
+/* Return and length of the last episode env i finished (after the step in
+ * which terminated[i] || truncated[i]; 0 and 0 before its first episode
+ * ended). */
 void cdrl_vec_env_episode_stats(const cdrl_vec_env *venv, int i, double *episode_return, int *episode_length);
 
 #endif

@@ -1,13 +1,76 @@
-/* cdrl bench: not built yet. */
+/* cdrl bench: measures speed. One benchmark per file (bench_<what>.c), picked
+ * by name from the table below; speed is measured here, never asserted in
+ * tests. */
+#include "bench.h"
 #include "cli.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct benchmark {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct benchmark benchmarks[] = {
+    {"env", bench_env, "environment steps per second, single env and batched, one core and all cores"},
+};
+#define N_BENCHMARKS (sizeof benchmarks / sizeof benchmarks[0])
+
+double bench_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void bench_machine(char *buf, int size)
+{
+    char model[256] = "unknown processor";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            char *colon = strchr(line, ':');
+            if (strncmp(line, "model name", 10) == 0 && colon) {
+                snprintf(model, sizeof model, "%s", colon + 2);
+                model[strcspn(model, "\n")] = '\0';
+                break;
+            }
+        }
+        fclose(f);
+    }
+    snprintf(buf, (size_t)size, "%s, %ld cores online", model, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+static void print_usage(FILE *out)
+{
+    fprintf(out, "usage: cdrl bench <what> [options]\n\nbenchmarks:\n");
+    for (size_t i = 0; i < N_BENCHMARKS; i++)
+        fprintf(out, "  %-6s %s\n", benchmarks[i].name, benchmarks[i].summary);
+    fprintf(out, "\n'cdrl bench <what> --help' describes a benchmark's options.\n");
+}
 
 int cmd_bench(int argc, char **argv)
 {
-    if (argc > 0 && cli_is_help(argv[0])) {
-        printf("usage: cdrl bench [options]\n\n'cdrl bench' is not built yet.\n");
+    if (argc == 0) {
+        print_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (cli_is_help(argv[0])) {
+        print_usage(stdout);
         return CLI_EXIT_OK;
     }
-    return cli_fail("bench", "this command is not built yet");
+    for (size_t i = 0; i < N_BENCHMARKS; i++)
+        if (strcmp(argv[0], benchmarks[i].name) == 0)
+            return benchmarks[i].run(argc - 1, argv + 1);
+    char known[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < N_BENCHMARKS && used < sizeof known; i++)
+        used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                                 benchmarks[i].name);
+    return cli_fail("bench", "unknown benchmark '%s'; known: %s", argv[0], known);
 }

@@ -1,13 +1,444 @@
-/* cdrl train: not built yet. */
+/* cdrl train: resolve a config, create a run directory, hand over to the agent.
+ *
+ * Everything a user can get wrong — flags, names, the config file, values —
+ * is checked before the run directory is created, so a mistake costs nothing
+ * and leaves nothing behind. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cdrl/agent.h"
+#include "cdrl/config.h"
+#include "cdrl/run.h"
+#include "run_setup.h"
+
+#define MAX_OVERRIDES 256
+
+static void print_help(void)
+{
+    printf("usage: cdrl train --agent NAME --env NAME [options]\n"
+           "       cdrl train --config FILE [options]\n"
+           "       cdrl train --resume RUN_DIR\n\n"
+           "Trains an agent and writes a run directory (config.cfg, metrics.csv,\n"
+           "episodes.csv, checkpoint.bin). The config is configs/<agent>_<env>.cfg\n"
+           "unless --config is given; later options override earlier ones.\n\n"
+           "options:\n"
+           "  --agent NAME         the agent:");
+    for (int i = 0; i < cdrl_agent_count; i++)
+        printf(" %s%s", cdrl_agents[i].name, cdrl_agents[i].def ? "" : " (not built yet)");
+    printf("\n"
+           "  --env NAME           the environment, e.g. cartpole\n"
+           "  --config FILE        a libconfig file; a run's saved config.cfg repeats that run\n"
+           "  --set KEY=VALUE      override one key, e.g. --set agent.lr=3e-4 (repeatable)\n"
+           "  --seed N             run.seed, an integer >= 0\n"
+           "  --steps N            run.steps, the env-step budget, an integer >= 1\n"
+           "  --dropout SPEC       every network's dropout: none, fixed:P (P in [0,1)), concrete\n"
+           "  --out DIR            the run directory (default runs/<agent>-<env>-<seed>-<time>)\n"
+           "  --dry-run            print the resolved config and exit\n"
+           "  --resume RUN_DIR     continue a stopped run from its last checkpoint\n"
+           "  --viz                watch training in a window (not built yet)\n\n"
+           "Ctrl-C (SIGINT) or SIGTERM writes a checkpoint and stops; exit status 130 or 143.\n"
+           "Exit status 2: bad input or an error (one line on stderr).\n");
+}
+
+/* The command line, as parsed. `overrides` holds "key=value" strings owned
+ * by `owned` (flags turned into keys) or by argv. */
+typedef struct {
+    const char *agent, *env, *config, *out, *resume;
+    int dry_run, viz;
+    const char *overrides[MAX_OVERRIDES];
+    int n_overrides;
+    char *owned[MAX_OVERRIDES];
+    int n_owned;
+    const char *dropout; /* expanded once the agent's keys are known */
+    int dropout_slot;    /* its place among the overrides */
+    const char *config_flag_seen; /* first flag that changes the config, for --resume */
+} train_args;
+
+static void train_args_free(train_args *a)
+{
+    for (int i = 0; i < a->n_owned; i++)
+        free(a->owned[i]);
+}
+
+static int add_override(train_args *a, const char *text, int owned)
+{
+    if (a->n_overrides >= MAX_OVERRIDES)
+        return cli_fail("train", "too many overrides (at most %d)", MAX_OVERRIDES);
+    a->overrides[a->n_overrides++] = text;
+    if (owned)
+        a->owned[a->n_owned++] = (char *)text;
+    return 0;
+}
+
+static int add_key_value(train_args *a, const char *key, const char *value)
+{
+    size_t n = strlen(key) + strlen(value) + 2;
+    char *text = malloc(n);
+    if (!text)
+        return cli_fail("train", "out of memory");
+    snprintf(text, n, "%s=%s", key, value);
+    int rc = add_override(a, text, 1);
+    if (rc)
+        free(text);
+    return rc;
+}
+
+/* Accepts "--flag VALUE" and "--flag=VALUE"; sets *value and advances *i.
+ * Returns 1 if argv[*i] is this flag, 0 if not, -1 if its value is missing. */
+static int flag_value(int argc, char **argv, int *i, const char *flag, const char **value)
+{
+    size_t n = strlen(flag);
+    if (strncmp(argv[*i], flag, n) != 0)
+        return 0;
+    if (argv[*i][n] == '=') {
+        *value = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+/* A decimal integer >= min, or 0 when it is not. */
+static int is_integer_at_least(const char *text, long long min)
+{
+    char *end;
+    if (!*text)
+        return 0;
+    long long v = strtoll(text, &end, 10);
+    return *end == '\0' && v >= min;
+}
+
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    static const char *const value_flags[] = {"--agent", "--env", "--config", "--set", "--seed",
+                                              "--steps", "--dropout", "--out", "--resume"};
+    a->dropout_slot = -1;
+    for (int i = 0; i < argc; i++) {
+        const char *v = NULL;
+        int matched = 0;
+        for (size_t f = 0; f < sizeof value_flags / sizeof value_flags[0] && !matched; f++) {
+            int r = flag_value(argc, argv, &i, value_flags[f], &v);
+            if (r < 0)
+                return cli_fail("train", "%s needs a value; try 'cdrl train --help'", value_flags[f]);
+            if (r == 0)
+                continue;
+            matched = 1;
+            const char *flag = value_flags[f];
+            if (strcmp(flag, "--agent") == 0) {
+                a->agent = v;
+            } else if (strcmp(flag, "--env") == 0) {
+                a->env = v;
+            } else if (strcmp(flag, "--config") == 0) {
+                a->config = v;
+            } else if (strcmp(flag, "--out") == 0) {
+                a->out = v;
+            } else if (strcmp(flag, "--resume") == 0) {
+                a->resume = v;
+                continue;
+            } else if (strcmp(flag, "--set") == 0) {
+                if (add_override(a, v, 0))
+                    return CLI_EXIT_USAGE;
+            } else if (strcmp(flag, "--seed") == 0) {
+                if (!is_integer_at_least(v, 0))
+                    return cli_fail("train", "--seed %s: expects an integer >= 0", v);
+                if (add_key_value(a, "run.seed", v))
+                    return CLI_EXIT_USAGE;
+            } else if (strcmp(flag, "--steps") == 0) {
+                if (!is_integer_at_least(v, 1))
+                    return cli_fail("train", "--steps %s: expects an integer >= 1 (the env-step budget)", v);
+                if (add_key_value(a, "run.steps", v))
+                    return CLI_EXIT_USAGE;
+            } else if (strcmp(flag, "--dropout") == 0) {
+                cdrl_error err;
+                if (cdrl_cfg_validate_dropout(v, &err))
+                    return cli_fail("train", "--dropout %s: %s", v, err.msg);
+                a->dropout = v;
+                a->dropout_slot = a->n_overrides;
+            }
+            if (!a->config_flag_seen)
+                a->config_flag_seen = flag;
+        }
+        if (matched)
+            continue;
+        if (cli_is_help(argv[i])) {
+            print_help();
+            return -1;
+        } else if (strcmp(argv[i], "--dry-run") == 0) {
+            a->dry_run = 1;
+        } else if (strcmp(argv[i], "--viz") == 0) {
+            a->viz = 1;
+        } else if (argv[i][0] == '-') {
+            return cli_fail("train", "unknown option '%s'; try 'cdrl train --help'", argv[i]);
+        } else {
+            return cli_fail("train", "unexpected argument '%s'; try 'cdrl train --help'", argv[i]);
+        }
+    }
+    return 0;
+}
+
+/* --dropout SPEC stands for --set K=SPEC for every dropout key of the agent,
+ * at the place on the command line where it was given. */
+static int expand_dropout(train_args *a, const cdrl_agent_def *agent)
+{
+    if (!a->dropout)
+        return 0;
+    const char *keys[64];
+    int n = 0;
+    for (int i = 0; i < agent->n_keys && n < 64; i++) {
+        const char *path = agent->keys[i].path;
+        const char *dot = strrchr(path, '.');
+        if (strcmp(dot ? dot + 1 : path, "dropout") == 0)
+            keys[n++] = path;
+    }
+    if (n == 0)
+        return cli_fail("train", "--dropout: agent %s has no dropout setting", agent->name);
+    if (a->n_overrides + n > MAX_OVERRIDES)
+        return cli_fail("train", "too many overrides (at most %d)", MAX_OVERRIDES);
+    int tail = a->n_overrides;
+    for (int i = 0; i < n; i++)
+        if (add_key_value(a, keys[i], a->dropout))
+            return CLI_EXIT_USAGE;
+    /* Rotate the new entries into place: they were appended at the end. */
+    const char *moved[MAX_OVERRIDES];
+    memcpy(moved, a->overrides + tail, (size_t)n * sizeof *moved);
+    memmove(a->overrides + a->dropout_slot + n, a->overrides + a->dropout_slot,
+            (size_t)(tail - a->dropout_slot) * sizeof *moved);
+    memcpy(a->overrides + a->dropout_slot, moved, (size_t)n * sizeof *moved);
+    return 0;
+}
+
+/* A test seam for kill-and-resume tests without timing: CDRL_TEST_RAISE=SIG@N
+ * (SIG one of INT, TERM, KILL) raises that signal in this process right after
+ * the N-th progress line, as if the user had sent it at that moment. */
+typedef struct {
+    int signal;       /* 0: no test signal */
+    long after_lines;
+    long lines;
+} progress_state;
+
+static int parse_test_raise(progress_state *p)
+{
+    const char *spec = getenv("CDRL_TEST_RAISE");
+    if (!spec || !*spec)
+        return 0;
+    char name[8];
+    long after;
+    char extra;
+    if (sscanf(spec, "%7[A-Z]@%ld%c", name, &after, &extra) != 2 || after < 1)
+        return cli_fail("train", "CDRL_TEST_RAISE=%s: expected INT@N, TERM@N or KILL@N", spec);
+    p->signal = strcmp(name, "INT") == 0 ? SIGINT : strcmp(name, "TERM") == 0 ? SIGTERM
+              : strcmp(name, "KILL") == 0 ? SIGKILL : 0;
+    if (!p->signal)
+        return cli_fail("train", "CDRL_TEST_RAISE=%s: expected INT@N, TERM@N or KILL@N", spec);
+    p->after_lines = after;
+    return 0;
+}
+
+static void print_progress(void *user, const char *line)
+{
+    progress_state *p = user;
+    printf("%s\n", line);
+    fflush(stdout);
+    if (p->signal && ++p->lines == p->after_lines)
+        raise(p->signal);
+}
+
+/* Names the agent and env of a fresh run: flags first, else the config file's
+ * run.agent / env.name; a flag that contradicts the file is an error. */
+static int pick_names(train_args *a, char *agent, char *env, size_t size)
+{
+    char file_agent[CDRL_CFG_STR_MAX] = "", file_env[CDRL_CFG_STR_MAX] = "";
+    cdrl_error err;
+    if (a->config) {
+        if (cdrl_config_peek_string(a->config, "run.agent", file_agent, sizeof file_agent, &err) ||
+            cdrl_config_peek_string(a->config, "env.name", file_env, sizeof file_env, &err))
+            return cli_report("train", &err);
+    }
+    if (a->agent && file_agent[0] && strcmp(a->agent, file_agent) != 0)
+        return cli_fail("train", "--agent %s contradicts %s, a config for agent %s", a->agent,
+                        a->config, file_agent);
+    if (a->env && file_env[0] && strcmp(a->env, file_env) != 0)
+        return cli_fail("train", "--env %s contradicts %s, a config for env %s", a->env, a->config,
+                        file_env);
+    snprintf(agent, size, "%s", a->agent ? a->agent : file_agent);
+    snprintf(env, size, "%s", a->env ? a->env : file_env);
+    if (!agent[0])
+        return cli_fail("train", "--agent is required; try 'cdrl train --help'");
+    if (!env[0])
+        return cli_fail("train", "--env is required; try 'cdrl train --help'");
+    return 0;
+}
+
+/* Resolves the config of a fresh run (or a resumed one) into `setup`. */
+static int resolve(train_args *a, run_setup *setup)
+{
+    cdrl_error err;
+    if (a->resume) {
+        if (a->config_flag_seen)
+            return cli_fail("train", "--resume continues a run with its saved config; %s cannot be "
+                            "combined with it", a->config_flag_seen);
+        if (run_setup_from_run_dir(setup, a->resume, &err))
+            return cli_report("train", &err);
+        char ckpt[CDRL_PATH_MAX];
+        if (cdrl_path_join(ckpt, sizeof ckpt, a->resume, CDRL_RUN_CHECKPOINT_FILE, &err))
+            return cli_report("train", &err);
+        if (access(ckpt, F_OK) != 0)
+            return cli_fail("train", "%s: no %s to resume from (the run stopped before its first "
+                            "checkpoint; start it again)", a->resume, CDRL_RUN_CHECKPOINT_FILE);
+        if (run_setup_check_env(setup->run.env, &err))
+            return cli_report("train", &err);
+        return 0;
+    }
+    char agent_name[CDRL_CFG_STR_MAX], env_name[CDRL_CFG_STR_MAX], file[CDRL_PATH_MAX];
+    const cdrl_agent_def *agent;
+    int rc = pick_names(a, agent_name, env_name, sizeof agent_name);
+    if (rc)
+        return rc;
+    if (cdrl_agent_find(agent_name, &agent, &err))
+        return cli_report("train", &err);
+    if (run_setup_check_env(env_name, &err))
+        return cli_report("train", &err);
+    if (a->config)
+        snprintf(file, sizeof file, "%s", a->config);
+    else if (run_setup_default_config(agent_name, env_name, file, sizeof file, &err))
+        return cli_report("train", &err);
+    if (expand_dropout(a, agent))
+        return CLI_EXIT_USAGE;
+    /* The names go first so that every later override and the file agree
+     * with them; the saved config then names its agent and env. */
+    const char *overrides[MAX_OVERRIDES + 2];
+    char agent_kv[CDRL_CFG_STR_MAX + 16], env_kv[CDRL_CFG_STR_MAX + 16];
+    snprintf(agent_kv, sizeof agent_kv, "run.agent=%s", agent_name);
+    snprintf(env_kv, sizeof env_kv, "env.name=%s", env_name);
+    overrides[0] = agent_kv;
+    overrides[1] = env_kv;
+    memcpy(overrides + 2, a->overrides, (size_t)a->n_overrides * sizeof *overrides);
+    if (run_setup_resolve(setup, agent, file, overrides, a->n_overrides + 2, &err))
+        return cli_report("train", &err);
+    return 0;
+}
+
+static int print_dry_run(const run_setup *setup)
+{
+    char *text;
+    cdrl_error err;
+    if (cdrl_config_format(setup->sections, 2, "cdrl train --dry-run: the resolved config.\n"
+                           "Save it and run 'cdrl train --config FILE' to use it.", &text, &err))
+        return cli_report("train", &err);
+    fputs(text, stdout);
+    free(text);
+    return CLI_EXIT_OK;
+}
+
+/* Creates (or, for --resume, reuses) the run directory and saves the config. */
+static int prepare_run_dir(const train_args *a, const run_setup *setup, char *dir, size_t size)
+{
+    cdrl_error err;
+    if (a->resume) {
+        snprintf(dir, size, "%s", a->resume);
+        return 0;
+    }
+    if (a->out) {
+        if (cdrl_run_dir_prepare(a->out, &err))
+            return cli_report("train", &err);
+        snprintf(dir, size, "%s", a->out);
+    } else if (cdrl_run_dir_create("runs", setup->run.agent, setup->run.env,
+                                   (uint64_t)setup->run.seed, dir, size, &err)) {
+        return cli_report("train", &err);
+    }
+    char path[CDRL_PATH_MAX], header[3 * CDRL_PATH_MAX];
+    if (cdrl_path_join(path, sizeof path, dir, CDRL_RUN_CONFIG_FILE, &err))
+        return cli_report("train", &err);
+    snprintf(header, sizeof header,
+             "The resolved config of the run in %s (cdrl %s).\n"
+             "Repeat the run: cdrl train --config %s", dir, CDRL_VERSION, path);
+    if (cdrl_config_write(setup->sections, 2, header, path, &err))
+        return cli_report("train", &err);
+    return 0;
+}
+
+static int run_training(const train_args *a, const run_setup *setup, const char *dir,
+                        progress_state *progress)
+{
+    cdrl_error err;
+    cdrl_error_clear(&err);
+    if (cdrl_stop_install(&err))
+        return cli_report("train", &err);
+    cdrl_train_args args = {
+        .run_dir = dir,
+        .resume = a->resume != NULL,
+        .run = &setup->run,
+        .config = setup->agent_config,
+        .config_hash = setup->hash,
+        .progress = print_progress,
+        .frame = NULL,
+        .user = progress,
+    };
+    cdrl_train_result result;
+    memset(&result, 0, sizeof result);
+    printf("%s %s on %s, seed %lld: run directory %s\n", a->resume ? "resuming" : "training",
+           setup->agent->name, setup->run.env, (long long)setup->run.seed, dir);
+    fflush(stdout);
+    int rc = setup->agent->train(&args, &result, &err);
+    if (rc == CDRL_EINTR) {
+        int sig = cdrl_stop_requested();
+        fprintf(stderr, "cdrl train: %s\n", err.msg[0] ? err.msg : "stopped");
+        return sig > 0 ? 128 + sig : CLI_EXIT_FAIL;
+    }
+    if (rc)
+        return cli_report("train", &err);
+    printf("%s after %lld env steps, %lld episodes; mean return %.2f; run directory %s\n",
+           result.solved ? "solved" : "step budget reached", (long long)result.env_steps,
+           (long long)result.episodes, result.last_mean_return, dir);
+    return CLI_EXIT_OK;
+}
 
 int cmd_train(int argc, char **argv)
 {
-    if (argc > 0 && cli_is_help(argv[0])) {
-        printf("usage: cdrl train [options]\n\n'cdrl train' is not built yet.\n");
-        return CLI_EXIT_OK;
+    train_args a;
+    memset(&a, 0, sizeof a);
+    run_setup setup;
+    memset(&setup, 0, sizeof setup);
+    int status = parse_args(argc, argv, &a);
+    if (status == -1) {
+        status = CLI_EXIT_OK; /* --help */
+        goto done;
     }
-    return cli_fail("train", "this command is not built yet");
+    if (status)
+        goto done;
+    status = resolve(&a, &setup);
+    if (status)
+        goto done;
+    if (a.dry_run) {
+        status = print_dry_run(&setup);
+        goto done;
+    }
+    if (a.viz) {
+        /* TODO(viz): attach the visualizer through cdrl_train_args.frame
+         * once viz/ exports a way to draw an env view from training. */
+        status = cli_fail("train", "--viz: watching training is not built yet; use 'cdrl viz RUN_DIR'");
+        goto done;
+    }
+    progress_state progress = {0, 0, 0};
+    status = parse_test_raise(&progress);
+    if (status)
+        goto done;
+    char dir[CDRL_PATH_MAX];
+    status = prepare_run_dir(&a, &setup, dir, sizeof dir);
+    if (status)
+        goto done;
+    status = run_training(&a, &setup, dir, &progress);
+done:
+    run_setup_free(&setup);
+    train_args_free(&a);
+    return status;
 }

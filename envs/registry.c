@@ -1,0 +1,70 @@
+/* The env registry: every environment cdrl knows, by name.
+ *
+ * Adding an environment is one file under envs/ that defines a cdrl_env_def
+ * (declared in env_def.h) and one line here. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "env_def.h"
+
+const cdrl_env_def *const cdrl_env_registry[] = {
+    &cdrl_cartpole_v1_def,
+    &cdrl_cartpole_v0_def,
+    NULL,
+};
+
+const cdrl_env_def *cdrl_env_def_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (int i = 0; cdrl_env_registry[i]; i++)
+        if (strcmp(cdrl_env_registry[i]->spec.name, name) == 0)
+            return cdrl_env_registry[i];
+    return NULL;
+}
+
+/* The names are taken from the defs, once, so the registry line is the only
+ * place a name is written down. */
+static const char *env_names[sizeof cdrl_env_registry / sizeof cdrl_env_registry[0]];
+static pthread_once_t env_names_once = PTHREAD_ONCE_INIT;
+
+static void env_names_fill(void)
+{
+    for (int i = 0; cdrl_env_registry[i]; i++)
+        env_names[i] = cdrl_env_registry[i]->spec.name;
+}
+
+const char *const *cdrl_env_names(void)
+{
+    pthread_once(&env_names_once, env_names_fill);
+    return env_names;
+}
+
+int cdrl_env_unknown_name(const char *name, cdrl_error *err)
+{
+    char known[256] = "";
+    size_t used = 0;
+    for (int i = 0; cdrl_env_registry[i] && used < sizeof known; i++)
+        used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                                 cdrl_env_registry[i]->spec.name);
+    return cdrl_errorf(err, CDRL_EINVAL, "unknown env '%s'; known envs: %s", name ? name : "(null)",
+                       known);
+}
+
+void cdrl_env_model_reward(const cdrl_env_spec *spec, int n, const float *obs, const float *actions,
+                           const float *next_obs, float *reward, uint8_t *terminated)
+{
+    const cdrl_env_def *def = spec ? cdrl_env_def_find(spec->name) : NULL;
+    if (def) {
+        def->model_reward(n, obs, actions, next_obs, reward, terminated);
+        return;
+    }
+    /* A spec that did not come from the registry cannot be scored; make that
+     * loud in the planner's numbers rather than plausible. */
+    for (int i = 0; i < n; i++) {
+        reward[i] = NAN;
+        terminated[i] = 1;
+    }
+}

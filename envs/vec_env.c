@@ -1,0 +1,250 @@
+/* The batched env: B independent copies of one registered env, stepped in one
+ * call, with automatic reset when an episode ends.
+ *
+ * States are struct-of-arrays (component d of env i at state[d * B + i]) so
+ * the env's kernel streams through each component; each env keeps its own
+ * generator, step counter and return. A step runs in tiles small enough that
+ * a tile's state, rewards and flags stay in L1 while the bookkeeping pass
+ * reads them back. With threads, each worker takes a contiguous slice of the
+ * envs; since every env has its own generator, the numbers do not depend on
+ * how the batch is sliced. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "env_def.h"
+#include "worker_pool.h"
+
+/* Envs per tile: 256 envs x 4 components x 8 bytes = 8 KiB of state. */
+#define VEC_ENV_TILE 256
+/* Below this many envs per thread, waking a thread costs more than the slice
+ * it would step (measured with cdrl bench env; see docs/env.md). */
+#define VEC_ENV_MIN_PER_THREAD 1024
+#define VEC_ENV_MAX_THREADS 256
+
+struct cdrl_vec_env {
+    const cdrl_env_def *def;
+    void *settings;
+    int batch;
+    int has_reset;
+    double *state;        /* state_dim x batch */
+    cdrl_rng *rngs;       /* batch */
+    int *steps;           /* steps in the running episode */
+    double *returns;      /* return of the running episode */
+    int *last_length;     /* of the last finished episode */
+    double *last_return;
+    int threads;
+    worker_pool *pool;
+};
+
+/* The arguments of one step, shared by the slices. */
+typedef struct {
+    cdrl_vec_env *venv;
+    const double *actions;
+    double *obs, *reward, *final_obs;
+    uint8_t *terminated, *truncated;
+} vec_env_step_args;
+
+int cdrl_vec_env_create(const char *name, int batch, uint64_t seed, cdrl_vec_env **out, cdrl_error *err)
+{
+    *out = NULL;
+    const cdrl_env_def *def = cdrl_env_def_find(name);
+    if (!def)
+        return cdrl_env_unknown_name(name, err);
+    if (batch < 1)
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: batch size %d is invalid; accepted: >= 1", name, batch);
+    cdrl_vec_env *venv = calloc(1, sizeof *venv);
+    if (!venv)
+        return cdrl_errorf(err, CDRL_ENOMEM, "%s: out of memory creating a batch of %d", name, batch);
+    size_t b = (size_t)batch;
+    venv->def = def;
+    venv->batch = batch;
+    venv->threads = 1;
+    venv->settings = calloc(1, def->settings_size);
+    venv->state = calloc(b * (size_t)def->state_dim, sizeof *venv->state);
+    venv->rngs = calloc(b, sizeof *venv->rngs);
+    venv->steps = calloc(b, sizeof *venv->steps);
+    venv->returns = calloc(b, sizeof *venv->returns);
+    venv->last_length = calloc(b, sizeof *venv->last_length);
+    venv->last_return = calloc(b, sizeof *venv->last_return);
+    if (!venv->settings || !venv->state || !venv->rngs || !venv->steps || !venv->returns ||
+        !venv->last_length || !venv->last_return) {
+        cdrl_vec_env_free(venv);
+        return cdrl_errorf(err, CDRL_ENOMEM, "%s: out of memory creating a batch of %d", name, batch);
+    }
+    def->settings_init(venv->settings);
+    for (int i = 0; i < batch; i++)
+        cdrl_rng_seed(&venv->rngs[i], seed, (uint64_t)i);
+    *out = venv;
+    return 0;
+}
+
+int cdrl_vec_env_set_option(cdrl_vec_env *venv, const char *key, const char *value, cdrl_error *err)
+{
+    if (!key || !value)
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: option key and value must not be NULL",
+                           venv->def->spec.name);
+    return venv->def->settings_set(venv->settings, key, value, err);
+}
+
+int cdrl_vec_env_set_threads(cdrl_vec_env *venv, int threads, cdrl_error *err)
+{
+    if (threads < 1 || threads > VEC_ENV_MAX_THREADS)
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: %d threads is invalid; accepted: 1 to %d",
+                           venv->def->spec.name, threads, VEC_ENV_MAX_THREADS);
+    /* More threads than pay for themselves would only add wake-ups. */
+    int useful = venv->batch / VEC_ENV_MIN_PER_THREAD;
+    if (threads > useful)
+        threads = useful > 1 ? useful : 1;
+    worker_pool *pool = NULL;
+    if (threads > 1) {
+        int rc = worker_pool_create(threads, &pool, err);
+        if (rc)
+            return cdrl_error_prefix(err, "%s", venv->def->spec.name);
+    }
+    worker_pool_free(venv->pool);
+    venv->pool = pool;
+    venv->threads = threads;
+    return 0;
+}
+
+void cdrl_vec_env_free(cdrl_vec_env *venv)
+{
+    if (!venv)
+        return;
+    worker_pool_free(venv->pool);
+    free(venv->settings);
+    free(venv->state);
+    free(venv->rngs);
+    free(venv->steps);
+    free(venv->returns);
+    free(venv->last_length);
+    free(venv->last_return);
+    free(venv);
+}
+
+const cdrl_env_spec *cdrl_vec_env_spec_of(const cdrl_vec_env *venv) { return &venv->def->spec; }
+
+int cdrl_vec_env_batch(const cdrl_vec_env *venv) { return venv->batch; }
+
+/* Draws a fresh start state for env i from its own stream and clears its
+ * episode counters. */
+static void vec_env_reset_one(cdrl_vec_env *venv, int i)
+{
+    const cdrl_env_def *def = venv->def;
+    double start[CDRL_ENV_MAX_DIM];
+    def->reset_state(venv->settings, &venv->rngs[i], start);
+    for (int d = 0; d < def->state_dim; d++)
+        venv->state[(size_t)d * venv->batch + i] = start[d];
+    venv->steps[i] = 0;
+    venv->returns[i] = 0.0;
+}
+
+int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err)
+{
+    (void)err;
+    for (int i = 0; i < venv->batch; i++)
+        vec_env_reset_one(venv, i);
+    venv->has_reset = 1;
+    if (obs)
+        venv->def->observe_batch(venv->settings, venv->batch, venv->state, (size_t)venv->batch, obs);
+    return 0;
+}
+
+/* Steps envs [begin, end): physics for the tile, then per env the counters,
+ * the time limit, and the automatic reset of ended episodes. */
+static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
+{
+    cdrl_vec_env *venv = a->venv;
+    const cdrl_env_def *def = venv->def;
+    const size_t stride = (size_t)venv->batch;
+    const int obs_dim = def->spec.obs_dim;
+    const int action_width = def->spec.action_dim > 0 ? def->spec.action_dim : 1;
+    const int limit = def->spec.max_episode_steps;
+    const int n = end - begin;
+
+    def->step_batch(venv->settings, n, venv->state + begin, stride,
+                    a->actions + (size_t)begin * action_width, a->reward + begin,
+                    a->terminated + begin);
+    def->observe_batch(venv->settings, n, venv->state + begin, stride,
+                       a->obs + (size_t)begin * obs_dim);
+
+    for (int i = begin; i < end; i++) {
+        int steps = ++venv->steps[i];
+        venv->returns[i] += a->reward[i];
+        uint8_t truncated = steps >= limit;
+        a->truncated[i] = truncated;
+        if (!(a->terminated[i] | truncated))
+            continue;
+        venv->last_length[i] = steps;
+        venv->last_return[i] = venv->returns[i];
+        double *row = a->obs + (size_t)i * obs_dim;
+        if (a->final_obs)
+            memcpy(a->final_obs + (size_t)i * obs_dim, row, (size_t)obs_dim * sizeof *row);
+        vec_env_reset_one(venv, i);
+        def->observe_batch(venv->settings, 1, venv->state + i, stride, row);
+    }
+}
+
+static void vec_env_step_slice(void *context, int worker, int n_workers)
+{
+    const vec_env_step_args *a = context;
+    long batch = a->venv->batch;
+    int begin = (int)(batch * worker / n_workers);
+    int end = (int)(batch * (worker + 1) / n_workers);
+    for (int t = begin; t < end; t += VEC_ENV_TILE)
+        vec_env_step_tile(a, t, t + VEC_ENV_TILE < end ? t + VEC_ENV_TILE : end);
+}
+
+int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, double *reward,
+                      uint8_t *terminated, uint8_t *truncated, double *final_obs, cdrl_error *err)
+{
+    const cdrl_env_def *def = venv->def;
+    if (!venv->has_reset)
+        return cdrl_errorf(err, CDRL_ESTATE,
+                           "%s: batched step before the first reset; call cdrl_vec_env_reset first",
+                           def->spec.name);
+    if (!actions || !obs || !reward || !terminated || !truncated)
+        return cdrl_errorf(err, CDRL_EINVAL,
+                           "%s: batched step needs actions, obs, reward, terminated and truncated "
+                           "arrays (only final_obs may be NULL)",
+                           def->spec.name);
+    /* Every action is checked before any env moves, so a bad one leaves the
+     * whole batch as it was. */
+    const int action_width = def->spec.action_dim > 0 ? def->spec.action_dim : 1;
+    if (def->spec.action_count > 0) {
+        /* The common discrete case inline (the full check is a call per env);
+         * the full check names the first bad action. NaN fails the test. */
+        const double count = def->spec.action_count;
+        int all_valid = 1;
+        for (int i = 0; i < venv->batch; i++) {
+            double a = actions[i];
+            all_valid &= a >= 0.0 && a < count && a == (double)(int)a;
+        }
+        if (!all_valid)
+            for (int i = 0; i < venv->batch; i++) {
+                int rc = cdrl_env_check_action(def, actions + i, i, err);
+                if (rc)
+                    return rc;
+            }
+    } else {
+        for (int i = 0; i < venv->batch; i++) {
+            int rc = cdrl_env_check_action(def, actions + (size_t)i * action_width, i, err);
+            if (rc)
+                return rc;
+        }
+    }
+    vec_env_step_args args = {venv, actions, obs, reward, final_obs, terminated, truncated};
+    if (venv->pool)
+        worker_pool_run(venv->pool, vec_env_step_slice, &args);
+    else
+        vec_env_step_slice(&args, 0, 1);
+    return 0;
+}
+
+void cdrl_vec_env_episode_stats(const cdrl_vec_env *venv, int i, double *episode_return, int *episode_length)
+{
+    if (episode_return)
+        *episode_return = venv->last_return[i];
+    if (episode_length)
+        *episode_length = venv->last_length[i];
+}

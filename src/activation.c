@@ -1,0 +1,74 @@
+/* Elementwise activations. Backward takes both the pre- and post-activation
+ * so each derivative is computed from whichever is exact and cheap. */
+#include "cdrl/activation.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const activation_names[] = {"identity", "relu", "tanh", "selu"};
+#define N_ACTIVATIONS (int)(sizeof activation_names / sizeof activation_names[0])
+
+int cdrl_activation_parse(const char *name, cdrl_activation *act, cdrl_error *err)
+{
+    for (int i = 0; i < N_ACTIVATIONS; i++)
+        if (name && strcmp(name, activation_names[i]) == 0) {
+            *act = (cdrl_activation)i;
+            return 0;
+        }
+    return cdrl_errorf(err, CDRL_EINVAL,
+                       "unknown activation '%s'; accepted: identity, relu, tanh, selu",
+                       name ? name : "(null)");
+}
+
+const char *cdrl_activation_name(cdrl_activation act)
+{
+    return (int)act >= 0 && (int)act < N_ACTIVATIONS ? activation_names[act] : "unknown";
+}
+
+void cdrl_activation_forward(float *out, const float *inp, int n, cdrl_activation act)
+{
+    switch (act) {
+    case CDRL_ACT_IDENTITY:
+        if (out != inp)
+            memmove(out, inp, sizeof(float) * n);
+        break;
+    case CDRL_ACT_RELU:
+        for (int i = 0; i < n; i++)
+            out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+        break;
+    case CDRL_ACT_TANH:
+        for (int i = 0; i < n; i++)
+            out[i] = tanhf(inp[i]);
+        break;
+    case CDRL_ACT_SELU:
+        for (int i = 0; i < n; i++)
+            out[i] = inp[i] > 0.0f ? CDRL_SELU_SCALE * inp[i]
+                                   : CDRL_SELU_SCALE * CDRL_SELU_ALPHA * expm1f(inp[i]);
+        break;
+    }
+}
+
+void cdrl_activation_backward(float *dinp, const float *dout, const float *inp, const float *out,
+                              int n, cdrl_activation act)
+{
+    switch (act) {
+    case CDRL_ACT_IDENTITY:
+        for (int i = 0; i < n; i++)
+            dinp[i] += dout[i];
+        break;
+    case CDRL_ACT_RELU:
+        for (int i = 0; i < n; i++)
+            dinp[i] += inp[i] > 0.0f ? dout[i] : 0.0f;
+        break;
+    case CDRL_ACT_TANH:
+        for (int i = 0; i < n; i++)
+            dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
+        break;
+    case CDRL_ACT_SELU:
+        /* For x <= 0, d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = out + scale*alpha. */
+        for (int i = 0; i < n; i++)
+            dinp[i] += (inp[i] > 0.0f ? CDRL_SELU_SCALE : out[i] + CDRL_SELU_SCALE * CDRL_SELU_ALPHA)
+                       * dout[i];
+        break;
+    }
+}

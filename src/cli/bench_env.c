@@ -1,0 +1,369 @@
+/* cdrl bench env: how many environment steps per second, for the single env
+ * and for batches, on one core and on all cores.
+ *
+ * "All cores" runs one independent copy of the same measurement per thread
+ * and adds up their steps: that is the throughput a user gets from running
+ * that many envs or batches side by side. A last row splits one large batch
+ * over worker threads inside the vec env (cdrl_vec_env_set_threads), which
+ * is what a single training run gets.
+ *
+ * Actions are random, drawn before timing into a table that each step reads
+ * through a shifting window, so the timed loop is the env and nothing else:
+ * random actions end an episode every twenty-odd steps, so resets are part
+ * of what is measured. */
+#include "bench.h"
+#include "cli.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cdrl/env.h"
+#include "cdrl/rng.h"
+
+#define ACTION_WINDOW_SLACK 61 /* prime, so the window wanders over the table */
+
+typedef struct {
+    const char *env_name;
+    const char *integrator;
+    double seconds;   /* per cell, when steps == 0 */
+    long long steps;  /* env steps per cell, if > 0 */
+    int threads;      /* for the all-cores column */
+    uint64_t seed;
+} bench_options;
+
+/* One measurement: a single env (batch == 0) or a vec env of `batch`, with
+ * `pool_threads` worker threads inside it. */
+typedef struct {
+    const bench_options *opt;
+    int batch;
+    int pool_threads;
+    uint64_t seed;
+    pthread_barrier_t *start; /* all copies start timing together, or NULL */
+    long long steps_done;
+    double elapsed;
+    cdrl_error err;
+    int failed;
+} bench_cell;
+
+static double *random_actions(size_t n, uint64_t seed)
+{
+    double *actions = malloc(n * sizeof *actions);
+    if (!actions)
+        return NULL;
+    cdrl_rng rng;
+    cdrl_rng_seed(&rng, seed, 1000);
+    for (size_t i = 0; i < n; i++)
+        actions[i] = (double)cdrl_rng_below(&rng, 2);
+    return actions;
+}
+
+/* Runs until the step budget or the time is spent, checking the clock once
+ * per chunk of steps so the clock stays out of the measurement. */
+static int budget_left(const bench_cell *cell, long long steps, double t0)
+{
+    if (cell->opt->steps > 0)
+        return steps < cell->opt->steps;
+    return bench_now() - t0 < cell->opt->seconds;
+}
+
+static void wait_for_start(bench_cell *cell)
+{
+    if (cell->start)
+        pthread_barrier_wait(cell->start);
+}
+
+static void bench_single(bench_cell *cell)
+{
+    const size_t table = 4096;
+    cdrl_env *env = NULL;
+    double *actions = random_actions(table, cell->seed);
+    double obs[CDRL_ENV_MAX_DIM];
+    cdrl_step_result r;
+    if (!actions || cdrl_env_create(cell->opt->env_name, &env, &cell->err) ||
+        (cell->opt->integrator &&
+         cdrl_env_set_option(env, "integrator", cell->opt->integrator, &cell->err)) ||
+        cdrl_env_reset_seeded(env, cell->seed, obs, &cell->err)) {
+        cell->failed = 1;
+        wait_for_start(cell);
+        goto done;
+    }
+    /* Warm the caches and the branch predictor before the clock starts. */
+    for (size_t i = 0; i < 100000; i++) {
+        cdrl_env_step(env, &actions[i % table], obs, &r, NULL);
+        if (r.terminated || r.truncated)
+            cdrl_env_reset(env, obs, NULL);
+    }
+    wait_for_start(cell);
+    long long steps = 0;
+    const long long chunk = cell->opt->steps > 0 && cell->opt->steps < 8192 ? cell->opt->steps : 8192;
+    double t0 = bench_now();
+    do {
+        for (long long i = 0; i < chunk; i++) {
+            cdrl_env_step(env, &actions[(size_t)(steps + i) % table], obs, &r, NULL);
+            if (r.terminated || r.truncated)
+                cdrl_env_reset(env, obs, NULL);
+        }
+        steps += chunk;
+    } while (budget_left(cell, steps, t0));
+    cell->elapsed = bench_now() - t0;
+    cell->steps_done = steps;
+done:
+    cdrl_env_free(env);
+    free(actions);
+}
+
+static void bench_batched(bench_cell *cell)
+{
+    const int B = cell->batch;
+    const size_t obs_dim = CDRL_ENV_MAX_DIM;
+    cdrl_vec_env *venv = NULL;
+    double *actions = random_actions((size_t)B + ACTION_WINDOW_SLACK, cell->seed);
+    double *obs = malloc((size_t)B * obs_dim * sizeof *obs);
+    double *final_obs = malloc((size_t)B * obs_dim * sizeof *final_obs);
+    double *reward = malloc((size_t)B * sizeof *reward);
+    uint8_t *term = malloc((size_t)B), *trunc = malloc((size_t)B);
+    if (!actions || !obs || !final_obs || !reward || !term || !trunc) {
+        cdrl_errorf(&cell->err, CDRL_ENOMEM, "out of memory for a batch of %d", B);
+        cell->failed = 1;
+    } else if (cdrl_vec_env_create(cell->opt->env_name, B, cell->seed, &venv, &cell->err) ||
+               (cell->opt->integrator &&
+                cdrl_vec_env_set_option(venv, "integrator", cell->opt->integrator, &cell->err)) ||
+               cdrl_vec_env_set_threads(venv, cell->pool_threads, &cell->err) ||
+               cdrl_vec_env_reset(venv, obs, &cell->err)) {
+        cell->failed = 1;
+    }
+    if (cell->failed) {
+        wait_for_start(cell);
+        goto done;
+    }
+    long long warmup = 100000 / B + 2;
+    for (long long t = 0; t < warmup; t++)
+        cdrl_vec_env_step(venv, actions + t % ACTION_WINDOW_SLACK, obs, reward, term, trunc,
+                          final_obs, NULL);
+    wait_for_start(cell);
+    long long iterations = 0, steps = 0;
+    const long long chunk = 8192 / B + 1;
+    double t0 = bench_now();
+    do {
+        for (long long i = 0; i < chunk; i++, iterations++)
+            cdrl_vec_env_step(venv, actions + iterations % ACTION_WINDOW_SLACK, obs, reward, term,
+                              trunc, final_obs, NULL);
+        steps = iterations * B;
+    } while (budget_left(cell, steps, t0));
+    cell->elapsed = bench_now() - t0;
+    cell->steps_done = steps;
+done:
+    cdrl_vec_env_free(venv);
+    free(actions);
+    free(obs);
+    free(final_obs);
+    free(reward);
+    free(term);
+    free(trunc);
+}
+
+static void *bench_cell_run(void *arg)
+{
+    bench_cell *cell = arg;
+    if (cell->batch == 0)
+        bench_single(cell);
+    else
+        bench_batched(cell);
+    return NULL;
+}
+
+/* Measures `copies` independent copies of a cell at once, one per thread.
+ * Returns total steps per second (0 on error, with err filled). */
+static double bench_measure(const bench_options *opt, int batch, int pool_threads, int copies,
+                            cdrl_error *err)
+{
+    bench_cell *cells = calloc((size_t)copies, sizeof *cells);
+    pthread_t *threads = calloc((size_t)copies, sizeof *threads);
+    pthread_barrier_t start;
+    double rate = 0.0;
+    if (!cells || !threads) {
+        cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (copies > 1)
+        pthread_barrier_init(&start, NULL, (unsigned)copies);
+    int started = 0;
+    for (int c = 0; c < copies; c++) {
+        cells[c] = (bench_cell){.opt = opt, .batch = batch, .pool_threads = pool_threads,
+                                .seed = opt->seed + (uint64_t)c, .start = copies > 1 ? &start : NULL};
+        if (c > 0 && pthread_create(&threads[c], NULL, bench_cell_run, &cells[c]) != 0) {
+            cdrl_errorf(err, CDRL_EUNAVAIL, "could not start benchmark thread %d of %d", c, copies);
+            break;
+        }
+        started = c + 1;
+    }
+    if (started == copies)
+        bench_cell_run(&cells[0]);
+    for (int c = 1; c < started; c++)
+        pthread_join(threads[c], NULL);
+    if (copies > 1)
+        pthread_barrier_destroy(&start);
+    if (started < copies)
+        goto done;
+    long long steps = 0;
+    double slowest = 0.0;
+    for (int c = 0; c < copies; c++) {
+        if (cells[c].failed) {
+            *err = cells[c].err;
+            goto done;
+        }
+        steps += cells[c].steps_done;
+        if (cells[c].elapsed > slowest)
+            slowest = cells[c].elapsed;
+    }
+    rate = slowest > 0 ? (double)steps / slowest : 0.0;
+done:
+    free(cells);
+    free(threads);
+    return rate;
+}
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: cdrl bench env [options]\n\n"
+            "Environment steps per second: the single env and batches of B envs, on one core\n"
+            "and on all cores (one independent copy per thread), then one batch split over\n"
+            "worker threads.\n\n"
+            "options:\n"
+            "  --env NAME          env to measure (default cartpole)\n"
+            "  --integrator NAME   euler (default) or semi-implicit\n"
+            "  --batch LIST        batch sizes, comma-separated (default 1,64,4096)\n"
+            "  --seconds S         time per measurement (default 1.0)\n"
+            "  --steps N           env steps per measurement instead of a time (e.g. 1000)\n"
+            "  --threads N         threads for the all-cores column (default: cores online)\n"
+            "  --seed N            seed of the envs and actions (default 1)\n");
+}
+
+static int parse_batches(const char *text, int *batches, int max, int *n)
+{
+    *n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        long b = strtol(p, &end, 10);
+        if (end == p || b < 1 || b > (1 << 24) || *n == max || (*end != ',' && *end != '\0'))
+            return -1;
+        batches[(*n)++] = (int)b;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return *n > 0 ? 0 : -1;
+}
+
+static void format_rate(double rate, char *buf, size_t size)
+{
+    snprintf(buf, size, "%.1f M", rate / 1e6);
+}
+
+int bench_env(int argc, char **argv)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    bench_options opt = {.env_name = "cartpole", .integrator = NULL, .seconds = 1.0, .steps = 0,
+                         .threads = online > 0 ? (int)online : 1, .seed = 1};
+    int batches[16] = {1, 64, 4096}, n_batches = 3;
+
+    for (int i = 0; i < argc; i++) {
+        const char *flag = argv[i];
+        if (cli_is_help(flag)) {
+            print_usage(stdout);
+            return CLI_EXIT_OK;
+        }
+        if (i + 1 >= argc && flag[0] == '-')
+            return cli_fail("bench env", "option '%s' needs a value; try 'cdrl bench env --help'", flag);
+        const char *value = argv[i + 1];
+        char *end = NULL;
+        if (strcmp(flag, "--env") == 0) {
+            opt.env_name = value;
+        } else if (strcmp(flag, "--integrator") == 0) {
+            opt.integrator = value;
+        } else if (strcmp(flag, "--batch") == 0) {
+            if (parse_batches(value, batches, 16, &n_batches))
+                return cli_fail("bench env",
+                                "--batch '%s' is invalid; accepted: up to 16 sizes in [1, 16777216], "
+                                "comma-separated",
+                                value);
+        } else if (strcmp(flag, "--seconds") == 0) {
+            opt.seconds = strtod(value, &end);
+            if (*end || !(opt.seconds > 0 && opt.seconds <= 3600))
+                return cli_fail("bench env", "--seconds '%s' is invalid; accepted: (0, 3600]", value);
+        } else if (strcmp(flag, "--steps") == 0) {
+            opt.steps = strtoll(value, &end, 10);
+            if (*end || opt.steps < 1)
+                return cli_fail("bench env", "--steps '%s' is invalid; accepted: an integer >= 1", value);
+        } else if (strcmp(flag, "--threads") == 0) {
+            long t = strtol(value, &end, 10);
+            if (*end || t < 1 || t > 256)
+                return cli_fail("bench env", "--threads '%s' is invalid; accepted: 1 to 256", value);
+            opt.threads = (int)t;
+        } else if (strcmp(flag, "--seed") == 0) {
+            opt.seed = strtoull(value, &end, 10);
+            if (*end || value[0] == '-' || value[0] == '\0')
+                return cli_fail("bench env", "--seed '%s' is invalid; accepted: an integer >= 0", value);
+        } else {
+            return cli_fail("bench env", "unknown option '%s'; try 'cdrl bench env --help'", flag);
+        }
+        i++;
+    }
+
+    /* Options are checked once, up front, so a bad name fails before any timing. */
+    cdrl_error err = {0};
+    cdrl_env *probe = NULL;
+    if (cdrl_env_create(opt.env_name, &probe, &err) ||
+        (opt.integrator && cdrl_env_set_option(probe, "integrator", opt.integrator, &err))) {
+        cdrl_env_free(probe);
+        return cli_report("bench env", &err);
+    }
+    cdrl_env_free(probe);
+
+    char machine[400], budget[64];
+    bench_machine(machine, sizeof machine);
+    if (opt.steps > 0)
+        snprintf(budget, sizeof budget, "%lld env steps", opt.steps);
+    else
+        snprintf(budget, sizeof budget, "%.2f s", opt.seconds);
+    printf("cdrl bench env: %s (%s), %s per measurement\n", opt.env_name,
+           opt.integrator ? opt.integrator : "euler", budget);
+    printf("machine: %s\n\n", machine);
+    char all_head[32];
+    snprintf(all_head, sizeof all_head, "%d cores steps/s", opt.threads);
+    printf("%-8s %7s %16s %9s   %16s %14s\n", "mode", "B", "1 core steps/s", "ns/step", all_head,
+           "ns/step/core");
+
+    for (int k = -1; k < n_batches; k++) {
+        int batch = k < 0 ? 0 : batches[k];
+        double one = bench_measure(&opt, batch, 1, 1, &err);
+        if (one <= 0)
+            return cli_report("bench env", &err);
+        double all = bench_measure(&opt, batch, 1, opt.threads, &err);
+        if (all <= 0)
+            return cli_report("bench env", &err);
+        char one_s[32], all_s[32];
+        format_rate(one, one_s, sizeof one_s);
+        format_rate(all, all_s, sizeof all_s);
+        printf("%-8s %7d %16s %9.2f   %16s %14.2f\n", batch ? "batched" : "single", batch ? batch : 1,
+               one_s, 1e9 / one, all_s, 1e9 * opt.threads / all);
+    }
+    int largest = batches[0];
+    for (int k = 1; k < n_batches; k++)
+        if (batches[k] > largest)
+            largest = batches[k];
+    if (opt.threads > 1) {
+        double pooled = bench_measure(&opt, largest, opt.threads, 1, &err);
+        if (pooled <= 0)
+            return cli_report("bench env", &err);
+        char pooled_s[32];
+        format_rate(pooled, pooled_s, sizeof pooled_s);
+        printf("%-8s %7d %16s %9s   %16s %14.2f   (one batch, %d worker threads)\n", "pooled",
+               largest, "", "", pooled_s, 1e9 * opt.threads / pooled, opt.threads);
+    }
+    return CLI_EXIT_OK;
+}

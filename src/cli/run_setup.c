@@ -1,0 +1,100 @@
+/* Resolving a run's config for cdrl train and cdrl eval (see run_setup.h). */
+#include "run_setup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cdrl/env.h"
+
+/* The env registry lives in envs/registry.c, built by another part of the
+ * project. A weak reference lets the CLI check env names wherever the
+ * registry is linked in (any agent that creates envs pulls it in) and still
+ * link while it is not; the agent's own cdrl_env_create check remains. */
+#pragma weak cdrl_env_names
+
+int run_setup_check_env(const char *name, cdrl_error *err)
+{
+    const char *const *(*names_of)(void) = cdrl_env_names;
+    if (!names_of)
+        return 0;
+    const char *const *names = names_of();
+    char known[512] = "";
+    size_t used = 0;
+    for (int i = 0; names && names[i]; i++) {
+        if (strcmp(names[i], name) == 0)
+            return 0;
+        int n = snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", names[i]);
+        if (n > 0 && (size_t)n < sizeof known - used)
+            used += (size_t)n;
+    }
+    return cdrl_errorf(err, CDRL_EINVAL, "unknown env '%s' (known: %s)", name, known);
+}
+
+int run_setup_default_config(const char *agent, const char *env, char *out, size_t out_size,
+                             cdrl_error *err)
+{
+    char name[256];
+    snprintf(name, sizeof name, "configs/%s_%s.cfg", agent, env);
+    if (access(name, R_OK) == 0) {
+        snprintf(out, out_size, "%s", name);
+        return 0;
+    }
+#ifdef CDRL_SOURCE_DIR
+    int n = snprintf(out, out_size, "%s/%s", CDRL_SOURCE_DIR, name);
+    if (n > 0 && (size_t)n < out_size && access(out, R_OK) == 0)
+        return 0;
+    return cdrl_errorf(err, CDRL_EINVAL, "no config %s here or in %s; pass --config FILE", name,
+                       CDRL_SOURCE_DIR);
+#else
+    return cdrl_errorf(err, CDRL_EINVAL, "no config %s here; pass --config FILE", name);
+#endif
+}
+
+int run_setup_resolve(run_setup *out, const cdrl_agent_def *agent, const char *file,
+                      const char *const *overrides, int n_overrides, cdrl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->agent = agent;
+    out->agent_config = calloc(1, agent->config_size ? agent->config_size : 1);
+    if (!out->agent_config)
+        return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
+    out->sections[0] = (cdrl_cfg_section){cdrl_run_keys, cdrl_run_n_keys, &out->run};
+    out->sections[1] = (cdrl_cfg_section){agent->keys, agent->n_keys, out->agent_config};
+    int rc = cdrl_config_load(out->sections, 2, file, overrides, n_overrides, err);
+    if (rc)
+        return rc;
+    out->hash = cdrl_config_hash(out->sections, 2);
+    return 0;
+}
+
+int run_setup_from_run_dir(run_setup *out, const char *run_dir, cdrl_error *err)
+{
+    char file[CDRL_PATH_MAX], agent_name[CDRL_CFG_STR_MAX];
+    const cdrl_agent_def *agent;
+    memset(out, 0, sizeof *out);
+    int rc = cdrl_path_join(file, sizeof file, run_dir, CDRL_RUN_CONFIG_FILE, err);
+    if (rc)
+        return rc;
+    if (access(run_dir, F_OK) != 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: no such run directory", run_dir);
+    if (access(file, F_OK) != 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: not a run directory (it has no %s)", run_dir,
+                           CDRL_RUN_CONFIG_FILE);
+    rc = cdrl_config_peek_string(file, "run.agent", agent_name, sizeof agent_name, err);
+    if (rc)
+        return rc;
+    if (!agent_name[0])
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: names no agent (run.agent)", file);
+    rc = cdrl_agent_find(agent_name, &agent, err);
+    if (rc)
+        return cdrl_error_prefix(err, "%s", run_dir);
+    return run_setup_resolve(out, agent, file, NULL, 0, err);
+}
+
+void run_setup_free(run_setup *setup)
+{
+    free(setup->agent_config);
+    setup->agent_config = NULL;
+}

@@ -1,0 +1,44 @@
+/* Internal to the cdrl program: resolving a run's config for train and eval.
+ *
+ * A run's config is two sections, the common run keys (run.h) and the agent's
+ * own schema; both commands build them the same way, from a file plus
+ * overrides, or from the config.cfg saved in a run directory. */
+#ifndef CDRL_CLI_RUN_SETUP_H
+#define CDRL_CLI_RUN_SETUP_H
+
+#include <stdint.h>
+
+#include "cdrl/agent.h"
+#include "cdrl/config.h"
+#include "cdrl/error.h"
+#include "cdrl/run.h"
+
+typedef struct {
+    const cdrl_agent_def *agent;
+    cdrl_run_config run;
+    void *agent_config;            /* malloc'd, agent->config_size bytes */
+    cdrl_cfg_section sections[2];  /* run keys, agent keys */
+    uint64_t hash;                 /* cdrl_config_hash of both sections */
+} run_setup;
+
+/* Resolves `file` (may be NULL) and `overrides` against the run keys and
+ * agent's schema into `out`. Free with run_setup_free, also after an error. */
+int run_setup_resolve(run_setup *out, const cdrl_agent_def *agent, const char *file,
+                      const char *const *overrides, int n_overrides, cdrl_error *err);
+
+/* Resolves the config saved in `run_dir` (its run.agent picks the agent),
+ * checking first that the directory holds a run. */
+int run_setup_from_run_dir(run_setup *out, const char *run_dir, cdrl_error *err);
+
+void run_setup_free(run_setup *setup);
+
+/* Checks `name` against the env registry when the registry is linked in. */
+int run_setup_check_env(const char *name, cdrl_error *err);
+
+/* Finds configs/<agent>_<env>.cfg in the current directory, then in the
+ * source tree. Returns 0 with the path in out[out_size], or an error naming
+ * both places. */
+int run_setup_default_config(const char *agent, const char *env, char *out, size_t out_size,
+                             cdrl_error *err);
+
+#endif

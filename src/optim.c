@@ -1,0 +1,81 @@
+/* Adam and SGD over one flat parameter array. Clipping never writes the
+ * caller's gradients: the clip factor is applied as each gradient is read. */
+#include "cdrl/optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+float cdrl_grad_norm(const float *g, size_t n)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += (double)g[i] * g[i];
+    return (float)sqrt(sum);
+}
+
+/* The factor that brings a gradient of this norm down to clip_norm (1 if off or under). */
+static float clip_factor(float norm, float clip_norm)
+{
+    return clip_norm > 0.0f && norm > clip_norm ? clip_norm / norm : 1.0f;
+}
+
+int cdrl_adam_init(cdrl_adam *opt, size_t n, float lr, cdrl_error *err)
+{
+    memset(opt, 0, sizeof *opt);
+    if (n == 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "adam: number of parameters must be >= 1");
+    if (!(lr > 0.0f))
+        return cdrl_errorf(err, CDRL_EINVAL, "adam: learning rate %g must be > 0", lr);
+    opt->state = calloc(2 * n, sizeof(float));
+    if (!opt->state)
+        return cdrl_errorf(err, CDRL_ENOMEM, "adam: cannot allocate state for %zu parameters", n);
+    opt->n = n;
+    opt->lr = lr;
+    opt->beta1 = 0.9f;
+    opt->beta2 = 0.999f;
+    opt->eps = 1e-8f;
+    return 0;
+}
+
+float cdrl_adam_step(cdrl_adam *opt, float *params, const float *grads)
+{
+    float norm = cdrl_grad_norm(grads, opt->n);
+    float clip = clip_factor(norm, opt->clip_norm);
+    float *m = opt->state, *v = opt->state + opt->n;
+    opt->t++;
+    double correction1 = 1.0 - pow(opt->beta1, (double)opt->t);
+    double correction2 = 1.0 - pow(opt->beta2, (double)opt->t);
+    for (size_t i = 0; i < opt->n; i++) {
+        float g = grads[i] * clip;
+        m[i] = opt->beta1 * m[i] + (1.0f - opt->beta1) * g;
+        v[i] = opt->beta2 * v[i] + (1.0f - opt->beta2) * g * g;
+        double m_hat = m[i] / correction1, v_hat = v[i] / correction2;
+        params[i] -= (float)(opt->lr * m_hat / (sqrt(v_hat) + opt->eps));
+    }
+    return norm;
+}
+
+void cdrl_adam_reset(cdrl_adam *opt)
+{
+    memset(opt->state, 0, sizeof(float) * 2 * opt->n);
+    opt->t = 0;
+}
+
+void cdrl_adam_free(cdrl_adam *opt)
+{
+    if (!opt)
+        return;
+    free(opt->state);
+    opt->state = NULL;
+    opt->n = 0;
+}
+
+float cdrl_sgd_step(float *params, const float *grads, size_t n, float lr, float clip_norm)
+{
+    float norm = cdrl_grad_norm(grads, n);
+    float step = lr * clip_factor(norm, clip_norm);
+    for (size_t i = 0; i < n; i++)
+        params[i] -= step * grads[i];
+    return norm;
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# cdrl train and cdrl eval as a new user meets them when something is wrong:
+# every mistake is one line "cdrl <cmd>: ..." on stderr, exit status 2, and no
+# run directory is created. Checks that need a built agent run once one is
+# registered (they are skipped, and say so, before that).
+set -u
+cdrl=$1
+src=$2
+fail=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+check() { # check NAME EXPECTED_STATUS EXPECTED_STDERR_REGEX -- ARGS...
+  local name=$1 want=$2 pattern=$3; shift 4
+  local out; out=$("$cdrl" "$@" 2>&1 >/dev/null); local got=$?
+  if [ "$got" != "$want" ]; then echo "FAIL $name: exit $got, wanted $want ($out)"; fail=1; return; fi
+  if [ -n "$pattern" ] && ! grep -Eq "$pattern" <<<"$out"; then echo "FAIL $name: stderr '$out' lacks /$pattern/"; fail=1; return; fi
+  if [ "$want" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" != 1 ]; then echo "FAIL $name: not one line: '$out'"; fail=1; return; fi
+  echo "ok $name"
+}
+
+# Flags, checked before anything else.
+check unknown-flag 2 "^cdrl train: unknown option '--frob'; try 'cdrl train --help'$" -- train --frob
+check stray-argument 2 "^cdrl train: unexpected argument 'cartpole'" -- train cartpole
+check missing-value 2 "^cdrl train: --seed needs a value" -- train --agent pg --env cartpole --seed
+check bad-seed 2 "^cdrl train: --seed -1: expects an integer >= 0$" -- train --agent pg --env cartpole --seed -1
+check bad-seed-text 2 "^cdrl train: --seed abc: expects an integer >= 0$" -- train --agent pg --env cartpole --seed abc
+check negative-steps 2 "^cdrl train: --steps -5: expects an integer >= 1" -- train --agent pg --env cartpole --steps -5
+check bad-dropout 2 "^cdrl train: --dropout fixed:1.5: P = 1.5 is out of range; accepted none, fixed:P with P in \[0, 1\), concrete$" -- train --agent pg --env cartpole --dropout fixed:1.5
+check bad-dropout-word 2 "^cdrl train: --dropout sometimes: not a dropout setting" -- train --agent pg --env cartpole --dropout=sometimes
+check no-agent 2 "^cdrl train: --agent is required" -- train --env cartpole
+check no-env 2 "^cdrl train: --env is required" -- train --agent pg
+check unknown-agent 2 "^cdrl train: unknown agent 'ppo' \(known: pg, mb\)$" -- train --agent ppo --env cartpole
+
+# Config files that cannot be read or parsed, before the agent is looked up.
+printf 'run: {\n  seed = 1;\n  steps = ;\n};\n' > syntax.cfg
+check config-syntax 2 "^cdrl train: syntax.cfg:3: syntax error$" -- train --agent pg --env cartpole --config syntax.cfg
+check config-missing 2 "^cdrl train: nope.cfg: cannot read: No such file or directory$" -- train --agent pg --env cartpole --config nope.cfg
+printf 'run: { agent = "mb"; };\n' > mb.cfg
+check config-other-agent 2 "^cdrl train: --agent pg contradicts mb.cfg, a config for agent mb$" -- train --agent pg --env cartpole --config mb.cfg
+
+# Resume and eval of directories that hold no run.
+mkdir empty
+check resume-not-a-run 2 "^cdrl train: empty: not a run directory \(it has no config.cfg\)$" -- train --resume empty
+check resume-missing 2 "^cdrl train: gone: no such run directory$" -- train --resume gone
+check resume-with-seed 2 "^cdrl train: --resume continues a run with its saved config; --seed cannot be combined with it$" -- train --resume empty --seed 3
+check eval-no-dir 2 "^cdrl eval: which run\?" -- eval
+check eval-not-a-run 2 "^cdrl eval: empty: not a run directory" -- eval empty
+check eval-bad-episodes 2 "^cdrl eval: --episodes 0: expects an integer in \[1, 1000000\]$" -- eval empty --episodes 0
+check eval-unknown-flag 2 "^cdrl eval: unknown option '--frob'" -- eval empty --frob
+
+# The agent exists: config values are judged against its schema.
+if "$cdrl" train --agent pg --env cartpole --dry-run >/dev/null 2>&1; then
+  check unknown-env 2 "^cdrl train: unknown env 'cartpol' \(known: .*cartpole" -- train --agent pg --env cartpol
+  check unknown-key 2 "^cdrl train: --set run.sed=3: unknown key 'run.sed' \(did you mean 'run.seed'\?\)$" -- train --agent pg --env cartpole --set run.sed=3
+  check set-no-equals 2 "^cdrl train: --set run.seed: expected key=value" -- train --agent pg --env cartpole --set run.seed
+  check set-negative-steps 2 "^cdrl train: --set run.steps=-5: out of range, accepted >= 1$" -- train --agent pg --env cartpole --set run.steps=-5
+  check set-wrong-type 2 "^cdrl train: --set run.seed=1.5: run.seed expects an integer >= 0$" -- train --agent pg --env cartpole --set run.seed=1.5
+  printf 'run: {\n  sed = 3;\n};\n' > typo.cfg
+  check file-unknown-key 2 "^cdrl train: typo.cfg:2: unknown key 'run.sed' \(did you mean 'run.seed'\?\)$" -- train --agent pg --env cartpole --config typo.cfg
+  printf 'run: {\n\n  steps = -1;\n};\n' > range.cfg
+  check file-range 2 "^cdrl train: range.cfg:3: run.steps = -1: out of range, accepted >= 1$" -- train --agent pg --env cartpole --config range.cfg
+  printf 'run: { steps = "many"; };\n' > type.cfg
+  check file-type 2 "^cdrl train: type.cfg:1: run.steps = \"many\": expects an integer >= 1$" -- train --agent pg --env cartpole --config type.cfg
+  # The dry run prints a config that reproduces itself, and creates nothing.
+  "$cdrl" train --agent pg --env cartpole --seed 3 --dropout none --dry-run > dry.cfg
+  "$cdrl" train --config dry.cfg --dry-run > dry2.cfg
+  if cmp -s dry.cfg dry2.cfg && grep -q "seed = 3;" dry.cfg; then echo "ok dry-run-round-trip"; else echo "FAIL dry-run-round-trip"; fail=1; fi
+  if grep -Eq 'dropout = "(fixed|concrete)' dry.cfg; then echo "FAIL --dropout none not applied"; fail=1; else echo "ok dropout-flag"; fi
+  if [ -e runs ]; then echo "FAIL errors or dry runs created runs/"; fail=1; else echo "ok nothing-created"; fi
+  mkdir -p taken && cp dry.cfg taken/config.cfg
+  check out-taken 2 "^cdrl train: taken already holds a run; resume it with --resume taken or choose another --out$" -- train --agent pg --env cartpole --out taken
+  check resume-no-checkpoint 2 "^cdrl train: taken: no checkpoint.bin to resume from" -- train --resume taken
+else
+  check agent-not-built 2 "^cdrl train: agent 'pg' is not built yet$" -- train --agent pg --env cartpole
+  echo "skip: config checks against an agent's schema (no agent built yet)"
+fi
+[ -e runs ] && { echo "FAIL a failed command created runs/"; fail=1; }
+exit $fail

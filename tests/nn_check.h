@@ -1,0 +1,33 @@
+/* Helpers shared by the neural-network tests: seeded fills and a closeness
+ * check that names the element that failed. Header-only, static. */
+#ifndef CDRL_TESTS_NN_CHECK_H
+#define CDRL_TESTS_NN_CHECK_H
+
+#include <math.h>
+#include <stdio.h>
+
+#include "cdrl/rng.h"
+
+static inline void fill_uniform(float *x, int n, float lo, float hi, cdrl_rng *rng)
+{
+    for (int i = 0; i < n; i++)
+        x[i] = (float)cdrl_rng_range(rng, lo, hi);
+}
+
+/* |got - want| <= atol + rtol |want| for every element, else prints the first
+ * offender and returns 0. */
+static inline int all_close(const char *what, const float *got, const double *want, int n,
+                            double atol, double rtol)
+{
+    for (int i = 0; i < n; i++) {
+        double diff = fabs((double)got[i] - want[i]);
+        if (!(diff <= atol + rtol * fabs(want[i]))) {
+            fprintf(stderr, "%s[%d]: got %.9g, want %.9g (diff %.3g)\n", what, i, got[i], want[i],
+                    diff);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#endif
