@@ -94,6 +94,24 @@ if out=$(env -u DISPLAY "$cdrl" viz "$run" --compare "$other" --png "$tmp/compar
 else
   echo "FAIL png-compare: $out"; fail=1
 fi
+# A CartPole frame beside the curves, from the env's own state and limits.
+if out=$("$cdrl" viz "$run" --state 0.8,0.1,0.12,0.3 --push right --png "$tmp/frame.png" 2>&1) \
+   && png_ok "$tmp/frame.png" 1280 800; then
+  echo "ok png-state"
+else
+  echo "FAIL png-state: $out"; fail=1
+fi
+if out=$("$cdrl" viz --state -1.5,0,-0.18,0 --push left --size 800x400 --png "$tmp/env.png" 2>&1) \
+   && png_ok "$tmp/env.png" 800 400; then
+  echo "ok png-env-alone"
+else
+  echo "FAIL png-env-alone: $out"; fail=1
+fi
+check state-without-png-needs-run 2 "^cdrl viz: no RUN_DIR given" -- "$cdrl" viz --state 0,0,0,0
+check state-wrong-length 2 "^cdrl viz: --state: env cartpole has 4 state values, got 2" -- "$cdrl" viz "$run" --state 1,2 --png "$tmp/x.png"
+check state-not-numbers 2 "^cdrl viz: --state takes" -- "$cdrl" viz "$run" --state 1,x,3,4 --png "$tmp/x.png"
+check state-unknown-env 2 "^cdrl viz: unknown env 'nope'" -- "$cdrl" viz "$run" --state 1,2,3,4 --env nope --png "$tmp/x.png"
+check bad-push 2 "^cdrl viz: --push takes left or right" -- "$cdrl" viz "$run" --state 0,0,0,0 --push up
 leftover=$(find "$tmp" -maxdepth 1 -name '*.tmp*' | wc -l)
 [ "$leftover" = 0 ] || { echo "FAIL temporary files left: $leftover"; fail=1; }
 "$cdrl" viz --help | grep -q -- "--compare" || { echo "FAIL help mentions --compare"; fail=1; }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cdrl/env.h"
 #include "cdrl/viz.h"
 
 #define MAX_RUNS 8
@@ -19,7 +20,9 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: cdrl viz RUN_DIR [--compare RUN_DIR2 ...] [--png FILE] [--frames DIR]\n"
+            "                [--state X,V,A,W [--env NAME] [--push left|right]]\n"
             "                [--size WxH] [--solved RETURN|none] [--mean N]\n"
+            "       cdrl viz --state X,V,A,W [--env NAME] [--push left|right] --png FILE [--size WxH]\n"
             "\n"
             "Draws the curves of a run directory (metrics.csv, episodes.csv): episode returns\n"
             "with their running mean and the solved line, the learned dropout rate p of each\n"
@@ -31,6 +34,11 @@ static void usage(FILE *out)
             "  --png FILE         write the picture to FILE instead of opening a window\n"
             "  --frames DIR       write each frame of a replayed episode to DIR (needs replay,\n"
             "                     not available yet: see below)\n"
+            "  --state X,V,A,W    draw the env in this state beside the curves (CartPole:\n"
+            "                     x, x_dot, theta, theta_dot); with --png and no RUN_DIR,\n"
+            "                     the env alone\n"
+            "  --env NAME         the env --state is for (default cartpole)\n"
+            "  --push left|right  draw the force arrow of that action with --state\n"
             "  --size WxH         picture or window size in pixels (default 1280x800)\n"
             "  --solved R|none    the solved line on the returns plot (default 475, CartPole-v1)\n"
             "  --mean N           window of the running mean of returns (default 100)\n"
@@ -51,6 +59,11 @@ typedef struct {
     const char *frames;
     int width, height;
     cdrl_viz_dashboard_options dashboard;
+    const char *env_name;       /* --env: the env whose state --state gives */
+    int has_state;
+    double state[CDRL_ENV_MAX_DIM];
+    int state_dim;
+    double push;                /* --push: the force arrow (NaN = none) */
 } viz_args;
 
 static int parse_args(int argc, char **argv, viz_args *a)
@@ -59,6 +72,8 @@ static int parse_args(int argc, char **argv, viz_args *a)
     a->width = 1280;
     a->height = 800;
     a->dashboard = cdrl_viz_dashboard_defaults();
+    a->env_name = "cartpole";
+    a->push = NAN;
     const char *primary = NULL; /* RUN_DIR; a->dirs holds the --compare runs until the end */
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
@@ -81,6 +96,31 @@ static int parse_args(int argc, char **argv, viz_args *a)
             if (!has_value)
                 return cli_fail("viz", "--frames needs a directory");
             a->frames = argv[++i];
+        } else if (strcmp(arg, "--env") == 0) {
+            if (!has_value)
+                return cli_fail("viz", "--env needs an env name");
+            a->env_name = argv[++i];
+        } else if (strcmp(arg, "--state") == 0) {
+            if (!has_value)
+                return cli_fail("viz", "--state needs comma-separated numbers, e.g. 0.5,0,0.1,0");
+            const char *p = argv[++i];
+            a->state_dim = 0;
+            for (;;) {
+                char *end;
+                double v = strtod(p, &end);
+                if (end == p || !isfinite(v) || a->state_dim == CDRL_ENV_MAX_DIM || (*end && *end != ','))
+                    return cli_fail("viz", "--state takes up to %d comma-separated finite numbers, got '%s'",
+                                    CDRL_ENV_MAX_DIM, argv[i]);
+                a->state[a->state_dim++] = v;
+                if (!*end)
+                    break;
+                p = end + 1;
+            }
+            a->has_state = 1;
+        } else if (strcmp(arg, "--push") == 0) {
+            if (!has_value || (strcmp(argv[i + 1], "left") != 0 && strcmp(argv[i + 1], "right") != 0))
+                return cli_fail("viz", "--push takes left or right, got '%s'", has_value ? argv[i + 1] : "");
+            a->push = strcmp(argv[++i], "right") == 0 ? 1 : 0;
         } else if (strcmp(arg, "--size") == 0) {
             char tail;
             if (!has_value || sscanf(argv[i + 1], "%dx%d%c", &a->width, &a->height, &tail) != 2 ||
@@ -117,6 +157,8 @@ static int parse_args(int argc, char **argv, viz_args *a)
             primary = arg;
         }
     }
+    if (!primary && a->has_state && a->png && a->n_dirs == 0)
+        return 0; /* a picture of the env alone */
     if (!primary)
         return cli_fail("viz", "no RUN_DIR given; usage: cdrl viz RUN_DIR [--compare RUN_DIR2 ...] [--png FILE]");
     if (a->n_dirs == MAX_RUNS)
@@ -127,25 +169,60 @@ static int parse_args(int argc, char **argv, viz_args *a)
     return 0;
 }
 
+/* The view of --state: the env itself takes the state, so the picture shows
+ * the env's own sizes and limits. *env is NULL without --state; the caller
+ * frees it after the last use of *view. */
+static int state_view(const viz_args *a, cdrl_env **env, cdrl_env_view *view, cdrl_error *err)
+{
+    *env = NULL;
+    if (!a->has_state)
+        return 0;
+    if (cdrl_env_create(a->env_name, env, err))
+        return err->code;
+    int want = cdrl_env_view_of(*env).state_dim;
+    if (a->state_dim != want)
+        return cdrl_errorf(err, CDRL_EINVAL, "--state: env %s has %d state values, got %d", a->env_name, want,
+                           a->state_dim);
+    if (cdrl_env_set_state(*env, a->state, err))
+        return cdrl_error_prefix(err, "--state");
+    *view = cdrl_env_view_of(*env);
+    if (!isnan(a->push))
+        view->last_action = a->push;
+    return 0;
+}
+
 static int write_png(const viz_args *a)
 {
     cdrl_viz_run runs[MAX_RUNS];
     int n = 0, status = CLI_EXIT_OK;
     cdrl_error err = {0};
     cdrl_viz_canvas *canvas = NULL;
+    cdrl_env *env = NULL;
+    cdrl_env_view view;
+    if (state_view(a, &env, &view, &err)) {
+        status = cli_report("viz", &err);
+        goto done;
+    }
     for (; n < a->n_dirs; n++)
         if (cdrl_viz_run_load(a->dirs[n], &runs[n], &err)) {
             status = cli_report("viz", &err);
             goto done;
         }
+    int env_only = n == 0;
     if (cdrl_viz_canvas_create(a->width, a->height, &canvas, &err) ||
-        cdrl_viz_draw_dashboard(canvas, runs, n, NULL, NULL, 0, &a->dashboard, NULL, &err) ||
+        (env_only ? cdrl_viz_draw_cartpole(canvas, (cdrl_viz_rect){0, 0, a->width, a->height}, &view, NULL, 0, &err)
+                  : cdrl_viz_draw_dashboard(canvas, runs, n, env ? &view : NULL, NULL, 0, &a->dashboard, NULL,
+                                            &err)) ||
         cdrl_viz_canvas_write_png(canvas, a->png, &err)) {
         status = cli_report("viz", &err);
         goto done;
     }
-    printf("wrote %s (%dx%d, %d run%s)\n", a->png, a->width, a->height, n, n == 1 ? "" : "s");
+    if (env_only)
+        printf("wrote %s (%dx%d, %s)\n", a->png, a->width, a->height, a->env_name);
+    else
+        printf("wrote %s (%dx%d, %d run%s)\n", a->png, a->width, a->height, n, n == 1 ? "" : "s");
 done:
+    cdrl_env_free(env);
     cdrl_viz_canvas_free(canvas);
     for (int i = 0; i < n; i++)
         cdrl_viz_run_free(&runs[i]);
@@ -175,11 +252,18 @@ static int show_window(const viz_args *a)
         return cli_report("viz", &err);
     }
     int status = CLI_EXIT_OK;
+    cdrl_env *env = NULL;
+    cdrl_env_view view;
     for (int i = 0; i < a->n_dirs && status == CLI_EXIT_OK; i++)
         if (cdrl_viz_live_add_run(live, a->dirs[i], &err))
             status = cli_report("viz", &err);
+    if (status == CLI_EXIT_OK && state_view(a, &env, &view, &err))
+        status = cli_report("viz", &err);
+    if (status == CLI_EXIT_OK && env && cdrl_viz_live_frame(live, &view, NULL, 0, &err))
+        status = cli_report("viz", &err);
     if (status == CLI_EXIT_OK && cdrl_viz_live_wait_quit(live, &err))
         status = cli_report("viz", &err);
+    cdrl_env_free(env);
     cdrl_viz_live_free(live);
     return status;
 }
