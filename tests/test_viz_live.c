@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <SDL.h>
@@ -78,6 +79,58 @@ static void headless_writes_a_frame_per_view(void **state)
     closedir(d);
     rmdir(dir);
     assert_int_equal(pngs, 3);
+}
+
+/* A followed run directory is read once its files appear: the frames drawn
+ * before and after differ only by the curves that appeared. */
+static void followed_run_is_read_when_it_appears(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cdrl_test_viz_follow_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char frames[300], path[400];
+    snprintf(frames, sizeof frames, "%s/frames", dir);
+    assert_int_equal(mkdir(frames, 0755), 0);
+    cdrl_viz_live_options o = cdrl_viz_live_defaults();
+    o.headless = 1;
+    o.frames_dir = frames;
+    o.width = 400;
+    o.height = 300;
+    cdrl_viz_live *live = NULL;
+    cdrl_error err = {0};
+    assert_int_equal(cdrl_viz_live_create(&o, NULL, &live, &err), 0);
+    assert_int_equal(cdrl_viz_live_follow(live, dir, &err), 0); /* nothing there yet: fine */
+    assert_int_equal(cdrl_viz_live_frame(live, NULL, NULL, 0, &err), 0);
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    FILE *f = fopen(path, "w");
+    fputs("env_steps,p_0\n100,0.1\n200,0.08\n300,0.05\n", f);
+    fclose(f);
+    /* the next frame after a second follows; headless frames are drawn on
+     * every call, so call until the follow interval has passed */
+    long frames_before;
+    double seconds;
+    cdrl_viz_live_stats(live, &frames_before, &seconds);
+    int differs = 0;
+    for (int i = 0; i < 400 && !differs; i++) {
+        SDL_Delay(5);
+        assert_int_equal(cdrl_viz_live_frame(live, NULL, NULL, 0, &err), 0);
+        char a[400], b[400];
+        snprintf(a, sizeof a, "%s/frame_000000.png", frames);
+        snprintf(b, sizeof b, "%s/frame_%06d.png", frames, i + 1);
+        FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+        assert_non_null(fa);
+        assert_non_null(fb);
+        static unsigned char ba[1 << 20], bb[1 << 20];
+        size_t na = fread(ba, 1, sizeof ba, fa), nb = fread(bb, 1, sizeof bb, fb);
+        fclose(fa);
+        fclose(fb);
+        differs = na != nb || memcmp(ba, bb, na) != 0;
+    }
+    assert_true(differs);
+    cdrl_viz_live_free(live);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void bad_view_is_an_error(void **state)
@@ -212,6 +265,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(headless_writes_a_frame_per_view),
+        cmocka_unit_test(followed_run_is_read_when_it_appears),
         cmocka_unit_test(bad_view_is_an_error),
         cmocka_unit_test(hidden_driver_is_refused),
         cmocka_unit_test(keys_stop_and_pause),

@@ -196,7 +196,9 @@ static long run_stamp(const char *dir)
     return stamp;
 }
 
-int cdrl_viz_live_add_run(cdrl_viz_live *live, const char *dir, cdrl_error *err)
+/* Registers run directory dir; with must_exist, its files are read now
+ * and must be readable, else they are read once they appear. */
+static int add_dir(cdrl_viz_live *live, const char *dir, int must_exist, cdrl_error *err)
 {
     if (live->n_compare == MAX_COMPARE)
         return cdrl_errorf(err, CDRL_EINVAL, "viz: at most %d runs can be overlaid", MAX_COMPARE);
@@ -204,15 +206,29 @@ int cdrl_viz_live_add_run(cdrl_viz_live *live, const char *dir, cdrl_error *err)
     live->compare_dir[i] = strdup(dir);
     if (!live->compare_dir[i])
         return cdrl_errorf(err, CDRL_ENOMEM, "viz: out of memory");
-    live->compare_stamp[i] = run_stamp(dir);
-    if (cdrl_viz_run_load(dir, &live->compare[i], err)) {
-        free(live->compare_dir[i]);
-        live->compare_dir[i] = NULL;
-        return err ? err->code : CDRL_EIO;
+    memset(&live->compare[i], 0, sizeof live->compare[i]);
+    live->compare_stamp[i] = 0;
+    if (must_exist) {
+        live->compare_stamp[i] = run_stamp(dir);
+        if (cdrl_viz_run_load(dir, &live->compare[i], err)) {
+            free(live->compare_dir[i]);
+            live->compare_dir[i] = NULL;
+            return err ? err->code : CDRL_EIO;
+        }
     }
     live->n_compare++;
     live->curves_dirty = 1;
     return 0;
+}
+
+int cdrl_viz_live_add_run(cdrl_viz_live *live, const char *dir, cdrl_error *err)
+{
+    return add_dir(live, dir, 1, err);
+}
+
+int cdrl_viz_live_follow(cdrl_viz_live *live, const char *dir, cdrl_error *err)
+{
+    return add_dir(live, dir, 0, err);
 }
 
 /* Re-reads the runs whose files changed, so that a window on a run that is
@@ -298,6 +314,10 @@ static void pump_events(cdrl_viz_live *live)
 static int draw_frame(cdrl_viz_live *live, cdrl_error *err)
 {
     double start = now_seconds();
+    if (start - live->last_follow >= CURVES_EVERY) { /* inside the frame: its cost counts */
+        follow_runs(live);
+        live->last_follow = start;
+    }
     char status[160];
     snprintf(status, sizeof status, "speed %s%s   space pause  +/- speed  q quit", speed_name[live->speed],
              live->paused ? "   PAUSED" : "");
@@ -460,10 +480,9 @@ int cdrl_viz_live_wait_quit(cdrl_viz_live *live, cdrl_error *err)
             handle_event(live, &e);
             dirty = 1;
         }
-        double now = now_seconds();
-        if (now - live->last_follow >= CURVES_EVERY) {
+        if (now_seconds() - live->last_follow >= CURVES_EVERY) {
             follow_runs(live);
-            live->last_follow = now;
+            live->last_follow = now_seconds();
         }
     }
     return 0;

@@ -283,8 +283,16 @@ int cdrl_viz_live_create(const cdrl_viz_live_options *opts, const char *run_name
 
 void cdrl_viz_live_free(cdrl_viz_live *live);
 
-/* Adds runs to overlay (e.g. --compare); the live object copies them. */
+/* Adds a run to overlay (e.g. --compare): its files are read now (an
+ * unreadable run is an error) and again whenever they change. */
 int cdrl_viz_live_add_run(cdrl_viz_live *live, const char *dir, cdrl_error *err);
+
+/* Follows the run being written in dir (e.g. by the trainer that owns this
+ * window): its metrics.csv and episodes.csv are read once they exist and
+ * again when they change, at most once a second, inside the drawing budget.
+ * So a trainer need not hand rows over itself: the files it writes anyway
+ * are the curves. */
+int cdrl_viz_live_follow(cdrl_viz_live *live, const char *dir, cdrl_error *err);
 
 /* Cheap: 1 when the next cdrl_viz_live_frame would draw (a frame is due, or
  * the speed paces every step), else 0. Call it every step. */
