@@ -3,22 +3,15 @@
 # display, and one clear line (exit 2) when a window is asked for and there
 # is no display to put it on.
 set -u
+. "$(dirname "$0")/check_cli.sh"
 cdrl=$1
 src=${2:-.}
-fail=0
 # In the sanitizer build: leaks inside system libraries are not ours.
 export LSAN_OPTIONS="suppressions=$src/tests/lsan_system.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 tmp=$(mktemp -d /tmp/cdrl_cli_viz.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-check() { # check NAME EXPECTED_STATUS EXPECTED_STDERR_REGEX -- ENV_AND_COMMAND...
-  local name=$1 want=$2 pattern=$3; shift 4
-  local out; out=$(env "$@" 2>&1 >/dev/null); local got=$?
-  if [ "$got" != "$want" ]; then echo "FAIL $name: exit $got, wanted $want ($out)"; fail=1; return; fi
-  if [ -n "$pattern" ] && ! grep -Eq "$pattern" <<<"$out"; then echo "FAIL $name: stderr '$out' lacks /$pattern/"; fail=1; return; fi
-  if [ "$want" = 2 ] && [ "$(wc -l <<<"$out")" != 1 ]; then echo "FAIL $name: more than one line: '$out'"; fail=1; return; fi
-  echo "ok $name"
-}
+run_cdrl() { env "$@"; }
 
 # A fabricated run: the columns the agents write, in an order of our own.
 run=$tmp/pg-cartpole-0
