@@ -5,14 +5,13 @@
  * where that already gets within a small factor of zlib, with a fraction of
  * the code. Stored (uncompressed) blocks are kept as an option because they
  * are trivial to check. */
+#include "cdrl/checkpoint.h"
+#include "cdrl/run.h"
 #include "viz_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* ---- Growing byte buffer and bit writer ---- */
 
@@ -83,27 +82,7 @@ static void put_code(bytes *b, uint32_t code, int length)
 
 /* ---- Checksums ---- */
 
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[n] = c;
-    }
-}
-
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
-{
-    if (!crc_table[1])
-        crc_init();
-    crc = ~crc;
-    while (n--)
-        crc = crc_table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
+/* CRC-32 is the checkpoint format's (cdrl_crc32, the zlib polynomial). */
 
 static uint32_t adler32(const uint8_t *p, size_t n)
 {
@@ -265,7 +244,7 @@ static void put_chunk(bytes *png, const char *type, const uint8_t *data, size_t 
     if (len)
         memcpy(png->data + png->len, data, len);
     png->len += len;
-    put_u32be(png, crc32_update(0, png->data + start, len + 4));
+    put_u32be(png, cdrl_crc32(0, png->data + start, len + 4));
 }
 
 int cdrl_viz_png_encode(const uint8_t *rgb, int width, int height, int compress, uint8_t **out,
@@ -319,55 +298,13 @@ int cdrl_viz_png_encode(const uint8_t *rgb, int width, int height, int compress,
     return 0;
 }
 
-int viz_write_file_atomic(const char *path, const uint8_t *data, size_t len, cdrl_error *err)
-{
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp)
-        return cdrl_errorf(err, CDRL_ENOMEM, "%s: out of memory", path);
-    snprintf(tmp, n + 16, "%s.tmp%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return cdrl_errorf(err, CDRL_EIO, "%s: cannot create: %s", path, strerror(e));
-    }
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        done += (size_t)w;
-    }
-    int e = errno;
-    int ok = done == len && fsync(fd) == 0;
-    if (!ok)
-        e = errno;
-    if (close(fd) != 0 && ok) {
-        ok = 0;
-        e = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        e = errno;
-    }
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
-    if (!ok)
-        return cdrl_errorf(err, CDRL_EIO, "%s: cannot write: %s", path, strerror(e));
-    return 0;
-}
-
 int cdrl_viz_png_write(const char *path, const uint8_t *rgb, int width, int height, cdrl_error *err)
 {
     uint8_t *png;
     size_t len;
     if (cdrl_viz_png_encode(rgb, width, height, 1, &png, &len, err))
         return cdrl_error_prefix(err, "%s", path);
-    int rc = viz_write_file_atomic(path, png, len, err);
+    int rc = cdrl_write_file_atomic(path, png, len, err);
     free(png);
     return rc;
 }

@@ -39,9 +39,6 @@ const uint8_t *viz_glyph(int c);
  * top), for y-axis labels; (x, y) is the top-left of the rotated box. */
 void viz_text_vertical(cdrl_viz_canvas *canvas, int x, int y, int scale, uint32_t color, const char *text);
 
-/* Writes file bytes atomically: temporary file beside path, fsync, rename. */
-int viz_write_file_atomic(const char *path, const uint8_t *data, size_t len, cdrl_error *err);
-
 /* Where the dashboard puts its panels in a w x h canvas, so that a live
  * window can redraw only the CartPole panel and the status line between
  * changes of the curves. */
