@@ -11,7 +11,7 @@ extern const cdrl_agent_def cdrl_agent_pg; /* agents/pg.c, issue 5 */
 extern const cdrl_agent_def cdrl_agent_mb; /* agents/mb.c, issue 6 */
 
 const cdrl_agent_entry cdrl_agents[] = {
-    {"pg", NULL}, /* policy gradient with Concrete Dropout: set to &cdrl_agent_pg */
+    {"pg", &cdrl_agent_pg}, /* policy gradient with Concrete Dropout */
     {"mb", &cdrl_agent_mb}, /* model-based: Concrete-Dropout dynamics + MPC */
 };
 const int cdrl_agent_count = (int)(sizeof cdrl_agents / sizeof cdrl_agents[0]);

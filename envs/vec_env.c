@@ -8,6 +8,7 @@
  * reads them back. With threads, each worker takes a contiguous slice of the
  * envs; since every env has its own generator, the numbers do not depend on
  * how the batch is sliced. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,8 @@ struct cdrl_vec_env {
     double *last_return;
     int threads;
     worker_pool *pool;
+    double view_state[CDRL_ENV_MAX_DIM];  /* env i's state, gathered for a view */
+    double view_params[CDRL_ENV_MAX_DIM];
 };
 
 /* The arguments of one step, shared by the slices. */
@@ -247,4 +250,23 @@ void cdrl_vec_env_episode_stats(const cdrl_vec_env *venv, int i, double *episode
         *episode_return = venv->last_return[i];
     if (episode_length)
         *episode_length = venv->last_length[i];
+}
+
+cdrl_env_view cdrl_vec_env_view_of(cdrl_vec_env *venv, int i)
+{
+    const cdrl_env_def *def = venv->def;
+    for (int d = 0; d < def->state_dim; d++)
+        venv->view_state[d] = venv->state[(size_t)d * (size_t)venv->batch + (size_t)i];
+    def->view_params(venv->settings, venv->view_params);
+    cdrl_env_view view = {
+        .kind = def->kind,
+        .state_dim = def->state_dim,
+        .state = venv->view_state,
+        .n_params = def->n_params,
+        .params = venv->view_params,
+        .last_action = NAN,
+        .steps = venv->steps[i],
+        .episode_return = venv->returns[i],
+    };
+    return view;
 }

@@ -1,16 +1,9 @@
 #!/usr/bin/env bash
 # The CLI as a user meets it: help, version, unknown commands and flags.
 set -u
+. "$(dirname "$0")/check_cli.sh"
 cdrl=$1
-fail=0
-check() { # check NAME EXPECTED_STATUS EXPECTED_STDERR_REGEX -- ARGS...
-  local name=$1 want=$2 pattern=$3; shift 4
-  local out; out=$("$cdrl" "$@" 2>&1 >/dev/null); local got=$?
-  if [ "$got" != "$want" ]; then echo "FAIL $name: exit $got, wanted $want ($out)"; fail=1; return; fi
-  if [ -n "$pattern" ] && ! grep -Eq "$pattern" <<<"$out"; then echo "FAIL $name: stderr '$out' lacks /$pattern/"; fail=1; return; fi
-  echo "ok $name"
-}
-check no-args 2 "usage: cdrl" --
+check no-args 2 "^cdrl: no command given; try 'cdrl --help'$" --
 check unknown-command 2 "^cdrl: unknown command 'frobnicate'" -- frobnicate
 check unknown-flag 2 "^cdrl: unknown option '--frob'" -- --frob
 check help 0 "" -- --help

@@ -2,8 +2,8 @@
 # cdrl bench as a user meets it: a tiny env benchmark prints its table and
 # exits 0; bad flags and names exit 2 with one line naming the problem.
 set -u
+. "$(dirname "$0")/check_cli.sh"
 cdrl=$1
-fail=0
 out=$("$cdrl" bench env --steps 2000 --batch 1,64 --threads 2 2>&1); status=$?
 if [ "$status" != 0 ]; then echo "FAIL tiny bench: exit $status ($out)"; fail=1; fi
 for row in "^mode +B +1 core steps/s +ns/step +2 cores steps/s +ns/step/core" \
@@ -13,13 +13,6 @@ for row in "^mode +B +1 core steps/s +ns/step +2 cores steps/s +ns/step/core" \
 done
 echo "ok tiny bench"
 
-check() { # check NAME EXPECTED_STATUS EXPECTED_STDERR_REGEX -- ARGS...
-  local name=$1 want=$2 pattern=$3; shift 4
-  local err; err=$("$cdrl" "$@" 2>&1 >/dev/null); local got=$?
-  if [ "$got" != "$want" ]; then echo "FAIL $name: exit $got, wanted $want ($err)"; fail=1; return; fi
-  if [ -n "$pattern" ] && ! grep -Eq "$pattern" <<<"$err"; then echo "FAIL $name: stderr '$err' lacks /$pattern/"; fail=1; return; fi
-  echo "ok $name"
-}
 check bad-flag 2 "^cdrl bench env: unknown option '--frob'" -- bench env --frob 1
 check missing-value 2 "^cdrl bench env: option '--steps' needs a value" -- bench env --steps
 check bad-steps 2 "^cdrl bench env: --steps 'x' is invalid" -- bench env --steps x
@@ -28,7 +21,7 @@ check bad-batch 2 "^cdrl bench env: --batch '1,,2' is invalid" -- bench env --ba
 check bad-threads 2 "^cdrl bench env: --threads '0' is invalid" -- bench env --threads 0
 check bad-env 2 "^cdrl bench env: unknown env 'pong'; known envs: cartpole, cartpole-v0" -- bench env --env pong --steps 10
 check bad-integrator 2 "^cdrl bench env: cartpole: option integrator: unknown value 'rk4'" -- bench env --integrator rk4 --steps 10
-check no-benchmark 2 "^usage: cdrl bench" -- bench
+check no-benchmark 2 "^cdrl bench: which benchmark\? try 'cdrl bench --help'$" -- bench
 check unknown-benchmark 2 "^cdrl bench: unknown benchmark 'gpu'; known: env" -- bench gpu
 check env-help 0 "" -- bench env --help
 exit $fail

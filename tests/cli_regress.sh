@@ -2,16 +2,9 @@
 # cdrl regress as a user meets it: a tiny deterministic run prints one row per
 # size in the documented columns; bad options give one line and exit status 2.
 set -u
+. "$(dirname "$0")/check_cli.sh"
 cdrl=$1
-fail=0
-check() { # check NAME EXPECTED_STATUS EXPECTED_STDERR_REGEX -- ARGS...
-  local name=$1 want=$2 pattern=$3; shift 4
-  local out; out=$("$cdrl" regress "$@" 2>&1 >/dev/null); local got=$?
-  if [ "$got" != "$want" ]; then echo "FAIL $name: exit $got, wanted $want ($out)"; fail=1; return; fi
-  if [ -n "$pattern" ] && ! grep -Eq "$pattern" <<<"$out"; then echo "FAIL $name: stderr '$out' lacks /$pattern/"; fail=1; return; fi
-  if [ -n "$pattern" ] && [ "$(wc -l <<<"$out")" != 1 ]; then echo "FAIL $name: more than one line"; fail=1; return; fi
-  echo "ok $name"
-}
+run_cdrl() { "$cdrl" regress "$@"; }
 check bad-n 2 "^cdrl regress: --n 'ten'" -- --n ten
 check bad-list 2 "^cdrl regress: --n '10,,20'" -- --n 10,,20
 check bad-epochs 2 "^cdrl regress: --epochs '1,2'" -- --n 10,20,30 --epochs 1,2

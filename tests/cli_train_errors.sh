@@ -4,21 +4,13 @@
 # run directory is created. Checks that need a built agent run once one is
 # registered (they are skipped, and say so, before that).
 set -u
+. "$(dirname "$0")/check_cli.sh"
 cdrl=$1
 src=$2
-fail=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-check() { # check NAME EXPECTED_STATUS EXPECTED_STDERR_REGEX -- ARGS...
-  local name=$1 want=$2 pattern=$3; shift 4
-  local out; out=$("$cdrl" "$@" 2>&1 >/dev/null); local got=$?
-  if [ "$got" != "$want" ]; then echo "FAIL $name: exit $got, wanted $want ($out)"; fail=1; return; fi
-  if [ -n "$pattern" ] && ! grep -Eq "$pattern" <<<"$out"; then echo "FAIL $name: stderr '$out' lacks /$pattern/"; fail=1; return; fi
-  if [ "$want" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" != 1 ]; then echo "FAIL $name: not one line: '$out'"; fail=1; return; fi
-  echo "ok $name"
-}
 
 # Flags, checked before anything else.
 check unknown-flag 2 "^cdrl train: unknown option '--frob'; try 'cdrl train --help'$" -- train --frob

@@ -306,6 +306,39 @@ static void errors_say_what_and_step_nothing(void **state)
     cdrl_vec_env_free(NULL);
 }
 
+/* The view of env i is env i's state (for CartPole the observation), its
+ * episode counters, and the same drawing constants as a single env's view. */
+static void view_of_one_env_in_a_batch(void **state)
+{
+    (void)state;
+    enum { B = 5 };
+    cdrl_vec_env *venv = make_vec("cartpole", B, 11, NULL);
+    cdrl_error err = {0};
+    double obs[B * 4], reward[B], actions[B] = {0, 1, 1, 0, 1};
+    uint8_t term[B], trunc[B];
+    assert_int_equal(cdrl_vec_env_reset(venv, obs, &err), 0);
+    for (int t = 0; t < 3; t++)
+        assert_int_equal(cdrl_vec_env_step(venv, actions, obs, reward, term, trunc, NULL, &err), 0);
+    cdrl_env *single = NULL;
+    assert_int_equal(cdrl_env_create("cartpole", &single, &err), 0);
+    cdrl_env_view ref = cdrl_env_view_of(single);
+    for (int i = 0; i < B; i++) {
+        cdrl_env_view v = cdrl_vec_env_view_of(venv, i);
+        assert_string_equal(v.kind, "cartpole");
+        assert_int_equal(v.state_dim, 4);
+        for (int d = 0; d < 4; d++)
+            assert_true(v.state[d] == obs[i * 4 + d]);
+        assert_int_equal(v.n_params, ref.n_params);
+        for (int k = 0; k < v.n_params; k++)
+            assert_true(v.params[k] == ref.params[k]);
+        assert_int_equal(v.steps, 3);
+        assert_true(v.episode_return == 3.0);
+        assert_true(isnan(v.last_action));
+    }
+    cdrl_env_free(single);
+    cdrl_vec_env_free(venv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +349,7 @@ int main(void)
         cmocka_unit_test(truncation_in_batch),
         cmocka_unit_test(threads_do_not_change_numbers),
         cmocka_unit_test(errors_say_what_and_step_nothing),
+        cmocka_unit_test(view_of_one_env_in_a_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

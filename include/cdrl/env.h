@@ -178,4 +178,10 @@ int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, do
  * ended). */
 void cdrl_vec_env_episode_stats(const cdrl_vec_env *venv, int i, double *episode_return, int *episode_length);
 
+/* Read-only view of env i's physical state for drawing (a batched trainer
+ * shows one of its envs with --viz). The state is copied out of the
+ * struct-of-arrays layout into the venv, so the view is valid until the next
+ * call on venv. The batch does not keep actions: last_action is NaN. */
+cdrl_env_view cdrl_vec_env_view_of(cdrl_vec_env *venv, int i);
+
 #endif

@@ -56,10 +56,8 @@ static void print_usage(FILE *out)
 
 int cmd_bench(int argc, char **argv)
 {
-    if (argc == 0) {
-        print_usage(stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (argc == 0)
+        return cli_fail("bench", "which benchmark? try 'cdrl bench --help'");
     if (cli_is_help(argv[0])) {
         print_usage(stdout);
         return CLI_EXIT_OK;

@@ -14,6 +14,7 @@
 #include "cdrl/agent.h"
 #include "cdrl/config.h"
 #include "cdrl/run.h"
+#include "cdrl/viz.h"
 #include "run_setup.h"
 
 #define MAX_OVERRIDES 256
@@ -40,7 +41,8 @@ static void print_help(void)
            "  --out DIR            the run directory (default runs/<agent>-<env>-<seed>-<time>)\n"
            "  --dry-run            print the resolved config and exit\n"
            "  --resume RUN_DIR     continue a stopped run from its last checkpoint\n"
-           "  --viz                watch training in a window (not built yet)\n\n"
+           "  --viz                watch training in a window (the env and the curves;\n"
+           "                       space pauses, +/- speed, q stops and saves)\n\n"
            "Ctrl-C (SIGINT) or SIGTERM writes a checkpoint and stops; exit status 130 or 143.\n"
            "Exit status 2: bad input or an error (one line on stderr).\n");
 }
@@ -223,6 +225,7 @@ typedef struct {
     int signal;       /* 0: no test signal */
     long after_lines;
     long lines;
+    cdrl_viz_live *live; /* --viz: the window the trainer feeds, else NULL */
 } progress_state;
 
 static int parse_test_raise(progress_state *p)
@@ -250,6 +253,41 @@ static void print_progress(void *user, const char *line)
     fflush(stdout);
     if (p->signal && ++p->lines == p->after_lines)
         raise(p->signal);
+}
+
+/* --viz: hands the agent's env view to the window at most at the display
+ * rate, and turns the window's quit into the same clean stop as Ctrl-C (a
+ * checkpoint, then a resumable exit). */
+static int show_frame(void *user, const cdrl_env_view *view)
+{
+    progress_state *p = user;
+    cdrl_error err;
+    cdrl_error_clear(&err);
+    if (cdrl_viz_live_wants_frame(p->live) && cdrl_viz_live_frame(p->live, view, NULL, 0, &err)) {
+        fprintf(stderr, "cdrl train: --viz: %s\n", err.msg);
+        return 1;
+    }
+    if (cdrl_viz_live_should_stop(p->live)) {
+        cdrl_stop_request();
+        return 1;
+    }
+    return 0;
+}
+
+/* Opens the --viz window before any work, so a missing display is a clear
+ * error and not a run directory with nothing in it. */
+static int open_live_window(const run_setup *setup, progress_state *p)
+{
+    cdrl_error err;
+    cdrl_error_clear(&err);
+    static char title[320];
+    snprintf(title, sizeof title, "cdrl train: %s on %s, seed %lld", setup->agent->name, setup->run.env,
+             (long long)setup->run.seed);
+    cdrl_viz_live_options opts = cdrl_viz_live_defaults();
+    opts.title = title;
+    if (cdrl_viz_live_create(&opts, setup->agent->name, &p->live, &err))
+        return cli_fail("train", "--viz: %s", err.msg);
+    return 0;
 }
 
 /* Names the agent and env of a fresh run: flags first, else the config file's
@@ -373,6 +411,8 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
     cdrl_error_clear(&err);
     if (cdrl_stop_install(&err))
         return cli_report("train", &err);
+    if (progress->live && cdrl_viz_live_follow(progress->live, dir, &err))
+        return cli_fail("train", "--viz: %s", err.msg);
     cdrl_train_args args = {
         .run_dir = dir,
         .resume = a->resume != NULL,
@@ -380,7 +420,7 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
         .config = setup->agent_config,
         .config_hash = setup->hash,
         .progress = print_progress,
-        .frame = NULL,
+        .frame = progress->live ? show_frame : NULL,
         .user = progress,
     };
     cdrl_train_result result;
@@ -408,6 +448,7 @@ int cmd_train(int argc, char **argv)
     memset(&a, 0, sizeof a);
     run_setup setup;
     memset(&setup, 0, sizeof setup);
+    progress_state progress = {0, 0, 0, NULL};
     int status = parse_args(argc, argv, &a);
     if (status == -1) {
         status = CLI_EXIT_OK; /* --help */
@@ -422,15 +463,10 @@ int cmd_train(int argc, char **argv)
         status = print_dry_run(&setup);
         goto done;
     }
-    if (a.viz) {
-        /* TODO(viz): attach the visualizer through cdrl_train_args.frame
-         * once viz/ exports a way to draw an env view from training. */
-        status = cli_fail("train", "--viz: watching training is not built yet; use 'cdrl viz RUN_DIR'");
-        goto done;
-    }
-    progress_state progress = {0, 0, 0};
     status = parse_test_raise(&progress);
     if (status)
+        goto done;
+    if (a.viz && (status = open_live_window(&setup, &progress)))
         goto done;
     char dir[CDRL_PATH_MAX];
     status = prepare_run_dir(&a, &setup, dir, sizeof dir);
@@ -438,6 +474,8 @@ int cmd_train(int argc, char **argv)
         goto done;
     status = run_training(&a, &setup, dir, &progress);
 done:
+    if (progress.live)
+        cdrl_viz_live_free(progress.live);
     run_setup_free(&setup);
     train_args_free(&a);
     return status;

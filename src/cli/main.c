@@ -55,7 +55,7 @@ int cli_is_help(const char *arg)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        print_usage(stderr);
+        fprintf(stderr, "cdrl: no command given; try 'cdrl --help'\n");
         return CLI_EXIT_USAGE;
     }
     const char *name = argv[1];

@@ -1,0 +1,91 @@
+/* The policy-gradient surrogate loss and its gradient (see pg.h).
+ *
+ * The log-probability of the chosen action is computed here, from a forward
+ * pass of the network in TRAIN mode, and differentiated back through it: the
+ * gradient reaches the kernels, the biases and, through the Concrete masks,
+ * the p_logits. Nothing in this file caches a log-probability. */
+#include "cdrl/pg.h"
+
+#include "cdrl/loss.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Copies the held uniforms into the layers' noise buffers; the forward that
+ * follows uses them instead of drawing. */
+static int hold_noise(cdrl_mlp *policy, const cdrl_pg_batch *batch, cdrl_error *err)
+{
+    if (cdrl_mlp_reserve(policy, batch->B, err))
+        return err ? err->code : CDRL_ENOMEM;
+    for (int l = 0; l < policy->n_layers; l++) {
+        cdrl_mlp_layer *L = &policy->layers[l];
+        if (L->dropout == CDRL_DROPOUT_NONE)
+            continue;
+        if (!batch->noise[l])
+            return cdrl_errorf(err, CDRL_EINVAL, "pg loss: no held noise for policy layer %d", l);
+        memcpy(L->noise, batch->noise[l], sizeof(float) * (size_t)batch->B * L->n_in);
+    }
+    policy->hold_noise = 1;
+    return 0;
+}
+
+int cdrl_pg_policy_loss(cdrl_mlp *policy, const cdrl_pg_batch *batch, float clip,
+                        float entropy_coef, cdrl_pg_loss_stats *stats, cdrl_error *err)
+{
+    // obs (B, n_inputs), logits (B, A), actions/old_logp/adv (B)
+    int B = batch->B, A = policy->n_outputs;
+    if (B < 1 || !(clip >= 0.0f))
+        return cdrl_errorf(err, CDRL_EINVAL, "pg loss: batch %d must be >= 1 and clip %g >= 0", B,
+                           clip);
+    if (batch->noise && hold_noise(policy, batch, err))
+        return err ? err->code : CDRL_EINVAL;
+    const float *logits = cdrl_mlp_forward(policy, batch->obs, B, CDRL_MODE_TRAIN, err);
+    policy->hold_noise = 0;
+    if (!logits)
+        return err ? err->code : CDRL_EINVAL;
+    float *scratch = malloc(sizeof(float) * 2 * (size_t)B * A);
+    if (!scratch)
+        return cdrl_errorf(err, CDRL_ENOMEM, "pg loss: cannot allocate %d rows", B);
+    float *logp = scratch, *dlogits = scratch + (size_t)B * A;
+    memset(dlogits, 0, sizeof(float) * (size_t)B * A);
+    cdrl_log_softmax(logp, logits, B, A);
+    double surrogate = 0.0;
+    int clipped = 0;
+    for (int b = 0; b < B; b++) {
+        const float *lp = logp + (size_t)b * A;
+        int a = batch->actions[b];
+        double adv = batch->adv[b];
+        /* dL/dlogp of the chosen action; dlogp_a/dlogit_j = onehot_j - pi_j. */
+        double dlogp;
+        if (clip > 0.0f) {
+            double r = exp((double)lp[a] - batch->old_logp[b]);
+            double r_clamped = fmin(fmax(r, 1.0 - clip), 1.0 + clip);
+            double unclipped = r * adv, limited = r_clamped * adv;
+            clipped += r != r_clamped;
+            surrogate -= fmin(unclipped, limited);
+            /* The min picks the clamped term only where clamping lowers the
+             * objective; there its gradient is zero. */
+            dlogp = unclipped <= limited ? -adv * r : 0.0;
+        } else {
+            surrogate -= adv * lp[a];
+            dlogp = -adv;
+        }
+        for (int j = 0; j < A; j++) {
+            double pi = exp((double)lp[j]);
+            dlogits[(size_t)b * A + j] += (float)(dlogp * ((j == a) - pi) / B);
+        }
+    }
+    float entropy = cdrl_categorical_entropy(dlogits, logits, B, A, -entropy_coef);
+    int rc = cdrl_mlp_backward(policy, dlogits, NULL, err);
+    free(scratch);
+    if (rc)
+        return rc;
+    if (stats) {
+        stats->surrogate = (float)(surrogate / B);
+        stats->entropy = entropy;
+        stats->loss = (float)(surrogate / B - (double)entropy_coef * entropy);
+        stats->clip_frac = (float)clipped / (float)B;
+    }
+    return 0;
+}

@@ -1,0 +1,132 @@
+/* Tests of the dashboard: the curves it picks from a run's columns (by
+ * name: p_* for the dropout rates, *spread* for the epistemic spread), where
+ * its panels go with and without an env view, overlaid runs, and errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "cdrl/viz.h"
+
+#define W 1000
+#define H 640
+
+/* Counts pixels of one colour inside a rectangle. */
+static int count_color(cdrl_viz_canvas *c, cdrl_viz_rect r, uint32_t color)
+{
+    int n = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            n += cdrl_viz_canvas_pixel(c, x, y) == color;
+    return n;
+}
+
+static const cdrl_viz_rect top_left = {0, 0, W / 2, H / 2}, top_right = {W / 2, 0, W / 2, H / 2},
+                           bottom_left = {0, H / 2, W / 2, H / 2}, bottom_right = {W / 2, H / 2, W / 2, H / 2};
+
+/* A run with the agents' columns in an order of our own; no episodes file. */
+static void fake_run(cdrl_viz_run *run, const char *name, int with_spread, double p_scale)
+{
+    memset(run, 0, sizeof *run);
+    strcpy(run->name, name);
+    const char *names[5] = {"p_1", "return_mean", "env_steps", "p_0", "mc_spread"};
+    for (int i = 0; i < 20; i++) {
+        double v[5] = {p_scale * 0.08 * exp(-i / 8.0), 20 + 10 * i * p_scale, 1000.0 * (i + 1), p_scale * 0.1 * exp(-i / 10.0),
+                       p_scale * 0.3 * exp(-i / 5.0)};
+        assert_int_equal(cdrl_viz_table_append(&run->metrics, with_spread ? 5 : 4, names, v, NULL), 0);
+    }
+}
+
+static void single_run_fills_each_panel(void **state)
+{
+    (void)state;
+    cdrl_viz_run run;
+    fake_run(&run, "one", 1, 1.0);
+    cdrl_viz_canvas *c = NULL;
+    cdrl_error err = {0};
+    assert_int_equal(cdrl_viz_canvas_create(W, H, &c, &err), 0);
+    assert_int_equal(cdrl_viz_draw_dashboard(c, &run, 1, NULL, NULL, 0, NULL, NULL, &err), 0);
+    /* one run: its columns take palette colours 0, 1 in the p panel (bottom left) */
+    assert_true(count_color(c, bottom_left, cdrl_viz_palette(0)) > 100);
+    assert_true(count_color(c, bottom_left, cdrl_viz_palette(1)) > 100);
+    /* the spread panel (bottom right) has the one spread column */
+    assert_true(count_color(c, bottom_right, cdrl_viz_palette(0)) > 100);
+    assert_int_equal(count_color(c, bottom_right, cdrl_viz_palette(1)), 0);
+    /* without a view the returns take the whole top row: return_mean in colour 0 */
+    assert_true(count_color(c, top_left, cdrl_viz_palette(0)) > 50);
+    assert_true(count_color(c, top_right, cdrl_viz_palette(0)) > 50);
+    assert_int_equal(count_color(c, top_left, CDRL_VIZ_COLOR_POLE), 0);
+    cdrl_viz_canvas_free(c);
+    cdrl_viz_run_free(&run);
+}
+
+static void missing_columns_leave_a_panel_empty(void **state)
+{
+    (void)state;
+    cdrl_viz_run run;
+    fake_run(&run, "nospread", 0, 1.0);
+    cdrl_viz_canvas *c = NULL;
+    cdrl_error err = {0};
+    assert_int_equal(cdrl_viz_canvas_create(W, H, &c, &err), 0);
+    assert_int_equal(cdrl_viz_draw_dashboard(c, &run, 1, NULL, NULL, 0, NULL, NULL, &err), 0);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(count_color(c, bottom_right, cdrl_viz_palette(k)), 0);
+    cdrl_viz_canvas_free(c);
+    cdrl_viz_run_free(&run);
+}
+
+static void view_takes_the_top_left_panel(void **state)
+{
+    (void)state;
+    cdrl_viz_run run;
+    fake_run(&run, "one", 1, 1.0);
+    double s[4] = {0.3, 0, 0.1, 0}, p[4] = {2.4, 0.2094, 0.5, 10};
+    cdrl_env_view view = {"cartpole", 4, s, 4, p, 0, 5, 5};
+    cdrl_viz_canvas *c = NULL;
+    cdrl_error err = {0};
+    assert_int_equal(cdrl_viz_canvas_create(W, H, &c, &err), 0);
+    assert_int_equal(cdrl_viz_draw_dashboard(c, &run, 1, &view, NULL, 0, NULL, "status", &err), 0);
+    assert_true(count_color(c, top_left, CDRL_VIZ_COLOR_POLE) > 100);
+    assert_int_equal(count_color(c, top_left, cdrl_viz_palette(0)), 0); /* the returns moved right */
+    assert_true(count_color(c, top_right, cdrl_viz_palette(0)) > 50);
+    view.kind = "mountaincar";
+    assert_int_equal(cdrl_viz_draw_dashboard(c, &run, 1, &view, NULL, 0, NULL, NULL, &err), CDRL_EINVAL);
+    cdrl_viz_canvas_free(c);
+    cdrl_viz_run_free(&run);
+}
+
+static void overlaid_runs_keep_one_colour_each(void **state)
+{
+    (void)state;
+    cdrl_viz_run runs[2];
+    fake_run(&runs[0], "learned", 1, 1.0);
+    fake_run(&runs[1], "fixed", 1, 2.0);
+    cdrl_viz_canvas *c = NULL;
+    cdrl_error err = {0};
+    assert_int_equal(cdrl_viz_canvas_create(W, H, &c, &err), 0);
+    assert_int_equal(cdrl_viz_draw_dashboard(c, runs, 2, NULL, NULL, 0, NULL, NULL, &err), 0);
+    /* run 0 in colour 0, run 1 in colour 1, in every panel; no third colour */
+    cdrl_viz_rect panels[3] = {top_left, bottom_left, bottom_right};
+    for (int i = 0; i < 3; i++) {
+        assert_true(count_color(c, panels[i], cdrl_viz_palette(0)) > 50);
+        assert_true(count_color(c, panels[i], cdrl_viz_palette(1)) > 50);
+        assert_int_equal(count_color(c, panels[i], cdrl_viz_palette(2)), 0);
+    }
+    cdrl_viz_canvas_free(c);
+    cdrl_viz_run_free(&runs[0]);
+    cdrl_viz_run_free(&runs[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(single_run_fills_each_panel),
+        cmocka_unit_test(missing_columns_leave_a_panel_empty),
+        cmocka_unit_test(view_takes_the_top_left_panel),
+        cmocka_unit_test(overlaid_runs_keep_one_colour_each),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,310 @@
+/* The whole picture of a run (or of several, overlaid): the CartPole panel
+ * and the curves the toolkit is about, namely episode returns, the dropout
+ * rate p each Concrete-Dropout layer learned, and the epistemic spread. The
+ * same function draws the PNG, the replay window and the live window. */
+#include "viz_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SERIES 48
+#define BACKDROP 0xF2F2F2u
+
+static const uint32_t palette[] = {0x1F77B4u, 0xFF7F0Eu, 0x2CA02Cu, 0xD62728u, 0x9467BDu,
+                                   0x8C564Bu, 0xE377C2u, 0x7F7F7Fu, 0xBCBD22u, 0x17BECFu};
+#define PALETTE_N ((int)(sizeof palette / sizeof palette[0]))
+
+uint32_t cdrl_viz_palette(int k)
+{
+    return palette[(k < 0 ? -k : k) % PALETTE_N];
+}
+
+cdrl_viz_dashboard_options cdrl_viz_dashboard_defaults(void)
+{
+    return (cdrl_viz_dashboard_options){475.0, 100};
+}
+
+/* Everything a set of plots borrows while it is drawn: columns copied out
+ * of the tables (they are row-major) and the legend labels. */
+typedef struct {
+    double *columns[MAX_SERIES * 2];
+    int n_columns;
+    char labels[MAX_SERIES][96];
+    cdrl_viz_series series[MAX_SERIES];
+    int n_series;
+} plot_data;
+
+static void plot_data_free(plot_data *d)
+{
+    for (int i = 0; i < d->n_columns; i++)
+        free(d->columns[i]);
+    d->n_columns = 0;
+    d->n_series = 0;
+}
+
+static double *keep_column(plot_data *d, double *col)
+{
+    if (!col || d->n_columns == MAX_SERIES * 2) {
+        free(col);
+        return NULL;
+    }
+    d->columns[d->n_columns++] = col;
+    return col;
+}
+
+static double *copy_column(plot_data *d, const cdrl_viz_table *t, int c)
+{
+    if (t->n_rows == 0)
+        return NULL;
+    double *v = malloc(sizeof *v * (size_t)t->n_rows);
+    if (v)
+        for (int r = 0; r < t->n_rows; r++)
+            v[r] = c >= 0 ? cdrl_viz_table_get(t, r, c) : r + 1; /* c < 0: the row number */
+    return keep_column(d, v);
+}
+
+void cdrl_viz_running_mean(const double *y, int n, int window, double *out)
+{
+    double sum = 0;
+    int count = 0;
+    if (window < 1)
+        window = 1;
+    for (int i = 0; i < n; i++) {
+        if (isfinite(y[i]))
+            sum += y[i], count++;
+        if (i >= window && isfinite(y[i - window]))
+            sum -= y[i - window], count--;
+        out[i] = count ? sum / count : NAN;
+    }
+}
+
+static double *running_mean(plot_data *d, const double *y, int n, int window)
+{
+    double *m = malloc(sizeof *m * (size_t)(n > 0 ? n : 1));
+    if (m)
+        cdrl_viz_running_mean(y, n, window, m);
+    return keep_column(d, m);
+}
+
+static void add_series(plot_data *d, const char *label, const double *x, const double *y, int n, uint32_t color,
+                       int style)
+{
+    if (d->n_series == MAX_SERIES || !y || n <= 0)
+        return;
+    cdrl_viz_series *s = &d->series[d->n_series];
+    if (label) {
+        snprintf(d->labels[d->n_series], sizeof d->labels[0], "%s", label);
+        s->label = d->labels[d->n_series];
+    } else {
+        s->label = NULL;
+    }
+    s->x = x;
+    s->y = y;
+    s->n = n;
+    s->color = color;
+    s->style = style;
+    d->n_series++;
+}
+
+static uint32_t lighten(uint32_t c, double amount)
+{
+    uint32_t out = 0;
+    for (int s = 0; s <= 16; s += 8) {
+        double v = (c >> s & 0xFF) * (1 - amount) + 255 * amount;
+        out |= (uint32_t)lround(v) << s;
+    }
+    return out;
+}
+
+/* The column metric curves are plotted against: the first of these names a
+ * run's metrics have; the row number otherwise. */
+static int x_column(const cdrl_viz_table *t, const char **name)
+{
+    static const char *candidates[] = {"env_steps", "buffer_size", "episodes", "episode", "update"};
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        int c = cdrl_viz_table_column(t, candidates[i]);
+        if (c >= 0) {
+            *name = candidates[i];
+            return c;
+        }
+    }
+    *name = "update";
+    return -1;
+}
+
+static void short_name(char *out, size_t n, const char *name)
+{
+    size_t len = strlen(name);
+    if (len <= 22)
+        snprintf(out, n, "%s", name);
+    else /* the end of a run name (seed, time) tells runs apart best */
+        snprintf(out, n, "..%s", name + len - 20);
+}
+
+/* Episode returns of each run: the raw returns faint, the running mean
+ * strong. All the faint curves go first so that no run's raw returns cover
+ * another run's mean. */
+static void returns_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz_run *runs, int n_runs,
+                         const cdrl_viz_dashboard_options *opts)
+{
+    plot_data d = {0};
+    const char *x_label = "episode";
+    int window = opts->running_mean > 0 ? opts->running_mean : 100;
+    const double *xs[MAX_SERIES], *ys[MAX_SERIES];
+    int ns[MAX_SERIES], from_episodes[MAX_SERIES];
+    int n_curves = n_runs < MAX_SERIES ? n_runs : MAX_SERIES;
+    for (int k = 0; k < n_curves; k++) {
+        const cdrl_viz_run *run = &runs[k];
+        ns[k] = 0;
+        xs[k] = ys[k] = NULL;
+        from_episodes[k] = 0;
+        int rc = cdrl_viz_table_column(&run->episodes, "return");
+        if (rc < 0)
+            rc = cdrl_viz_table_column(&run->episodes, "episode_return");
+        int mc = cdrl_viz_table_column(&run->metrics, "return_mean");
+        if (rc >= 0 && run->episodes.n_rows > 0) {
+            xs[k] = copy_column(&d, &run->episodes, cdrl_viz_table_column(&run->episodes, "episode"));
+            ys[k] = copy_column(&d, &run->episodes, rc);
+            ns[k] = run->episodes.n_rows;
+            from_episodes[k] = 1;
+            add_series(&d, NULL, xs[k], ys[k], ns[k], lighten(palette[k % PALETTE_N], n_runs > 1 ? 0.75 : 0.6),
+                       CDRL_VIZ_THIN);
+        } else if (mc >= 0 && run->metrics.n_rows > 0) {
+            /* no episodes.csv: the per-update mean return of the metrics */
+            const char *xname;
+            xs[k] = copy_column(&d, &run->metrics, x_column(&run->metrics, &xname));
+            ys[k] = copy_column(&d, &run->metrics, mc);
+            ns[k] = run->metrics.n_rows;
+            from_episodes[k] = 0;
+            x_label = xname;
+        }
+        if (!xs[k] || !ys[k])
+            ns[k] = 0;
+    }
+    for (int k = 0; k < n_curves; k++) {
+        if (ns[k] == 0)
+            continue;
+        char name[32], label[96];
+        short_name(name, sizeof name, runs[k].name);
+        if (n_runs > 1)
+            snprintf(label, sizeof label, "%s", name);
+        else if (from_episodes[k])
+            snprintf(label, sizeof label, "mean of last %d", window);
+        else
+            snprintf(label, sizeof label, "return_mean");
+        const double *y = from_episodes[k] ? running_mean(&d, ys[k], ns[k], window) : ys[k];
+        add_series(&d, label, xs[k], y, ns[k], palette[k % PALETTE_N], CDRL_VIZ_SOLID);
+    }
+    char solved[48];
+    snprintf(solved, sizeof solved, "solved (%g)", opts->solved_return);
+    cdrl_viz_plot_spec spec = {"Episode return", x_label, "return", d.series, d.n_series,
+                               isfinite(opts->solved_return), opts->solved_return, solved, 1, 0.0};
+    cdrl_viz_draw_plot(canvas, r, &spec, NULL);
+    plot_data_free(&d);
+}
+
+static int is_dropout_rate(const char *name)
+{
+    return strncmp(name, "p_", 2) == 0 && name[2] != '\0';
+}
+
+static int is_spread(const char *name)
+{
+    return strstr(name, "spread") != NULL;
+}
+
+/* One plot of every metrics column `pick` accepts, across runs: in a single
+ * run each column gets its own colour; overlaid, a run keeps one colour and
+ * its columns differ by line style. */
+static void metric_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz_run *runs, int n_runs,
+                        int (*pick)(const char *), const char *title, const char *y_label, int from_zero)
+{
+    static const int styles[] = {CDRL_VIZ_SOLID, CDRL_VIZ_DASHED, CDRL_VIZ_THIN, CDRL_VIZ_POINTS};
+    plot_data d = {0};
+    const char *x_label = "update";
+    for (int k = 0; k < n_runs; k++) {
+        const cdrl_viz_table *t = &runs[k].metrics;
+        if (t->n_rows == 0)
+            continue;
+        const char *xname;
+        double *x = copy_column(&d, t, x_column(t, &xname));
+        x_label = xname;
+        char name[32];
+        short_name(name, sizeof name, runs[k].name);
+        int j = 0;
+        for (int c = 0; c < t->n_cols; c++) {
+            if (!pick(t->names[c]))
+                continue;
+            char label[96];
+            uint32_t color;
+            int style;
+            if (n_runs == 1) {
+                snprintf(label, sizeof label, "%s", t->names[c]);
+                color = palette[j % PALETTE_N];
+                style = CDRL_VIZ_SOLID;
+            } else {
+                snprintf(label, sizeof label, "%s %s", name, t->names[c]);
+                color = palette[k % PALETTE_N];
+                style = styles[j % 4];
+            }
+            add_series(&d, label, x, copy_column(&d, t, c), t->n_rows, color, style);
+            j++;
+        }
+    }
+    cdrl_viz_plot_spec spec = {title, x_label, y_label, d.series, d.n_series, 0, 0, NULL, from_zero, 0.0};
+    cdrl_viz_draw_plot(canvas, r, &spec, NULL);
+    plot_data_free(&d);
+}
+
+void viz_dashboard_layout(int w, int h, int has_status, int has_view, viz_dashboard_cells *cells)
+{
+    int status_h = has_status ? 30 : 0;
+    int gap = 8;
+    int pw = (w - 3 * gap) / 2, ph = (h - status_h - 3 * gap) / 2;
+    cells->cartpole = (cdrl_viz_rect){gap, gap, pw, ph};
+    cells->returns = (cdrl_viz_rect){2 * gap + pw, gap, pw, ph};
+    if (!has_view) /* no env to show: the returns get the whole top row */
+        cells->returns = (cdrl_viz_rect){gap, gap, w - 2 * gap, ph};
+    cells->rates = (cdrl_viz_rect){gap, 2 * gap + ph, pw, ph};
+    cells->spread = (cdrl_viz_rect){2 * gap + pw, 2 * gap + ph, pw, ph};
+    cells->status = (cdrl_viz_rect){0, h - status_h, w, status_h};
+}
+
+static cdrl_viz_rect inset(cdrl_viz_rect r, int by)
+{
+    return (cdrl_viz_rect){r.x + by, r.y + by, r.w - 2 * by, r.h - 2 * by};
+}
+
+void viz_dashboard_status(cdrl_viz_canvas *canvas, cdrl_viz_rect cell, const char *status)
+{
+    cdrl_viz_fill_rect(canvas, cell, BACKDROP);
+    cdrl_viz_text(canvas, cell.x + 8, cell.y + 8, 2, VIZ_INK, status);
+}
+
+int cdrl_viz_draw_dashboard(cdrl_viz_canvas *canvas, const cdrl_viz_run *runs, int n_runs,
+                            const cdrl_env_view *view, const double *ghosts, int n_ghosts,
+                            const cdrl_viz_dashboard_options *opts, const char *status, cdrl_error *err)
+{
+    cdrl_viz_dashboard_options defaults = cdrl_viz_dashboard_defaults();
+    if (!opts)
+        opts = &defaults;
+    viz_dashboard_cells cells;
+    viz_dashboard_layout(cdrl_viz_canvas_width(canvas), cdrl_viz_canvas_height(canvas), status != NULL,
+                         view != NULL, &cells);
+    cdrl_viz_fill(canvas, BACKDROP);
+    if (view && cdrl_viz_draw_cartpole(canvas, cells.cartpole, view, ghosts, n_ghosts, err))
+        return err ? err->code : CDRL_EINVAL;
+    cdrl_viz_fill_rect(canvas, cells.returns, 0xFFFFFFu);
+    cdrl_viz_fill_rect(canvas, cells.rates, 0xFFFFFFu);
+    cdrl_viz_fill_rect(canvas, cells.spread, 0xFFFFFFu);
+    returns_plot(canvas, inset(cells.returns, 6), runs, n_runs, opts);
+    metric_plot(canvas, inset(cells.rates, 6), runs, n_runs, is_dropout_rate, "Dropout rate p per layer",
+                "p", 1);
+    metric_plot(canvas, inset(cells.spread, 6), runs, n_runs, is_spread, "Epistemic spread (MC dropout)", "spread",
+                1);
+    if (status)
+        viz_dashboard_status(canvas, cells.status, status);
+    return 0;
+}
