@@ -36,7 +36,8 @@
 typedef struct {
     int random_episodes;
     int64_t max_episodes;
-    int solve_window;
+    int solve_episodes;
+    double solve_return;
     int mc_samples;
     /* model */
     int layers, hidden;
@@ -49,6 +50,7 @@ typedef struct {
     double length_scale, tau;
     /* planner */
     char method[CDRL_CFG_STR_MAX];
+    char select[CDRL_CFG_STR_MAX];
     int horizon, candidates, particles, iterations, elites;
     double smoothing;
     /* probes */
@@ -64,17 +66,20 @@ static const cdrl_cfg_key mb_keys[] = {
          "episodes of uniformly random actions before planning starts"), INT_AT_LEAST(1)},
     {KEY("agent.max_episodes", CDRL_CFG_INT64, max_episodes, "0",
          "stop after this many real episodes (0: only run.steps limits the run)"), INT_AT_LEAST(0)},
-    {KEY("agent.solve_window", CDRL_CFG_INT, solve_window, "3",
-         "solved when this many planned episodes in a row reach the env's solved threshold"),
-     .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 1000},
+    {KEY("agent.solve_episodes", CDRL_CFG_INT, solve_episodes, "5",
+         "after each refit, this many planned test episodes (not learned from, not counted in "
+         "run.steps); solved when each returns >= agent.solve_return (0: never test)"),
+     .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 0, .max = 1000},
+    {KEY("agent.solve_return", CDRL_CFG_FLOAT, solve_return, "500",
+         "return every test episode must reach (CartPole-v1's maximum is 500)")},
     {KEY("agent.mc_samples", CDRL_CFG_INT, mc_samples, "20",
          "T: dropout samples for the logged validation error and epistemic spread"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 10000},
     {KEY("agent.model.layers", CDRL_CFG_INT, layers, "2", "hidden layers of the dynamics model"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = CDRL_MLP_MAX_HIDDEN},
-    {KEY("agent.model.hidden", CDRL_CFG_INT, hidden, "64", "units per hidden layer"),
+    {KEY("agent.model.hidden", CDRL_CFG_INT, hidden, "32", "units per hidden layer"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 4096},
-    {KEY("agent.model.activation", CDRL_CFG_CHOICE, activation, "relu", "hidden activation"),
+    {KEY("agent.model.activation", CDRL_CFG_CHOICE, activation, "tanh", "hidden activation"),
      .choices = "relu|tanh|selu"},
     {KEY("agent.model.dropout", CDRL_CFG_STRING, dropout, "concrete",
          "dropout of each hidden and output layer's input: none, fixed:P, concrete"),
@@ -87,7 +92,7 @@ static const cdrl_cfg_key mb_keys[] = {
      .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX, .min = 0, .max = 1},
     {KEY("agent.model.batch", CDRL_CFG_INT, batch, "64", "minibatch rows per fit step"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 65536},
-    {KEY("agent.model.fit_steps", CDRL_CFG_INT, fit_steps, "500",
+    {KEY("agent.model.fit_steps", CDRL_CFG_INT, fit_steps, "1000",
          "Adam steps of each refit (warm-started), after every real episode"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 10000000},
     {KEY("agent.model.val_every", CDRL_CFG_INT, val_every, "5",
@@ -99,11 +104,14 @@ static const cdrl_cfg_key mb_keys[] = {
     {KEY("agent.model.tau", CDRL_CFG_FLOAT, tau, "1",
          "model precision tau of the regulariser (and of the MSE without a log-variance head)"),
      .range = CDRL_CFG_MIN_EXCL, .min = 0},
-    {KEY("agent.planner.method", CDRL_CFG_CHOICE, method, "cem",
+    {KEY("agent.planner.method", CDRL_CFG_CHOICE, method, "random",
          "cem (cross-entropy method) or random (random shooting)"), .choices = "cem|random"},
-    {KEY("agent.planner.horizon", CDRL_CFG_INT, horizon, "30", "H: imagined steps per candidate"),
+    {KEY("agent.planner.select", CDRL_CFG_CHOICE, select, "mean",
+         "first action executed: mean (best mean score of the candidates starting with it) or "
+         "best (of the best candidate)"), .choices = "mean|best"},
+    {KEY("agent.planner.horizon", CDRL_CFG_INT, horizon, "20", "H: imagined steps per candidate"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 1000},
-    {KEY("agent.planner.candidates", CDRL_CFG_INT, candidates, "50", "C: action sequences per round"),
+    {KEY("agent.planner.candidates", CDRL_CFG_INT, candidates, "100", "C: action sequences per round"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 100000},
     {KEY("agent.planner.particles", CDRL_CFG_INT, particles, "5",
          "P: network draws (frozen dropout masks) each candidate is rolled out with"),
@@ -130,8 +138,9 @@ static const cdrl_cfg_key mb_keys[] = {
 /* Counters a checkpoint carries; plain data, written as one section. */
 typedef struct {
     int64_t episodes, env_steps, metrics_rows, episodes_rows;
-    int64_t solved_streak;
-    double last_return;
+    int64_t solved;         /* 1 once a solve test passed */
+    double last_return;     /* of the last real episode */
+    double test_mean;       /* mean return of the last solve test */
 } mb_counters;
 
 typedef struct {
@@ -193,6 +202,7 @@ static int planner_spec_of(const mb_config *cfg, int particles, cdrl_planner_spe
 {
     *out = (cdrl_planner_spec){
         .method = strcmp(cfg->method, "random") == 0 ? CDRL_PLAN_RANDOM : CDRL_PLAN_CEM,
+        .select = strcmp(cfg->select, "best") == 0 ? CDRL_PLAN_SELECT_BEST : CDRL_PLAN_SELECT_MEAN,
         .horizon = cfg->horizon,
         .candidates = cfg->candidates,
         .particles = particles,
@@ -451,6 +461,43 @@ static int refit(mb_agent *a, refit_stats *rs, cdrl_error *err)
     return cdrl_check_finite_d(check, 4, "dynamics model validation", err);
 }
 
+/* Start states of the solve tests and of cdrl eval lie far past any
+ * training episode's number, so they are states training never started from. */
+#define SOLVE_TEST_FIRST (INT64_C(1) << 41)
+#define EVAL_FIRST (INT64_C(1) << 40)
+
+/* The solve test after a refit: up to solve_episodes planned episodes, learned
+ * from by nothing, stopping at the first that falls short. */
+typedef struct {
+    int episodes;       /* run (0: no test) */
+    double min_return, mean_return;
+    int passed;
+} solve_test;
+
+static int run_solve_test(mb_agent *a, const model_view *view, solve_test *t, cdrl_error *err)
+{
+    memset(t, 0, sizeof *t);
+    double sum = 0.0;
+    t->min_return = HUGE_VAL;
+    int64_t first = SOLVE_TEST_FIRST + a->c.episodes * 1000;
+    for (int e = 0; e < a->cfg->solve_episodes; e++) {
+        episode_stats es;
+        int rc = play_episode(a, first + e, (uint64_t)a->run->seed, view, INT64_MAX, NULL, &es, err);
+        if (rc)
+            return rc;
+        t->episodes++;
+        sum += es.ret;
+        t->min_return = fmin(t->min_return, es.ret);
+        if (es.ret < a->cfg->solve_return)
+            break;
+    }
+    t->mean_return = t->episodes ? sum / t->episodes : 0.0;
+    t->min_return = t->episodes ? t->min_return : 0.0;
+    t->passed = t->episodes == a->cfg->solve_episodes && t->episodes > 0 &&
+                t->min_return >= a->cfg->solve_return;
+    return 0;
+}
+
 static void csv_headers(const mb_agent *a, char *metrics, size_t size)
 {
     int n = snprintf(metrics, size, "episode,env_steps,buffer,planned,return,length,fit_loss,val_mse,"
@@ -458,7 +505,7 @@ static void csv_headers(const mb_agent *a, char *metrics, size_t size)
     for (int l = 0; l < cdrl_dynamics_layers(a->model) && n > 0 && (size_t)n < size; l++)
         n += snprintf(metrics + n, size - (size_t)n, ",p%d", l);
     if (n > 0 && (size_t)n < size)
-        snprintf(metrics + n, size - (size_t)n, ",plan_time_ms");
+        snprintf(metrics + n, size - (size_t)n, ",test_episodes,test_min_return,test_mean_return,plan_time_ms");
 }
 
 #define EPISODES_HEADER "episode,env_steps,planned,return,length,terminated"
@@ -494,7 +541,7 @@ static int checkpoint(mb_agent *a, const cdrl_train_args *args, cdrl_csv *metric
 
 static int log_episode(mb_agent *a, const cdrl_train_args *args, cdrl_csv *metrics,
                        cdrl_csv *episodes, int planned, const episode_stats *es,
-                       const refit_stats *rs, cdrl_error *err)
+                       const refit_stats *rs, const solve_test *test, cdrl_error *err)
 {
     int rc = cdrl_csv_row(episodes, err, "%lld,%lld,%d,%.17g,%lld,%d", (long long)a->c.episodes,
                           (long long)a->c.env_steps, planned, es->ret, (long long)es->length,
@@ -515,17 +562,20 @@ static int log_episode(mb_agent *a, const cdrl_train_args *args, cdrl_csv *metri
         if (a->model->net->layers[l].dropout != CDRL_DROPOUT_NONE)
             pn += snprintf(ps + pn, sizeof ps - (size_t)pn, "%s%.3f", pn ? " " : "", p);
     }
-    snprintf(row + n, sizeof row - (size_t)n, ",%.4f", plan_ms);
+    snprintf(row + n, sizeof row - (size_t)n, ",%d,%.17g,%.17g,%.4f", test->episodes, test->min_return,
+             test->mean_return, plan_ms);
     if ((rc = cdrl_csv_row(metrics, err, "%s", row)))
         return rc;
     if (a->c.episodes % a->run->log_every == 0) {
-        char line[768];
+        char line[768], tested[96] = "";
+        if (test->episodes)
+            snprintf(tested, sizeof tested, " | test %d ep min %.0f", test->episodes, test->min_return);
         snprintf(line, sizeof line,
                  "episode %lld (%s) return %.0f | buffer %lld | val mse %.4g (zero change %.3g) | "
-                 "p %s | spread val %.3g near %.3g far %.3g | plan %.1f ms/step",
+                 "p %s | spread val %.3g near %.3g far %.3g | plan %.1f ms/step%s",
                  (long long)a->c.episodes, planned ? "mpc" : "random", es->ret, (long long)a->buf.size,
                  rs->val.val_mse, rs->val.zero_mse, ps[0] ? ps : "-", rs->val.val_spread,
-                 rs->near_spread, rs->far_spread, plan_ms);
+                 rs->near_spread, rs->far_spread, plan_ms, tested);
         args->progress(args->user, line);
     }
     return 0;
@@ -545,7 +595,6 @@ static int mb_train(const cdrl_train_args *args, cdrl_train_result *result, cdrl
         rc = open_csvs(&a, args, &metrics, &episodes, err);
     model_view view = {a.model, 0};
     uint64_t seed = (uint64_t)run->seed;
-    int solved = 0;
     while (!rc) {
         int sig = cdrl_stop_requested();
         if (sig) {
@@ -557,7 +606,7 @@ static int mb_train(const cdrl_train_args *args, cdrl_train_result *result, cdrl
             break;
         }
         if (a.c.env_steps >= run->steps || (cfg->max_episodes && a.c.episodes >= cfg->max_episodes) ||
-            solved)
+            (run->stop_when_solved && a.c.solved))
             break;
         int planned = a.c.episodes >= cfg->random_episodes;
         episode_stats es;
@@ -567,27 +616,34 @@ static int mb_train(const cdrl_train_args *args, cdrl_train_result *result, cdrl
         a.c.episodes++;
         a.c.env_steps += es.length;
         a.c.last_return = es.ret;
-        a.c.solved_streak = planned && es.ret >= a.spec->solved_threshold ? a.c.solved_streak + 1 : 0;
         refit_stats rs;
         if ((rc = refit(&a, &rs, err))) {
             if (rc == CDRL_EDIVERGED)
                 cdrl_error_prefix(err, "episode %lld (last good checkpoint kept)", (long long)a.c.episodes);
             break;
         }
-        if ((rc = log_episode(&a, args, metrics, episodes, planned, &es, &rs, err)))
+        /* The test only decides when to stop, so it runs only when it may. */
+        solve_test test = {0};
+        if (run->stop_when_solved && !a.c.solved && a.c.episodes >= cfg->random_episodes &&
+            cdrl_replay_buffer_train_count(&a.buf) >= 2) {
+            if ((rc = run_solve_test(&a, &view, &test, err)))
+                break;
+            a.c.solved = test.passed;
+            a.c.test_mean = test.mean_return;
+        }
+        if ((rc = log_episode(&a, args, metrics, episodes, planned, &es, &rs, &test, err)))
             break;
-        solved = run->stop_when_solved && a.c.solved_streak >= cfg->solve_window;
         if (a.c.episodes % run->checkpoint_every == 0)
             rc = checkpoint(&a, args, metrics, episodes, err);
     }
     if (!rc)
         rc = checkpoint(&a, args, metrics, episodes, err);
     if (!rc) {
-        result->solved = a.c.solved_streak >= cfg->solve_window;
+        result->solved = (int)a.c.solved;
         result->env_steps = a.c.env_steps;
         result->episodes = a.c.episodes;
         result->iterations = a.c.episodes;
-        result->last_mean_return = a.c.last_return;
+        result->last_mean_return = a.c.solved ? a.c.test_mean : a.c.last_return;
     }
     cdrl_error closing;
     cdrl_csv_close(metrics, &closing);
@@ -623,7 +679,7 @@ static int mb_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_er
     if (!rc)
         rc = load_checkpoint(&a, args->run_dir, args->config_hash, err);
     /* Episodes numbered far past training's so their start states are new. */
-    const int64_t first = INT64_C(1) << 40;
+    const int64_t first = EVAL_FIRST;
     for (int mode = 0; mode < 2 && !rc; mode++) {
         model_view view = {a.model, mode == 0};
         for (int e = 0; e < args->episodes && !rc; e++) {

@@ -16,6 +16,11 @@ static int check_spec(const cdrl_planner_spec *s, const cdrl_env_spec *env, cdrl
     if (env->action_count < 2 || env->action_count > 64 || env->action_dim != 0)
         return cdrl_errorf(err, CDRL_EUNAVAIL, "planner: env %s has continuous actions; the planner "
                            "plans 2 to 64 discrete actions only", env->name);
+    if (s->method != CDRL_PLAN_CEM && s->method != CDRL_PLAN_RANDOM)
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: method %d is neither CEM nor random shooting",
+                           (int)s->method);
+    if (s->select != CDRL_PLAN_SELECT_MEAN && s->select != CDRL_PLAN_SELECT_BEST)
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: select %d is neither mean nor best", (int)s->select);
     if (s->horizon < 1 || s->horizon > 1000)
         return cdrl_errorf(err, CDRL_EINVAL, "planner: horizon %d out of range [1, 1000]", s->horizon);
     if (s->candidates < 1 || s->candidates > 100000)
@@ -192,6 +197,7 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
     int rounds = pl->spec.method == CDRL_PLAN_CEM ? pl->spec.iterations : 1;
     double best = -HUGE_VAL;
     int best_first = 0;
+    double first_sum[64] = {0}, first_count[64] = {0};
     if (pl->spec.method == CDRL_PLAN_RANDOM)
         cdrl_planner_reset(pl);
     for (int it = 0; it < rounds; it++) {
@@ -200,6 +206,11 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
         if (rc)
             return rc;
         rank(pl);
+        for (int c = 0; c < pl->spec.candidates; c++) {
+            int first = pl->seqs[(size_t)c * H];
+            first_sum[first] += pl->scores[c];
+            first_count[first] += 1.0;
+        }
         if (pl->scores[pl->order[0]] > best) {
             best = pl->scores[pl->order[0]];
             best_first = pl->seqs[(size_t)pl->order[0] * H];
@@ -208,12 +219,23 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
             refit(pl);
     }
     int a = best_first;
-    double prob = 1.0;
-    if (pl->spec.method == CDRL_PLAN_CEM) {
+    double prob = 1.0, score = best;
+    if (pl->spec.method == CDRL_PLAN_CEM && pl->spec.select == CDRL_PLAN_SELECT_BEST) {
         a = 0;
         for (int k = 1; k < A; k++)
             if (pl->probs[k] > pl->probs[a])
                 a = k;
+    }
+    if (pl->spec.select == CDRL_PLAN_SELECT_MEAN) {
+        /* An action no candidate started with keeps the best sequence's. */
+        score = -HUGE_VAL;
+        for (int k = 0; k < A; k++)
+            if (first_count[k] > 0 && first_sum[k] / first_count[k] > score) {
+                score = first_sum[k] / first_count[k];
+                a = k;
+            }
+    }
+    if (pl->spec.method == CDRL_PLAN_CEM) {
         prob = pl->probs[a];
         /* Warm start: the rest of this plan is the next step's prior. */
         memmove(pl->probs, pl->probs + A, sizeof(float) * (size_t)(H - 1) * A);
@@ -224,7 +246,7 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
     }
     *action = a;
     if (info) {
-        info->score = best;
+        info->score = score;
         info->first_prob = prob;
     }
     return 0;

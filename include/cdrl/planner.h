@@ -15,11 +15,21 @@
  * Discrete actions: CEM keeps a categorical distribution per time step (for
  * CartPole's two actions, one Bernoulli probability per step), samples the
  * candidates from it, and refits it to the elite candidates' action
- * frequencies, smoothed with the previous distribution. The action executed
- * is the most probable first action of the final distribution (CEM) or the
- * first action of the best sequence (random shooting). Between real steps the
- * distribution is shifted by one step (warm start); cdrl_planner_reset starts
- * afresh at an episode's start. Continuous actions are not supported. */
+ * frequencies, smoothed with the previous distribution. Random shooting draws
+ * one round of uniform sequences. Between real steps the CEM distribution is
+ * shifted by one step (warm start); cdrl_planner_reset starts afresh at an
+ * episode's start. Continuous actions are not supported.
+ *
+ * Which first action is executed (`select`):
+ *   BEST  the first action of the best-scoring sequence of all rounds (for
+ *         CEM: the most probable first action of the final distribution);
+ *   MEAN  the first action whose candidates, over all rounds, score best on
+ *         average: a Monte-Carlo estimate of each first action's value under
+ *         the sampled continuations. With a survival reward (CartPole) and
+ *         the max, every plan that survives the horizon ties, so the cart
+ *         drifts until it leaves the track; the average still ranks a
+ *         precarious state below a safe one, because fewer of its random
+ *         continuations survive. */
 #ifndef CDRL_PLANNER_H
 #define CDRL_PLANNER_H
 
@@ -34,8 +44,14 @@ typedef enum {
     CDRL_PLAN_RANDOM, /* random shooting: one round of uniform sequences */
 } cdrl_plan_method;
 
+typedef enum {
+    CDRL_PLAN_SELECT_MEAN = 0, /* first action with the best mean candidate score */
+    CDRL_PLAN_SELECT_BEST,     /* first action of the best candidate (CEM: most probable) */
+} cdrl_plan_select;
+
 typedef struct {
     cdrl_plan_method method;
+    cdrl_plan_select select;
     int horizon;      /* H >= 1 */
     int candidates;   /* C >= 1 per round */
     int particles;    /* P >= 1 model draws per candidate */
@@ -57,7 +73,8 @@ typedef struct {
 
 /* What one plan found. */
 typedef struct {
-    double score;      /* expected return over the horizon of the executed choice's best sequence */
+    double score;      /* BEST: expected return over the horizon of the best sequence;
+                          MEAN: the executed first action's mean candidate score */
     double first_prob; /* CEM: probability of the executed action at step 0; 1 for random */
 } cdrl_plan_info;
 
