@@ -671,19 +671,24 @@ static int mb_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_er
     memset(result, 0, sizeof *result);
     mb_agent a;
     double *returns = malloc(sizeof(double) * 2 * (size_t)args->episodes);
-    int rc = returns ? mb_agent_init(&a, cfg, args->run, args->mc_samples, err)
+    /* Eval mode plans with the one deterministic network (P = 1); mc mode
+     * with T particles, each one dropout draw with frozen masks. */
+    memset(&a, 0, sizeof a);
+    int rc = returns ? mb_agent_init(&a, cfg, args->run, 1, err)
                      : cdrl_errorf(err, CDRL_ENOMEM, "agent mb: out of memory");
-    if (!returns) {
-        memset(&a, 0, sizeof a);
-    }
     if (!rc)
         rc = load_checkpoint(&a, args->run_dir, args->config_hash, err);
     /* Episodes numbered far past training's so their start states are new. */
     const int64_t first = EVAL_FIRST;
     for (int mode = 0; mode < 2 && !rc; mode++) {
         model_view view = {a.model, mode == 0};
+        cdrl_planner_spec ps;
+        planner_spec_of(cfg, mode ? args->mc_samples : 1, &ps);
+        cdrl_planner_free(a.planner);
+        if (!(a.planner = cdrl_planner_create(&ps, a.spec, args->seed, PLANNER_STREAM, err)))
+            rc = err->code;
         for (int e = 0; e < args->episodes && !rc; e++) {
-            episode_stats es;
+            episode_stats es = {0};
             rc = play_episode(&a, first + e, args->seed, &view, INT64_MAX, NULL, &es, err);
             returns[(size_t)mode * args->episodes + e] = es.ret;
         }
