@@ -142,6 +142,11 @@ static void frozen_step_matches_the_network(void **state)
     for (int d = 0; d < 4; d++)
         differs |= again[0 * R * 4 + d] != again[1 * R * 4 + d];
     assert_true(differs);
+    /* The masks stay frozen along a rollout: the next step of the same rows
+     * draws nothing new and repeats the first bit for bit. */
+    float repeat[B * 4];
+    assert_int_equal(cdrl_dynamics_step_frozen(m, obs, act, B, repeat, NULL), 0);
+    assert_memory_equal(repeat, next, sizeof next);
     cdrl_mlp_unfreeze_masks(m->net);
     cdrl_dynamics_free(m);
     cdrl_replay_buffer_free(&buf);

@@ -1,5 +1,7 @@
 /* Tests of the planner with hand-made models: with CartPole's own equations
- * as the model it pushes a falling pole back up and keeps the real pole up;
+ * as the model it pushes a falling pole back up and keeps the real pole up
+ * for a whole episode; it asks the model for one batch of all particles and
+ * candidates per imagined step;
  * with a model whose particles disagree it prefers the action all of them
  * survive; the same seed plans the same actions; bad specs are refused. */
 #include <setjmp.h>
@@ -80,28 +82,86 @@ static void pushes_a_falling_pole_back(void **state)
     cdrl_env_free(env);
 }
 
-static void balances_the_real_pole(void **state)
+/* With the true physics as the model, random shooting that picks the first
+ * action by its candidates' mean survival keeps CartPole up for the whole
+ * 500-step episode; picking the best candidate's first action instead lets
+ * the cart drift, because every surviving candidate ties. */
+static int play_with_physics(cdrl_plan_select select, uint64_t seed)
 {
-    (void)state;
     cdrl_env *env;
     const cdrl_env_spec *es = cartpole_spec(&env);
     cdrl_planner_model model = {physics_sample, physics_step, NULL};
-    cdrl_planner_spec spec = default_spec();
-    spec.particles = 1;
-    cdrl_planner *pl = cdrl_planner_create(&spec, es, 2, 0, NULL);
+    cdrl_planner_spec spec = {.method = CDRL_PLAN_RANDOM, .select = select, .horizon = 20,
+                              .candidates = 100, .particles = 1, .iterations = 1, .elites = 10};
+    cdrl_planner *pl = cdrl_planner_create(&spec, es, seed, 0, NULL);
+    assert_non_null(pl);
     double obs[4];
-    assert_int_equal(cdrl_env_reset_seeded(env, 4, obs, NULL), 0);
+    assert_int_equal(cdrl_env_reset_seeded(env, seed, obs, NULL), 0);
     int steps = 0;
     cdrl_step_result r = {0};
-    while (!r.terminated && !r.truncated && steps < 300) {
+    while (!r.terminated && !r.truncated) {
         int a;
         assert_int_equal(cdrl_planner_act(pl, &model, obs, &a, NULL, NULL), 0);
         double act = a;
         assert_int_equal(cdrl_env_step(env, &act, obs, &r, NULL), 0);
         steps++;
     }
-    assert_int_equal(steps, 300);
-    assert_false(r.terminated);
+    cdrl_planner_free(pl);
+    cdrl_env_free(env);
+    return steps;
+}
+
+static void balances_the_real_pole(void **state)
+{
+    (void)state;
+    int best_total = 0;
+    for (uint64_t seed = 0; seed < 3; seed++) {
+        assert_int_equal(play_with_physics(CDRL_PLAN_SELECT_MEAN, seed), 500);
+        best_total += play_with_physics(CDRL_PLAN_SELECT_BEST, seed);
+    }
+    assert_true(best_total < 3 * 500);
+}
+
+/* The model is asked for P draws once per round and then stepped H times per
+ * round with all P x C rows at once. */
+typedef struct {
+    int samples, steps, rows, particles;
+} call_log;
+
+static int logged_sample(void *user, int P, cdrl_error *err)
+{
+    call_log *log = user;
+    log->samples++;
+    log->particles = P;
+    return physics_sample(NULL, P, err);
+}
+
+static int logged_step(void *user, const float *obs, const float *actions, int B, float *next,
+                       cdrl_error *err)
+{
+    call_log *log = user;
+    log->steps++;
+    log->rows = B;
+    return physics_step(NULL, obs, actions, B, next, err);
+}
+
+static void one_batch_per_step(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    call_log log = {0};
+    cdrl_planner_model model = {logged_sample, logged_step, &log};
+    cdrl_planner_spec spec = default_spec();
+    spec.particles = 3;
+    cdrl_planner *pl = cdrl_planner_create(&spec, es, 5, 0, NULL);
+    double up[4] = {0, 0, 0.01, 0};
+    int a;
+    assert_int_equal(cdrl_planner_act(pl, &model, up, &a, NULL, NULL), 0);
+    assert_int_equal(log.samples, spec.iterations);
+    assert_int_equal(log.particles, spec.particles);
+    assert_int_equal(log.steps, spec.iterations * spec.horizon);
+    assert_int_equal(log.rows, spec.particles * spec.candidates);
     cdrl_planner_free(pl);
     cdrl_env_free(env);
 }
@@ -127,6 +187,7 @@ static void averages_over_particles(void **state)
     cdrl_planner_model model = {physics_sample, pessimist_step, NULL};
     cdrl_planner_spec spec = default_spec();
     spec.horizon = 5;
+    spec.select = CDRL_PLAN_SELECT_BEST;
     cdrl_planner *pl = cdrl_planner_create(&spec, es, 3, 0, NULL);
     double up[4] = {0, 0, 0, 0};
     int a;
@@ -188,6 +249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pushes_a_falling_pole_back),
         cmocka_unit_test(balances_the_real_pole),
+        cmocka_unit_test(one_batch_per_step),
         cmocka_unit_test(averages_over_particles),
         cmocka_unit_test(same_seed_same_plan),
         cmocka_unit_test(bad_specs_are_refused),
