@@ -30,14 +30,14 @@ one_run() { # one_run CDRL SEED WORKDIR
   end=$(date +%s.%N)
   local ev
   ev=$("$1" eval "$dir" --episodes 5 --mc-samples 5 2>&1 |
-       awk '/^eval mode/ { e = $3 } /^mc mode/ { m = $4 } END { printf "%s/%s", e, m }')
+       awk '/^eval mode/ { e = $4 } /^mc mode/ { m = $5 } END { printf "%s/%s", e, m }')
   echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') $ev $out" > "$3/result-$2"
 }
 export -f one_run
 
 printf '%s\n' "${seeds[@]}" | xargs -P "$jobs" -I{} bash -c 'one_run "$0" {} "$1"' "$work/cdrl" "$work"
 
-echo "| seed | solved | episodes | real steps | test returns (min / mean) | eval returns (eval / mc) | wall (s) | plan ms/step |"
+echo "| seed | solved | episodes | real steps | solve test returns (min / mean of 5) | cdrl eval, mean of 5 (eval / mc mode) | wall (s) | plan ms/step |"
 echo "|---|---|---|---|---|---|---|---|"
 for s in "${seeds[@]}"; do
   read -r wall ev rest < "$work/result-$s"
