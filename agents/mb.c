@@ -9,6 +9,9 @@
  * to the number of training transitions, and scored: drop rate per layer,
  * validation error, and epistemic spread on held-out transitions and on a
  * fixed probe set of states near the start states and far from them.
+ * Solved means: after a refit, agent.solve_episodes planned test episodes
+ * (from start states training never uses, learned from by nothing, not
+ * counted in run.steps) each return agent.solve_return.
  *
  * Randomness: the env's start state of episode e is seeded with (run.seed, e)
  * and random actions with (run.seed, stream RANDOM_ACTION_STREAM + e), so an
