@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,15 @@ int sweep_result_read(const char *dir, sweep_result *out, cdrl_error *err)
     return rc;
 }
 
+/* A double as libconfig reads a float back: with a '.' or exponent, and
+ * finite (a run with no episode yet has no return to speak of: 0). */
+static void float_text(double v, char *out, size_t size)
+{
+    snprintf(out, size, "%.17g", isfinite(v) ? v : 0.0);
+    if (!strpbrk(out, ".e"))
+        strncat(out, ".0", size - strlen(out) - 1);
+}
+
 int sweep_result_write(const char *dir, const sweep_result *r, cdrl_error *err)
 {
     char path[CDRL_PATH_MAX], text[4 * CDRL_ERROR_MAX], message[2 * CDRL_ERROR_MAX];
@@ -90,6 +100,9 @@ int sweep_result_write(const char *dir, const sweep_result *r, cdrl_error *err)
         message[m++] = (unsigned char)*c < 32 ? ' ' : *c;
     }
     message[m] = '\0';
+    char final_return[64], wall[64];
+    float_text(r->final_return, final_return, sizeof final_return);
+    float_text(r->wall_seconds, wall, sizeof wall);
     int n = snprintf(text, sizeof text,
                      "# How this sweep point's last run ended (cdrl sweep; see docs/sweep.md).\n"
                      "status = \"%s\";  # done, failed or stopped (to be resumed)\n"
@@ -97,11 +110,11 @@ int sweep_result_write(const char *dir, const sweep_result *r, cdrl_error *err)
                      "env_steps = %lldL;\n"
                      "episodes = %lldL;\n"
                      "iterations = %lldL;\n"
-                     "final_return = %.17g;  # mean return over the env's solved window\n"
-                     "wall_seconds = %.17g;  # every run of this point, resumes included\n"
+                     "final_return = %s;  # mean return over the env's solved window\n"
+                     "wall_seconds = %s;  # every run of this point, resumes included\n"
                      "message = \"%s\";\n",
                      status_names[r->status], r->solved ? "true" : "false", (long long)r->env_steps,
-                     (long long)r->episodes, (long long)r->iterations, r->final_return, r->wall_seconds, message);
+                     (long long)r->episodes, (long long)r->iterations, final_return, wall, message);
     return cdrl_write_file_atomic(path, text, (size_t)n, err);
 }
 
@@ -118,7 +131,7 @@ void sweep_result_line(const sweep_result *r, const char *solve_in, char *out, s
         snprintf(out, size, "FAILED: %s", r->message);
         break;
     case SWEEP_STOPPED:
-        snprintf(out, size, "stopped at %lld env steps; it resumes when the sweep runs again", (long long)r->env_steps);
+        snprintf(out, size, "stopped at a checkpoint; it resumes when the sweep runs again");
         break;
     default:
         snprintf(out, size, "not run");

@@ -48,8 +48,10 @@ int sweep_pool_run(const sweep_job *jobs, int n, int workers)
         return CDRL_ENOMEM;
     }
     int next = 0, active = 0, done = 0, forwarded = 0, rc = 0;
-    while (next < n || active > 0) {
+    for (;;) {
         int stopping = cdrl_stop_requested() != 0;
+        if (active == 0 && (stopping || next >= n))
+            break;
         if (stopping && !forwarded) {
             for (int j = 0; j < active; j++)
                 kill(run[j].pid, SIGINT);
