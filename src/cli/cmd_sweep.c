@@ -45,8 +45,14 @@ static void print_help(void)
            "  --summarize DIR   recompute summary and plots from DIR's run directories\n\n"
            "Built with -DCDRL_MPI=ON, 'mpirun -n K cdrl sweep ...' hands the points to ranks\n"
            "1..K-1 (rank 0 coordinates and writes the summary; DIR must be on a file system\n"
-           "every rank sees).\n\n"
-           "Exit status: 0 all points done, 1 some failed, 130/143 stopped, 2 bad input.\n");
+           "every rank sees). %s\n\n"
+           "Exit status: 0 all points done, 1 some failed, 130/143 stopped, 2 bad input.\n",
+#ifdef CDRL_MPI
+           "This build has MPI."
+#else
+           "This build has no MPI."
+#endif
+    );
 }
 
 typedef struct {
