@@ -547,9 +547,10 @@ int sweep_points(const sweep_spec *spec, const char *dir, sweep_point **points, 
                                        combo[0] ? "_" : "", combo, (long long)spec->seeds[k]);
                     int dlen = snprintf(p[i].dir, sizeof p[i].dir, "%s/%s/%s", dir, SWEEP_RUNS_DIR, p[i].name);
                     if (len < 0 || (size_t)len >= sizeof p[i].name || dlen < 0 || (size_t)dlen >= sizeof p[i].dir) {
+                        int rc = cdrl_errorf(err, CDRL_EINVAL, "%s: a point's directory name is too long (%s)",
+                                             spec->file, p[i].name);
                         free(p);
-                        return cdrl_errorf(err, CDRL_EINVAL, "%s: a point's directory name is too long (%s)",
-                                           spec->file, p[i].name);
+                        return rc;
                     }
                 }
     }
