@@ -62,6 +62,14 @@ typedef struct {
     int episodes;               /* episodes per mode, >= 1 */
     int mc_samples;             /* T: dropout samples per decision in mc mode, >= 1 */
     uint64_t seed;              /* seed of the evaluation episodes */
+    /* Replay (`cdrl viz RUN_DIR`): when `replay` is 1 only the eval-mode
+     * episodes run (the mc fields of the result stay 0). When `frame` is not
+     * NULL it is called with the env's view after each reset and each step
+     * of the eval-mode episodes; a nonzero return ends the evaluation early
+     * (result->episodes then counts the episodes finished). */
+    int replay;
+    int (*frame)(void *user, const cdrl_env_view *view);
+    void *user;                 /* passed to frame */
 } cdrl_eval_args;
 
 /* What eval reports: returns over `episodes` episodes in each mode. */

@@ -32,7 +32,7 @@ int run_setup_from_run_dir(run_setup *out, const char *run_dir, cdrl_error *err)
 
 void run_setup_free(run_setup *setup);
 
-/* Checks `name` against the env registry when the registry is linked in. */
+/* Checks `name` against the env registry (envs/registry.c). */
 int run_setup_check_env(const char *name, cdrl_error *err);
 
 /* Finds configs/<agent>_<env>.cfg in the current directory, then in the
