@@ -170,7 +170,7 @@ typedef struct {
     float *step_obs;            /* (B, D) scratch */
     cdrl_csv *metrics, *episodes_csv;
     /* --viz: shown env 0 after each step until the window is closed */
-    int (*frame)(void *user, const cdrl_env_view *view);
+    cdrl_frame_fn frame;
     void *frame_user;
 } pg_agent;
 
@@ -584,7 +584,7 @@ static int collect(pg_agent *ag, cdrl_error *err)
             ag->ro.reward[row0 + e] = (float)ag->rewards_d[e];
         if (ag->frame) {
             cdrl_env_view view = cdrl_vec_env_view_of(venv, 0);
-            if (ag->frame(ag->frame_user, &view))
+            if (ag->frame(ag->frame_user, &view, NULL, 0))
                 ag->frame = NULL;
         }
         rc = finish_episodes(ag, venv, row0, done_once, err);
@@ -1053,7 +1053,7 @@ static int run_episodes(cdrl_mlp *policy, cdrl_env *env, const cdrl_eval_args *a
         if (ep > 0 && (rc = cdrl_env_reset(env, obs, err)))
             break;
         cdrl_env_view view = cdrl_env_view_of(env);
-        if (show && args->frame(args->user, &view))
+        if (show && args->frame(args->user, &view, NULL, 0))
             return 0;
         double total = 0.0;
         for (;;) {
@@ -1080,7 +1080,7 @@ static int run_episodes(cdrl_mlp *policy, cdrl_env *env, const cdrl_eval_args *a
                 return rc;
             total += sr.reward;
             view = cdrl_env_view_of(env);
-            if (show && args->frame(args->user, &view))
+            if (show && args->frame(args->user, &view, NULL, 0))
                 return 0;
             if (sr.terminated || sr.truncated)
                 break;

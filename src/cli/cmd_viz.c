@@ -268,10 +268,10 @@ typedef struct {
     int failed;
 } replay_state;
 
-static int replay_frame(void *user, const cdrl_env_view *view)
+static int replay_frame(void *user, const cdrl_env_view *view, const double *ghosts, int n_ghosts)
 {
     replay_state *r = user;
-    if (cdrl_viz_live_wants_frame(r->live) && cdrl_viz_live_frame(r->live, view, NULL, 0, &r->err)) {
+    if (cdrl_viz_live_wants_frame(r->live) && cdrl_viz_live_frame(r->live, view, ghosts, n_ghosts, &r->err)) {
         r->failed = 1;
         return 1;
     }
