@@ -304,18 +304,10 @@ static int replay(const viz_args *a, const char *run_dir, long episodes, cdrl_vi
         status = cli_fail("viz", "agent %s cannot replay a checkpoint", setup.agent->name);
     } else {
         replay_state state = {.live = live};
-        cdrl_eval_args args = {
-            .run_dir = run_dir,
-            .run = &setup.run,
-            .config = setup.agent_config,
-            .config_hash = setup.hash,
-            .episodes = (int)episodes,
-            .mc_samples = 1,
-            .seed = a->seed >= 0 ? (uint64_t)a->seed : (uint64_t)setup.run.seed,
-            .replay = 1,
-            .frame = replay_frame,
-            .user = &state,
-        };
+        cdrl_eval_args args = run_setup_eval_args(&setup, run_dir, a->seed, (int)episodes, 1);
+        args.replay = 1;
+        args.frame = replay_frame;
+        args.user = &state;
         cdrl_eval_result r;
         memset(&r, 0, sizeof r);
         if (setup.agent->eval(&args, &r, &err))

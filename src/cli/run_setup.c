@@ -8,6 +8,20 @@
 
 #include "cdrl/env.h"
 
+cdrl_eval_args run_setup_eval_args(const run_setup *setup, const char *run_dir, long long seed, int episodes,
+                                   int mc_samples)
+{
+    return (cdrl_eval_args){
+        .run_dir = run_dir,
+        .run = &setup->run,
+        .config = setup->agent_config,
+        .config_hash = setup->hash,
+        .episodes = episodes,
+        .mc_samples = mc_samples,
+        .seed = seed >= 0 ? (uint64_t)seed : (uint64_t)setup->run.seed,
+    };
+}
+
 int run_setup_check_env(const char *name, cdrl_error *err)
 {
     const char *const *names = cdrl_env_names();
