@@ -384,9 +384,13 @@ static int plan(sweep_state *s, const sweep_args *a, point_plan *plans, cdrl_err
         const cdrl_agent_def *def;
         char base[CDRL_PATH_MAX];
         int rc = cdrl_agent_find(spec->agents[i].name, &def, err);
-        rc = rc ? rc : run_setup_check_env(spec->env, err);
+        if (rc == CDRL_EUNAVAIL)
+            return cdrl_errorf(err, rc, "%s:%d: sweep.agents: agent '%s' is not built yet (--agent NAME runs "
+                               "only the others)", spec->file, spec->agents_line, spec->agents[i].name);
         if (rc)
-            return cdrl_error_prefix(err, "%s:%d: sweep", spec->file, spec->agents_line);
+            return cdrl_error_prefix(err, "%s:%d: sweep.agents", spec->file, spec->agents_line);
+        if ((rc = run_setup_check_env(spec->env, err)))
+            return cdrl_error_prefix(err, "%s: sweep.env", spec->file);
         rc = base_config(spec, &spec->agents[i], base, sizeof base, err);
         rc = rc ? rc : check_agent_overrides(spec, &spec->agents[i], def, base, err);
         if (rc)

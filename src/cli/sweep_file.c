@@ -417,7 +417,10 @@ static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
         cdrl_error why;
         snprintf(a->name, sizeof a->name, "%.*s", CDRL_CFG_STR_MAX - 1, names[i]);
         a->line = spec->agents_line;
-        if (cdrl_agent_find(a->name, &def, &why)) {
+        /* An agent that is planned but not built yet may stay in the file:
+         * --agent leaves it out, and running it is refused later. */
+        int found = cdrl_agent_find(a->name, &def, &why);
+        if (found && found != CDRL_EUNAVAIL) {
             rc = cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.agents: %s", file, spec->agents_line, why.msg);
             break;
         }
