@@ -207,6 +207,10 @@ int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_po
  * combination: "plots/pg_returns.png" (what = "returns" or "p"). */
 void sweep_plot_path(const sweep_spec *spec, int agent, int combo, const char *what, char *out, size_t size);
 
+/* 1 if a metrics.csv column holds a layer's dropout rate: "p_policy_l1"
+ * (pg, what cdrl viz plots) or "p0" (a bare layer number). */
+int sweep_is_p_column(const char *name);
+
 /* Median and quartiles (linear interpolation between order statistics) of
  * x[n] (sorted in place); NaN for n == 0. */
 void sweep_quartiles(double *x, int n, double *q1, double *median, double *q3);

@@ -226,7 +226,7 @@ static int p_column_names(const sweep_spec *spec, const sweep_point *points, int
             continue;
         int n = 0;
         for (int c = 0; c < t.n_cols && n < max; c++) {
-            if (strncmp(t.names[c], "p_", 2) != 0)
+            if (!sweep_is_p_column(t.names[c]))
                 continue;
             int nonzero = 0;
             for (int row = 0; row < t.n_rows && !nonzero; row++)

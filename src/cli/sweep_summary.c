@@ -76,6 +76,11 @@ static void mean_std(const double *x, int n, double *mean, double *std)
     *std = n > 1 ? sqrt(ss / (n - 1)) : (n == 1 ? 0.0 : NAN);
 }
 
+int sweep_is_p_column(const char *name)
+{
+    return name[0] == 'p' && (name[1] == '_' || (name[1] >= '0' && name[1] <= '9'));
+}
+
 static int p_column_index(p_columns *cols, const char *name)
 {
     for (int i = 0; i < cols->n; i++)
@@ -98,7 +103,7 @@ static void add_final_p(const char *dir, p_columns *cols, group_stats *g)
     if (cdrl_viz_table_load(path, &t, NULL))
         return;
     for (int c = 0; c < t.n_cols && t.n_rows > 0; c++) {
-        if (strncmp(t.names[c], "p_", 2) != 0)
+        if (!sweep_is_p_column(t.names[c]))
             continue;
         double v = cdrl_viz_table_get(&t, t.n_rows - 1, c);
         int k = p_column_index(cols, t.names[c]);
@@ -267,7 +272,7 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
             for (int k = 0; k < cols->n && used < sizeof p_text; k++)
                 if (g.p_n[k] && g.p_sum[k] != 0)
                     used += (size_t)snprintf(p_text + used, sizeof p_text - used, "%s%s %.3f", used ? ", " : "",
-                                             cols->names[k] + 2, g.p_sum[k] / g.p_n[k]);
+                                             cols->names[k] + (cols->names[k][1] == '_' ? 2 : 0), g.p_sum[k] / g.p_n[k]);
         }
         char runs[96];
         int n = snprintf(runs, sizeof runs, "%d", g.runs);
