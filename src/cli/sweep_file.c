@@ -32,43 +32,18 @@ static const char *const sweep_keys[] = {"env", "agents", "dropout", "seeds", "n
 static const char *const agent_keys[] = {"config", "set", "grid", "solve_in", "dropout_keys", NULL};
 static const char *const axis_keys[] = {"key", "values", NULL};
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b), row[CDRL_CFG_STR_MAX + 1];
-    if (nb > CDRL_CFG_STR_MAX)
-        return (size_t)-1;
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= nb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[nb];
-}
-
-/* " (did you mean 'x'?)" for the nearest of known[], or "". */
+/* " (did you mean 'x'?)" for the nearest of known[], or "": the config
+ * loader's own suggestion, over a schema made of the known names. */
 static void suggestion(const char *name, const char *const *known, char *out, size_t size)
 {
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (int i = 0; known[i]; i++) {
-        size_t d = edit_distance(name, known[i]);
-        if (d < best_d)
-            best_d = d, best = known[i];
-    }
-    size_t limit = strlen(name) / 3 < 2 ? 2 : strlen(name) / 3;
-    if (best && best_d <= limit)
-        snprintf(out, size, " (did you mean '%s'?)", best);
+    cdrl_cfg_key keys[SWEEP_MAX_AGENTS + 16];
+    int n = 0;
+    for (; known[n] && n < (int)(sizeof keys / sizeof keys[0]); n++)
+        keys[n] = (cdrl_cfg_key){.path = known[n], .type = CDRL_CFG_INT, .default_text = "0"};
+    cdrl_cfg_section section = {keys, n, NULL};
+    char near[CDRL_CFG_STR_MAX];
+    if (cdrl_config_suggest(&section, 1, name, near, sizeof near))
+        snprintf(out, size, " (did you mean '%s'?)", near);
     else
         out[0] = '\0';
 }
