@@ -19,20 +19,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# Prints a CSV without its wall-time columns (as tests/cli_resume.sh).
-strip_time() {
-  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) keep[i] = ($i !~ /time|sec|sps|per_s/) }
-           { out = ""; for (i = 1; i <= NF; i++) if (keep[i]) out = out (out == "" ? "" : ",") $i; print out }' "$1"
-}
-same_run() { # same_run NAME DIR_A DIR_B
-  local f
-  for f in metrics.csv episodes.csv; do
-    if ! cmp -s <(strip_time "$2/$f") <(strip_time "$3/$f"); then
-      echo "FAIL $1: $3/$f differs from $2/$f"; fail=1; return
-    fi
-  done
-  echo "ok $1"
-}
 # A value of result.cfg: field DIR KEY
 field() { sed -n "s/^$2 = \"\{0,1\}\([^\";]*\)\"\{0,1\};.*/\1/p" "$1/result.cfg"; }
 # A column of summary.csv for one dropout setting: csv_col FILE SETTING COLUMN
