@@ -169,6 +169,9 @@ typedef struct {
     uint8_t *terminated, *truncated;
     float *step_obs;            /* (B, D) scratch */
     cdrl_csv *metrics, *episodes_csv;
+    /* --viz: shown env 0 after each step until the window is closed */
+    cdrl_frame_fn frame;
+    void *frame_user;
 } pg_agent;
 
 /* Last update's measurements, for the metrics row and progress line. */
@@ -579,6 +582,11 @@ static int collect(pg_agent *ag, cdrl_error *err)
             break;
         for (int e = 0; e < B; e++)
             ag->ro.reward[row0 + e] = (float)ag->rewards_d[e];
+        if (ag->frame) {
+            cdrl_env_view view = cdrl_vec_env_view_of(venv, 0);
+            if (ag->frame(ag->frame_user, &view, NULL, 0))
+                ag->frame = NULL;
+        }
         rc = finish_episodes(ag, venv, row0, done_once, err);
         ag->c.env_steps += B;
         t++;
@@ -997,6 +1005,8 @@ static int pg_train(const cdrl_train_args *args, cdrl_train_result *result, cdrl
     int rc = spec_of_env(args->run, &spec, err);
     rc = rc ? rc : cdrl_path_join(ckpt, sizeof ckpt, args->run_dir, CDRL_RUN_CHECKPOINT_FILE, err);
     rc = rc ? rc : agent_init(&ag, cfg, args->run, &spec, err);
+    ag.frame = args->frame;
+    ag.frame_user = args->user;
     if (!rc && args->resume)
         rc = read_checkpoint(&ag, ckpt, args->config_hash, err);
     rc = rc ? rc : open_csv_files(&ag, args, err);
@@ -1029,15 +1039,22 @@ static int pg_train(const cdrl_train_args *args, cdrl_train_result *result, cdrl
 /* Runs `episodes` episodes acting greedily on the policy's probabilities:
  * EVAL mode (no dropout), or MC mode (the mean over T dropout draws). */
 static int run_episodes(cdrl_mlp *policy, cdrl_env *env, const cdrl_eval_args *args, int mc,
-                        double *returns, double *spread_sum, int64_t *decisions, cdrl_error *err)
+                        double *returns, int *finished, double *spread_sum, int64_t *decisions,
+                        cdrl_error *err)
 {
     int D = policy->spec.n_inputs, A = policy->n_outputs;
     double obs[CDRL_ENV_MAX_DIM], probs[64];
     float obs_f[CDRL_ENV_MAX_DIM];
+    /* Only the eval-mode episodes are shown: they are the policy itself. */
+    int show = !mc && args->frame;
+    *finished = 0;
     int rc = cdrl_env_reset_seeded(env, args->seed, obs, err);
     for (int ep = 0; !rc && ep < args->episodes; ep++) {
         if (ep > 0 && (rc = cdrl_env_reset(env, obs, err)))
             break;
+        cdrl_env_view view = cdrl_env_view_of(env);
+        if (show && args->frame(args->user, &view, NULL, 0))
+            return 0;
         double total = 0.0;
         for (;;) {
             to_float(obs_f, obs, (size_t)D);
@@ -1062,10 +1079,14 @@ static int run_episodes(cdrl_mlp *policy, cdrl_env *env, const cdrl_eval_args *a
             if ((rc = cdrl_env_step(env, &action, obs, &sr, err)))
                 return rc;
             total += sr.reward;
+            view = cdrl_env_view_of(env);
+            if (show && args->frame(args->user, &view, NULL, 0))
+                return 0;
             if (sr.terminated || sr.truncated)
                 break;
         }
         returns[ep] = total;
+        ++*finished;
     }
     return rc;
 }
@@ -1109,12 +1130,15 @@ static int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_er
         cdrl_rng_seed(&policy->layers[l].rng, args->seed, 100 + (uint64_t)l);
     double spread_sum = 0.0;
     int64_t decisions = 0;
-    if (!rc && !(rc = run_episodes(policy, env, args, 0, returns, &spread_sum, &decisions, err)))
-        mean_std(returns, args->episodes, &result->eval_mean, &result->eval_std);
-    if (!rc && !(rc = run_episodes(policy, env, args, 1, returns, &spread_sum, &decisions, err)))
+    int finished = 0;
+    if (!rc && !(rc = run_episodes(policy, env, args, 0, returns, &finished, &spread_sum, &decisions, err)) &&
+        finished > 0)
+        mean_std(returns, finished, &result->eval_mean, &result->eval_std);
+    result->episodes = finished;
+    if (!rc && !args->replay && finished == args->episodes &&
+        !(rc = run_episodes(policy, env, args, 1, returns, &finished, &spread_sum, &decisions, err)))
         mean_std(returns, args->episodes, &result->mc_mean, &result->mc_std);
     if (!rc) {
-        result->episodes = args->episodes;
         result->mc_spread = decisions ? spread_sum / (double)decisions : 0.0;
         snprintf(result->spread_what, sizeof result->spread_what, "std of action probabilities");
     }

@@ -16,3 +16,25 @@ check() {
   if [ "$want" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" != 1 ]; then echo "FAIL $name: not one line: '$out'"; fail=1; return; fi
   echo "ok $name"
 }
+
+# strip_time CSV: the file without its wall-time columns (names with time,
+# sec, sps or per_s), the only ones in which two runs of the same seed and
+# config may differ.
+strip_time() {
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) keep[i] = ($i !~ /time|sec|sps|per_s/) }
+           { out = ""; for (i = 1; i <= NF; i++) if (keep[i]) out = out (out == "" ? "" : ",") $i; print out }' "$1"
+}
+
+# same_run NAME DIR_A DIR_B: the metrics.csv and episodes.csv of two run
+# directories agree but for wall time; says ok or FAIL (and sets fail=1).
+same_run() {
+  local f
+  for f in metrics.csv episodes.csv; do
+    if ! cmp -s <(strip_time "$2/$f") <(strip_time "$3/$f"); then
+      echo "FAIL $1: $3/$f differs from $2/$f"
+      diff <(strip_time "$2/$f") <(strip_time "$3/$f") | head -5
+      fail=1; return
+    fi
+  done
+  echo "ok $1"
+}

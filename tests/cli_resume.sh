@@ -7,29 +7,12 @@
 # whose name says they measure wall time (time, sec, sps, per_s) are left out
 # of the comparison. Each agent runs on cartpole with a small step budget.
 set -u
+. "$(dirname "$0")/check_cli.sh"
 cdrl=$1
 fail=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-# Prints a CSV without its wall-time columns.
-strip_time() {
-  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) keep[i] = ($i !~ /time|sec|sps|per_s/) }
-           { out = ""; for (i = 1; i <= NF; i++) if (keep[i]) out = out (out == "" ? "" : ",") $i; print out }' "$1"
-}
-
-same_files() { # same_files NAME DIR_A DIR_B
-  local f
-  for f in metrics.csv episodes.csv; do
-    if ! cmp -s <(strip_time "$2/$f") <(strip_time "$3/$f"); then
-      echo "FAIL $1: $f differs from the uninterrupted run"
-      diff <(strip_time "$2/$f") <(strip_time "$3/$f") | head -5
-      fail=1; return
-    fi
-  done
-  echo "ok $1"
-}
 
 ran=0
 for agent in pg mb; do
@@ -56,7 +39,7 @@ for agent in pg mb; do
       CDRL_TEST_RAISE="KILL@2" "$cdrl" train --resume "$dir" >/dev/null 2>&1
     fi
     "$cdrl" train --resume "$dir" >/dev/null 2>"$dir.err" || { echo "FAIL $agent $sig: resume: $(cat "$dir.err")"; fail=1; continue; }
-    same_files "$agent-resume-after-$sig" "$agent-whole" "$dir"
+    same_run "$agent-resume-after-$sig" "$agent-whole" "$dir"
   done
   # A checkpoint from another config is refused, not silently used.
   cp "$agent-whole/checkpoint.bin" "$agent-INT/checkpoint.bin" 2>/dev/null

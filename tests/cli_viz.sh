@@ -50,7 +50,9 @@ check compare-without-dir 2 "^cdrl viz: --compare needs at least one run directo
 check two-run-dirs 2 "^cdrl viz: one RUN_DIR expected" -- "$cdrl" viz "$run" "$other"
 check bad-solved 2 "^cdrl viz: --solved takes a number or 'none'" -- "$cdrl" viz "$run" --solved lots
 check bad-mean 2 "^cdrl viz: --mean takes a whole number" -- "$cdrl" viz "$run" --mean 0
-check frames-unavailable 2 "^cdrl viz: --frames needs" -- "$cdrl" viz "$run" --frames "$tmp"
+check frames-without-checkpoint 2 "^cdrl viz: $run: no checkpoint.bin to replay" -- "$cdrl" viz "$run" --frames "$tmp/f"
+check frames-with-png 2 "^cdrl viz: --frames replays the run's policy; it does not combine" -- "$cdrl" viz "$run" --frames "$tmp/f" --png "$tmp/x.png"
+check bad-episodes 2 "^cdrl viz: --episodes takes a whole number in 1..1000" -- "$cdrl" viz "$run" --episodes 0
 
 # Headless pictures: a valid PNG of the stated size, nothing else left behind.
 png_ok() { # png_ok FILE WIDTH HEIGHT
@@ -105,6 +107,25 @@ check state-wrong-length 2 "^cdrl viz: --state: env cartpole has 4 state values,
 check state-not-numbers 2 "^cdrl viz: --state takes" -- "$cdrl" viz "$run" --state 1,x,3,4 --png "$tmp/x.png"
 check state-unknown-env 2 "^cdrl viz: unknown env 'nope'" -- "$cdrl" viz "$run" --state 1,2,3,4 --env nope --png "$tmp/x.png"
 check bad-push 2 "^cdrl viz: --push takes left or right" -- "$cdrl" viz "$run" --state 0,0,0,0 --push up
+# Replay of a real run's saved policy, headless: one frame after the reset and
+# one per step, so an episode of return R (CartPole: one point a step) gives
+# R + 1 frames, and the replayed return is the one cdrl eval measures.
+real=$tmp/real
+if "$cdrl" train --agent pg --env cartpole --seed 1 --steps 3000 --out "$real" >/dev/null 2>&1; then
+  want=$("$cdrl" eval "$real" --episodes 1 | sed -n 's/^eval mode: *return \([0-9.]*\) .*/\1/p')
+  out=$("$cdrl" viz "$real" --frames "$tmp/frames" --size 320x240 2>&1)
+  got=$(sed -n 's/^replayed 1 episode of .* return \([0-9.]*\) .*/\1/p' <<<"$out")
+  n=$(find "$tmp/frames" -name 'frame_*.png' | wc -l)
+  last=$(find "$tmp/frames" -name 'frame_*.png' | sort | tail -1)
+  if [ -n "$want" ] && [ "$got" = "$want" ] && [ "$n" = "$(awk -v r="$want" 'BEGIN { print r + 1 }')" ] &&
+     png_ok "$last" 320 240; then
+    echo "ok frames-replay ($n frames, return $got)"
+  else
+    echo "FAIL frames-replay: eval return '$want', replay '$out', $n frames"; fail=1
+  fi
+else
+  echo "FAIL frames-replay: the short training run failed"; fail=1
+fi
 leftover=$(find "$tmp" -maxdepth 1 -name '*.tmp*' | wc -l)
 [ "$leftover" = 0 ] || { echo "FAIL temporary files left: $leftover"; fail=1; }
 "$cdrl" viz --help | grep -q -- "--compare" || { echo "FAIL help mentions --compare"; fail=1; }

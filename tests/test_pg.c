@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "cdrl/agent.h"
 #include "cdrl/config.h"
 #include "cdrl/loss.h"
@@ -227,35 +229,14 @@ static char root[64];
 static int make_root(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/cdrl_test_pg_XXXXXX");
-    return mkdtemp(root) ? 0 : -1;
+    return tmp_tree_make(root, sizeof root, "cdrl_test_pg");
 }
 
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char child[512];
-        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-        struct stat st;
-        if (stat(child, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(child);
-        else
-            unlink(child);
-    }
-    closedir(d);
-    rmdir(path);
-}
 
 static int remove_root(void **state)
 {
     (void)state;
-    remove_tree(root);
+    tmp_tree_remove(root);
     return 0;
 }
 

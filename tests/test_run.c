@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "cdrl/run.h"
 
 static char dir[64];
@@ -22,36 +24,14 @@ static char dir[64];
 static int make_dir(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/cdrl_test_run_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return tmp_tree_make(dir, sizeof dir, "cdrl_test_run");
 }
 
-/* Removes the test directory and everything in it (one level of subdirectories). */
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char child[512];
-        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-        struct stat st;
-        if (stat(child, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(child);
-        else
-            unlink(child);
-    }
-    closedir(d);
-    rmdir(path);
-}
 
 static int remove_dir(void **state)
 {
     (void)state;
-    remove_tree(dir);
+    tmp_tree_remove(dir);
     return 0;
 }
 

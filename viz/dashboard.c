@@ -215,6 +215,15 @@ static int is_spread(const char *name)
     return strstr(name, "spread") != NULL;
 }
 
+/* 1 when every value of column c is zero: the p of a layer without dropout. */
+static int column_all_zero(const cdrl_viz_table *t, int c)
+{
+    for (int row = 0; row < t->n_rows; row++)
+        if (cdrl_viz_table_get(t, row, c) != 0.0)
+            return 0;
+    return 1;
+}
+
 /* One plot of every metrics column `pick` accepts, across runs: in a single
  * run each column gets its own colour; overlaid, a run keeps one colour and
  * its columns differ by line style. */
@@ -235,7 +244,8 @@ static void metric_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz
         short_name(name, sizeof name, runs[k].name);
         int j = 0;
         for (int c = 0; c < t->n_cols; c++) {
-            if (!pick(t->names[c]))
+            /* Layers without dropout log p = 0; a flat line at zero says nothing. */
+            if (!pick(t->names[c]) || (pick == is_dropout_rate && column_all_zero(t, c)))
                 continue;
             char label[96];
             uint32_t color;

@@ -23,6 +23,14 @@
 #include "cdrl/error.h"
 #include "cdrl/run.h"
 
+/* What an agent shows after an env step, for a window or a replay: the env's
+ * view and, for an agent that plans with a model, the states its model
+ * predicts along the chosen plan (`n_ghosts` states of view->state_dim values
+ * each, e.g. one particle's rollout; NULL and 0 when there are none). Both are
+ * copied before the call returns. A nonzero return means the viewer is gone:
+ * stop calling. */
+typedef int (*cdrl_frame_fn)(void *user, const cdrl_env_view *view, const double *ghosts, int n_ghosts);
+
 /* What train gets. Everything is owned by the caller and outlives the call. */
 typedef struct {
     const char *run_dir;        /* existing directory holding config.cfg */
@@ -40,7 +48,7 @@ typedef struct {
     /* NULL unless the user asked to watch (--viz). An agent that can show an
      * env calls it after a step with that env's view; a nonzero return means
      * the window was closed: keep training, stop calling. */
-    int (*frame)(void *user, const cdrl_env_view *view);
+    cdrl_frame_fn frame;
     void *user;                 /* passed to progress and frame */
 } cdrl_train_args;
 
@@ -62,6 +70,14 @@ typedef struct {
     int episodes;               /* episodes per mode, >= 1 */
     int mc_samples;             /* T: dropout samples per decision in mc mode, >= 1 */
     uint64_t seed;              /* seed of the evaluation episodes */
+    /* Replay (`cdrl viz RUN_DIR`): when `replay` is 1 only the eval-mode
+     * episodes run (the mc fields of the result stay 0). When `frame` is not
+     * NULL it is called with the env's view after each reset and each step
+     * of the eval-mode episodes; a nonzero return ends the evaluation early
+     * (result->episodes then counts the episodes finished). */
+    int replay;
+    cdrl_frame_fn frame;
+    void *user;                 /* passed to frame */
 } cdrl_eval_args;
 
 /* What eval reports: returns over `episodes` episodes in each mode. */

@@ -89,15 +89,7 @@ int cmd_eval(int argc, char **argv)
     } else if (!setup.agent->eval) {
         status = cli_fail("eval", "agent %s cannot be evaluated yet", setup.agent->name);
     } else {
-        cdrl_eval_args args = {
-            .run_dir = run_dir,
-            .run = &setup.run,
-            .config = setup.agent_config,
-            .config_hash = setup.hash,
-            .episodes = (int)episodes,
-            .mc_samples = (int)mc_samples,
-            .seed = seed >= 0 ? (uint64_t)seed : (uint64_t)setup.run.seed,
-        };
+        cdrl_eval_args args = run_setup_eval_args(&setup, run_dir, seed, (int)episodes, (int)mc_samples);
         cdrl_eval_result r;
         memset(&r, 0, sizeof r);
         if (setup.agent->eval(&args, &r, &err)) {

@@ -258,12 +258,12 @@ static void print_progress(void *user, const char *line)
 /* --viz: hands the agent's env view to the window at most at the display
  * rate, and turns the window's quit into the same clean stop as Ctrl-C (a
  * checkpoint, then a resumable exit). */
-static int show_frame(void *user, const cdrl_env_view *view)
+static int show_frame(void *user, const cdrl_env_view *view, const double *ghosts, int n_ghosts)
 {
     progress_state *p = user;
     cdrl_error err;
     cdrl_error_clear(&err);
-    if (cdrl_viz_live_wants_frame(p->live) && cdrl_viz_live_frame(p->live, view, NULL, 0, &err)) {
+    if (cdrl_viz_live_wants_frame(p->live) && cdrl_viz_live_frame(p->live, view, ghosts, n_ghosts, &err)) {
         fprintf(stderr, "cdrl train: --viz: %s\n", err.msg);
         return 1;
     }

@@ -11,8 +11,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cdrl/agent.h"
 #include "cdrl/env.h"
+#include "cdrl/run.h"
 #include "cdrl/viz.h"
+#include "run_setup.h"
 
 #define MAX_RUNS 8
 
@@ -20,6 +27,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: cdrl viz RUN_DIR [--compare RUN_DIR2 ...] [--png FILE] [--frames DIR]\n"
+            "                [--episodes N] [--seed N] [--no-replay]\n"
             "                [--state X,V,A,W [--env NAME] [--push left|right]]\n"
             "                [--size WxH] [--solved RETURN|none] [--mean N]\n"
             "       cdrl viz --state X,V,A,W [--env NAME] [--push left|right] --png FILE [--size WxH]\n"
@@ -27,13 +35,19 @@ static void usage(FILE *out)
             "Draws the curves of a run directory (metrics.csv, episodes.csv): episode returns\n"
             "with their running mean and the solved line, the learned dropout rate p of each\n"
             "layer, the epistemic spread. Without --png it opens a window (space pauses, +/-\n"
-            "change the speed, q or closing the window quits); with --png FILE it draws the\n"
-            "same picture headless, no display needed.\n"
+            "change the speed, q or closing the window quits) and, when the run has a\n"
+            "checkpoint, replays episodes of its saved policy in eval mode (dropout off) at\n"
+            "real time beside the curves; with --png FILE it draws the curves headless, no\n"
+            "display needed; with --frames DIR it replays headless and writes every frame of\n"
+            "the episodes as DIR/frame_NNNNNN.png.\n"
             "\n"
             "  --compare DIR ...  overlay the curves of further runs (e.g. fixed vs learned p)\n"
             "  --png FILE         write the picture to FILE instead of opening a window\n"
-            "  --frames DIR       write each frame of a replayed episode to DIR (needs replay,\n"
-            "                     not available yet: see below)\n"
+            "  --frames DIR       replay headless, one PNG per step, into DIR (made if missing)\n"
+            "  --episodes N       episodes to replay, 1..1000 (default 3 in a window, 1 with\n"
+            "                     --frames)\n"
+            "  --seed N           seed of the replayed episodes (default: the run's seed)\n"
+            "  --no-replay        the window shows the curves only\n"
             "  --state X,V,A,W    draw the env in this state beside the curves (CartPole:\n"
             "                     x, x_dot, theta, theta_dot); with --png and no RUN_DIR,\n"
             "                     the env alone\n"
@@ -43,8 +57,6 @@ static void usage(FILE *out)
             "  --solved R|none    the solved line on the returns plot (default 475, CartPole-v1)\n"
             "  --mean N           window of the running mean of returns (default 100)\n"
             "\n"
-            "Replaying episodes of the saved policy needs the agents' checkpoint loading,\n"
-            "which is not built yet; until then the window and the PNG show the curves only.\n"
             "\n"
             "cdrl viz --bench-live [--steps N] measures what the live window costs a loop:\n"
             "a synthetic CPU-bound loop (a 64x64 tanh layer per step, a metrics row every\n"
@@ -64,6 +76,9 @@ typedef struct {
     double state[CDRL_ENV_MAX_DIM];
     int state_dim;
     double push;                /* --push: the force arrow (NaN = none) */
+    long episodes;              /* --episodes: 0 = the default of the mode */
+    long long seed;             /* --seed: -1 = the run's */
+    int no_replay;
 } viz_args;
 
 static int parse_args(int argc, char **argv, viz_args *a)
@@ -74,6 +89,7 @@ static int parse_args(int argc, char **argv, viz_args *a)
     a->dashboard = cdrl_viz_dashboard_defaults();
     a->env_name = "cartpole";
     a->push = NAN;
+    a->seed = -1;
     const char *primary = NULL; /* RUN_DIR; a->dirs holds the --compare runs until the end */
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
@@ -96,6 +112,21 @@ static int parse_args(int argc, char **argv, viz_args *a)
             if (!has_value)
                 return cli_fail("viz", "--frames needs a directory");
             a->frames = argv[++i];
+        } else if (strcmp(arg, "--episodes") == 0 || strcmp(arg, "--seed") == 0) {
+            int is_seed = arg[2] == 's';
+            char *end = NULL;
+            long long v = has_value ? strtoll(argv[i + 1], &end, 10) : -1;
+            if (!has_value || !*argv[i + 1] || *end || (is_seed ? v < 0 : v < 1 || v > 1000))
+                return cli_fail("viz", "%s takes %s, got '%s'", arg,
+                                is_seed ? "an integer >= 0" : "a whole number in 1..1000",
+                                has_value ? argv[i + 1] : "");
+            if (is_seed)
+                a->seed = v;
+            else
+                a->episodes = (long)v;
+            i++;
+        } else if (strcmp(arg, "--no-replay") == 0) {
+            a->no_replay = 1;
         } else if (strcmp(arg, "--env") == 0) {
             if (!has_value)
                 return cli_fail("viz", "--env needs an env name");
@@ -229,6 +260,102 @@ done:
     return status;
 }
 
+/* ---- Replay of the saved policy ------------------------------------------- */
+
+typedef struct {
+    cdrl_viz_live *live;
+    cdrl_error err; /* a frame that could not be written */
+    int failed;
+} replay_state;
+
+static int replay_frame(void *user, const cdrl_env_view *view, const double *ghosts, int n_ghosts)
+{
+    replay_state *r = user;
+    if (cdrl_viz_live_wants_frame(r->live) && cdrl_viz_live_frame(r->live, view, ghosts, n_ghosts, &r->err)) {
+        r->failed = 1;
+        return 1;
+    }
+    return cdrl_viz_live_should_stop(r->live);
+}
+
+/* 1 if run_dir holds a checkpoint to replay. */
+static int has_checkpoint(const char *run_dir)
+{
+    char path[CDRL_PATH_MAX];
+    cdrl_error err = {0};
+    return cdrl_path_join(path, sizeof path, run_dir, CDRL_RUN_CHECKPOINT_FILE, &err) == 0 &&
+           access(path, F_OK) == 0;
+}
+
+/* Plays `episodes` eval-mode episodes of the policy saved in run_dir through
+ * the live view: the agent's own evaluation, with every step handed to the
+ * window (or, headless, to the frames directory). Prints one line with the
+ * returns. */
+static int replay(const viz_args *a, const char *run_dir, long episodes, cdrl_viz_live *live)
+{
+    cdrl_error err = {0};
+    run_setup setup;
+    if (run_setup_from_run_dir(&setup, run_dir, &err)) {
+        run_setup_free(&setup);
+        return cli_report("viz", &err);
+    }
+    int status = CLI_EXIT_OK;
+    if (!setup.agent->eval) {
+        status = cli_fail("viz", "agent %s cannot replay a checkpoint", setup.agent->name);
+    } else {
+        replay_state state = {.live = live};
+        cdrl_eval_args args = run_setup_eval_args(&setup, run_dir, a->seed, (int)episodes, 1);
+        args.replay = 1;
+        args.frame = replay_frame;
+        args.user = &state;
+        cdrl_eval_result r;
+        memset(&r, 0, sizeof r);
+        if (setup.agent->eval(&args, &r, &err))
+            status = cli_report("viz", &err);
+        else if (state.failed)
+            status = cli_report("viz", &state.err);
+        else if (r.episodes > 0)
+            printf("replayed %d episode%s of %s (eval mode): return %.2f +- %.2f\n", r.episodes,
+                   r.episodes == 1 ? "" : "s", run_dir, r.eval_mean, r.eval_std);
+    }
+    run_setup_free(&setup);
+    return status;
+}
+
+/* --frames DIR: a headless replay that writes every frame. */
+static int write_frames(const viz_args *a)
+{
+    const char *run_dir = a->dirs[0];
+    if (!has_checkpoint(run_dir))
+        return cli_fail("viz", "%s: no %s to replay (the run stopped before its first checkpoint?)", run_dir,
+                        CDRL_RUN_CHECKPOINT_FILE);
+    if (mkdir(a->frames, 0777) != 0 && errno != EEXIST)
+        return cli_fail("viz", "--frames %s: cannot create the directory: %s", a->frames, strerror(errno));
+    cdrl_viz_live_options opts = cdrl_viz_live_defaults();
+    opts.width = a->width;
+    opts.height = a->height;
+    opts.dashboard = a->dashboard;
+    opts.headless = 1;
+    opts.frames_dir = a->frames;
+    cdrl_viz_live *live = NULL;
+    cdrl_error err = {0};
+    if (cdrl_viz_live_create(&opts, NULL, &live, &err))
+        return cli_report("viz", &err);
+    int status = CLI_EXIT_OK;
+    for (int i = 0; i < a->n_dirs && status == CLI_EXIT_OK; i++)
+        if (cdrl_viz_live_add_run(live, a->dirs[i], &err))
+            status = cli_report("viz", &err);
+    if (status == CLI_EXIT_OK)
+        status = replay(a, run_dir, a->episodes ? a->episodes : 1, live);
+    long frames;
+    double draw_seconds;
+    cdrl_viz_live_stats(live, &frames, &draw_seconds);
+    cdrl_viz_live_free(live);
+    if (status == CLI_EXIT_OK)
+        printf("wrote %ld frames to %s\n", frames, a->frames);
+    return status;
+}
+
 static int show_window(const viz_args *a)
 {
     cdrl_viz_live_options opts = cdrl_viz_live_defaults();
@@ -236,6 +363,7 @@ static int show_window(const viz_args *a)
     opts.height = a->height;
     opts.dashboard = a->dashboard;
     opts.title = "cdrl viz";
+    opts.start_speed = 3; /* a replay plays at real time; + and - change it */
     cdrl_viz_live *live = NULL;
     cdrl_error err = {0};
     /* The runs are read first so that a wrong directory is reported as such
@@ -261,6 +389,8 @@ static int show_window(const viz_args *a)
         status = cli_report("viz", &err);
     if (status == CLI_EXIT_OK && env && cdrl_viz_live_frame(live, &view, NULL, 0, &err))
         status = cli_report("viz", &err);
+    if (status == CLI_EXIT_OK && !env && !a->no_replay && has_checkpoint(a->dirs[0]))
+        status = replay(a, a->dirs[0], a->episodes ? a->episodes : 3, live);
     if (status == CLI_EXIT_OK && cdrl_viz_live_wait_quit(live, &err))
         status = cli_report("viz", &err);
     cdrl_env_free(env);
@@ -402,9 +532,10 @@ int cmd_viz(int argc, char **argv)
     viz_args a;
     if (parse_args(argc, argv, &a))
         return CLI_EXIT_USAGE;
+    if (a.frames && (a.png || a.has_state))
+        return cli_fail("viz", "--frames replays the run's policy; it does not combine with --png or --state");
     if (a.frames)
-        return cli_fail("viz", "--frames needs episodes replayed from the run's checkpoint, and the agents "
-                               "cannot load one yet; use --png FILE for the curves");
+        return write_frames(&a);
     if (a.png)
         return write_png(&a);
     return show_window(&a);

@@ -8,18 +8,23 @@
 
 #include "cdrl/env.h"
 
-/* The env registry lives in envs/registry.c, built by another part of the
- * project. A weak reference lets the CLI check env names wherever the
- * registry is linked in (any agent that creates envs pulls it in) and still
- * link while it is not; the agent's own cdrl_env_create check remains. */
-#pragma weak cdrl_env_names
+cdrl_eval_args run_setup_eval_args(const run_setup *setup, const char *run_dir, long long seed, int episodes,
+                                   int mc_samples)
+{
+    return (cdrl_eval_args){
+        .run_dir = run_dir,
+        .run = &setup->run,
+        .config = setup->agent_config,
+        .config_hash = setup->hash,
+        .episodes = episodes,
+        .mc_samples = mc_samples,
+        .seed = seed >= 0 ? (uint64_t)seed : (uint64_t)setup->run.seed,
+    };
+}
 
 int run_setup_check_env(const char *name, cdrl_error *err)
 {
-    const char *const *(*names_of)(void) = cdrl_env_names;
-    if (!names_of)
-        return 0;
-    const char *const *names = names_of();
+    const char *const *names = cdrl_env_names();
     char known[512] = "";
     size_t used = 0;
     for (int i = 0; names && names[i]; i++) {

@@ -32,7 +32,13 @@ int run_setup_from_run_dir(run_setup *out, const char *run_dir, cdrl_error *err)
 
 void run_setup_free(run_setup *setup);
 
-/* Checks `name` against the env registry when the registry is linked in. */
+/* The eval arguments of a run resolved by run_setup_from_run_dir: its
+ * directory, config and hash, seeded by `seed` (< 0: the run's own seed),
+ * with `episodes` episodes and `mc_samples` samples. The rest is zero. */
+cdrl_eval_args run_setup_eval_args(const run_setup *setup, const char *run_dir, long long seed, int episodes,
+                                   int mc_samples);
+
+/* Checks `name` against the env registry (envs/registry.c). */
 int run_setup_check_env(const char *name, cdrl_error *err);
 
 /* Finds configs/<agent>_<env>.cfg in the current directory, then in the

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# cdrl sweep as a user meets it: sweep files with mistakes (one line naming
+# the file, the line and the key; nothing created), a tiny pg sweep (2
+# settings x 2 seeds, a few thousand steps each) whose summary must agree with
+# its run directories, re-running (finished points skipped), a point that
+# crashes (recorded as failed, the others go on, --retry-failed resumes it
+# from its checkpoint and ends as if it never crashed), a changed sweep file
+# (refused), and Ctrl-C (SIGINT to the sweep: points stop at checkpoints,
+# the next run finishes them with the same files as an uninterrupted run).
+# The crash comes from CDRL_TEST_RAISE=KILL@3 limited to one point by
+# CDRL_TEST_RAISE_POINT; the Ctrl-C is sent once a point has logged an
+# update, so nothing here depends on timing.
+set -u
+cdrl=$1
+src=$2
+fail=0
+. "$src/tests/check_cli.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# A value of result.cfg: field DIR KEY
+field() { sed -n "s/^$2 = \"\{0,1\}\([^\";]*\)\"\{0,1\};.*/\1/p" "$1/result.cfg"; }
+# A column of summary.csv for one dropout setting: csv_col FILE SETTING COLUMN
+csv_col() {
+  awk -F, -v s="$2" -v c="$3" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+                               $4 == s { print $(col[c]) }' "$1"
+}
+close_to() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-9 * (1 + (b < 0 ? -b : b))) }'; }
+
+# ---- Mistakes in sweep files --------------------------------------------------
+write_bad() { # write_bad FILE EXTRA_SWEEP_LINE [TRAILING TEXT]
+  printf 'sweep: {\n  env = "cartpole";\n  agents = ["pg"];\n  dropout = ["none"];\n  seeds = [0];\n  out = "bad-out";\n%s\n};\n%s\n' "$2" "${3:-}" > "$1"
+}
+write_bad typo.cfg '  seed = [1];'
+check "unknown key suggests" 2 "^cdrl sweep: typo.cfg:7: unknown key 'sweep.seed' \(did you mean 'seeds'\?\)" -- sweep --config typo.cfg
+sed 's/"none"/"fixed:2"/' typo.cfg | sed '/seed = \[1\]/d' > dropout.cfg
+check "bad dropout setting" 2 '^cdrl sweep: dropout.cfg:4: sweep.dropout\[0\] = "fixed:2": .*accepted none, fixed:P' -- sweep --config dropout.cfg
+write_bad lr.cfg '' 'pg: {
+  set = ["agent.lr=0"];
+};'
+check "bad value at its line" 2 '^cdrl sweep: lr.cfg:10: agent.lr=0: .*out of range' -- sweep --config lr.cfg
+write_bad lrr.cfg '' 'pg: { set = ["agent.lrr=0.1"]; };'
+check "unknown override key" 2 "^cdrl sweep: lrr.cfg:9: agent.lrr=0.1: unknown key 'agent.lrr' \(did you mean 'agent.lr'\?\)" -- sweep --config lrr.cfg
+write_bad grid.cfg '  grid = ( { key = "agent.epochs"; values = [2, -1]; } );'
+check "bad grid value" 2 '^cdrl sweep: grid.cfg:7: agent.epochs=-1: ' -- sweep --config grid.cfg
+sed 's/\["pg"\]/["pgg"]/' dropout.cfg | sed 's/fixed:2/none/' > agent.cfg
+check "unknown agent" 2 "^cdrl sweep: agent.cfg:3: sweep.agents: unknown agent 'pgg'" -- sweep --config agent.cfg
+write_bad syntax.cfg '  dropout2 = ;'
+check "syntax error" 2 '^cdrl sweep: syntax.cfg:7: syntax error' -- sweep --config syntax.cfg
+check "no config" 2 'config FILE is required' -- sweep
+check "bad --jobs" 2 'jobs 0: expects an integer' -- sweep --config typo.cfg --jobs 0
+check "summarize a non-sweep" 2 'not a sweep directory' -- sweep --summarize .
+if [ -e bad-out ]; then echo "FAIL mistakes: a sweep directory was created"; fail=1; fi
+
+# ---- A tiny sweep -------------------------------------------------------------
+cat > tiny.cfg <<'EOF'
+sweep: {
+  env = "cartpole";
+  agents = ["pg"];
+  dropout = ["none", "concrete"];
+  seeds = [0, 1];
+  out = "A";
+  set = ["run.steps=4000", "run.checkpoint_every=2", "run.log_every=1"];
+};
+pg: { set = ["agent.envs=4", "agent.min_steps=32"]; };
+EOF
+points="pg_none_seed0 pg_none_seed1 pg_concrete_seed0 pg_concrete_seed1"
+"$cdrl" sweep --config tiny.cfg --jobs 2 > A.out 2> A.err
+status=$?
+if [ "$status" != 0 ]; then echo "FAIL tiny sweep: exit $status ($(cat A.err))"; fail=1; else echo "ok tiny sweep runs"; fi
+for p in $points; do
+  for f in config.cfg metrics.csv episodes.csv checkpoint.bin result.cfg log.txt; do
+    [ -s "A/runs/$p/$f" ] || { echo "FAIL tiny sweep: A/runs/$p/$f missing"; fail=1; }
+  done
+  [ "$(field "A/runs/$p" status)" = done ] || { echo "FAIL tiny sweep: $p not done"; fail=1; }
+done
+for f in summary.csv summary.md sweep.cfg plots/pg_returns.png plots/pg_p.png; do
+  [ -s "A/$f" ] || { echo "FAIL tiny sweep: A/$f missing"; fail=1; }
+done
+if [ "$(head -c 4 A/plots/pg_returns.png | od -An -c | tr -d ' ')" != '211PNG' ]; then
+  echo "FAIL tiny sweep: pg_returns.png is not a PNG"; fail=1
+fi
+# The summary against the run directories, setting by setting.
+ok=1
+for s in none concrete; do
+  runs=$(csv_col A/summary.csv "$s" done)
+  [ "$runs" = 2 ] || { echo "FAIL summary: $s done = '$runs', wanted 2"; ok=0; }
+  want=$(for k in 0 1; do field "A/runs/pg_${s}_seed$k" final_return; done | awk '{ s += $1 } END { printf "%.17g", s / NR }')
+  got=$(csv_col A/summary.csv "$s" final_return_mean)
+  close_to "$got" "$want" || { echo "FAIL summary: $s final_return_mean $got, run dirs give $want"; ok=0; }
+  want=$(for k in 0 1; do field "A/runs/pg_${s}_seed$k" env_steps; done | awk '{ s += $1 } END { print s }')
+  got=$(csv_col A/summary.csv "$s" env_steps_total)
+  [ "$got" = "$want" ] || { echo "FAIL summary: $s env_steps_total $got, run dirs give $want"; ok=0; }
+done
+want=$(for k in 0 1; do strip_time "A/runs/pg_concrete_seed$k/metrics.csv" |
+       awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "p_policy_l1") c = i; next } { v = $c } END { print v }'; done |
+       awk '{ s += $1 } END { printf "%.9g", s / NR }')
+got=$(csv_col A/summary.csv concrete p_policy_l1_mean)
+awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }' ||
+  { echo "FAIL summary: concrete p_policy_l1_mean $got, metrics give $want"; ok=0; }
+[ $ok = 1 ] && echo "ok summary agrees with the run directories" || fail=1
+
+# --summarize recomputes the same table from the run directories.
+cp A/summary.csv A.summary.csv
+"$cdrl" sweep --summarize A > /dev/null 2>&1 && cmp -s A/summary.csv A.summary.csv &&
+  echo "ok --summarize recomputes the table" || { echo "FAIL --summarize gives another table"; fail=1; }
+
+# Solving: the median and quartiles of the cost of solving, from result files
+# edited to known numbers (no tiny run solves CartPole).
+mkdir -p S && cp -r A/runs A/sweep.cfg S/
+for k in 0 1; do
+  sed -i "s/^solved = .*/solved = true;/; s/^env_steps = .*/env_steps = $((1000 + 2000 * k))L;/" "S/runs/pg_none_seed$k/result.cfg"
+done
+"$cdrl" sweep --summarize S > /dev/null 2>&1
+got="$(csv_col S/summary.csv none solved) $(csv_col S/summary.csv none solve_median) $(csv_col S/summary.csv none solve_q1) $(csv_col S/summary.csv none solve_q3)"
+[ "$got" = "2 2000 1500 2500" ] && echo "ok median and IQR of steps to solve" ||
+  { echo "FAIL solved/median/q1/q3 = '$got', wanted '2 2000 1500 2500'"; fail=1; }
+grep -q '| none | 2/2 | 2000 \[1500 – 2500\]' S/summary.md && echo "ok summary.md row" ||
+  { echo "FAIL summary.md lacks the row: $(grep '| none' S/summary.md)"; fail=1; }
+
+# Re-running skips every finished point and changes nothing.
+cp A/runs/pg_none_seed0/metrics.csv before.csv
+"$cdrl" sweep --config tiny.cfg --jobs 2 > A2.out 2>&1
+grep -q '4 points (4 done, 0 failed, 0 to run)' A2.out && cmp -s before.csv A/runs/pg_none_seed0/metrics.csv &&
+  echo "ok re-run skips finished points" || { echo "FAIL re-run: $(head -1 A2.out)"; fail=1; }
+
+# A changed sweep file must not mix configs in one directory.
+sed 's/run.steps=4000/run.steps=5000/' tiny.cfg > changed.cfg
+check "changed config refused" 2 'holds a run of another config' -- sweep --config changed.cfg --out A
+
+# ---- A point that crashes -----------------------------------------------------
+CDRL_TEST_RAISE=KILL@3 CDRL_TEST_RAISE_POINT=concrete_seed1 "$cdrl" sweep --config tiny.cfg --out B --jobs 2 > B.out 2> B.err
+status=$?
+if [ "$status" = 1 ] && [ "$(field B/runs/pg_concrete_seed1 status)" = failed ] &&
+   grep -q 'killed by signal 9' B/runs/pg_concrete_seed1/result.cfg &&
+   grep -q 'failed: `pg_concrete_seed1`: crashed: killed by signal 9' B/summary.md &&
+   grep -q '1 point failed' B.err; then
+  echo "ok a crashing point is recorded as failed"
+else
+  echo "FAIL crash: exit $status, $(grep status B/runs/pg_concrete_seed1/result.cfg), $(cat B.err)"; fail=1
+fi
+for p in pg_none_seed0 pg_none_seed1 pg_concrete_seed0; do
+  [ "$(field "B/runs/$p" status)" = done ] || { echo "FAIL crash: $p did not finish"; fail=1; }
+done
+"$cdrl" sweep --config tiny.cfg --out B > B2.out 2>&1
+[ $? = 1 ] && grep -q '(3 done, 1 failed, 0 to run)' B2.out && echo "ok failed points are skipped" ||
+  { echo "FAIL re-run after crash: $(head -1 B2.out)"; fail=1; }
+"$cdrl" sweep --config tiny.cfg --out B --retry-failed > B3.out 2>&1
+status=$?
+if [ "$status" = 0 ] && grep -q 'pg_concrete_seed1 (resumed): not solved' B3.out; then
+  echo "ok --retry-failed resumes the failed point"
+else
+  echo "FAIL --retry-failed: exit $status: $(cat B3.out | head -3)"; fail=1
+fi
+for p in $points; do same_run "crash-resume $p" "A/runs/$p" "B/runs/$p"; done
+
+# ---- Ctrl-C -------------------------------------------------------------------
+cat > long.cfg <<'EOF'
+sweep: {
+  env = "cartpole";
+  agents = ["pg"];
+  dropout = ["concrete"];
+  n_seeds = 2;
+  out = "C";
+  set = ["run.steps=15000", "run.checkpoint_every=2", "run.log_every=1", "run.stop_when_solved=false"];
+};
+pg: { set = ["agent.envs=4", "agent.min_steps=32"]; };
+EOF
+"$cdrl" sweep --config long.cfg --jobs 2 > C.out 2> C.err &
+pid=$!
+for _ in $(seq 1 600); do grep -qs '^update' C/runs/*/log.txt && break; sleep 0.05; done
+kill -INT $pid
+wait $pid
+status=$?
+if [ "$status" = 130 ] && grep -q 'run the same command again' C.err && ! grep -qs '^status = "failed"' C/runs/*/result.cfg &&
+   [ -z "$(find C -name '*.tmp*')" ]; then
+  echo "ok Ctrl-C stops the sweep cleanly"
+else
+  echo "FAIL Ctrl-C: exit $status ($(cat C.err))"; fail=1
+fi
+"$cdrl" sweep --config long.cfg --jobs 2 > C2.out 2>&1 || { echo "FAIL after Ctrl-C: $(cat C2.out)"; fail=1; }
+for k in 0 1; do
+  "$cdrl" train --config "C/runs/pg_concrete_seed$k/config.cfg" --out "ref$k" > /dev/null 2>&1 ||
+    { echo "FAIL reference run $k"; fail=1; }
+  same_run "Ctrl-C then resume, seed $k" "ref$k" "C/runs/pg_concrete_seed$k"
+done
+
+exit $fail
