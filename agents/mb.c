@@ -156,6 +156,12 @@ typedef struct {
     cdrl_planner *planner;
     float *probe_near, *probe_far, *probe_actions; /* (n, obs_dim), (n) */
     mb_counters c;
+    /* A watching window (--viz, cdrl viz replay): shown every real step, with
+     * the model's predicted states along the chosen plan as ghosts. */
+    cdrl_frame_fn frame;
+    void *frame_user;
+    int *plan_seq;   /* (horizon) */
+    double *ghosts;  /* (horizon, obs_dim) */
 } mb_agent;
 
 /* The planner's view of the model: MC particles with frozen masks, or the
@@ -244,6 +250,51 @@ static void mb_agent_free(mb_agent *a)
     free(a->probe_near);
     free(a->probe_far);
     free(a->probe_actions);
+    free(a->plan_seq);
+    free(a->ghosts);
+}
+
+/* Starts showing every real step to `frame` (NULL: nothing to do). */
+static int watch(mb_agent *a, cdrl_frame_fn frame, void *user, cdrl_error *err)
+{
+    if (!frame)
+        return 0;
+    size_t H = (size_t)a->cfg->horizon;
+    a->plan_seq = malloc(sizeof(int) * H);
+    a->ghosts = malloc(sizeof(double) * H * (size_t)a->spec->obs_dim);
+    if (!a->plan_seq || !a->ghosts)
+        return cdrl_errorf(err, CDRL_ENOMEM, "agent mb: out of memory for the window's ghosts");
+    a->frame = frame;
+    a->frame_user = user;
+    return 0;
+}
+
+/* Shows the env after a real step. When the step was planned from obs, the
+ * ghosts are the states the model predicts (dropout off) along the plan that
+ * chose it, so the first one sits near the real pole and the rest show where
+ * the agent expects it to go. Showing draws no random numbers: a watched run
+ * is the same run. */
+static int show_step(mb_agent *a, int planned, const double *obs, int action, cdrl_error *err)
+{
+    int n = 0, D = a->spec->obs_dim;
+    if (planned) {
+        float x[CDRL_ENV_MAX_DIM], y[CDRL_ENV_MAX_DIM];
+        for (int d = 0; d < D; d++)
+            x[d] = (float)obs[d];
+        cdrl_planner_last_plan(a->planner, action, a->plan_seq);
+        for (; n < a->cfg->horizon; n++) {
+            float act = (float)a->plan_seq[n];
+            int rc = cdrl_dynamics_predict(a->model, x, &act, 1, y, err);
+            if (rc)
+                return rc;
+            for (int d = 0; d < D; d++)
+                a->ghosts[(size_t)n * D + d] = x[d] = y[d];
+        }
+    }
+    cdrl_env_view view = cdrl_env_view_of(a->env);
+    if (a->frame(a->frame_user, &view, a->ghosts, n))
+        a->frame = NULL;
+    return 0;
 }
 
 static int apply_env_option(void *user, const char *key, const char *value, cdrl_error *err)
@@ -412,6 +463,11 @@ static int play_episode(mb_agent *a, int64_t index, uint64_t seed, const model_v
     if (rc)
         return rc;
     cdrl_planner_reset(a->planner);
+    if (a->frame) {
+        cdrl_env_view start = cdrl_env_view_of(a->env);
+        if (a->frame(a->frame_user, &start, NULL, 0))
+            a->frame = NULL;
+    }
     cdrl_planner_model pm = {view_sample, view_step, (void *)view};
     cdrl_step_result r = {0};
     while (!r.terminated && !r.truncated && st->length < max_steps) {
@@ -427,6 +483,8 @@ static int play_episode(mb_agent *a, int64_t index, uint64_t seed, const model_v
         }
         double action = act;
         if ((rc = cdrl_env_step(a->env, &action, next, &r, err)))
+            return rc;
+        if (a->frame && (rc = show_step(a, view != NULL, obs, act, err)))
             return rc;
         if (buf && (rc = cdrl_replay_buffer_push(buf, obs, &action, next, r.reward, r.terminated, err)))
             return rc;
@@ -506,7 +564,7 @@ static void csv_headers(const mb_agent *a, char *metrics, size_t size)
     int n = snprintf(metrics, size, "episode,env_steps,buffer,planned,return,length,fit_loss,val_mse,"
                      "zero_mse,val_spread,probe_near_spread,probe_far_spread,aleatoric");
     for (int l = 0; l < cdrl_dynamics_layers(a->model) && n > 0 && (size_t)n < size; l++)
-        n += snprintf(metrics + n, size - (size_t)n, ",p%d", l);
+        n += snprintf(metrics + n, size - (size_t)n, ",p_model_l%d", l);
     if (n > 0 && (size_t)n < size)
         snprintf(metrics + n, size - (size_t)n, ",test_episodes,test_min_return,test_mean_return,plan_time_ms");
 }
@@ -592,6 +650,7 @@ static int mb_train(const cdrl_train_args *args, cdrl_train_result *result, cdrl
     cdrl_csv *metrics = NULL, *episodes = NULL;
     memset(result, 0, sizeof *result);
     int rc = mb_agent_init(&a, cfg, run, cfg->particles, err);
+    rc = rc ? rc : watch(&a, args->frame, args->user, err);
     if (!rc && args->resume)
         rc = load_checkpoint(&a, args->run_dir, args->config_hash, err);
     if (!rc)
@@ -683,7 +742,10 @@ static int mb_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_er
         rc = load_checkpoint(&a, args->run_dir, args->config_hash, err);
     /* Episodes numbered far past training's so their start states are new. */
     const int64_t first = EVAL_FIRST;
-    for (int mode = 0; mode < 2 && !rc; mode++) {
+    int finished = 0;
+    rc = rc ? rc : watch(&a, args->frame, args->user, err);
+    /* A replay runs eval mode only and stops when its window is closed. */
+    for (int mode = 0; mode < (args->replay ? 1 : 2) && !rc; mode++) {
         model_view view = {a.model, mode == 0};
         cdrl_planner_spec ps;
         planner_spec_of(cfg, mode ? args->mc_samples : 1, &ps);
@@ -691,12 +753,20 @@ static int mb_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_er
         if (!(a.planner = cdrl_planner_create(&ps, a.spec, args->seed, PLANNER_STREAM, err)))
             rc = err->code;
         for (int e = 0; e < args->episodes && !rc; e++) {
+            if (mode == 0 && args->frame && !a.frame)
+                break; /* the window was closed */
             episode_stats es = {0};
             rc = play_episode(&a, first + e, args->seed, &view, INT64_MAX, NULL, &es, err);
             returns[(size_t)mode * args->episodes + e] = es.ret;
+            finished += !rc && mode == 0;
         }
+        a.frame = NULL; /* only the eval-mode episodes are shown */
     }
-    if (!rc) {
+    if (!rc && args->replay) {
+        result->episodes = finished;
+        if (finished)
+            mean_std(returns, finished, &result->eval_mean, &result->eval_std);
+    } else if (!rc) {
         result->episodes = args->episodes;
         mean_std(returns, args->episodes, &result->eval_mean, &result->eval_std);
         mean_std(returns + args->episodes, args->episodes, &result->mc_mean, &result->mc_std);

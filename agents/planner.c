@@ -190,6 +190,17 @@ static void refit(cdrl_planner *pl)
     }
 }
 
+void cdrl_planner_last_plan(const cdrl_planner *pl, int action, int *seq)
+{
+    int H = pl->spec.horizon, pick = pl->order[0];
+    for (int i = 0; i < pl->spec.candidates; i++)
+        if (pl->seqs[(size_t)pl->order[i] * H] == action) {
+            pick = pl->order[i];
+            break;
+        }
+    memcpy(seq, pl->seqs + (size_t)pick * H, sizeof(int) * (size_t)H);
+}
+
 int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
                      int *action, cdrl_plan_info *info, cdrl_error *err)
 {

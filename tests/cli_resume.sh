@@ -14,10 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-ran=0
 for agent in pg mb; do
-  "$cdrl" train --agent "$agent" --env cartpole --dry-run >/dev/null 2>&1 || { echo "skip $agent: not built"; continue; }
-  ran=1
   # Small and frequent: a checkpoint every 2 iterations, a progress line every
   # one. The budget must allow well over 3 iterations (updates for pg,
   # episodes for mb) and stay quick.
@@ -47,5 +44,4 @@ for agent in pg mb; do
   out=$("$cdrl" train --resume "$agent-INT" 2>&1 >/dev/null); status=$?
   if [ "$status" = 2 ] && grep -q "different config" <<<"$out"; then echo "ok $agent-config-mismatch"; else echo "FAIL $agent-config-mismatch: exit $status: $out"; fail=1; fi
 done
-[ $ran = 0 ] && echo "skip: no agent built yet"
 exit $fail

@@ -107,25 +107,32 @@ check state-wrong-length 2 "^cdrl viz: --state: env cartpole has 4 state values,
 check state-not-numbers 2 "^cdrl viz: --state takes" -- "$cdrl" viz "$run" --state 1,x,3,4 --png "$tmp/x.png"
 check state-unknown-env 2 "^cdrl viz: unknown env 'nope'" -- "$cdrl" viz "$run" --state 1,2,3,4 --env nope --png "$tmp/x.png"
 check bad-push 2 "^cdrl viz: --push takes left or right" -- "$cdrl" viz "$run" --state 0,0,0,0 --push up
-# Replay of a real run's saved policy, headless: one frame after the reset and
-# one per step, so an episode of return R (CartPole: one point a step) gives
-# R + 1 frames, and the replayed return is the one cdrl eval measures.
-real=$tmp/real
-if "$cdrl" train --agent pg --env cartpole --seed 1 --steps 3000 --out "$real" >/dev/null 2>&1; then
+# Replay of a real run's saved policy, headless, for each agent: one frame
+# after the reset and one per step, so an episode of return R (CartPole: one
+# point a step) gives R + 1 frames, and the replayed return is the one cdrl
+# eval measures. The runs are short (mb with a small planner) to stay fast.
+replay_check() { # replay_check AGENT TRAIN_OPTIONS...
+  local agent=$1; shift
+  local real=$tmp/real-$agent frames=$tmp/frames-$agent
+  if ! "$cdrl" train --agent "$agent" --env cartpole --seed 1 --out "$real" "$@" >/dev/null 2>&1; then
+    echo "FAIL frames-replay-$agent: the short training run failed"; fail=1; return
+  fi
+  local want got out n last
   want=$("$cdrl" eval "$real" --episodes 1 | sed -n 's/^eval mode: *return \([0-9.]*\) .*/\1/p')
-  out=$("$cdrl" viz "$real" --frames "$tmp/frames" --size 320x240 2>&1)
+  out=$("$cdrl" viz "$real" --frames "$frames" --size 320x240 2>&1)
   got=$(sed -n 's/^replayed 1 episode of .* return \([0-9.]*\) .*/\1/p' <<<"$out")
-  n=$(find "$tmp/frames" -name 'frame_*.png' | wc -l)
-  last=$(find "$tmp/frames" -name 'frame_*.png' | sort | tail -1)
+  n=$(find "$frames" -name 'frame_*.png' | wc -l)
+  last=$(find "$frames" -name 'frame_*.png' | sort | tail -1)
   if [ -n "$want" ] && [ "$got" = "$want" ] && [ "$n" = "$(awk -v r="$want" 'BEGIN { print r + 1 }')" ] &&
      png_ok "$last" 320 240; then
-    echo "ok frames-replay ($n frames, return $got)"
+    echo "ok frames-replay-$agent ($n frames, return $got)"
   else
-    echo "FAIL frames-replay: eval return '$want', replay '$out', $n frames"; fail=1
+    echo "FAIL frames-replay-$agent: eval return '$want', replay '$out', $n frames"; fail=1
   fi
-else
-  echo "FAIL frames-replay: the short training run failed"; fail=1
-fi
+}
+replay_check pg --steps 3000
+replay_check mb --steps 300 --set run.stop_when_solved=false --set agent.planner.candidates=20 \
+  --set agent.planner.horizon=5
 leftover=$(find "$tmp" -maxdepth 1 -name '*.tmp*' | wc -l)
 [ "$leftover" = 0 ] || { echo "FAIL temporary files left: $leftover"; fail=1; }
 "$cdrl" viz --help | grep -q -- "--compare" || { echo "FAIL help mentions --compare"; fail=1; }

@@ -109,4 +109,10 @@ void cdrl_planner_reset(cdrl_planner *pl);
 int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
                      int *action, cdrl_plan_info *info, cdrl_error *err);
 
+/* The plan behind the last cdrl_planner_act that executed `action`: the
+ * best-ranked candidate of its last round that starts with that action (the
+ * best overall if none does), written as `horizon` action indices to seq.
+ * For showing what the agent expects (e.g. imagined poles in a window). */
+void cdrl_planner_last_plan(const cdrl_planner *pl, int action, int *seq);
+
 #endif
