@@ -5,7 +5,7 @@
 #   bash scripts/readme_pictures.sh [CDRL_BINARY] [RUNS_DIR]
 #
 # Defaults: build/cdrl, runs/readme. The runs are kept in RUNS_DIR (made
-# afresh); the pictures go to docs/img/. About a minute on one core.
+# afresh); the pictures go to docs/img/. About two minutes on one core.
 set -eu
 cdrl=$(realpath "${1:-build/cdrl}")
 runs=${2:-runs/readme}
@@ -33,6 +33,13 @@ frames=$(mktemp -d)
 trap 'rm -rf "$frames"' EXIT
 "$cdrl" viz "$runs/concrete" --frames "$frames" --episodes 1 >/dev/null
 cp "$frames/frame_000120.png" "$img/pg_replay_frame.png"
+
+# The model-based agent, seed 0, default config (solved after 5 real
+# episodes): a replayed frame, with the model's predicted poles along the plan.
+"$cdrl" train --agent mb --env cartpole --out "$runs/mb" --set run.log_every=1000000 >/dev/null
+rm -rf "$frames"/*
+"$cdrl" viz "$runs/mb" --frames "$frames" --episodes 1 >/dev/null
+cp "$frames/frame_000100.png" "$img/mb_replay_frame.png"
 
 # A CartPole state alone, with the limits and the force arrow.
 "$cdrl" viz --state 0.6,0.2,0.15,0.1 --push right --size 800x400 --png "$img/viz_cartpole_frame.png"
