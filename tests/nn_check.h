@@ -6,7 +6,21 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "cdrl/activation.h"
 #include "cdrl/rng.h"
+
+/* An activation computed in double from its definition (SELU with the
+ * constants of Klambauer et al. 2017), for checking the float layers. */
+static inline double activation_reference(double x, cdrl_activation act)
+{
+    const double alpha = 1.6732632423543772, scale = 1.0507009873554805;
+    switch (act) {
+    case CDRL_ACT_RELU: return x > 0 ? x : 0;
+    case CDRL_ACT_TANH: return tanh(x);
+    case CDRL_ACT_SELU: return x > 0 ? scale * x : scale * alpha * (exp(x) - 1);
+    default: return x;
+    }
+}
 
 static inline void fill_uniform(float *x, int n, float lo, float hi, cdrl_rng *rng)
 {

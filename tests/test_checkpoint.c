@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "cdrl/checkpoint.h"
 #include "cdrl/rng.h"
 
@@ -264,17 +266,6 @@ static void test_writer_rejects_bad_names(void **state)
     cdrl_ckpt_writer_free(w);
 }
 
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 static void test_commit_and_open_file(void **state)
 {
     (void)state;
@@ -286,7 +277,7 @@ static void test_commit_and_open_file(void **state)
     cdrl_error err;
     assert_int_equal(cdrl_ckpt_commit(w, path, &err), 0);
     assert_int_equal(cdrl_ckpt_commit(w, path, &err), 0); /* replacing works too */
-    assert_int_equal(count_entries(dir), 1);              /* no temporary file left */
+    assert_int_equal(tmp_tree_count(dir), 1);              /* no temporary file left */
     cdrl_ckpt *ck;
     assert_int_equal(cdrl_ckpt_open(path, &ck, &err), 0);
     float p[300];

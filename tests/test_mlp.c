@@ -37,17 +37,6 @@ static cdrl_mlp_spec small_spec(cdrl_activation act, cdrl_dropout_kind kind)
     return s;
 }
 
-static double ref_act(double x, cdrl_activation act)
-{
-    const double alpha = 1.6732632423543772, scale = 1.0507009873554805;
-    switch (act) {
-    case CDRL_ACT_RELU: return x > 0 ? x : 0;
-    case CDRL_ACT_TANH: return tanh(x);
-    case CDRL_ACT_SELU: return x > 0 ? scale * x : scale * alpha * (exp(x) - 1);
-    default: return x;
-    }
-}
-
 /* The network in double, written from the definitions in mlp.h and
  * dropout.h, reading only shapes, the held noise and the parameter offsets
  * from `net`. Returns sum(out * r) + (the Concrete regulariser if with_reg). */
@@ -82,7 +71,7 @@ static double reference_loss(const cdrl_mlp *net, const double *params, const do
                 double pre = b[n];
                 for (int k = 0; k < L->n_in; k++)
                     pre += dropped[row * L->n_in + k] * w[n * L->n_in + k];
-                acts[i][row * L->n_out + n] = ref_act(pre, L->activation);
+                acts[i][row * L->n_out + n] = activation_reference(pre, L->activation);
             }
         if (with_reg && L->dropout == CDRL_DROPOUT_CONCRETE) {
             double sq = 0;

@@ -35,17 +35,6 @@ static int remove_dir(void **state)
     return 0;
 }
 
-static int count_entries(const char *path)
-{
-    DIR *d = opendir(path);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 static char *slurp(const char *path)
 {
     char *data;
@@ -63,7 +52,7 @@ static void test_atomic_write(void **state)
     assert_int_equal(cdrl_path_join(path, sizeof path, dir, "config.cfg", &err), 0);
     assert_int_equal(cdrl_write_file_atomic(path, "first\n", 6, &err), 0);
     assert_int_equal(cdrl_write_file_atomic(path, "second\n", 7, &err), 0);
-    assert_int_equal(count_entries(dir), 1); /* no temporary file left behind */
+    assert_int_equal(tmp_tree_count(dir), 1); /* no temporary file left behind */
     char *text = slurp(path);
     assert_string_equal(text, "second\n");
     free(text);
@@ -75,7 +64,7 @@ static void test_atomic_write(void **state)
     snprintf(missing, sizeof missing, "%s/absent/config.cfg", dir);
     assert_int_equal(cdrl_write_file_atomic(missing, "x", 1, &err), CDRL_EIO);
     assert_true(strncmp(err.msg, missing, strlen(missing)) == 0);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(tmp_tree_count(dir), 1);
 
     char *data;
     size_t size;

@@ -42,4 +42,19 @@ static inline void tmp_tree_remove(const char *path)
     rmdir(path);
 }
 
+/* Entries of directory path other than the hidden ones (".", "..", dot
+ * files): what a test counts to see that no temporary file was left. */
+static inline int tmp_tree_count(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
 #endif
