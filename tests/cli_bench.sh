@@ -24,4 +24,6 @@ check bad-integrator 2 "^cdrl bench env: cartpole: option integrator: unknown va
 check no-benchmark 2 "^cdrl bench: which benchmark\? try 'cdrl bench --help'$" -- bench
 check unknown-benchmark 2 "^cdrl bench: unknown benchmark 'gpu'; known: env" -- bench gpu
 check env-help 0 "" -- bench env --help
+check lstm-help 0 "" -- bench lstm --help
+check lstm-bad-flag 2 "^cdrl bench lstm: unknown option '--frob'" -- bench lstm --frob
 exit $fail

@@ -7,8 +7,17 @@
 #ifndef CDRL_BENCH_H
 #define CDRL_BENCH_H
 
+#include "cdrl/error.h"
+
+#include <stdio.h>
+
 /* cdrl bench env: environment steps per second, single and batched. */
 int bench_env(int argc, char **argv);
+
+/* cdrl bench lstm: the LSTM layer's forward and forward+backward time
+ * (bench_lstm.c). bench_lstm_run prints the table on out; 0 or an error. */
+int bench_lstm(int argc, char **argv);
+int bench_lstm_run(FILE *out, cdrl_error *err);
 
 /* Seconds on a monotonic clock, for timing benchmarks. */
 double bench_now(void);
