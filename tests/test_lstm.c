@@ -568,6 +568,13 @@ static void frozen_particles(void **state)
     cdrl_lstm_unfreeze_masks(&L);
     assert_null(cdrl_lstm_forward(&L, x, NULL, NULL, NULL, NULL, B, T, CDRL_MODE_MC, NULL, NULL, &err));
     assert_non_null(strstr(err.msg, "needs noise"));
+    /* Unfrozen, MC reads the noise it is given, exactly as TRAIN does. */
+    float noise[B * (C + H)], train[B * T * H];
+    cdrl_lstm_draw_noise(&L, &rng, B, noise);
+    out = cdrl_lstm_forward(&L, x, NULL, NULL, NULL, noise, B, T, CDRL_MODE_TRAIN, NULL, NULL, &err);
+    memcpy(train, out, sizeof train);
+    out = cdrl_lstm_forward(&L, x, NULL, NULL, NULL, noise, B, T, CDRL_MODE_MC, NULL, NULL, &err);
+    assert_memory_equal(out, train, sizeof train);
     cdrl_lstm_free(&L);
     free(params), free(grads);
 }

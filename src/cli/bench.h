@@ -19,6 +19,18 @@ int bench_env(int argc, char **argv);
 int bench_lstm(int argc, char **argv);
 int bench_lstm_run(FILE *out, cdrl_error *err);
 
+/* One LSTM measurement, for a caller that prints its own rows (cdrl bench
+ * nn): B sequences of T steps, C inputs, H units, Concrete dropout on x and h
+ * if concrete (else none), one thread; each time the mean seconds per call
+ * over 0.25 s. Returns 0 or CDRL_ENOMEM. */
+typedef struct {
+    double forward, forward_backward; /* seconds per call */
+    double dense;                     /* a dense layer with the same products, fwd+bwd */
+    double flops;                     /* of one forward+backward (3 x 8H(C+H) per step) */
+} bench_lstm_times;
+int bench_lstm_measure(int B, int T, int C, int H, int concrete, bench_lstm_times *times,
+                       cdrl_error *err);
+
 /* Seconds on a monotonic clock, for timing benchmarks. */
 double bench_now(void);
 

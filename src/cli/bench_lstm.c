@@ -15,7 +15,6 @@
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define BENCH_LSTM_SECONDS 0.25
 
@@ -76,46 +75,47 @@ static void dense_forward_backward(void *arg)
                         s->dense_w, rows, K, N);
 }
 
-/* Measures one cell and prints its row. */
-static int bench_cell(FILE *out, const lstm_cell *c, cdrl_rng *rng, cdrl_error *err)
+int bench_lstm_measure(int B, int T, int C, int H, int concrete, bench_lstm_times *times,
+                       cdrl_error *err)
 {
-    cdrl_dropout_spec d = {c->concrete ? CDRL_DROPOUT_CONCRETE : CDRL_DROPOUT_NONE,
-                           c->concrete ? 0.1f : 0.0f};
-    cdrl_lstm_spec spec = {.n_inputs = c->C, .n_hidden = c->H, .dropout = d, .recurrent = d};
-    size_t n_params = cdrl_lstm_param_count(&spec), rows = (size_t)c->B * c->T;
-    size_t K = (size_t)c->C + c->H, N = 4 * (size_t)c->H;
+    const lstm_cell cell = {B, T, C, H, concrete}, *c = &cell;
+    cdrl_dropout_spec d = {concrete ? CDRL_DROPOUT_CONCRETE : CDRL_DROPOUT_NONE,
+                           concrete ? 0.1f : 0.0f};
+    cdrl_lstm_spec spec = {.n_inputs = C, .n_hidden = H, .dropout = d, .recurrent = d};
+    size_t n_params = cdrl_lstm_param_count(&spec), rows = (size_t)B * T;
+    size_t K = (size_t)C + H, N = 4 * (size_t)H;
     bench_state s = {.cell = c};
     float *params = calloc(n_params, sizeof(float)), *grads = calloc(n_params, sizeof(float));
     float **bufs[] = {&s.x, &s.noise, &s.dout, &s.dinp, &s.dense_in, &s.dense_w, &s.dense_b,
                       &s.dense_out, &s.dense_dw, &s.dense_db, &s.dense_din};
-    size_t sizes[] = {rows * c->C, (size_t)c->B * (c->C + c->H), rows * c->H, rows * c->C,
+    size_t sizes[] = {rows * C, (size_t)B * (C + H), rows * H, rows * C,
                       rows * K, N * K, N, rows * N, N * K, N, rows * K};
+    cdrl_rng rng;
+    cdrl_rng_seed(&rng, 1, 0);
+    /* One thread: how the networks run, and what a one-core comparison needs. */
+    openblas_set_num_threads(1);
     int fail = !params || !grads;
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) {
         *bufs[k] = malloc(sizeof(float) * sizes[k]);
         fail |= !*bufs[k];
         for (size_t i = 0; *bufs[k] && i < sizes[k]; i++)
-            (*bufs[k])[i] = (float)cdrl_rng_range(rng, -0.5, 0.5);
+            (*bufs[k])[i] = (float)cdrl_rng_range(&rng, -0.5, 0.5);
     }
     cdrl_lstm layer;
     int rc = fail ? cdrl_errorf(err, CDRL_ENOMEM, "bench lstm: cannot allocate B=%d T=%d H=%d",
-                                c->B, c->T, c->H)
+                                B, T, H)
                   : cdrl_lstm_init(&layer, &spec, params, grads, err);
     if (!rc) {
         s.layer = &layer;
-        cdrl_lstm_init_params(&layer, rng);
-        cdrl_lstm_draw_noise(&layer, rng, c->B, s.noise);
-        double fwd = time_calls(lstm_forward, &s);
-        double both = time_calls(lstm_forward_backward, &s);
-        double dense = time_calls(dense_forward_backward, &s);
-        if (!layer.out) /* a forward failed (no memory): nothing was measured */
+        cdrl_lstm_init_params(&layer, &rng);
+        cdrl_lstm_draw_noise(&layer, &rng, B, s.noise);
+        times->forward = time_calls(lstm_forward, &s);
+        times->forward_backward = time_calls(lstm_forward_backward, &s);
+        times->dense = time_calls(dense_forward_backward, &s);
+        times->flops = 24.0 * (double)H * (double)K * (double)rows; /* 3 products of 2HK*4 */
+        if (!layer.out) /* the forward failed (no memory): nothing was measured */
             rc = cdrl_errorf(err, CDRL_ENOMEM, "bench lstm: forward failed for B=%d T=%d H=%d",
-                             c->B, c->T, c->H);
-        double flops = 24.0 * (double)c->H * (double)K * (double)rows; /* 3 products of 2HK*4 */
-        if (!rc)
-            fprintf(out, "%4d %4d %4d %4d  %-8s %11.1f %11.1f %9.0f %8.2f %11.1f\n", c->B, c->T,
-                    c->C, c->H, c->concrete ? "concrete" : "none", fwd * 1e6, both * 1e6,
-                    both * 1e9 / (double)rows, flops / both * 1e-9, dense * 1e6);
+                             B, T, H);
         cdrl_lstm_free(&layer);
     }
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
@@ -127,20 +127,23 @@ static int bench_cell(FILE *out, const lstm_cell *c, cdrl_rng *rng, cdrl_error *
 
 int bench_lstm_run(FILE *out, cdrl_error *err)
 {
-    /* One thread: how the networks run, and what a one-core comparison needs. */
-    openblas_set_num_threads(1);
     char machine[320];
     bench_machine(machine, sizeof machine);
     fprintf(out, "cdrl bench lstm: one thread, %.2f s per measurement; dropout on x and h\n",
             BENCH_LSTM_SECONDS);
     fprintf(out, "   B    T    C    H  dropout       fwd us  fwd+bwd us  ns/step  GFLOP/s  "
                  "dense us\n");
-    cdrl_rng rng;
-    cdrl_rng_seed(&rng, 1, 0);
     for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
-        int rc = bench_cell(out, &cells[i], &rng, err);
+        const lstm_cell *c = &cells[i];
+        bench_lstm_times t;
+        int rc = bench_lstm_measure(c->B, c->T, c->C, c->H, c->concrete, &t, err);
         if (rc)
             return rc;
+        double steps = (double)c->B * c->T;
+        fprintf(out, "%4d %4d %4d %4d  %-8s %11.1f %11.1f %9.0f %8.2f %11.1f\n", c->B, c->T, c->C,
+                c->H, c->concrete ? "concrete" : "none", t.forward * 1e6,
+                t.forward_backward * 1e6, t.forward_backward * 1e9 / steps,
+                t.flops / t.forward_backward * 1e-9, t.dense * 1e6);
     }
     fprintf(out, "ns/step: forward+backward per sequence step (B*T steps a call); dense us: a dense\n"
                  "layer with the same products (B*T rows, C+H -> 4H), forward+backward\n"
