@@ -14,7 +14,9 @@
  *   h_t = o * tanh(c_t)                      the output of step t (undropped)
  * (h_{-1}, c_{-1}) = (h0, c0), the initial state. keep_t (one float per
  * sequence and step, 1 if not given) is 0 where an episode starts at step t,
- * so a batch of rollouts can run through episode boundaries.
+ * so a batch of rollouts can run through episode boundaries. keep resets the
+ * state, not the masks: a sequence keeps its noise row for all T steps (cut
+ * windows at episode starts where each episode must have its own masks).
  *
  * Dropout, Gal & Ghahramani 2016 ("variational" RNN dropout): each mask is
  * drawn once per sequence and held for every step, so the layer is ONE sample
