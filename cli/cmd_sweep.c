@@ -150,11 +150,9 @@ static int dropout_keys(const sweep_spec *spec, const sweep_agent *agent, const 
     if (agent->n_dropout_keys) {
         for (int k = 0; k < agent->n_dropout_keys; k++) {
             int found = 0;
-            for (int i = 0; i < def->n_keys && !found; i++) {
-                const char *dot = strrchr(def->keys[i].path, '.');
+            for (int i = 0; i < def->n_keys && !found; i++)
                 found = strcmp(def->keys[i].path, agent->dropout_keys[k]) == 0 &&
-                        strcmp(dot ? dot + 1 : def->keys[i].path, "dropout") == 0;
-            }
+                        cdrl_cfg_is_dropout_key(def->keys[i].path);
             if (!found)
                 return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: %s.dropout_keys: %s is not a dropout key of agent %s",
                                    spec->file, agent->dropout_keys_line, agent->name, agent->dropout_keys[k],
@@ -163,11 +161,7 @@ static int dropout_keys(const sweep_spec *spec, const sweep_agent *agent, const 
         }
         return 0;
     }
-    for (int i = 0; i < def->n_keys && *n < SWEEP_MAX_DROPOUT_KEYS; i++) {
-        const char *dot = strrchr(def->keys[i].path, '.');
-        if (strcmp(dot ? dot + 1 : def->keys[i].path, "dropout") == 0)
-            keys[(*n)++] = def->keys[i].path;
-    }
+    *n = cdrl_cfg_dropout_keys(def->keys, def->n_keys, keys, SWEEP_MAX_DROPOUT_KEYS);
     if (*n == 0)
         return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.agents: agent %s has no dropout setting", spec->file,
                            spec->agents_line, agent->name);

@@ -194,13 +194,7 @@ static int expand_dropout(train_args *a, const cdrl_agent_def *agent)
     if (!a->dropout)
         return 0;
     const char *keys[64];
-    int n = 0;
-    for (int i = 0; i < agent->n_keys && n < 64; i++) {
-        const char *path = agent->keys[i].path;
-        const char *dot = strrchr(path, '.');
-        if (strcmp(dot ? dot + 1 : path, "dropout") == 0)
-            keys[n++] = path;
-    }
+    int n = cdrl_cfg_dropout_keys(agent->keys, agent->n_keys, keys, 64);
     if (n == 0)
         return cli_fail("train", "--dropout: agent %s has no dropout setting", agent->name);
     if (a->n_overrides + n > MAX_OVERRIDES)

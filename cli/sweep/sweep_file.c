@@ -366,9 +366,8 @@ static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
         return rc;
     spec->settings_line = config_setting_source_line(s);
     for (int i = 0; i < spec->n_settings; i++) {
-        cdrl_cfg_dropout d;
         cdrl_error why;
-        if (cdrl_cfg_dropout_parse(spec->settings[i], &d, &why))
+        if (cdrl_cfg_validate_dropout(spec->settings[i], &why))
             return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.dropout[%d] = \"%s\": %s", file,
                                config_setting_source_line(config_setting_get_elem(s, (unsigned)i)), i,
                                spec->settings[i], why.msg);

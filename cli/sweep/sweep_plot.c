@@ -204,12 +204,6 @@ static int draw(const char *dir, const char *name, const cdrl_viz_plot_spec *spe
     return rc;
 }
 
-static int is_concrete_setting(const char *setting)
-{
-    cdrl_cfg_dropout d;
-    return cdrl_cfg_dropout_parse(setting, &d, NULL) == 0 && d.kind == CDRL_CFG_DROPOUT_CONCRETE;
-}
-
 /* The p_* columns of the first finished concrete run that are not all zero. */
 static int p_column_names(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int combo,
                           char names[][64], int max)
@@ -219,7 +213,7 @@ static int p_column_names(const sweep_spec *spec, const sweep_point *points, int
         sweep_result r;
         char path[CDRL_PATH_MAX];
         cdrl_viz_table t;
-        if (p->agent != agent || p->combo != combo || !is_concrete_setting(spec->settings[p->setting]) ||
+        if (p->agent != agent || p->combo != combo || !sweep_setting_is_concrete(spec->settings[p->setting]) ||
             sweep_result_read(p->dir, &r, NULL) || r.status != SWEEP_DONE ||
             cdrl_path_join(path, sizeof path, p->dir, CDRL_RUN_METRICS_FILE, NULL) ||
             cdrl_viz_table_load(path, &t, NULL))
@@ -300,7 +294,7 @@ int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_po
     memset(pl, 0, sizeof *pl);
     total = 0;
     for (int s = 0; !rc && n_cols && s < spec->n_settings; s++) {
-        if (!is_concrete_setting(spec->settings[s]))
+        if (!sweep_setting_is_concrete(spec->settings[s]))
             continue;
         for (int k = 0; k < n_cols; k++) {
             int n = setting_curves(points, n_points, agent, combo, s, CDRL_RUN_METRICS_FILE, metrics_x, cols[k], 1,

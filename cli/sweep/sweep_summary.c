@@ -42,29 +42,6 @@ typedef struct {
     int n;
 } p_columns;
 
-static int int_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-void sweep_quartiles(double *x, int n, double *q1, double *median, double *q3)
-{
-    if (n <= 0) {
-        *q1 = *median = *q3 = NAN;
-        return;
-    }
-    qsort(x, (size_t)n, sizeof *x, int_cmp);
-    double qs[3] = {0.25, 0.5, 0.75}, out[3];
-    for (int k = 0; k < 3; k++) {
-        double pos = qs[k] * (n - 1);
-        int lo = (int)floor(pos);
-        int hi = lo + 1 < n ? lo + 1 : lo;
-        out[k] = x[lo] + (pos - lo) * (x[hi] - x[lo]);
-    }
-    *q1 = out[0], *median = out[1], *q3 = out[2];
-}
-
 static void mean_std(const double *x, int n, double *mean, double *std)
 {
     double s = 0, ss = 0;
@@ -74,11 +51,6 @@ static void mean_std(const double *x, int n, double *mean, double *std)
     for (int i = 0; i < n; i++)
         ss += (x[i] - *mean) * (x[i] - *mean);
     *std = n > 1 ? sqrt(ss / (n - 1)) : (n == 1 ? 0.0 : NAN);
-}
-
-int sweep_is_p_column(const char *name)
-{
-    return name[0] == 'p' && (name[1] == '_' || (name[1] >= '0' && name[1] <= '9'));
 }
 
 static int p_column_index(p_columns *cols, const char *name)
@@ -219,12 +191,6 @@ static void num(char *out, size_t size, double v)
         snprintf(out, size, "%.3g", v);
 }
 
-static int is_concrete(const char *setting)
-{
-    cdrl_cfg_dropout d;
-    return cdrl_cfg_dropout_parse(setting, &d, NULL) == 0 && d.kind == CDRL_CFG_DROPOUT_CONCRETE;
-}
-
 /* One agent and grid combination: its rows in both files. */
 static int summarize_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int combo,
                            const char *dir, p_columns *cols, text_buf *csv, text_buf *md, cdrl_error *err)
@@ -267,7 +233,7 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
         num(c_med, sizeof c_med, med), num(c_q1, sizeof c_q1, q1), num(c_q3, sizeof c_q3, q3);
         snprintf(r_m, sizeof r_m, "%.1f", rmean), snprintf(r_s, sizeof r_s, "%.1f", rstd);
         num(w, sizeof w, wmed);
-        if (is_concrete(spec->settings[s])) {
+        if (sweep_setting_is_concrete(spec->settings[s])) {
             size_t used = 0;
             for (int k = 0; k < cols->n && used < sizeof p_text; k++)
                 if (g.p_n[k] && g.p_sum[k] != 0)
@@ -282,7 +248,7 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
             snprintf(runs + n, sizeof runs - (size_t)n, ", %d unfinished", g.unfinished);
         put(md, "| %s | %d/%d | %s [%s – %s] | %s ± %s | %s | %s | %s |\n", spec->settings[s], g.solved, g.done,
             c_med, c_q1, c_q3, g.n_ret ? r_m : "-", g.n_ret ? (g.n_ret > 1 ? r_s : "-") : "-", p_text, w, runs);
-        if (is_concrete(spec->settings[s])) {
+        if (sweep_setting_is_concrete(spec->settings[s])) {
             conc_wall += g.wall_total, conc_steps += g.steps_total, conc_episodes += g.episodes_total;
             conc_runs += g.done;
         } else {
