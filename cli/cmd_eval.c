@@ -3,6 +3,8 @@
  * and prints. */
 #include "cli.h"
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,65 +12,50 @@
 
 #include "cdrl/agent.h"
 #include "cdrl/run.h"
+#include "flags.h"
 #include "run_setup.h"
 
-static void print_help(void)
-{
-    printf("usage: cdrl eval RUN_DIR [--episodes N] [--mc-samples T] [--seed N]\n\n"
-           "Loads RUN_DIR/checkpoint.bin and runs N episodes in eval mode (dropout off)\n"
-           "and N in mc mode (T dropout samples per decision, acting on the mean),\n"
-           "then prints mean +- std return and the mean MC spread.\n\n"
-           "  --episodes N     episodes per mode, >= 1 (default 10)\n"
-           "  --mc-samples T   dropout samples per decision, >= 1 (default 20)\n"
-           "  --seed N         seed of the evaluation episodes (default: the run's seed)\n");
-}
+typedef struct {
+    const char *run_dir;
+    long long episodes, mc_samples, seed;
+} eval_args;
 
-/* Parses a decimal integer in [min, max] into *out; 0 on success. */
-static int parse_count(const char *text, long long min, long long max, long long *out)
+static int take_run_dir(const char *arg, void *args)
 {
-    char *end;
-    if (!*text)
-        return -1;
-    long long v = strtoll(text, &end, 10);
-    if (*end || v < min || v > max)
-        return -1;
-    *out = v;
+    eval_args *a = args;
+    if (a->run_dir)
+        return cli_fail("eval", "unexpected argument '%s' (one RUN_DIR only)", arg);
+    a->run_dir = arg;
     return 0;
 }
 
+#define ARG(field) offsetof(eval_args, field)
+static const cli_flag eval_flags[] = {
+    {"--episodes", "N", CLI_INT, ARG(episodes), 1, 1000000, NULL, "episodes per mode, >= 1 (default 10)", 0, 0},
+    {"--mc-samples", "T", CLI_INT, ARG(mc_samples), 1, 1000000, NULL,
+     "dropout samples per decision, >= 1 (default 20)", 0, 0},
+    {"--seed", "N", CLI_INT, ARG(seed), 0, LLONG_MAX, NULL,
+     "seed of the evaluation episodes (default: the run's seed)", 0, 0},
+};
+#undef ARG
+
+static const cli_command eval_command = {
+    "eval",
+    "cdrl eval RUN_DIR [--episodes N] [--mc-samples T] [--seed N]",
+    "Loads RUN_DIR/checkpoint.bin and runs N episodes in eval mode (dropout off)\n"
+    "and N in mc mode (T dropout samples per decision, acting on the mean),\n"
+    "then prints mean +- std return and the mean MC spread.",
+    eval_flags, CLI_N(eval_flags), take_run_dir, NULL,
+};
+
 int cmd_eval(int argc, char **argv)
 {
-    const char *run_dir = NULL;
-    long long episodes = 10, mc_samples = 20, seed = -1;
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        if (cli_is_help(arg)) {
-            print_help();
-            return CLI_EXIT_OK;
-        }
-        long long *target = NULL;
-        if (strcmp(arg, "--episodes") == 0)
-            target = &episodes;
-        else if (strcmp(arg, "--mc-samples") == 0)
-            target = &mc_samples;
-        else if (strcmp(arg, "--seed") == 0)
-            target = &seed;
-        if (target) {
-            if (i + 1 >= argc)
-                return cli_fail("eval", "%s needs a value; try 'cdrl eval --help'", arg);
-            const char *v = argv[++i];
-            if (target == &seed ? parse_count(v, 0, INT64_MAX, target)
-                                : parse_count(v, 1, 1000000, target))
-                return cli_fail("eval", "%s %s: expects an integer %s", arg, v,
-                                target == &seed ? ">= 0" : "in [1, 1000000]");
-        } else if (arg[0] == '-') {
-            return cli_fail("eval", "unknown option '%s'; try 'cdrl eval --help'", arg);
-        } else if (run_dir) {
-            return cli_fail("eval", "unexpected argument '%s' (one RUN_DIR only)", arg);
-        } else {
-            run_dir = arg;
-        }
-    }
+    eval_args a = {NULL, 10, 20, -1};
+    int status = cli_parse(&eval_command, argc, argv, &a);
+    if (status)
+        return status == CLI_HELP_SHOWN ? CLI_EXIT_OK : status;
+    const char *run_dir = a.run_dir;
+    long long episodes = a.episodes, mc_samples = a.mc_samples, seed = a.seed;
     if (!run_dir)
         return cli_fail("eval", "which run? usage: cdrl eval RUN_DIR [--episodes N] [--mc-samples T]");
 
@@ -79,7 +66,7 @@ int cmd_eval(int argc, char **argv)
         run_setup_free(&setup);
         return cli_report("eval", &err);
     }
-    int status = CLI_EXIT_OK;
+    status = CLI_EXIT_OK;
     char ckpt[CDRL_PATH_MAX];
     if (cdrl_path_join(ckpt, sizeof ckpt, run_dir, CDRL_RUN_CHECKPOINT_FILE, &err)) {
         status = cli_report("eval", &err);
