@@ -229,11 +229,10 @@ static void shuffle(long *idx, long n, cdrl_rng *rng)
     }
 }
 
-/* Trains one network on N points and measures it. Returns 0 or an error code. */
-static int run_one(const struct regress_options *o, long n, long epochs, uint64_t seed,
-                   struct regress_result *res, cdrl_error *err)
+/* The notebook's network: 3 Concrete-Dropout ReLU layers (the first drops
+ * the raw input) and two Concrete-Dropout heads of one unit each. */
+static cdrl_mlp *make_network(const struct regress_options *o, uint64_t seed, cdrl_error *err)
 {
-    int rc = 0;
     cdrl_mlp_spec spec = cdrl_mlp_spec_default();
     spec.n_inputs = 1;
     spec.n_hidden = 3;
@@ -246,7 +245,43 @@ static int run_one(const struct regress_options *o, long n, long epochs, uint64_
     spec.dropout_on_input = 1;
     spec.seed = seed;
     spec.init = CDRL_INIT_GLOROT; /* Keras's default, as in the notebook */
-    cdrl_mlp *net = cdrl_mlp_create(&spec, err);
+    return cdrl_mlp_create(&spec, err);
+}
+
+/* One epoch of minibatch Adam over x, y (n) in the order of idx, with the
+ * batch buffers bx, by (batch) and dout (2 batch). */
+static int train_epoch(const struct regress_options *o, cdrl_mlp *net, cdrl_adam *opt, const float *x,
+                       const float *y, const long *idx, long n, float *bx, float *by, float *dout, long epoch,
+                       cdrl_error *err)
+{
+    for (long start = 0; start < n; start += o->batch) {
+        int b = (int)(n - start < o->batch ? n - start : o->batch);
+        for (int k = 0; k < b; k++) {
+            bx[k] = x[idx[start + k]];
+            by[k] = y[idx[start + k]];
+        }
+        cdrl_mlp_zero_grad(net);
+        const float *out = cdrl_mlp_forward(net, bx, b, CDRL_MODE_TRAIN, err);
+        if (!out)
+            return err->code;
+        memset(dout, 0, sizeof(float) * 2 * b);
+        /* scale 2: the authors' objective is twice the Gaussian NLL (see loss.h). */
+        float loss = cdrl_gaussian_nll(dout, out, by, b, 1, 2.0f);
+        cdrl_mlp_backward(net, dout, NULL, err);
+        loss += cdrl_mlp_regularizer(net);
+        if (!isfinite(loss))
+            return cdrl_errorf(err, CDRL_EDIVERGED, "loss is %g at N = %ld, epoch %ld", loss, n, epoch);
+        cdrl_adam_step(opt, net->params, net->grads);
+    }
+    return 0;
+}
+
+/* Trains one network on N points and measures it. Returns 0 or an error code. */
+static int run_one(const struct regress_options *o, long n, long epochs, uint64_t seed,
+                   struct regress_result *res, cdrl_error *err)
+{
+    int rc = 0;
+    cdrl_mlp *net = make_network(o, seed, err);
     if (!net)
         return err->code;
     cdrl_mlp_set_data_size(net, o->length_scale, 1.0, (double)n, 0);
@@ -272,33 +307,12 @@ static int run_one(const struct regress_options *o, long n, long epochs, uint64_
     for (long i = 0; i < n; i++)
         idx[i] = i;
 
-    for (long epoch = 0; epoch < epochs; epoch++) {
+    for (long epoch = 0; epoch < epochs && !rc; epoch++) {
         shuffle(idx, n, &order);
-        for (long start = 0; start < n; start += o->batch) {
-            int b = (int)(n - start < o->batch ? n - start : o->batch);
-            for (int k = 0; k < b; k++) {
-                bx[k] = x[idx[start + k]];
-                by[k] = y[idx[start + k]];
-            }
-            cdrl_mlp_zero_grad(net);
-            const float *out = cdrl_mlp_forward(net, bx, b, CDRL_MODE_TRAIN, err);
-            if (!out) {
-                rc = err->code;
-                goto done;
-            }
-            memset(dout, 0, sizeof(float) * 2 * b);
-            /* scale 2: the authors' objective is twice the Gaussian NLL (see loss.h). */
-            float loss = cdrl_gaussian_nll(dout, out, by, b, 1, 2.0f);
-            cdrl_mlp_backward(net, dout, NULL, err);
-            loss += cdrl_mlp_regularizer(net);
-            if (!isfinite(loss)) {
-                rc = cdrl_errorf(err, CDRL_EDIVERGED, "loss is %g at N = %ld, epoch %ld", loss, n,
-                                 epoch);
-                goto done;
-            }
-            cdrl_adam_step(&opt, net->params, net->grads);
-        }
+        rc = train_epoch(o, net, &opt, x, y, idx, n, bx, by, dout, epoch, err);
     }
+    if (rc)
+        goto done;
 
     /* The notebook's summaries: epistemic = test-mean of the MC variance of the
      * mean head; aleatoric = test-mean of exp(MC-mean of the log-variance).
