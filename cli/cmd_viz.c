@@ -45,7 +45,7 @@ typedef struct {
     long long seed;             /* --seed: -1 = the run's */
     int no_replay;
     int bench_live;             /* --bench-live, with --steps */
-    long long bench_steps;
+    long long bench_steps;      /* 0: the default */
 } viz_args;
 
 /* ---- The flag table ------------------------------------------------------------ */
@@ -208,10 +208,11 @@ static int parse_args(int argc, char **argv, viz_args *a)
     a->env_name = "cartpole";
     a->push = NAN;
     a->seed = -1;
-    a->bench_steps = 2000000;
     int rc = cli_parse(&viz_command, argc, argv, a);
     if (rc || a->bench_live)
         return rc;
+    if (a->bench_steps)
+        return cli_fail("viz", "--steps goes with --bench-live; try 'cdrl viz --help'");
     if (!a->primary && a->has_state && a->png && a->n_dirs == 0)
         return 0; /* a picture of the env alone */
     if (!a->primary)
@@ -545,7 +546,7 @@ int cmd_viz(int argc, char **argv)
     if (a.bench_live) {
         if (a.primary || a.n_dirs || a.png || a.frames || a.has_state)
             return cli_fail("viz", "usage: cdrl viz --bench-live [--steps N]");
-        return bench_live(a.bench_steps);
+        return bench_live(a.bench_steps ? a.bench_steps : 2000000);
     }
     if (a.frames && (a.png || a.has_state))
         return cli_fail("viz", "--frames replays the run's policy; it does not combine with --png or --state");

@@ -65,6 +65,8 @@ missing sweep --out --config x.cfg
 missing regress --lr
 missing "bench env" --batch
 check viz-missing-phrase 2 "^cdrl viz: --png needs a file name; see '--png' in 'cdrl viz --help'$" -- viz empty --png
+check viz-steps-alone 2 "^cdrl viz: --steps goes with --bench-live" -- viz --steps 2000
+check viz-bench-live-steps 2 "^cdrl viz: --steps takes a whole number in 1000..1000000000, got '5'$" -- viz --bench-live --steps=5
 check switch-with-value 2 "^cdrl train: --dry-run takes no value; try 'cdrl train --help'$" -- train --dry-run=yes
 check sweep-switch-with-value 2 "^cdrl sweep: --retry-failed takes no value" -- sweep --retry-failed=1
 
