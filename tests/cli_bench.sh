@@ -14,7 +14,7 @@ done
 echo "ok tiny bench"
 
 check bad-flag 2 "^cdrl bench env: unknown option '--frob'" -- bench env --frob 1
-check missing-value 2 "^cdrl bench env: option '--steps' needs a value" -- bench env --steps
+check missing-value 2 "^cdrl bench env: --steps needs a value; see '--steps' in 'cdrl bench env --help'$" -- bench env --steps
 check bad-steps 2 "^cdrl bench env: --steps 'x' is invalid" -- bench env --steps x
 check bad-seconds 2 "^cdrl bench env: --seconds '0' is invalid" -- bench env --seconds 0
 check bad-batch 2 "^cdrl bench env: --batch '1,,2' is invalid" -- bench env --batch 1,,2

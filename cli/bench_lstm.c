@@ -8,6 +8,7 @@
  * products and the elementwise cell. One thread, as the networks run. */
 #include "bench.h"
 #include "cli.h"
+#include "flags.h"
 
 #include "cdrl/dense.h"
 #include "cdrl/lstm.h"
@@ -151,17 +152,20 @@ int bench_lstm_run(FILE *out, cdrl_error *err)
     return 0;
 }
 
+static const cli_command lstm_command = {
+    "bench lstm",
+    "cdrl bench lstm",
+    "The LSTM layer's forward and forward+backward time on one thread, for a rollout\n"
+    "step and training batches of sequences, beside a dense layer with the same matrix\n"
+    "work. No options.",
+    NULL, 0, NULL, NULL,
+};
+
 int bench_lstm(int argc, char **argv)
 {
-    if (argc > 0 && cli_is_help(argv[0])) {
-        printf("usage: cdrl bench lstm\n\n"
-               "The LSTM layer's forward and forward+backward time on one thread, for a rollout\n"
-               "step and training batches of sequences, beside a dense layer with the same matrix\n"
-               "work. No options.\n");
-        return CLI_EXIT_OK;
-    }
-    if (argc > 0)
-        return cli_fail("bench lstm", "unknown option '%s'; try 'cdrl bench lstm --help'", argv[0]);
+    int status = cli_parse(&lstm_command, argc, argv, NULL);
+    if (status)
+        return status == CLI_HELP_SHOWN ? CLI_EXIT_OK : status;
     cdrl_error err;
     if (bench_lstm_run(stdout, &err))
         return cli_report("bench lstm", &err);

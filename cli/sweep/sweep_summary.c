@@ -42,29 +42,6 @@ typedef struct {
     int n;
 } p_columns;
 
-static int int_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-void sweep_quartiles(double *x, int n, double *q1, double *median, double *q3)
-{
-    if (n <= 0) {
-        *q1 = *median = *q3 = NAN;
-        return;
-    }
-    qsort(x, (size_t)n, sizeof *x, int_cmp);
-    double qs[3] = {0.25, 0.5, 0.75}, out[3];
-    for (int k = 0; k < 3; k++) {
-        double pos = qs[k] * (n - 1);
-        int lo = (int)floor(pos);
-        int hi = lo + 1 < n ? lo + 1 : lo;
-        out[k] = x[lo] + (pos - lo) * (x[hi] - x[lo]);
-    }
-    *q1 = out[0], *median = out[1], *q3 = out[2];
-}
-
 static void mean_std(const double *x, int n, double *mean, double *std)
 {
     double s = 0, ss = 0;
@@ -74,11 +51,6 @@ static void mean_std(const double *x, int n, double *mean, double *std)
     for (int i = 0; i < n; i++)
         ss += (x[i] - *mean) * (x[i] - *mean);
     *std = n > 1 ? sqrt(ss / (n - 1)) : (n == 1 ? 0.0 : NAN);
-}
-
-int sweep_is_p_column(const char *name)
-{
-    return name[0] == 'p' && (name[1] == '_' || (name[1] >= '0' && name[1] <= '9'));
 }
 
 static int p_column_index(p_columns *cols, const char *name)
@@ -219,10 +191,75 @@ static void num(char *out, size_t size, double v)
         snprintf(out, size, "%.3g", v);
 }
 
-static int is_concrete(const char *setting)
+/* The figures of one row, from a setting's stats. */
+typedef struct {
+    double med, q1, q3, rmean, rstd, wmed;
+} row_numbers;
+
+static void put_csv_row(text_buf *csv, const sweep_spec *spec, const sweep_agent *a, const char *label, int s,
+                        const group_stats *g, const p_columns *cols, const row_numbers *r)
 {
-    cdrl_cfg_dropout d;
-    return cdrl_cfg_dropout_parse(setting, &d, NULL) == 0 && d.kind == CDRL_CFG_DROPOUT_CONCRETE;
+    put(csv, "%s,%s,\"%s\",%s,%d,%d,%d,%d,%d,%s", a->name, spec->env, label, spec->settings[s], g->runs,
+        g->done, g->failed, g->unfinished, g->solved, a->solve_in);
+    double values[] = {r->med, r->q1, r->q3, r->rmean, r->rstd, g->steps_total, g->episodes_total, g->wall_total,
+                       r->wmed};
+    for (size_t k = 0; k < sizeof values / sizeof *values; k++)
+        csv_number(csv, values[k]);
+    for (int k = 0; k < cols->n; k++) {
+        double m = g->p_n[k] ? g->p_sum[k] / g->p_n[k] : NAN;
+        double v = g->p_n[k] > 1 ? (g->p_sq[k] - g->p_n[k] * m * m) / (g->p_n[k] - 1) : 0;
+        csv_number(csv, m);
+        csv_number(csv, g->p_n[k] ? sqrt(v > 0 ? v : 0) : NAN);
+    }
+    put(csv, "\n");
+}
+
+static void put_md_row(text_buf *md, const sweep_spec *spec, int s, const group_stats *g, const p_columns *cols,
+                       const row_numbers *r)
+{
+    char c_med[32], c_q1[32], c_q3[32], r_m[32], r_s[32], w[32], p_text[512] = "-";
+    num(c_med, sizeof c_med, r->med), num(c_q1, sizeof c_q1, r->q1), num(c_q3, sizeof c_q3, r->q3);
+    snprintf(r_m, sizeof r_m, "%.1f", r->rmean), snprintf(r_s, sizeof r_s, "%.1f", r->rstd);
+    num(w, sizeof w, r->wmed);
+    if (sweep_setting_is_concrete(spec->settings[s])) {
+        size_t used = 0;
+        for (int k = 0; k < cols->n && used < sizeof p_text; k++)
+            if (g->p_n[k] && g->p_sum[k] != 0)
+                used += (size_t)snprintf(p_text + used, sizeof p_text - used, "%s%s %.3f", used ? ", " : "",
+                                         cols->names[k] + (cols->names[k][1] == '_' ? 2 : 0), g->p_sum[k] / g->p_n[k]);
+    }
+    char runs[96];
+    int n = snprintf(runs, sizeof runs, "%d", g->runs);
+    if (g->failed)
+        n += snprintf(runs + n, sizeof runs - (size_t)n, ", %d failed", g->failed);
+    if (g->unfinished)
+        snprintf(runs + n, sizeof runs - (size_t)n, ", %d unfinished", g->unfinished);
+    put(md, "| %s | %d/%d | %s [%s – %s] | %s ± %s | %s | %s | %s |\n", spec->settings[s], g->solved, g->done,
+        c_med, c_q1, c_q3, g->n_ret ? r_m : "-", g->n_ret ? (g->n_ret > 1 ? r_s : "-") : "-", p_text, w, runs);
+}
+
+/* Below a group's table: its failed points with their messages, its plots. */
+static void put_failed_and_plots(text_buf *md, const sweep_spec *spec, const sweep_point *points, int n_points,
+                                 int agent, int combo, const char *dir)
+{
+    const sweep_agent *a = &spec->agents[agent];
+    for (int i = 0; i < n_points; i++) {
+        const sweep_point *p = &points[i];
+        sweep_result r;
+        if (p->agent != agent || p->combo != combo || sweep_result_read(p->dir, &r, NULL) || r.status != SWEEP_FAILED)
+            continue;
+        put(md, "\n- failed: `%s`: %s", p->name, r.message);
+    }
+    char returns[CDRL_PATH_MAX], p_plot[CDRL_PATH_MAX], path[2 * CDRL_PATH_MAX];
+    sweep_plot_path(spec, agent, combo, "returns", returns, sizeof returns);
+    sweep_plot_path(spec, agent, combo, "p", p_plot, sizeof p_plot);
+    put(md, "\n");
+    snprintf(path, sizeof path, "%s/%s", dir, returns);
+    if (access(path, F_OK) == 0)
+        put(md, "\n![%s: returns](%s)\n", a->name, returns);
+    snprintf(path, sizeof path, "%s/%s", dir, p_plot);
+    if (access(path, F_OK) == 0)
+        put(md, "\n![%s: learned p](%s)\n", a->name, p_plot);
 }
 
 /* One agent and grid combination: its rows in both files. */
@@ -246,43 +283,14 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
             group_free(&g);
             return rc;
         }
-        double q1, med, q3, rmean, rstd, wq1, wmed, wq3;
-        sweep_quartiles(g.cost, g.n_cost, &q1, &med, &q3);
-        mean_std(g.ret, g.n_ret, &rmean, &rstd);
-        sweep_quartiles(g.wall, g.n_wall, &wq1, &wmed, &wq3);
-        put(csv, "%s,%s,\"%s\",%s,%d,%d,%d,%d,%d,%s", a->name, spec->env, label, spec->settings[s], g.runs,
-            g.done, g.failed, g.unfinished, g.solved, a->solve_in);
-        double values[] = {med, q1, q3, rmean, rstd, g.steps_total, g.episodes_total, g.wall_total, wmed};
-        for (size_t k = 0; k < sizeof values / sizeof *values; k++)
-            csv_number(csv, values[k]);
-        for (int k = 0; k < cols->n; k++) {
-            double m = g.p_n[k] ? g.p_sum[k] / g.p_n[k] : NAN;
-            double v = g.p_n[k] > 1 ? (g.p_sq[k] - g.p_n[k] * m * m) / (g.p_n[k] - 1) : 0;
-            csv_number(csv, m);
-            csv_number(csv, g.p_n[k] ? sqrt(v > 0 ? v : 0) : NAN);
-        }
-        put(csv, "\n");
-
-        char c_med[32], c_q1[32], c_q3[32], r_m[32], r_s[32], w[32], p_text[512] = "-";
-        num(c_med, sizeof c_med, med), num(c_q1, sizeof c_q1, q1), num(c_q3, sizeof c_q3, q3);
-        snprintf(r_m, sizeof r_m, "%.1f", rmean), snprintf(r_s, sizeof r_s, "%.1f", rstd);
-        num(w, sizeof w, wmed);
-        if (is_concrete(spec->settings[s])) {
-            size_t used = 0;
-            for (int k = 0; k < cols->n && used < sizeof p_text; k++)
-                if (g.p_n[k] && g.p_sum[k] != 0)
-                    used += (size_t)snprintf(p_text + used, sizeof p_text - used, "%s%s %.3f", used ? ", " : "",
-                                             cols->names[k] + (cols->names[k][1] == '_' ? 2 : 0), g.p_sum[k] / g.p_n[k]);
-        }
-        char runs[96];
-        int n = snprintf(runs, sizeof runs, "%d", g.runs);
-        if (g.failed)
-            n += snprintf(runs + n, sizeof runs - (size_t)n, ", %d failed", g.failed);
-        if (g.unfinished)
-            snprintf(runs + n, sizeof runs - (size_t)n, ", %d unfinished", g.unfinished);
-        put(md, "| %s | %d/%d | %s [%s – %s] | %s ± %s | %s | %s | %s |\n", spec->settings[s], g.solved, g.done,
-            c_med, c_q1, c_q3, g.n_ret ? r_m : "-", g.n_ret ? (g.n_ret > 1 ? r_s : "-") : "-", p_text, w, runs);
-        if (is_concrete(spec->settings[s])) {
+        row_numbers r;
+        double wq1, wq3;
+        sweep_quartiles(g.cost, g.n_cost, &r.q1, &r.med, &r.q3);
+        mean_std(g.ret, g.n_ret, &r.rmean, &r.rstd);
+        sweep_quartiles(g.wall, g.n_wall, &wq1, &r.wmed, &wq3);
+        put_csv_row(csv, spec, a, label, s, &g, cols, &r);
+        put_md_row(md, spec, s, &g, cols, &r);
+        if (sweep_setting_is_concrete(spec->settings[s])) {
             conc_wall += g.wall_total, conc_steps += g.steps_total, conc_episodes += g.episodes_total;
             conc_runs += g.done;
         } else {
@@ -304,23 +312,7 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
             one_steps > 0 ? grid_steps / one_steps / spec->n_seeds : NAN);
         (void)conc_episodes;
     }
-    for (int i = 0; i < n_points; i++) {
-        const sweep_point *p = &points[i];
-        sweep_result r;
-        if (p->agent != agent || p->combo != combo || sweep_result_read(p->dir, &r, NULL) || r.status != SWEEP_FAILED)
-            continue;
-        put(md, "\n- failed: `%s`: %s", p->name, r.message);
-    }
-    char returns[CDRL_PATH_MAX], p_plot[CDRL_PATH_MAX], path[2 * CDRL_PATH_MAX];
-    sweep_plot_path(spec, agent, combo, "returns", returns, sizeof returns);
-    sweep_plot_path(spec, agent, combo, "p", p_plot, sizeof p_plot);
-    put(md, "\n");
-    snprintf(path, sizeof path, "%s/%s", dir, returns);
-    if (access(path, F_OK) == 0)
-        put(md, "\n![%s: returns](%s)\n", a->name, returns);
-    snprintf(path, sizeof path, "%s/%s", dir, p_plot);
-    if (access(path, F_OK) == 0)
-        put(md, "\n![%s: learned p](%s)\n", a->name, p_plot);
+    put_failed_and_plots(md, spec, points, n_points, agent, combo, dir);
     return 0;
 }
 
