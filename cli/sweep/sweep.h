@@ -26,6 +26,7 @@
 #include "cdrl/config.h"
 #include "cdrl/error.h"
 #include "cdrl/run.h"
+#include "cdrl/stats.h"
 
 #define SWEEP_MAX_AGENTS 8
 #define SWEEP_MAX_SETTINGS 32
@@ -80,6 +81,7 @@ typedef struct {
     char settings[SWEEP_MAX_SETTINGS][CDRL_CFG_STR_MAX];
     int n_settings;
     int settings_line;
+    int baseline;                     /* the setting others are compared with (index) */
     int64_t seeds[SWEEP_MAX_SEEDS];
     int n_seeds;
     sweep_agent agents[SWEEP_MAX_AGENTS];
@@ -224,5 +226,16 @@ void sweep_quartiles(double *x, int n, double *q1, double *median, double *q3);
 
 /* 1 if the dropout setting is "concrete" (the learned rate). */
 int sweep_setting_is_concrete(const char *setting);
+
+/* The summary's and the plots' statistics over seeds (cdrl/stats.h): the
+ * interquartile mean with a 95 % percentile bootstrap interval, and the
+ * probability that a run of X ends higher than a run of Y, with its interval.
+ * The bootstrap draws SWEEP_BOOTSTRAP_REPS resamples from a fixed seed, so a
+ * summary is the same every time it is computed. NaN where n is 0. */
+#define SWEEP_BOOTSTRAP_REPS 2000
+#define SWEEP_BOOTSTRAP_SEED 0
+#define SWEEP_BOOTSTRAP_LEVEL 0.95
+void sweep_iqm_interval(const double *x, int n, int reps, cdrl_interval *out);
+void sweep_improvement_interval(const double *x, int nx, const double *y, int ny, cdrl_interval *out);
 
 #endif

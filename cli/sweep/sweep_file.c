@@ -28,7 +28,7 @@
 #include "cdrl/agent.h"
 
 static const char *const sweep_keys[] = {"env", "agents", "dropout", "seeds", "n_seeds",
-                                         "out", "set", "grid", NULL};
+                                         "out", "set", "grid", "baseline", NULL};
 static const char *const agent_keys[] = {"config", "set", "grid", "solve_in", "dropout_keys", NULL};
 static const char *const axis_keys[] = {"key", "values", NULL};
 
@@ -342,6 +342,32 @@ static int read_env_out(const config_setting_t *sweep, sweep_spec *spec, cdrl_er
     return 0;
 }
 
+/* sweep.baseline: the setting the others are compared with (probability of
+ * improvement); by default "none" if the sweep has it, else the first. */
+static int read_baseline(const config_setting_t *sweep, sweep_spec *spec, cdrl_error *err)
+{
+    const config_setting_t *s = config_setting_get_member(sweep, "baseline");
+    const char *name = s ? config_setting_get_string(s) : NULL;
+    spec->baseline = 0;
+    if (!s) {
+        for (int i = 0; i < spec->n_settings; i++)
+            if (strcmp(spec->settings[i], "none") == 0)
+                spec->baseline = i;
+        return 0;
+    }
+    for (int i = 0; name && i < spec->n_settings; i++)
+        if (strcmp(spec->settings[i], name) == 0) {
+            spec->baseline = i;
+            return 0;
+        }
+    char list[SWEEP_MAX_SETTINGS * (CDRL_CFG_STR_MAX + 4)] = "";
+    size_t used = 0;
+    for (int i = 0; i < spec->n_settings && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s\"%s\"", i ? ", " : "", spec->settings[i]);
+    return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline: expects one of the dropout settings (%s)",
+                       spec->file, config_setting_source_line(s), list);
+}
+
 /* sweep.dropout: the settings, each in the one dropout grammar. */
 static int read_settings(const config_setting_t *sweep, sweep_spec *spec, cdrl_error *err)
 {
@@ -361,7 +387,7 @@ static int read_settings(const config_setting_t *sweep, sweep_spec *spec, cdrl_e
                                config_setting_source_line(config_setting_get_elem(s, (unsigned)i)), i,
                                spec->settings[i], why.msg);
     }
-    return 0;
+    return read_baseline(sweep, spec, err);
 }
 
 /* One agent of sweep.agents: the sweep-wide sets and axes, then its own

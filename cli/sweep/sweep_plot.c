@@ -1,7 +1,8 @@
 /* The sweep's pictures, drawn with the visualizer's headless canvas: for
  * each agent (and grid combination) the learning curves of every dropout
- * setting and the p that Concrete Dropout learned, each as the median over
- * the seeds with the interquartile range as thin lines.
+ * setting and the p that Concrete Dropout learned, each as the interquartile
+ * mean over the seeds with its 95 % bootstrap interval as thin lines (the
+ * summary's statistic, sweep_iqm_interval, at every point of the x grid).
  *
  * Runs of different seeds end at different points (a run stops when it is
  * solved), so every run is sampled on one shared x grid: its value at x is
@@ -53,18 +54,20 @@ static double curve_at(const curve *c, double x)
     return best < 0 ? NAN : c->y[best];
 }
 
-/* Median and quartiles of the curves on the grid, into med/q1/q3[GRID_POINTS]. */
-static void band(const curve *curves, int n, const double *grid, double *q1, double *med, double *q3)
+/* The IQM of the curves on the grid and its interval, into
+ * mid/lo/hi[GRID_POINTS]. Fewer resamples than the summary's table: a
+ * picture's line moves by less than a pixel. */
+#define PLOT_BOOTSTRAP_REPS 500
+static void band(const curve *curves, int n, const double *grid, double *lo, double *mid, double *hi)
 {
     double vals[SWEEP_MAX_SEEDS];
     for (int g = 0; g < GRID_POINTS; g++) {
         int k = 0;
-        for (int i = 0; i < n; i++) {
-            double v = curve_at(&curves[i], grid[g]);
-            if (isfinite(v))
-                vals[k++] = v;
-        }
-        sweep_quartiles(vals, k, &q1[g], &med[g], &q3[g]);
+        for (int i = 0; i < n; i++)
+            vals[k++] = curve_at(&curves[i], grid[g]);
+        cdrl_interval v;
+        sweep_iqm_interval(vals, k, PLOT_BOOTSTRAP_REPS, &v);
+        lo[g] = v.lo, mid[g] = v.point, hi[g] = v.hi;
     }
 }
 
@@ -155,7 +158,7 @@ static void plot_lines_free(plot_lines *pl)
         free(pl->arrays[i]);
 }
 
-/* Adds the median (labelled) and quartiles (thin) of `curves` as one line. */
+/* Adds the IQM (labelled) and its interval (thin) of `curves` as one line. */
 static int add_band(plot_lines *pl, const curve *curves, int n, const char *label, uint32_t color)
 {
     if (pl->n_lines >= MAX_LINES)
@@ -280,7 +283,7 @@ static int plot_returns(plot_group *g, cdrl_error *err)
         if (counts[s])
             rc = add_band(g->pl, g->curves + at, counts[s], spec->settings[s], cdrl_viz_palette(s));
     free_curves(g->curves, total);
-    snprintf(g->title, sizeof g->title, "%s on %s%s%s: return (mean of last %d episodes), median and IQR over seeds",
+    snprintf(g->title, sizeof g->title, "%s on %s%s%s: return (mean of last %d episodes), IQM and 95%% CI over seeds",
              spec->agents[g->agent].name, spec->env, g->label[0] ? ", " : "", g->label, window);
     cdrl_viz_plot_spec ps = {.title = g->title, .x_label = g->episodes ? "real episodes" : "env steps",
                              .y_label = "return", .series = g->pl->series, .n_series = g->pl->n_series,
@@ -318,7 +321,7 @@ static int plot_p(plot_group *g, cdrl_error *err)
         }
     }
     if (!rc && g->pl->n_lines) {
-        snprintf(g->title, sizeof g->title, "%s on %s%s%s: learned dropout rate p per layer, median and IQR over seeds",
+        snprintf(g->title, sizeof g->title, "%s on %s%s%s: learned dropout rate p per layer, IQM and 95%% CI over seeds",
                  spec->agents[g->agent].name, spec->env, g->label[0] ? ", " : "", g->label);
         cdrl_viz_plot_spec pp = {.title = g->title, .x_label = g->episodes ? "real episodes" : "env steps",
                                  .y_label = "p", .series = g->pl->series, .n_series = g->pl->n_series,

@@ -39,6 +39,43 @@ int sweep_is_p_column(const char *name)
     return name[0] == 'p' && (name[1] == '_' || (name[1] >= '0' && name[1] <= '9'));
 }
 
+/* The bootstrap needs finite scores; a run's NaN means "no value", so it is
+ * left out rather than refused. */
+static int finite_only(const double *x, int n, double *out)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            out[k++] = x[i];
+    return k;
+}
+
+void sweep_iqm_interval(const double *x, int n, int reps, cdrl_interval *out)
+{
+    double *kept = malloc((size_t)(n > 0 ? n : 1) * sizeof *kept);
+    int k = kept ? finite_only(x, n, kept) : 0;
+    const double *tasks[] = {kept};
+    cdrl_scores s = {tasks, &k, 1};
+    if (k == 0 || cdrl_iqm_bootstrap(&s, reps, SWEEP_BOOTSTRAP_LEVEL, SWEEP_BOOTSTRAP_SEED, out, NULL))
+        out->point = out->lo = out->hi = NAN;
+    free(kept);
+}
+
+void sweep_improvement_interval(const double *x, int nx, const double *y, int ny, cdrl_interval *out)
+{
+    double *kx = malloc((size_t)(nx > 0 ? nx : 1) * sizeof *kx);
+    double *ky = malloc((size_t)(ny > 0 ? ny : 1) * sizeof *ky);
+    int mx = kx ? finite_only(x, nx, kx) : 0, my = ky ? finite_only(y, ny, ky) : 0;
+    const double *xt[] = {kx}, *yt[] = {ky};
+    cdrl_scores sx = {xt, &mx, 1}, sy = {yt, &my, 1};
+    if (mx == 0 || my == 0 ||
+        cdrl_prob_improvement_bootstrap(&sx, &sy, SWEEP_BOOTSTRAP_REPS, SWEEP_BOOTSTRAP_LEVEL,
+                                        SWEEP_BOOTSTRAP_SEED, out, NULL))
+        out->point = out->lo = out->hi = NAN;
+    free(kx);
+    free(ky);
+}
+
 int sweep_setting_is_concrete(const char *setting)
 {
     cdrl_dropout_spec d;
