@@ -125,10 +125,15 @@ __attribute__((noinline)) int cdrl_env_check_action(const cdrl_env_def *def, con
                            def->spec.name, a, batch_index_note(index, note, sizeof note),
                            def->spec.action_count - 1);
     }
+    /* Continuous actions: any finite value; the env itself clips what lies
+     * outside [low, high], exactly where and how the reference clips (the
+     * reward of MountainCarContinuous sees the unclipped action). */
     for (int d = 0; d < def->spec.action_dim; d++) {
         double a = action[d];
-        if (!(a >= def->spec.action_low[d] && a <= def->spec.action_high[d]))
-            return cdrl_errorf(err, CDRL_EINVAL, "%s: invalid action[%d] = %g%s; accepted range [%g, %g]",
+        if (!isfinite(a))
+            return cdrl_errorf(err, CDRL_EINVAL,
+                               "%s: invalid action[%d] = %g%s; accepted: a finite number (values outside "
+                               "[%g, %g] are clipped)",
                                def->spec.name, d, a, batch_index_note(index, note, sizeof note),
                                def->spec.action_low[d], def->spec.action_high[d]);
     }

@@ -61,8 +61,20 @@ int cdrl_env_unknown_name(const char *name, cdrl_error *err);
  * env (and, when index >= 0, which env of a batch) and the accepted values. */
 int cdrl_env_check_action(const cdrl_env_def *def, const double *action, int index, cdrl_error *err);
 
+/* Parses a whole string as a finite double (no trailing text); 0 or -1. */
+int cdrl_env_parse_double(const char *text, double *out);
+
+/* numpy's float64 `a % b` (floored: the result takes the divisor's sign),
+ * which the classic-control envs use to normalize angles. */
+double cdrl_env_floor_mod(double a, double b);
+
 /* The defs themselves, one per env file. */
 extern const cdrl_env_def cdrl_cartpole_v1_def;
 extern const cdrl_env_def cdrl_cartpole_v0_def;
+extern const cdrl_env_def cdrl_pendulum_def;
+extern const cdrl_env_def cdrl_mountaincar_def;
+extern const cdrl_env_def cdrl_mountaincar_continuous_def;
+extern const cdrl_env_def cdrl_acrobot_def;
+extern const cdrl_env_def cdrl_cartpole_swingup_def;
 
 #endif

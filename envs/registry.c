@@ -5,6 +5,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "env_def.h"
@@ -12,6 +13,7 @@
 const cdrl_env_def *const cdrl_env_registry[] = {
     &cdrl_cartpole_v1_def,
     &cdrl_cartpole_v0_def,
+    &cdrl_pendulum_def,
     NULL,
 };
 
@@ -67,4 +69,14 @@ void cdrl_env_model_reward(const cdrl_env_spec *spec, int n, const float *obs, c
         reward[i] = NAN;
         terminated[i] = 1;
     }
+}
+
+int cdrl_env_parse_double(const char *text, double *out)
+{
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
 }

@@ -241,7 +241,7 @@ static int write_png(const viz_args *a)
         }
     int env_only = n == 0;
     if (cdrl_viz_canvas_create(a->width, a->height, &canvas, &err) ||
-        (env_only ? cdrl_viz_draw_cartpole(canvas, (cdrl_viz_rect){0, 0, a->width, a->height}, &view, NULL, 0, &err)
+        (env_only ? cdrl_viz_draw_env(canvas, (cdrl_viz_rect){0, 0, a->width, a->height}, &view, NULL, 0, &err)
                   : cdrl_viz_draw_dashboard(canvas, runs, n, env ? &view : NULL, NULL, 0, &a->dashboard, NULL,
                                             &err)) ||
         cdrl_viz_canvas_write_png(canvas, a->png, &err)) {
