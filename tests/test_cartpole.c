@@ -408,7 +408,11 @@ static void spec_and_view(void **state)
     const char *const *names = cdrl_env_names();
     assert_string_equal(names[0], "cartpole");
     assert_string_equal(names[1], "cartpole-v0");
-    assert_null(names[2]);
+    /* the classic-control suite follows; its own tests name it */
+    int n = 0;
+    while (names[n])
+        n++;
+    assert_true(n >= 2);
 
     double obs[4];
     assert_int_equal(cdrl_env_reset_seeded(env, 5, obs, &err), 0);
