@@ -14,6 +14,8 @@ const cdrl_env_def *const cdrl_env_registry[] = {
     &cdrl_cartpole_v1_def,
     &cdrl_cartpole_v0_def,
     &cdrl_pendulum_def,
+    &cdrl_mountaincar_def,
+    &cdrl_mountaincar_continuous_def,
     NULL,
 };
 

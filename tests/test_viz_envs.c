@@ -54,7 +54,7 @@ static int farthest(cdrl_viz_canvas *canvas, uint32_t color, double px, double p
 }
 
 /* Centroid of the pixels of `color`, or NaN if none. */
-static __attribute__((unused)) void centroid(cdrl_viz_canvas *canvas, uint32_t color, double *cx, double *cy, int *n)
+static void centroid(cdrl_viz_canvas *canvas, uint32_t color, double *cx, double *cy, int *n)
 {
     double sx = 0, sy = 0;
     *n = 0;
@@ -82,7 +82,8 @@ static void png_round_trip(cdrl_viz_canvas *canvas, const char *name)
     /* IHDR width and height, big-endian */
     assert_int_equal((head[16] << 24) | (head[17] << 16) | (head[18] << 8) | head[19], W);
     assert_int_equal((head[20] << 24) | (head[21] << 16) | (head[22] << 8) | head[23], H);
-    unlink(path);
+    if (!getenv("CDRL_KEEP_PNG"))
+        unlink(path);
 }
 
 static void pendulum_rod_points_along_theta(void **state)
@@ -104,6 +105,37 @@ static void pendulum_rod_points_along_theta(void **state)
     }
 }
 
+/* The car sits on the hill at its position, for both mountain cars. */
+static void mountaincar_car_is_on_the_hill(void **state)
+{
+    (void)state;
+    const char *names[2] = {"mountaincar", "mountaincar-continuous"};
+    const double scale = fmin(W / 1.8, CDRL_VIZ_MOUNTAINCAR_HEIGHT * H), floor_y = H - CDRL_VIZ_MOUNTAINCAR_FLOOR * H;
+    const double left = (W - 1.8 * scale) / 2;
+    const double positions[] = {-1.1, -0.52, 0.0, 0.4};
+    for (int e = 0; e < 2; e++)
+        for (int k = 0; k < 4; k++) {
+            double p = positions[k];
+            cdrl_viz_canvas *canvas = draw_env(names[e], (double[]){p, 0.01}, e ? 0.7 : 2.0);
+            double cx, cy;
+            int n;
+            centroid(canvas, CDRL_VIZ_COLOR_CART, &cx, &cy, &n);
+            assert_true(n > 200);
+            assert_true(fabs(cx - left - (p + 1.2) * scale) < 0.05 * scale);
+            double ground = floor_y - (0.45 * sin(3 * p) + 0.55) * scale;
+            assert_true(cy < ground && cy > ground - 0.12 * scale);
+            /* the push arrow is drawn */
+            int arrow = 0;
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                    arrow += cdrl_viz_canvas_pixel(canvas, x, y) == CDRL_VIZ_COLOR_FORCE;
+            if (k == 1)
+                png_round_trip(canvas, names[e]);
+            assert_true(arrow > 20);
+            cdrl_viz_canvas_free(canvas);
+        }
+}
+
 static void unknown_kind_is_an_error(void **state)
 {
     (void)state;
@@ -121,6 +153,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pendulum_rod_points_along_theta),
+        cmocka_unit_test(mountaincar_car_is_on_the_hill),
         cmocka_unit_test(unknown_kind_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@ static const struct {
 } drawers[] = {
     {"cartpole", cdrl_viz_draw_cartpole},
     {"pendulum", viz_draw_pendulum},
+    {"mountaincar", viz_draw_mountaincar},
 };
 
 int cdrl_viz_draw_env(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_view *view,

@@ -116,8 +116,9 @@ int cdrl_viz_draw_cartpole(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_
  *   pendulum: pivot at the center of r; pixels per metre
  *     min(r.w, r.h) / (2 * CDRL_VIZ_PENDULUM_SPAN * length); theta = 0 up,
  *     theta > 0 turns the rod counter-clockwise (to the left).
- *   mountaincar: x in [-1.2, 0.6] spans r.w; the hill's height
- *     0.45 sin(3 x) + 0.55 is drawn with the same scale up from
+ *   mountaincar: pixels per metre s = min(r.w / 1.8, CDRL_VIZ_MOUNTAINCAR_HEIGHT
+ *     * r.h); x in [-1.2, 0.6] is centered across r; the hill's height
+ *     0.45 sin(3 x) + 0.55 rises s per metre from the floor line
  *     r.y + r.h - CDRL_VIZ_MOUNTAINCAR_FLOOR * r.h; the car sits on it.
  *   acrobot: pivot at the center of r; pixels per metre
  *     min(r.w, r.h) / (2 * CDRL_VIZ_ACROBOT_SPAN); both angles 0 hang down,
@@ -131,6 +132,7 @@ int cdrl_viz_draw_env(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_v
 
 #define CDRL_VIZ_PENDULUM_SPAN 1.25
 #define CDRL_VIZ_MOUNTAINCAR_FLOOR 0.08
+#define CDRL_VIZ_MOUNTAINCAR_HEIGHT 0.72
 #define CDRL_VIZ_ACROBOT_SPAN 2.4
 #define CDRL_VIZ_SWINGUP_SPAN 2.0
 
