@@ -16,6 +16,7 @@ const cdrl_env_def *const cdrl_env_registry[] = {
     &cdrl_pendulum_def,
     &cdrl_mountaincar_def,
     &cdrl_mountaincar_continuous_def,
+    &cdrl_acrobot_def,
     NULL,
 };
 

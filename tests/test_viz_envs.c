@@ -136,6 +136,25 @@ static void mountaincar_car_is_on_the_hill(void **state)
         }
 }
 
+/* The tip of the second link is where the angles put it. */
+static void acrobot_links_follow_the_angles(void **state)
+{
+    (void)state;
+    const double scale = fmin(W, H) / (2 * CDRL_VIZ_ACROBOT_SPAN);
+    const double cases[][2] = {{0.0, 0.0}, {1.2, -0.4}, {-2.5, 1.0}, {3.1, 0.2}};
+    for (int k = 0; k < 4; k++) {
+        double t1 = cases[k][0], t2 = cases[k][1];
+        cdrl_viz_canvas *canvas = draw_env("acrobot", (double[]){t1, t2, 0.0, 0.0}, 2.0);
+        double dx = 0, dy = 0;
+        assert_true(farthest(canvas, CDRL_VIZ_COLOR_POLE, W / 2.0, H / 2.0, &dx, &dy) > 100);
+        double tip_x = (sin(t1) + sin(t1 + t2)) * scale, tip_y = (-cos(t1) - cos(t1 + t2)) * scale;
+        assert_true(hypot(dx - tip_x, dy - tip_y) < 0.1 * scale);
+        if (k == 1)
+            png_round_trip(canvas, "acrobot");
+        cdrl_viz_canvas_free(canvas);
+    }
+}
+
 static void unknown_kind_is_an_error(void **state)
 {
     (void)state;
@@ -154,6 +173,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pendulum_rod_points_along_theta),
         cmocka_unit_test(mountaincar_car_is_on_the_hill),
+        cmocka_unit_test(acrobot_links_follow_the_angles),
         cmocka_unit_test(unknown_kind_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

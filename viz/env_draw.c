@@ -17,6 +17,7 @@ static const struct {
     {"cartpole", cdrl_viz_draw_cartpole},
     {"pendulum", viz_draw_pendulum},
     {"mountaincar", viz_draw_mountaincar},
+    {"acrobot", viz_draw_acrobot},
 };
 
 int cdrl_viz_draw_env(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_view *view,
