@@ -17,6 +17,7 @@ const cdrl_env_def *const cdrl_env_registry[] = {
     &cdrl_mountaincar_def,
     &cdrl_mountaincar_continuous_def,
     &cdrl_acrobot_def,
+    &cdrl_cartpole_swingup_def,
     NULL,
 };
 

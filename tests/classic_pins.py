@@ -128,6 +128,33 @@ def acrobot_step(s, action):
     return tuple(ns), (0.0 if terminated else -1.0), terminated
 
 
+# ---- Cart-pole swing-up (PILCO's cart-pole; 10 RK4 substeps per step) ----
+def swingup_derivs(s, u):
+    M, m, l, b, g = 0.5, 0.5, 0.5, 0.1, 9.82
+    xd, td, sn, cs = s[1], s[3], math.sin(s[2]), math.cos(s[2])
+    xacc = (2 * m * l * (td * td) * sn + 3 * m * g * sn * cs + 4 * u - 4 * b * xd) / (4 * (M + m) - 3 * m * (cs * cs))
+    tacc = ((-3 * m * l * (td * td) * sn * cs - 6 * (M + m) * g * sn - 6 * (u - b * xd) * cs)
+            / (4 * l * (m + M) - 3 * m * l * (cs * cs)))
+    return [xd, xacc, td, tacc]
+
+
+def swingup_step(s, action):
+    u = clip(action, -10.0, 10.0)
+    h = 0.1 / 10
+    h2 = h / 2.0
+    s = list(s)
+    for _ in range(10):
+        k1 = swingup_derivs(s, u)
+        k2 = swingup_derivs([y + h2 * k for y, k in zip(s, k1)], u)
+        k3 = swingup_derivs([y + h2 * k for y, k in zip(s, k2)], u)
+        k4 = swingup_derivs([y + h * k for y, k in zip(s, k3)], u)
+        s = [y + h / 6.0 * (((a + 2 * b) + 2 * c) + d) for y, a, b, c, d in zip(s, k1, k2, k3, k4)]
+    dx = s[0] + 0.5 * math.sin(s[2])
+    dy = 0.5 * math.cos(s[2]) + 0.5
+    cost = 1.0 - math.exp(-(dx * dx + dy * dy) / (2.0 * 0.25 * 0.25))
+    return tuple(s), -cost, False
+
+
 # ---- Header writer ---------------------------------------------------------
 def hexlist(values):
     return ", ".join(float(v).hex() for v in values)
@@ -197,6 +224,12 @@ def main():
     starts += [(0.0, 0.0, 0.0, 0.0), (PI, 0.0, 0.0, 0.0), (-PI, PI, 4 * PI, 9 * PI), (0.1, -0.1, 0.0, 0.0)]
     acts = [[rng.randrange(3) for _ in range(96)] for _ in starts]
     write_pins("acrobot", acrobot_step, starts, acts, 4)
+
+    # Swing-up: anywhere on the track, any angle and speed, forces past +-10.
+    starts = [(u(-2, 2), u(-3, 3), u(-7, 7), u(-12, 12)) for _ in range(28)]
+    starts += [(0.0, 0.0, 0.0, 0.0), (0.0, 0.0, PI, 0.0), (0.3, 0.0, PI, 0.0), (-1.0, 2.0, 1.0, -3.0)]
+    acts = [[rng.choice([u(-10, 10), u(-25, 25), 10.0, -10.0, 0.0]) for _ in range(48)] for _ in starts]
+    write_pins("cartpole_swingup", swingup_step, starts, acts, 4)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ check bad-steps 2 "^cdrl bench env: --steps 'x' is invalid" -- bench env --steps
 check bad-seconds 2 "^cdrl bench env: --seconds '0' is invalid" -- bench env --seconds 0
 check bad-batch 2 "^cdrl bench env: --batch '1,,2' is invalid" -- bench env --batch 1,,2
 check bad-threads 2 "^cdrl bench env: --threads '0' is invalid" -- bench env --threads 0
-check bad-env 2 "^cdrl bench env: unknown env 'pong'; known envs: cartpole, cartpole-v0, pendulum, mountaincar, mountaincar-continuous, acrobot" -- bench env --env pong --steps 10
+check bad-env 2 "^cdrl bench env: unknown env 'pong'; known envs: cartpole, cartpole-v0, pendulum, mountaincar, mountaincar-continuous, acrobot, cartpole-swingup" -- bench env --env pong --steps 10
 check bad-integrator 2 "^cdrl bench env: cartpole: option integrator: unknown value 'rk4'" -- bench env --integrator rk4 --steps 10
 check no-benchmark 2 "^cdrl bench: which benchmark\? try 'cdrl bench --help'$" -- bench
 check unknown-benchmark 2 "^cdrl bench: unknown benchmark 'gpu'; known: env" -- bench gpu

@@ -66,13 +66,13 @@ static cdrl_vec_env *env_check_make_vec(const char *name, const char *options, i
     return venv;
 }
 
-static int env_check_action_width(const cdrl_env_spec *spec)
+static __attribute__((unused)) int env_check_action_width(const cdrl_env_spec *spec)
 {
     return spec->action_dim > 0 ? spec->action_dim : 1;
 }
 
 /* A random action from the space (continuous: also beyond its bounds). */
-static void env_check_random_action(const cdrl_env_spec *spec, cdrl_rng *rng, double *action)
+static __attribute__((unused)) void env_check_random_action(const cdrl_env_spec *spec, cdrl_rng *rng, double *action)
 {
     if (spec->action_count > 0) {
         action[0] = (double)cdrl_rng_below(rng, (uint64_t)spec->action_count);
@@ -87,7 +87,7 @@ static void env_check_random_action(const cdrl_env_spec *spec, cdrl_rng *rng, do
 /* Replays pinned trajectories: from each start, the env's state after every
  * step, the reward and the terminated flag must be the reference's, to the
  * bit. A terminated trajectory carries on from where it ended (set_state). */
-static void env_check_pins(const char *name, int n_traj, int n_steps, int state_dim, const double *start,
+static __attribute__((unused)) void env_check_pins(const char *name, int n_traj, int n_steps, int state_dim, const double *start,
                            const double *actions, const double *states, const double *rewards,
                            const unsigned char *terminated)
 {
@@ -121,7 +121,7 @@ static void env_check_pins(const char *name, int n_traj, int n_steps, int state_
 /* Every row of a batched step equals the single env stepped from that row's
  * previous state with the same action: observation (or final observation),
  * reward and terminated, to the bit. */
-static void env_check_batch_rows(const char *name, const char *options, int batch, int steps)
+static __attribute__((unused)) void env_check_batch_rows(const char *name, const char *options, int batch, int steps)
 {
     cdrl_error err = {0};
     cdrl_vec_env *venv = env_check_make_vec(name, options, batch, 12);
@@ -160,7 +160,7 @@ static void env_check_batch_rows(const char *name, const char *options, int batc
 }
 
 /* A batch of one seeded s equals the single env seeded s, through resets. */
-static void env_check_batch_of_one(const char *name, const char *options, int steps)
+static __attribute__((unused)) void env_check_batch_of_one(const char *name, const char *options, int steps)
 {
     cdrl_error err = {0};
     cdrl_vec_env *venv = env_check_make_vec(name, options, 1, 99);
@@ -195,7 +195,7 @@ static void env_check_batch_of_one(const char *name, const char *options, int st
 }
 
 /* Runs one seeded episode prefix and returns a digest of its observations. */
-static void env_check_run(cdrl_env *env, uint64_t seed, int steps, double *trace, int D)
+static __attribute__((unused)) void env_check_run(cdrl_env *env, uint64_t seed, int steps, double *trace, int D)
 {
     cdrl_error err = {0};
     cdrl_rng rng;
@@ -211,7 +211,7 @@ static void env_check_run(cdrl_env *env, uint64_t seed, int steps, double *trace
     }
 }
 
-static void env_check_seeding(const char *name, const char *options)
+static __attribute__((unused)) void env_check_seeding(const char *name, const char *options)
 {
     enum { T = 300 };
     cdrl_env *a = env_check_make(name, options), *b = env_check_make(name, options);
@@ -228,7 +228,7 @@ static void env_check_seeding(const char *name, const char *options)
 
 /* Invalid actions: an error naming the env, and the state, step count and
  * return as they were, in the single env and in a batch. */
-static void env_check_invalid_actions(const char *name)
+static __attribute__((unused)) void env_check_invalid_actions(const char *name)
 {
     cdrl_error err = {0};
     cdrl_env *env = env_check_make(name, NULL);
@@ -285,7 +285,7 @@ static void env_check_invalid_actions(const char *name)
 
 /* n resets: every start component d lies in [lo[d], hi[d]], and the draws
  * reach within a tenth of the width of both ends (where lo < hi). */
-static void env_check_resets(const char *name, const double *lo, const double *hi, int n)
+static __attribute__((unused)) void env_check_resets(const char *name, const double *lo, const double *hi, int n)
 {
     cdrl_error err = {0};
     cdrl_env *env = env_check_make(name, NULL);

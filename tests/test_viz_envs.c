@@ -155,6 +155,31 @@ static void acrobot_links_follow_the_angles(void **state)
     }
 }
 
+/* The cart is at x on the track; the pole's tip at (x + l sin theta,
+ * -l cos theta) from the pivot. */
+static void swingup_cart_and_pole(void **state)
+{
+    (void)state;
+    const double scale = W / (2 * CDRL_VIZ_SWINGUP_SPAN), track_y = CDRL_VIZ_CARTPOLE_TRACK_Y * H;
+    const double pivot_y = track_y - 0.075 * scale;
+    const double cases[][2] = {{0.0, 0.0}, {0.8, 2.0}, {-1.2, -0.6}, {0.3, 3.1}};
+    for (int k = 0; k < 4; k++) {
+        double x = cases[k][0], theta = cases[k][1];
+        cdrl_viz_canvas *canvas = draw_env("cartpole-swingup", (double[]){x, 0.0, theta, 0.0}, 4.0);
+        double cx, cy, dx = 0, dy = 0;
+        int n;
+        centroid(canvas, CDRL_VIZ_COLOR_CART, &cx, &cy, &n);
+        assert_true(n > 100);
+        assert_true(fabs(cx - (W / 2.0 + x * scale)) < 4);
+        double px = W / 2.0 + x * scale;
+        assert_true(farthest(canvas, CDRL_VIZ_COLOR_POLE, px, pivot_y, &dx, &dy) > 50);
+        assert_true(hypot(dx - 0.5 * sin(theta) * scale, dy + 0.5 * cos(theta) * scale) < 0.06 * scale);
+        if (k == 1)
+            png_round_trip(canvas, "swingup");
+        cdrl_viz_canvas_free(canvas);
+    }
+}
+
 static void unknown_kind_is_an_error(void **state)
 {
     (void)state;
@@ -174,6 +199,7 @@ int main(void)
         cmocka_unit_test(pendulum_rod_points_along_theta),
         cmocka_unit_test(mountaincar_car_is_on_the_hill),
         cmocka_unit_test(acrobot_links_follow_the_angles),
+        cmocka_unit_test(swingup_cart_and_pole),
         cmocka_unit_test(unknown_kind_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

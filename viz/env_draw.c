@@ -18,6 +18,7 @@ static const struct {
     {"pendulum", viz_draw_pendulum},
     {"mountaincar", viz_draw_mountaincar},
     {"acrobot", viz_draw_acrobot},
+    {"cartpole-swingup", viz_draw_cartpole_swingup},
 };
 
 int cdrl_viz_draw_env(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_view *view,
