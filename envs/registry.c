@@ -59,22 +59,6 @@ int cdrl_env_unknown_name(const char *name, cdrl_error *err)
                        known);
 }
 
-void cdrl_env_model_reward(const cdrl_env_spec *spec, int n, const float *obs, const float *actions,
-                           const float *next_obs, float *reward, uint8_t *terminated)
-{
-    const cdrl_env_def *def = spec ? cdrl_env_def_find(spec->name) : NULL;
-    if (def) {
-        def->model_reward(n, obs, actions, next_obs, reward, terminated);
-        return;
-    }
-    /* A spec that did not come from the registry cannot be scored; make that
-     * loud in the planner's numbers rather than plausible. */
-    for (int i = 0; i < n; i++) {
-        reward[i] = NAN;
-        terminated[i] = 1;
-    }
-}
-
 int cdrl_env_parse_double(const char *text, double *out)
 {
     char *end = NULL;

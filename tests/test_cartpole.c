@@ -448,7 +448,7 @@ static void errors_say_what_and_change_nothing(void **state)
 
     env = make_env("cartpole", NULL);
     assert_int_equal(cdrl_env_set_option(env, "gravity", "1.6", &err), CDRL_EINVAL);
-    assert_string_equal(err.msg, "cartpole: unknown option 'gravity'; known options: integrator");
+    assert_string_equal(err.msg, "cartpole: unknown option 'gravity'; known options: integrator; wrapper options: obs_mask, obs_noise, action_repeat, time_limit");
     assert_int_equal(cdrl_env_set_option(env, "integrator", "rk4", &err), CDRL_EINVAL);
     assert_string_equal(err.msg,
                         "cartpole: option integrator: unknown value 'rk4'; accepted: euler, semi-implicit");

@@ -37,9 +37,11 @@ typedef struct {
     int action_dim;              /* continuous action length; 0 when discrete */
     double action_low[CDRL_ENV_MAX_DIM];
     double action_high[CDRL_ENV_MAX_DIM];
-    int max_episode_steps;       /* time limit: truncated = 1 at this step */
+    int max_episode_steps;       /* time limit in agent steps: truncated = 1 at this step */
     double solved_threshold;     /* mean return that counts as solved ... */
     int solved_window;           /* ... over this many consecutive episodes */
+    uint32_t obs_hidden;         /* bit d: component d of the env's full observation is
+                                    left out (obs_mask option); 0 = all observed */
 } cdrl_env_spec;
 
 /* Result of one step. */
@@ -77,15 +79,20 @@ typedef struct cdrl_env cdrl_env;
 int cdrl_env_create(const char *name, cdrl_env **out, cdrl_error *err);
 
 /* Sets a named option, e.g. ("integrator", "semi-implicit"|"euler") for
- * CartPole. Takes effect from the next step; normally set before the first
- * reset. Unknown options and values are CDRL_EINVAL errors naming what is
- * accepted; on error nothing changes. */
+ * CartPole, or one of the wrappers every env takes (docs/env.md):
+ *   obs_mask=I:J:...  observation components left out ("none" = all shown)
+ *   obs_noise=S       N(0, S^2) added to each observed component
+ *   action_repeat=K   each action applied K times, rewards summed
+ *   time_limit=N      truncation after N env steps (default: the reference's)
+ * The spec (cdrl_env_spec_of) follows the wrappers. Takes effect from the
+ * next step; set options before the first reset. Unknown options and values
+ * are CDRL_EINVAL errors naming what is accepted; on error nothing changes. */
 int cdrl_env_set_option(cdrl_env *env, const char *key, const char *value, cdrl_error *err);
 
 /* Frees the env; NULL is allowed. */
 void cdrl_env_free(cdrl_env *env);
 
-/* The env's spec, static storage (valid for the life of the program). */
+/* The env's spec with its wrappers applied; valid while env lives. */
 const cdrl_env_spec *cdrl_env_spec_of(const cdrl_env *env);
 
 /* Reseeds the env's generator with (seed, stream 0) (as Gymnasium's
