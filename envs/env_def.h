@@ -72,7 +72,8 @@ typedef struct {
 void cdrl_env_wrap_init(cdrl_env_wrap *w, const cdrl_env_def *def);
 /* 1 when the wrappers change nothing (no mask, no noise, no repeat). */
 int cdrl_env_wrap_is_plain(const cdrl_env_wrap *w);
-/* Applies a wrapper option: 0 done, < 0 error (err filled), 1 not a wrapper key. */
+/* Applies a wrapper option: 0 done, an error code (err filled), or -1 when
+ * key is not a wrapper's. */
 int cdrl_env_wrap_set(cdrl_env_wrap *w, const cdrl_env_def *def, const char *key, const char *value,
                       cdrl_error *err);
 /* A wrapper option or else the env's own; errors name both kinds. */

@@ -109,7 +109,7 @@ int cdrl_env_wrap_set(cdrl_env_wrap *w, const cdrl_env_def *def, const char *key
         w->time_limit = (int)v;
         return 0;
     }
-    return 1;
+    return -1;
 }
 
 int cdrl_env_set_any_option(const cdrl_env_def *def, cdrl_env_wrap *w, void *settings, const char *key,
@@ -118,7 +118,7 @@ int cdrl_env_set_any_option(const cdrl_env_def *def, cdrl_env_wrap *w, void *set
     if (!key || !value)
         return cdrl_errorf(err, CDRL_EINVAL, "%s: option key and value must not be NULL", def->spec.name);
     int rc = cdrl_env_wrap_set(w, def, key, value, err);
-    if (rc <= 0)
+    if (rc >= 0)
         return rc;
     rc = def->settings_set(settings, key, value, err);
     if (rc && err && strstr(err->msg, "unknown option")) {
