@@ -207,8 +207,13 @@ int cdrl_env_step(cdrl_env *env, const double *action, double *obs, cdrl_step_re
 
     double reward;
     uint8_t terminated;
-    cdrl_env_wrap_step_one(&env->wrap, env->def, env->settings, env->state, 1, action, &env->env_steps,
-                           &reward, &terminated);
+    if (cdrl_env_wrap_is_plain(&env->wrap)) {
+        env->def->step_batch(env->settings, 1, env->state, 1, action, &reward, &terminated);
+        env->env_steps++;
+    } else {
+        cdrl_env_wrap_step_one(&env->wrap, env->def, env->settings, env->state, 1, action, &env->env_steps,
+                               &reward, &terminated);
+    }
     env->steps++;
     env->episode_return += reward;
     env->last_action = action[0];

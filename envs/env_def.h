@@ -70,8 +70,12 @@ typedef struct {
 } cdrl_env_wrap;
 
 void cdrl_env_wrap_init(cdrl_env_wrap *w, const cdrl_env_def *def);
-/* 1 when the wrappers change nothing (no mask, no noise, no repeat). */
-int cdrl_env_wrap_is_plain(const cdrl_env_wrap *w);
+/* 1 when the wrappers change nothing (no mask, no noise, no repeat): the
+ * env's own kernel can run unwrapped (inline: the single env's hot path). */
+static inline int cdrl_env_wrap_is_plain(const cdrl_env_wrap *w)
+{
+    return w->hidden == 0 && w->obs_noise == 0.0 && w->action_repeat == 1;
+}
 /* Applies a wrapper option: 0 done, an error code (err filled), or -1 when
  * key is not a wrapper's. */
 int cdrl_env_wrap_set(cdrl_env_wrap *w, const cdrl_env_def *def, const char *key, const char *value,

@@ -34,11 +34,6 @@ void cdrl_env_wrap_init(cdrl_env_wrap *w, const cdrl_env_def *def)
     w->time_limit = def->spec.max_episode_steps;
 }
 
-int cdrl_env_wrap_is_plain(const cdrl_env_wrap *w)
-{
-    return w->hidden == 0 && w->obs_noise == 0.0 && w->action_repeat == 1;
-}
-
 static int parse_int(const char *text, long lo, long hi, long *out)
 {
     char *end = NULL;
