@@ -25,6 +25,8 @@
 typedef struct {
     double dt, link_length_1, link_length_2, link_mass_1, link_mass_2, link_com_pos_1, link_com_pos_2, link_moi;
     double max_vel_1, max_vel_2;
+    /* lc1**2, l1**2, lc2**2 of the reference, by the same pow, once */
+    double lc1_sq, l1_sq, lc2_sq;
 } acrobot_settings;
 
 enum { ACROBOT_THETA1, ACROBOT_THETA2, ACROBOT_DTHETA1, ACROBOT_DTHETA2, ACROBOT_STATE_DIM };
@@ -43,6 +45,9 @@ static void acrobot_settings_init(void *settings)
     c->link_moi = 1.0;
     c->max_vel_1 = 4 * ACROBOT_PI;
     c->max_vel_2 = 9 * ACROBOT_PI;
+    c->lc1_sq = pow(c->link_com_pos_1, 2.0);
+    c->l1_sq = pow(c->link_length_1, 2.0);
+    c->lc2_sq = pow(c->link_com_pos_2, 2.0);
 }
 
 static int acrobot_settings_set(void *settings, const char *key, const char *value, cdrl_error *err)
@@ -75,14 +80,17 @@ static void acrobot_derivs(const acrobot_settings *c, const double *y, double *d
     const double lc1 = c->link_com_pos_1, lc2 = c->link_com_pos_2, I1 = c->link_moi, I2 = c->link_moi;
     const double g = 9.8;
     const double a = y[4], theta1 = y[0], theta2 = y[1], dtheta1 = y[2], dtheta2 = y[3];
-    const double d1 = m1 * pow(lc1, 2.0) + m2 * (pow(l1, 2.0) + pow(lc2, 2.0) + 2 * l1 * lc2 * cos(theta2)) + I1 + I2;
-    const double d2 = m2 * (pow(lc2, 2.0) + l1 * lc2 * cos(theta2)) + I2;
+    /* the reference evaluates cos(theta2) and sin(theta2) twice each; once
+     * gives the same values */
+    const double cos2 = cos(theta2), sin2 = sin(theta2);
+    const double d1 = m1 * c->lc1_sq + m2 * (c->l1_sq + c->lc2_sq + 2 * l1 * lc2 * cos2) + I1 + I2;
+    const double d2 = m2 * (c->lc2_sq + l1 * lc2 * cos2) + I2;
     const double phi2 = m2 * lc2 * g * cos(theta1 + theta2 - ACROBOT_PI / 2.0);
-    const double phi1 = -m2 * l1 * lc2 * pow(dtheta2, 2.0) * sin(theta2) -
-                        2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin(theta2) +
+    const double phi1 = -m2 * l1 * lc2 * pow(dtheta2, 2.0) * sin2 -
+                        2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin2 +
                         (m1 * lc1 + m2 * l1) * g * cos(theta1 - ACROBOT_PI / 2) + phi2;
-    const double ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pow(dtheta1, 2.0) * sin(theta2) - phi2) /
-                            (m2 * pow(lc2, 2.0) + I2 - pow(d2, 2.0) / d1);
+    const double ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pow(dtheta1, 2.0) * sin2 - phi2) /
+                            (m2 * c->lc2_sq + I2 - pow(d2, 2.0) / d1);
     const double ddtheta1 = -(d2 * ddtheta2 + phi1) / d1;
     dy[0] = dtheta1;
     dy[1] = dtheta2;
