@@ -29,22 +29,26 @@
 
 #include "cdrl/env.h"
 #include "cdrl/rng.h"
+#include "cdrl/run.h"
 
+static int env_check_apply_single(void *env, const char *key, const char *value, cdrl_error *err)
+{
+    return cdrl_env_set_option(env, key, value, err);
+}
+
+static int env_check_apply_vec(void *venv, const char *key, const char *value, cdrl_error *err)
+{
+    return cdrl_vec_env_set_option(venv, key, value, err);
+}
+
+/* An env with options "key=value,..." (NULL for none), as a config gives them. */
 static cdrl_env *env_check_make(const char *name, const char *options)
 {
     cdrl_env *env = NULL;
     cdrl_error err = {0};
     assert_int_equal(cdrl_env_create(name, &env, &err), 0);
-    if (options) {
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", options);
-        for (char *save = NULL, *pair = strtok_r(buf, ",", &save); pair; pair = strtok_r(NULL, ",", &save)) {
-            char *eq = strchr(pair, '=');
-            assert_non_null(eq);
-            *eq = '\0';
-            assert_int_equal(cdrl_env_set_option(env, pair, eq + 1, &err), 0);
-        }
-    }
+    if (options)
+        assert_int_equal(cdrl_env_options_each(options, env_check_apply_single, env, &err), 0);
     return env;
 }
 
@@ -53,16 +57,8 @@ static cdrl_vec_env *env_check_make_vec(const char *name, const char *options, i
     cdrl_vec_env *venv = NULL;
     cdrl_error err = {0};
     assert_int_equal(cdrl_vec_env_create(name, batch, seed, &venv, &err), 0);
-    if (options) {
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", options);
-        for (char *save = NULL, *pair = strtok_r(buf, ",", &save); pair; pair = strtok_r(NULL, ",", &save)) {
-            char *eq = strchr(pair, '=');
-            assert_non_null(eq);
-            *eq = '\0';
-            assert_int_equal(cdrl_vec_env_set_option(venv, pair, eq + 1, &err), 0);
-        }
-    }
+    if (options)
+        assert_int_equal(cdrl_env_options_each(options, env_check_apply_vec, venv, &err), 0);
     return venv;
 }
 
@@ -194,7 +190,8 @@ static __attribute__((unused)) void env_check_batch_of_one(const char *name, con
     cdrl_vec_env_free(venv);
 }
 
-/* Runs one seeded episode prefix and returns a digest of its observations. */
+/* Runs `steps` steps from reset_seeded(seed) with fixed random actions,
+ * writing every observation into trace (steps x D). */
 static __attribute__((unused)) void env_check_run(cdrl_env *env, uint64_t seed, int steps, double *trace, int D)
 {
     cdrl_error err = {0};
