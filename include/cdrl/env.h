@@ -9,6 +9,15 @@
  * Observations are doubles in caller-owned arrays; nothing allocates per step.
  * Actions are passed as doubles: for a discrete space, action[0] holds the
  * index (an integral value in [0, action_count)); anything else is an error.
+ * For a continuous space (action_dim > 0) an action is action_dim finite
+ * doubles (NaN and infinities are errors); values outside [action_low,
+ * action_high] are clipped by the env exactly where its reference clips.
+ *
+ * Registered envs: "cartpole", "cartpole-v0", "pendulum" (Pendulum-v1),
+ * "mountaincar" (MountainCar-v0), "mountaincar-continuous"
+ * (MountainCarContinuous-v0), "acrobot" (Acrobot-v1), and "cartpole-swingup"
+ * (PILCO's cart-pole swing-up); docs/env.md has their spaces, rewards and
+ * every deliberate difference from the references.
  *
  * CartPole ("cartpole" = Gymnasium's CartPole-v1, "cartpole-v0") follows the
  * reference's equations, constants and order of floating-point operations in
