@@ -64,10 +64,18 @@ typedef struct {
 } cdrl_step_result;
 
 /* Read-only view of the physical state for drawing. `kind` picks the drawer
- * ("cartpole"); `state` is the physical state (for CartPole: x, x_dot, theta,
- * theta_dot); `params` are the constants a drawer needs to draw to scale (for
- * CartPole: x_threshold, theta_threshold_radians, half pole length,
- * force_mag); `last_action` is the most recent action (NaN before the first). */
+ * ("cartpole", "pendulum", "mountaincar" for both mountain cars, "acrobot",
+ * "cartpole-swingup"); `state` is the physical state; `params` are the
+ * constants a drawer needs to draw to scale; `last_action` is the most recent
+ * action (its first component; NaN before the first). Per kind, state; params:
+ *   cartpole: x, x_dot, theta, theta_dot; x_threshold,
+ *     theta_threshold_radians, half pole length, force_mag
+ *   pendulum: theta, theta_dot; length, max_torque, max_speed
+ *   mountaincar: position, velocity; min_position, max_position,
+ *     goal_position, 1 if the actions are discrete pushes (else 0)
+ *   acrobot: theta1, theta2, theta1_dot, theta2_dot; the two link lengths
+ *   cartpole-swingup: x, x_dot, theta, theta_dot; pole length, max force,
+ *     cost width */
 typedef struct {
     const char *kind;
     int state_dim;
