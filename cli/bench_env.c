@@ -26,12 +26,14 @@
 
 #include "cdrl/env.h"
 #include "cdrl/rng.h"
+#include "cdrl/run.h"
 
 #define ACTION_WINDOW_SLACK 61 /* prime, so the window wanders over the table */
 
 typedef struct {
     const char *env_name;
     const char *integrator;
+    const char *env_options; /* key=value,... for every env measured, or NULL */
     double seconds;   /* per cell, when steps == 0 */
     long long steps;  /* env steps per cell, if > 0 */
     int threads;      /* for the all-cores column */
@@ -52,15 +54,40 @@ typedef struct {
     int failed;
 } bench_cell;
 
-static double *random_actions(size_t n, uint64_t seed)
+/* Applies --integrator and --env-options to a single env or a batch. */
+static int apply_single_option(void *env, const char *key, const char *value, cdrl_error *err)
 {
-    double *actions = malloc(n * sizeof *actions);
+    return cdrl_env_set_option(env, key, value, err);
+}
+
+static int apply_vec_option(void *venv, const char *key, const char *value, cdrl_error *err)
+{
+    return cdrl_vec_env_set_option(venv, key, value, err);
+}
+
+static int apply_options(const bench_options *opt, void *env,
+                         int (*apply)(void *, const char *, const char *, cdrl_error *), cdrl_error *err)
+{
+    if (opt->integrator && apply(env, "integrator", opt->integrator, err))
+        return -1;
+    return opt->env_options ? cdrl_env_options_each(opt->env_options, apply, env, err) : 0;
+}
+
+/* n random actions of the env's space, each max(1, action_dim) wide:
+ * uniform over the discrete actions, or over the continuous box. */
+static double *random_actions(const cdrl_env_spec *spec, size_t n, uint64_t seed)
+{
+    const size_t width = spec->action_dim > 0 ? (size_t)spec->action_dim : 1;
+    double *actions = malloc(n * width * sizeof *actions);
     if (!actions)
         return NULL;
     cdrl_rng rng;
     cdrl_rng_seed(&rng, seed, 1000);
     for (size_t i = 0; i < n; i++)
-        actions[i] = (double)cdrl_rng_below(&rng, 2);
+        for (size_t d = 0; d < width; d++)
+            actions[i * width + d] = spec->action_count > 0
+                                         ? (double)cdrl_rng_below(&rng, (uint64_t)spec->action_count)
+                                         : cdrl_rng_range(&rng, spec->action_low[d], spec->action_high[d]);
     return actions;
 }
 
@@ -83,20 +110,23 @@ static void bench_single(bench_cell *cell)
 {
     const size_t table = 4096;
     cdrl_env *env = NULL;
-    double *actions = random_actions(table, cell->seed);
+    double *actions = NULL;
     double obs[CDRL_ENV_MAX_DIM];
     cdrl_step_result r;
-    if (!actions || cdrl_env_create(cell->opt->env_name, &env, &cell->err) ||
-        (cell->opt->integrator &&
-         cdrl_env_set_option(env, "integrator", cell->opt->integrator, &cell->err)) ||
+    size_t width = 1;
+    if (cdrl_env_create(cell->opt->env_name, &env, &cell->err) ||
+        apply_options(cell->opt, env, apply_single_option, &cell->err) ||
+        !(actions = random_actions(cdrl_env_spec_of(env), table, cell->seed)) ||
         cdrl_env_reset_seeded(env, cell->seed, obs, &cell->err)) {
         cell->failed = 1;
         wait_for_start(cell);
         goto done;
     }
+    if (cdrl_env_spec_of(env)->action_dim > 0)
+        width = (size_t)cdrl_env_spec_of(env)->action_dim;
     /* Warm the caches and the branch predictor before the clock starts. */
     for (size_t i = 0; i < 100000; i++) {
-        cdrl_env_step(env, &actions[i % table], obs, &r, NULL);
+        cdrl_env_step(env, &actions[(i % table) * width], obs, &r, NULL);
         if (r.terminated || r.truncated)
             cdrl_env_reset(env, obs, NULL);
     }
@@ -106,7 +136,7 @@ static void bench_single(bench_cell *cell)
     double t0 = bench_now();
     do {
         for (long long i = 0; i < chunk; i++) {
-            cdrl_env_step(env, &actions[(size_t)(steps + i) % table], obs, &r, NULL);
+            cdrl_env_step(env, &actions[((size_t)(steps + i) % table) * width], obs, &r, NULL);
             if (r.terminated || r.truncated)
                 cdrl_env_reset(env, obs, NULL);
         }
@@ -124,20 +154,26 @@ static void bench_batched(bench_cell *cell)
     const int B = cell->batch;
     const size_t obs_dim = CDRL_ENV_MAX_DIM;
     cdrl_vec_env *venv = NULL;
-    double *actions = random_actions((size_t)B + ACTION_WINDOW_SLACK, cell->seed);
+    double *actions = NULL;
+    size_t width = 1;
     double *obs = malloc((size_t)B * obs_dim * sizeof *obs);
     double *final_obs = malloc((size_t)B * obs_dim * sizeof *final_obs);
     double *reward = malloc((size_t)B * sizeof *reward);
     uint8_t *term = malloc((size_t)B), *trunc = malloc((size_t)B);
-    if (!actions || !obs || !final_obs || !reward || !term || !trunc) {
+    if (!obs || !final_obs || !reward || !term || !trunc) {
         cdrl_errorf(&cell->err, CDRL_ENOMEM, "out of memory for a batch of %d", B);
         cell->failed = 1;
     } else if (cdrl_vec_env_create(cell->opt->env_name, B, cell->seed, &venv, &cell->err) ||
-               (cell->opt->integrator &&
-                cdrl_vec_env_set_option(venv, "integrator", cell->opt->integrator, &cell->err)) ||
+               apply_options(cell->opt, venv, apply_vec_option, &cell->err) ||
                cdrl_vec_env_set_threads(venv, cell->pool_threads, &cell->err) ||
                cdrl_vec_env_reset(venv, obs, &cell->err)) {
         cell->failed = 1;
+    } else if (!(actions = random_actions(cdrl_vec_env_spec_of(venv), (size_t)B + ACTION_WINDOW_SLACK,
+                                          cell->seed))) {
+        cdrl_errorf(&cell->err, CDRL_ENOMEM, "out of memory for a batch of %d", B);
+        cell->failed = 1;
+    } else if (cdrl_vec_env_spec_of(venv)->action_dim > 0) {
+        width = (size_t)cdrl_vec_env_spec_of(venv)->action_dim;
     }
     if (cell->failed) {
         wait_for_start(cell);
@@ -145,7 +181,7 @@ static void bench_batched(bench_cell *cell)
     }
     long long warmup = 100000 / B + 2;
     for (long long t = 0; t < warmup; t++)
-        cdrl_vec_env_step(venv, actions + t % ACTION_WINDOW_SLACK, obs, reward, term, trunc,
+        cdrl_vec_env_step(venv, actions + (size_t)(t % ACTION_WINDOW_SLACK) * width, obs, reward, term, trunc,
                           final_obs, NULL);
     wait_for_start(cell);
     long long iterations = 0, steps = 0;
@@ -153,8 +189,8 @@ static void bench_batched(bench_cell *cell)
     double t0 = bench_now();
     do {
         for (long long i = 0; i < chunk; i++, iterations++)
-            cdrl_vec_env_step(venv, actions + iterations % ACTION_WINDOW_SLACK, obs, reward, term,
-                              trunc, final_obs, NULL);
+            cdrl_vec_env_step(venv, actions + (size_t)(iterations % ACTION_WINDOW_SLACK) * width, obs, reward,
+                              term, trunc, final_obs, NULL);
         steps = iterations * B;
     } while (budget_left(cell, steps, t0));
     cell->elapsed = bench_now() - t0;
@@ -286,8 +322,12 @@ static int take_count(const cli_flag *row, const char *value, void *args)
 
 #define ARG(field) offsetof(env_args, field)
 static const cli_flag env_flags[] = {
-    {"--env", "NAME", CLI_STRING, ARG(opt.env_name), 0, 0, NULL, "env to measure (default cartpole)", 0, 0},
-    {"--integrator", "NAME", CLI_STRING, ARG(opt.integrator), 0, 0, NULL, "euler (default) or semi-implicit", 0, 0},
+    {"--env", "LIST", CLI_STRING, ARG(opt.env_name), 0, 0, NULL, "envs to measure, comma-separated, or 'all' (default all)",
+     0, 0},
+    {"--integrator", "NAME", CLI_STRING, ARG(opt.integrator), 0, 0, NULL, "cartpole's integrator: euler (default) or "
+     "semi-implicit", 0, 0},
+    {"--env-options", "OPTS", CLI_STRING, ARG(opt.env_options), 0, 0, NULL, "env options for every env measured, e.g. "
+     "action_repeat=4", 0, 0},
     {"--batch", "LIST", CLI_CALL, 0, 0, 0, take_batch, "batch sizes, comma-separated (default 1,64,4096)", 0, 0},
     {"--seconds", "S", CLI_CALL, 0, 0, 0, take_seconds, "time per measurement (default 1.0)", 0, 0},
     {"--steps", "N", CLI_CALL, ARG(opt.steps), 1, LLONG_MAX, take_count,
@@ -315,7 +355,7 @@ static void format_rate(double rate, char *buf, size_t size)
 int bench_env(int argc, char **argv)
 {
     long online = sysconf(_SC_NPROCESSORS_ONLN);
-    env_args a = {.opt = {.env_name = "cartpole", .integrator = NULL, .seconds = 1.0, .steps = 0},
+    env_args a = {.opt = {.env_name = "all", .integrator = NULL, .seconds = 1.0, .steps = 0},
                   .batches = {1, 64, 4096}, .n_batches = 3, .threads = online > 0 ? online : 1, .seed = 1};
     int status = cli_parse(&env_command, argc, argv, &a);
     if (status)
@@ -325,15 +365,30 @@ int bench_env(int argc, char **argv)
     opt.seed = (uint64_t)a.seed;
     int *batches = a.batches, n_batches = a.n_batches;
 
-    /* Options are checked once, up front, so a bad name fails before any timing. */
-    cdrl_error err = {0};
-    cdrl_env *probe = NULL;
-    if (cdrl_env_create(opt.env_name, &probe, &err) ||
-        (opt.integrator && cdrl_env_set_option(probe, "integrator", opt.integrator, &err))) {
-        cdrl_env_free(probe);
-        return cli_report("bench env", &err);
+    /* The envs to measure; every name and option is checked up front, so a
+     * bad one fails before any timing. */
+    char list[512];
+    const char *names[64];
+    int n_envs = 0;
+    if (strcmp(opt.env_name, "all") == 0) {
+        for (const char *const *name = cdrl_env_names(); *name && n_envs < 64; name++)
+            names[n_envs++] = *name;
+    } else {
+        snprintf(list, sizeof list, "%s", opt.env_name);
+        for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && n_envs < 64;
+             tok = strtok_r(NULL, ",", &save))
+            names[n_envs++] = tok;
     }
-    cdrl_env_free(probe);
+    cdrl_error err = {0};
+    for (int e = 0; e < n_envs; e++) {
+        cdrl_env *probe = NULL;
+        opt.env_name = names[e];
+        if (cdrl_env_create(names[e], &probe, &err) || apply_options(&opt, probe, apply_single_option, &err)) {
+            cdrl_env_free(probe);
+            return cli_report("bench env", &err);
+        }
+        cdrl_env_free(probe);
+    }
 
     char machine[400], budget[64];
     bench_machine(machine, sizeof machine);
@@ -341,40 +396,45 @@ int bench_env(int argc, char **argv)
         snprintf(budget, sizeof budget, "%lld env steps", opt.steps);
     else
         snprintf(budget, sizeof budget, "%.2f s", opt.seconds);
-    printf("cdrl bench env: %s (%s), %s per measurement\n", opt.env_name,
-           opt.integrator ? opt.integrator : "euler", budget);
+    printf("cdrl bench env: %d env%s%s%s%s%s, %s per measurement\n", n_envs, n_envs == 1 ? "" : "s",
+           opt.integrator ? ", integrator " : "", opt.integrator ? opt.integrator : "",
+           opt.env_options ? ", options " : "", opt.env_options ? opt.env_options : "", budget);
     printf("machine: %s\n\n", machine);
     char all_head[32];
     snprintf(all_head, sizeof all_head, "%d cores steps/s", opt.threads);
-    printf("%-8s %7s %16s %9s   %16s %14s\n", "mode", "B", "1 core steps/s", "ns/step", all_head,
+    printf("%-22s %-8s %7s %16s %9s   %16s %14s\n", "env", "mode", "B", "1 core steps/s", "ns/step", all_head,
            "ns/step/core");
 
-    for (int k = -1; k < n_batches; k++) {
-        int batch = k < 0 ? 0 : batches[k];
-        double one = bench_measure(&opt, batch, 1, 1, &err);
-        if (one <= 0)
-            return cli_report("bench env", &err);
-        double all = bench_measure(&opt, batch, 1, opt.threads, &err);
-        if (all <= 0)
-            return cli_report("bench env", &err);
-        char one_s[32], all_s[32];
-        format_rate(one, one_s, sizeof one_s);
-        format_rate(all, all_s, sizeof all_s);
-        printf("%-8s %7d %16s %9.2f   %16s %14.2f\n", batch ? "batched" : "single", batch ? batch : 1,
-               one_s, 1e9 / one, all_s, 1e9 * opt.threads / all);
-    }
     int largest = batches[0];
     for (int k = 1; k < n_batches; k++)
         if (batches[k] > largest)
             largest = batches[k];
-    if (opt.threads > 1) {
-        double pooled = bench_measure(&opt, largest, opt.threads, 1, &err);
-        if (pooled <= 0)
-            return cli_report("bench env", &err);
-        char pooled_s[32];
-        format_rate(pooled, pooled_s, sizeof pooled_s);
-        printf("%-8s %7d %16s %9s   %16s %14.2f   (one batch, %d worker threads)\n", "pooled",
-               largest, "", "", pooled_s, 1e9 * opt.threads / pooled, opt.threads);
+    for (int e = 0; e < n_envs; e++) {
+        opt.env_name = names[e];
+        for (int k = -1; k < n_batches; k++) {
+            int batch = k < 0 ? 0 : batches[k];
+            double one = bench_measure(&opt, batch, 1, 1, &err);
+            if (one <= 0)
+                return cli_report("bench env", &err);
+            double all = bench_measure(&opt, batch, 1, opt.threads, &err);
+            if (all <= 0)
+                return cli_report("bench env", &err);
+            char one_s[32], all_s[32];
+            format_rate(one, one_s, sizeof one_s);
+            format_rate(all, all_s, sizeof all_s);
+            printf("%-22s %-8s %7d %16s %9.2f   %16s %14.2f\n", names[e], batch ? "batched" : "single",
+                   batch ? batch : 1, one_s, 1e9 / one, all_s, 1e9 * opt.threads / all);
+            fflush(stdout);
+        }
+        if (opt.threads > 1) {
+            double pooled = bench_measure(&opt, largest, opt.threads, 1, &err);
+            if (pooled <= 0)
+                return cli_report("bench env", &err);
+            char pooled_s[32];
+            format_rate(pooled, pooled_s, sizeof pooled_s);
+            printf("%-22s %-8s %7d %16s %9s   %16s %14.2f   (one batch, %d worker threads)\n", names[e],
+                   "pooled", largest, "", "", pooled_s, 1e9 * opt.threads / pooled, opt.threads);
+        }
     }
     return CLI_EXIT_OK;
 }

@@ -169,7 +169,7 @@ static const cli_flag viz_flags[] = {
      "seed of the replayed episodes (default: the run's seed)", 0, 0},
     {"--no-replay", NULL, CLI_SWITCH, ARG(no_replay), 0, 0, NULL, "the window shows the curves only", 0, 0},
     {"--state", "X,V,A,W", CLI_CALL, 0, 0, 0, take_state,
-     "draw the env in this state beside the curves (CartPole:\nx, x_dot, theta, theta_dot); with --png and no "
+     "draw the env in this state beside the curves (CartPole:\nx, x_dot, theta, theta_dot; other envs: docs/env.md); with --png and no "
      "RUN_DIR,\nthe env alone", "comma-separated numbers, e.g. 0.5,0,0.1,0", 0},
     {"--env", "NAME", CLI_STRING, ARG(env_name), 0, 0, NULL, "the env --state is for (default cartpole)",
      "an env name", 0},
@@ -266,7 +266,7 @@ static int write_png(const viz_args *a)
         }
     int env_only = n == 0;
     if (cdrl_viz_canvas_create(a->width, a->height, &canvas, &err) ||
-        (env_only ? cdrl_viz_draw_cartpole(canvas, (cdrl_viz_rect){0, 0, a->width, a->height}, &view, NULL, 0, &err)
+        (env_only ? cdrl_viz_draw_env(canvas, (cdrl_viz_rect){0, 0, a->width, a->height}, &view, NULL, 0, &err)
                   : cdrl_viz_draw_dashboard(canvas, runs, n, env ? &view : NULL, NULL, 0, &a->dashboard, NULL,
                                             &err)) ||
         cdrl_viz_canvas_write_png(canvas, a->png, &err)) {

@@ -304,7 +304,7 @@ int cdrl_viz_draw_dashboard(cdrl_viz_canvas *canvas, const cdrl_viz_run *runs, i
     viz_dashboard_layout(cdrl_viz_canvas_width(canvas), cdrl_viz_canvas_height(canvas), status != NULL,
                          view != NULL, &cells);
     cdrl_viz_fill(canvas, BACKDROP);
-    if (view && cdrl_viz_draw_cartpole(canvas, cells.cartpole, view, ghosts, n_ghosts, err))
+    if (view && cdrl_viz_draw_env(canvas, cells.cartpole, view, ghosts, n_ghosts, err))
         return err ? err->code : CDRL_EINVAL;
     cdrl_viz_fill_rect(canvas, cells.returns, 0xFFFFFFu);
     cdrl_viz_fill_rect(canvas, cells.rates, 0xFFFFFFu);
