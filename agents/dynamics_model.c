@@ -2,7 +2,7 @@
  * (state, action) to the normalised change of state, its fit on the replay
  * buffer, its uncertainty, and the frozen-mask rollout step the planner uses
  * (see dynamics_model.h). */
-#include "cdrl/dynamics_model.h"
+#include "dynamics_model.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -27,9 +27,9 @@
 #include <time.h>
 
 #include "cdrl/checkpoint.h"
-#include "cdrl/dynamics_model.h"
-#include "cdrl/planner.h"
-#include "cdrl/replay_buffer.h"
+#include "dynamics_model.h"
+#include "planner.h"
+#include "replay_buffer.h"
 
 #define RANDOM_ACTION_STREAM 1000000u
 #define PLANNER_STREAM 77u

@@ -1,7 +1,7 @@
 /* Model-predictive control for discrete actions: CEM or random shooting over
  * action sequences, every candidate rolled out by P model draws in one batch
  * per time step (see planner.h). */
-#include "cdrl/planner.h"
+#include "planner.h"
 
 #include <math.h>
 #include <stdlib.h>

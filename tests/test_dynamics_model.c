@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdrl/dynamics_model.h"
+#include "dynamics_model.h"
 #include "cdrl/env.h"
 #include "cdrl/rng.h"
 

@@ -22,7 +22,7 @@
 #include "cdrl/config.h"
 #include "cdrl/loss.h"
 #include "cdrl/mlp.h"
-#include "cdrl/pg.h"
+#include "pg_loss.h"
 #include "cdrl/rng.h"
 #include "cdrl/run.h"
 #include "nn_check.h"

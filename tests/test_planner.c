@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cdrl/env.h"
-#include "cdrl/planner.h"
+#include "planner.h"
 
 /* CartPole-v1's Euler step, written from the equations, as a "model". */
 static int physics_sample(void *user, int P, cdrl_error *err)

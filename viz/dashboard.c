@@ -2,6 +2,7 @@
  * and the curves the toolkit is about, namely episode returns, the dropout
  * rate p each Concrete-Dropout layer learned, and the epistemic spread. The
  * same function draws the PNG, the replay window and the live window. */
+#include "cdrl/metric_names.h"
 #include "viz_internal.h"
 
 #include <math.h>
@@ -207,12 +208,12 @@ static void returns_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_vi
 
 static int is_dropout_rate(const char *name)
 {
-    return strncmp(name, "p_", 2) == 0 && name[2] != '\0';
+    return cdrl_metric_is_p(name);
 }
 
 static int is_spread(const char *name)
 {
-    return strstr(name, "spread") != NULL;
+    return cdrl_metric_is_spread(name);
 }
 
 /* 1 when every value of column c is zero: the p of a layer without dropout. */

@@ -11,6 +11,7 @@
  * of each layer, the wall time. Below each table, the compute that the
  * hand-picked grid (every setting but concrete) took against one concrete
  * run: the grid search that learned dropout is meant to make unnecessary. */
+#include "cdrl/metric_names.h"
 #include "sweep.h"
 
 #include <math.h>
@@ -78,7 +79,7 @@ static void mean_std(const double *x, int n, double *mean, double *std)
 
 int sweep_is_p_column(const char *name)
 {
-    return name[0] == 'p' && (name[1] == '_' || (name[1] >= '0' && name[1] <= '9'));
+    return cdrl_metric_is_p(name);
 }
 
 static int p_column_index(p_columns *cols, const char *name)

@@ -31,7 +31,7 @@
 #include "cdrl/error.h"
 #include "cdrl/mlp.h"
 #include "cdrl/optim.h"
-#include "cdrl/replay_buffer.h"
+#include "replay_buffer.h"
 #include "cdrl/rng.h"
 
 typedef struct {
