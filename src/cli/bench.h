@@ -10,8 +10,6 @@
 /* cdrl bench env: environment steps per second, single and batched. */
 int bench_env(int argc, char **argv);
 
-/* Seconds on a monotonic clock, for timing benchmarks. */
-double bench_now(void);
 
 /* A one-line description of this machine's processor ("AMD EPYC, 2 cores"),
  * written into buf. */

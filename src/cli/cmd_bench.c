@@ -1,6 +1,7 @@
 /* cdrl bench: measures speed. One benchmark per file (bench_<what>.c), picked
  * by name from the table below; speed is measured here, never asserted in
  * tests. */
+#include "cdrl/clock.h"
 #include "bench.h"
 #include "cli.h"
 
@@ -19,13 +20,6 @@ static const struct benchmark benchmarks[] = {
     {"env", bench_env, "environment steps per second, single env and batched, one core and all cores"},
 };
 #define N_BENCHMARKS (sizeof benchmarks / sizeof benchmarks[0])
-
-double bench_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 void bench_machine(char *buf, int size)
 {
