@@ -6,9 +6,10 @@
  * run.h plus the agent's own schema) from configs/<agent>_<env>.cfg, --config,
  * --set and the flags, rejects bad input before any work, creates the run
  * directory and saves the resolved config there as config.cfg, installs the
- * SIGINT/SIGTERM stop flag, then calls `train`. The agent does the learning
- * and writes the run's files (metrics.csv, episodes.csv, checkpoint.bin) by
- * the contract in run.h.
+ * SIGINT/SIGTERM stop flag, then calls `train`. An agent's train hands its
+ * unit of work (a vtable, cdrl_run_ops) to the run harness, cdrl_run_train
+ * (run_loop.h), which owns the run contract: the run's files (metrics.csv,
+ * episodes.csv, checkpoint.bin), stopping, divergence, cadence and timing.
  *
  * An agent never prints: progress lines go through args->progress, errors
  * through the cdrl_error. */
