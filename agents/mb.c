@@ -136,12 +136,12 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
     cdrl_dynamics_spec ms;
     if ((rc = model_spec_of(cfg, a->spec, (uint64_t)run->seed, &ms, err)))
         return rc;
-    if (!(a->model = cdrl_dynamics_create(&ms, err)))
-        return err->code;
+    if ((rc = cdrl_dynamics_create(&ms, &a->model, err)))
+        return rc;
     cdrl_planner_spec ps;
     mb_planner_spec_of(cfg, planner_particles, &ps);
-    if (!(a->planner = cdrl_planner_create(&ps, a->spec, (uint64_t)run->seed, PLANNER_STREAM, err)))
-        return err->code;
+    if ((rc = cdrl_planner_create(&ps, a->spec, (uint64_t)run->seed, PLANNER_STREAM, &a->planner, err)))
+        return rc;
     size_t n = (size_t)cfg->probe_states, D = (size_t)a->spec->obs_dim;
     a->probe_near = malloc(sizeof(float) * n * D);
     a->probe_far = malloc(sizeof(float) * n * D);

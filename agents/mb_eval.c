@@ -36,8 +36,7 @@ int mb_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
         cdrl_planner_spec ps;
         mb_planner_spec_of(cfg, mode ? args->mc_samples : 1, &ps);
         cdrl_planner_free(a.planner);
-        if (!(a.planner = cdrl_planner_create(&ps, a.spec, args->seed, PLANNER_STREAM, err)))
-            rc = err->code;
+        rc = cdrl_planner_create(&ps, a.spec, args->seed, PLANNER_STREAM, &a.planner, err);
         for (int e = 0; e < args->episodes && !rc; e++) {
             if (mode == 0 && args->frame && !a.frame)
                 break; /* the window was closed */

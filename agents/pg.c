@@ -45,8 +45,7 @@ static int build_network(const pg_config *cfg, int n_inputs, int n_outputs, int 
     int rc = cdrl_dropout_parse(dropout, (float)cfg->concrete_init_p, &spec.dropout, err);
     if (rc)
         return rc;
-    *out = cdrl_mlp_create(&spec, err);
-    return *out ? 0 : (err ? err->code : CDRL_ENOMEM);
+    return cdrl_mlp_create(&spec, out, err);
 }
 
 uint64_t pg_stream_seed(uint64_t seed, uint64_t stream)

@@ -14,6 +14,19 @@
 
 enum { B = 5, T = 20 };
 
+/* The constructor as an expression: the network, or NULL when it fails
+ * (and then it must have left *out NULL). */
+static cdrl_mlp *mlp_create_or_null(const cdrl_mlp_spec *spec, cdrl_error *err)
+{
+    static char poison;
+    cdrl_mlp *out = (cdrl_mlp *)(void *)&poison; /* create must overwrite it */
+    if (cdrl_mlp_create(spec, &out, err)) {
+        assert_null(out);
+        return NULL;
+    }
+    return out;
+}
+
 static cdrl_mlp *make_net(cdrl_dropout_kind kind, float p, int heads_of_one)
 {
     cdrl_mlp_spec s = cdrl_mlp_spec_default();
@@ -28,7 +41,7 @@ static cdrl_mlp *make_net(cdrl_dropout_kind kind, float p, int heads_of_one)
     s.dropout.p = p;
     s.dropout_on_input = 1;
     s.seed = 4;
-    return cdrl_mlp_create(&s, NULL);
+    return mlp_create_or_null(&s, NULL);
 }
 
 static void inputs(float *x)

@@ -264,9 +264,9 @@ static int run_one(const struct regress_options *o, long n, long epochs, uint64_
     spec.dropout_on_input = 1;
     spec.seed = seed;
     spec.init = CDRL_INIT_GLOROT; /* Keras's default, as in the notebook */
-    cdrl_mlp *net = cdrl_mlp_create(&spec, err);
-    if (!net)
-        return err->code;
+    cdrl_mlp *net;
+    if ((rc = cdrl_mlp_create(&spec, &net, err)))
+        return rc;
     cdrl_mlp_set_data_size(net, o->length_scale, 1.0, (double)n, 0);
     cdrl_adam opt = {0};
     int T = o->test_size;
