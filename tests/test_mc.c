@@ -14,19 +14,6 @@
 
 enum { B = 5, T = 20 };
 
-/* The constructor as an expression: the network, or NULL when it fails
- * (and then it must have left *out NULL). */
-static cdrl_mlp *mlp_create_or_null(const cdrl_mlp_spec *spec, cdrl_error *err)
-{
-    static char poison;
-    cdrl_mlp *out = (cdrl_mlp *)(void *)&poison; /* create must overwrite it */
-    if (cdrl_mlp_create(spec, &out, err)) {
-        assert_null(out);
-        return NULL;
-    }
-    return out;
-}
-
 static cdrl_mlp *make_net(cdrl_dropout_kind kind, float p, int heads_of_one)
 {
     cdrl_mlp_spec s = cdrl_mlp_spec_default();

@@ -40,19 +40,6 @@ typedef struct {
     float *noise[CDRL_MLP_MAX_LAYERS];
 } loss_case;
 
-/* The constructor as an expression: the network, or NULL when it fails
- * (and then it must have left *out NULL). */
-static cdrl_mlp *mlp_create_or_null(const cdrl_mlp_spec *spec, cdrl_error *err)
-{
-    static char poison;
-    cdrl_mlp *out = (cdrl_mlp *)(void *)&poison; /* create must overwrite it */
-    if (cdrl_mlp_create(spec, &out, err)) {
-        assert_null(out);
-        return NULL;
-    }
-    return out;
-}
-
 static void loss_case_init(loss_case *c, cdrl_dropout_kind kind)
 {
     cdrl_mlp_spec spec = cdrl_mlp_spec_default();
