@@ -5,7 +5,7 @@
 #define KEY(p, t, f, def, h) .path = p, .type = t, .offset = offsetof(mb_config, f), .default_text = def, .help = h
 #define INT_AT_LEAST(lo) .range = CDRL_CFG_MIN, .min = lo
 
-const cdrl_cfg_key mb_keys[MB_N_KEYS] = {
+const cdrl_cfg_key mb_keys[] = {
     {KEY("agent.random_episodes", CDRL_CFG_INT, random_episodes, "2",
          "episodes of uniformly random actions before planning starts"), INT_AT_LEAST(1)},
     {KEY("agent.max_episodes", CDRL_CFG_INT64, max_episodes, "0",
@@ -76,3 +76,7 @@ const cdrl_cfg_key mb_keys[MB_N_KEYS] = {
          "far probes: each dimension +-(0.5..1) x min(far, the observation bound)"),
      .range = CDRL_CFG_MIN_EXCL, .min = 0},
 };
+
+/* The header declares the array with MB_N_KEYS entries; a count that differs is
+ * a conflicting type, and this says so plainly. */
+_Static_assert(sizeof mb_keys / sizeof mb_keys[0] == MB_N_KEYS, "MB_N_KEYS must count the keys of mb_keys");

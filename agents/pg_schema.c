@@ -6,7 +6,7 @@
 #define INT_RANGE(lo, hi) .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = lo, .max = hi
 #define UNIT_OPEN .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX_EXCL, .min = 0, .max = 1
 
-const cdrl_cfg_key pg_keys[PG_N_KEYS] = {
+const cdrl_cfg_key pg_keys[] = {
     {KEY("agent.policy.layers", CDRL_CFG_INT, policy_layers), INT_RANGE(1, CDRL_MLP_MAX_HIDDEN),
      .default_text = "2", .help = "hidden layers of the policy network"},
     {KEY("agent.policy.hidden", CDRL_CFG_INT, policy_hidden), INT_RANGE(1, 4096),
@@ -62,3 +62,6 @@ const cdrl_cfg_key pg_keys[PG_N_KEYS] = {
      .default_text = "20", .help = "dropout samples T for the MC spread in metrics.csv"},
 };
 
+/* The header declares the array with PG_N_KEYS entries; a count that differs is
+ * a conflicting type, and this says so plainly. */
+_Static_assert(sizeof pg_keys / sizeof pg_keys[0] == PG_N_KEYS, "PG_N_KEYS must count the keys of pg_keys");
