@@ -185,8 +185,9 @@ static void metrics_header(const void *self, char *metrics, size_t size)
 
 /* ---- On the run harness ------------------------------------------------------ */
 
-static int mb_create(const cdrl_train_args *args, void **out, cdrl_error *err)
+static int mb_create(const void *agent_args, void **out, cdrl_error *err)
 {
+    const cdrl_train_args *args = agent_args;
     const mb_config *cfg = args->config;
     mb_agent *a = malloc(sizeof *a);
     if (!a)
@@ -314,8 +315,9 @@ static int watch_arrays(const void *self, cdrl_run_watch *out)
     return 2;
 }
 
-static void result(const void *self, cdrl_train_result *out)
+static void result(const void *self, void *result)
 {
+    cdrl_train_result *out = result;
     const mb_agent *a = self;
     out->solved = (int)a->c.solved;
     out->env_steps = a->c.env_steps;
@@ -344,7 +346,9 @@ static const cdrl_run_ops mb_ops = {
 
 static int mb_train(const cdrl_train_args *args, cdrl_train_result *result, cdrl_error *err)
 {
-    return cdrl_run_train(&mb_ops, args, result, err);
+    cdrl_run_args run = cdrl_train_run_args(args);
+    memset(result, 0, sizeof *result);
+    return cdrl_run_train(&mb_ops, &run, args, result, err);
 }
 
 const cdrl_agent_def cdrl_agent_mb = {

@@ -330,8 +330,9 @@ static void pick_probe(pg_agent *ag)
 
 /* ---- On the run harness ---------------------------------------------------------- */
 
-static int pg_create(const cdrl_train_args *args, void **out, cdrl_error *err)
+static int pg_create(const void *agent_args, void **out, cdrl_error *err)
 {
+    const cdrl_train_args *args = agent_args;
     pg_agent *ag = calloc(1, sizeof *ag);
     if (!ag)
         return cdrl_errorf(err, CDRL_ENOMEM, "pg: out of memory");
@@ -395,8 +396,9 @@ static int watch(const void *self, cdrl_run_watch *out)
     return 4;
 }
 
-static void result(const void *self, cdrl_train_result *out)
+static void result(const void *self, void *result)
 {
+    cdrl_train_result *out = result;
     const pg_agent *ag = self;
     double mean, lo, hi;
     pg_window_stats(ag, &mean, &lo, &hi);
@@ -433,7 +435,9 @@ static const cdrl_run_ops pg_ops = {
 
 static int pg_train(const cdrl_train_args *args, cdrl_train_result *result, cdrl_error *err)
 {
-    return cdrl_run_train(&pg_ops, args, result, err);
+    cdrl_run_args run = cdrl_train_run_args(args);
+    memset(result, 0, sizeof *result);
+    return cdrl_run_train(&pg_ops, &run, args, result, err);
 }
 
 const cdrl_agent_def cdrl_agent_pg = {

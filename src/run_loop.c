@@ -18,7 +18,7 @@
 
 typedef struct {
     const cdrl_run_ops *ops;
-    const cdrl_train_args *args;
+    const cdrl_run_args *args;
     void *agent;
     cdrl_csv *metrics;
     cdrl_run_io io;
@@ -149,18 +149,17 @@ static int train_loop(run_state *r, cdrl_error *err)
     return write_checkpoint(r, err);
 }
 
-int cdrl_run_train(const cdrl_run_ops *ops, const cdrl_train_args *args, cdrl_train_result *result,
-                   cdrl_error *err)
+int cdrl_run_train(const cdrl_run_ops *ops, const cdrl_run_args *args, const void *agent_args,
+                   void *result, cdrl_error *err)
 {
     run_state r;
     memset(&r, 0, sizeof r);
-    memset(result, 0, sizeof *result);
     r.ops = ops;
     r.args = args;
     r.last_ckpt = -1;
     cdrl_run_rows rows = {0, 0};
     int rc = cdrl_path_join(r.ckpt, sizeof r.ckpt, args->run_dir, CDRL_RUN_CHECKPOINT_FILE, err);
-    rc = rc ? rc : ops->create(args, &r.agent, err);
+    rc = rc ? rc : ops->create(agent_args, &r.agent, err);
     if (!rc && args->resume && !(rc = ops->load(r.agent, r.ckpt, args->config_hash, &rows, err)))
         r.last_ckpt = ops->units(r.agent);
     rc = rc ? rc : open_csv_files(&r, &rows, err);

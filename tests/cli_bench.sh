@@ -14,7 +14,7 @@ done
 echo "ok tiny bench"
 
 check bad-flag 2 "^cdrl bench env: unknown option '--frob'" -- bench env --frob 1
-check missing-value 2 "^cdrl bench env: option '--steps' needs a value" -- bench env --steps
+check missing-value 2 "^cdrl bench env: --steps needs a value; see '--steps' in 'cdrl bench env --help'$" -- bench env --steps
 check bad-steps 2 "^cdrl bench env: --steps 'x' is invalid" -- bench env --steps x
 check bad-seconds 2 "^cdrl bench env: --seconds '0' is invalid" -- bench env --seconds 0
 check bad-batch 2 "^cdrl bench env: --batch '1,,2' is invalid" -- bench env --batch 1,,2
@@ -24,4 +24,6 @@ check bad-integrator 2 "^cdrl bench env: cartpole: option integrator: unknown va
 check no-benchmark 2 "^cdrl bench: which benchmark\? try 'cdrl bench --help'$" -- bench
 check unknown-benchmark 2 "^cdrl bench: unknown benchmark 'gpu'; known: env" -- bench gpu
 check env-help 0 "" -- bench env --help
+check lstm-help 0 "" -- bench lstm --help
+check lstm-bad-flag 2 "^cdrl bench lstm: unknown option '--frob'" -- bench lstm --frob
 exit $fail

@@ -19,6 +19,7 @@
 #include "cdrl/checkpoint.h"
 #include "cdrl/file.h"
 #include "cdrl/run.h"
+#include "cdrl/agent.h"
 #include "cdrl/run_loop.h"
 
 /* ---- A fake agent ------------------------------------------------------------ */
@@ -39,9 +40,10 @@ typedef struct {
     fake_state s;
 } fake;
 
-static int fake_create(const cdrl_train_args *args, void **out, cdrl_error *err)
+static int fake_create(const void *agent_args, void **out, cdrl_error *err)
 {
     (void)err;
+    const cdrl_run_args *args = agent_args;
     fake *f = calloc(1, sizeof *f);
     f->s.budget = args->run->steps;
     *out = f;
@@ -149,8 +151,9 @@ static int fake_load(void *self, const char *path, uint64_t hash, cdrl_run_rows 
     return rc;
 }
 
-static void fake_result(const void *self, cdrl_train_result *out)
+static void fake_result(const void *self, void *result)
 {
+    cdrl_train_result *out = result;
     const fake *f = self;
     out->iterations = f->s.units;
     out->env_steps = f->s.env_steps;
@@ -215,10 +218,11 @@ static int train(const char *name, int resume, cdrl_train_result *res, cdrl_erro
     snprintf(dir, sizeof dir, "%s/%s", root, name);
     if (!resume)
         assert_int_equal(cdrl_run_dir_prepare(dir, err), 0);
-    cdrl_train_args args = {.run_dir = dir, .resume = resume, .run = &run, .config_hash = 42,
-                            .progress = count_line};
+    cdrl_run_args args = {.run_dir = dir, .resume = resume, .run = &run, .config_hash = 42,
+                          .progress = count_line};
     cdrl_error_clear(err);
-    return cdrl_run_train(&fake_ops, &args, res, err);
+    memset(res, 0, sizeof *res);
+    return cdrl_run_train(&fake_ops, &args, &args, res, err);
 }
 
 static char *slurp(const char *name, const char *file)

@@ -23,6 +23,7 @@
 #include "cdrl/env.h"
 #include "cdrl/error.h"
 #include "cdrl/run.h"
+#include "cdrl/run_loop.h"
 
 /* What an agent shows after an env step, for a window or a replay: the env's
  * view and, for an agent that plans with a model, the states its model
@@ -52,6 +53,12 @@ typedef struct {
     cdrl_frame_fn frame;
     void *user;                 /* passed to progress and frame */
 } cdrl_train_args;
+
+/* The harness's view of train's arguments (run_loop.h). */
+static inline cdrl_run_args cdrl_train_run_args(const cdrl_train_args *a)
+{
+    return (cdrl_run_args){a->run_dir, a->resume, a->run, a->config_hash, a->progress, a->user};
+}
 
 /* What train reports when it returns 0 (the run ended at its budget or solved). */
 typedef struct {

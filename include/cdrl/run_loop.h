@@ -26,9 +26,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cdrl/agent.h"
 #include "cdrl/error.h"
+#include "cdrl/run_config.h"
 #include "cdrl/run_csv.h"
+
+/* What a run is: the part of an agent's train arguments (agent.h) the
+ * harness needs. Everything is the caller's and outlives the run. */
+typedef struct {
+    const char *run_dir;        /* existing directory holding config.cfg */
+    int resume;                 /* 1: continue from run_dir/checkpoint.bin */
+    const cdrl_run_config *run; /* seed, budget, cadence */
+    uint64_t config_hash;       /* stored in checkpoints, checked on resume */
+    void (*progress)(void *user, const char *line); /* never NULL */
+    void *user;
+} cdrl_run_args;
 
 /* What the harness lends an agent during one unit of work. */
 typedef struct {
@@ -52,15 +63,16 @@ typedef struct {
 
 #define CDRL_RUN_MAX_WATCH 16
 
-/* The agent's side of the contract. Every function takes the agent made by
- * create; all but create, free and units are called only after create
- * succeeded. */
+/* The agent's side of the contract. Every function but create takes the
+ * agent create made. The harness lives below the agents, so what it passes
+ * through to them is untyped: `agent_args` (create) and `result` (result) are
+ * the agent's own, cdrl_train_args and cdrl_train_result for an agent.h agent. */
 typedef struct {
     const char *unit;            /* what one unit is called in messages: "update" */
     const char *episodes_header; /* episodes.csv's header line */
-    /* Makes the agent for args (networks, generators, buffers; args outlive
-     * it). Fresh state; a resumed run is then loaded. */
-    int (*create)(const cdrl_train_args *args, void **out, cdrl_error *err);
+    /* Makes the agent from agent_args (networks, generators, buffers;
+     * agent_args outlives it). Fresh state; a resumed run is then loaded. */
+    int (*create)(const void *agent_args, void **out, cdrl_error *err);
     void (*free)(void *self);    /* NULL-safe */
     /* metrics.csv's header line, written into out[size]. */
     void (*metrics_header)(const void *self, char *out, size_t size);
@@ -84,15 +96,16 @@ typedef struct {
     int (*save)(void *self, const char *path, uint64_t hash, const cdrl_run_rows *rows, cdrl_error *err);
     /* Reads the state from path, checking the hash; fills rows. */
     int (*load)(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cdrl_error *err);
-    /* Fills the result of a run that ended well. */
-    void (*result)(const void *self, cdrl_train_result *out);
+    /* Fills the caller's result of a run that ended well. */
+    void (*result)(const void *self, void *result);
 } cdrl_run_ops;
 
 /* Runs (or resumes) training as agent.h's train describes, with `ops` doing
- * the agent's part. Returns 0 at the budget or when solved, CDRL_EINTR after
- * a stop (checkpoint written), CDRL_EDIVERGED (last good checkpoint kept), or
- * the error of a failed step; the message is one line. */
-int cdrl_run_train(const cdrl_run_ops *ops, const cdrl_train_args *args, cdrl_train_result *result,
-                   cdrl_error *err);
+ * the agent's part: ops->create gets agent_args, ops->result fills result.
+ * Returns 0 at the budget or when solved, CDRL_EINTR after a stop (checkpoint
+ * written), CDRL_EDIVERGED (last good checkpoint kept), or the error of a
+ * failed step; the message is one line. */
+int cdrl_run_train(const cdrl_run_ops *ops, const cdrl_run_args *args, const void *agent_args,
+                   void *result, cdrl_error *err);
 
 #endif

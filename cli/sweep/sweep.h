@@ -1,15 +1,18 @@
 /* Internal to the cdrl program: `cdrl sweep`, a grid of ordinary training
  * runs over agents, dropout settings, seeds and any other config keys.
  *
- * The pieces, one file each:
+ * The pieces, one file each, in cli/sweep/ (the command line is
+ * cli/cmd_sweep.c):
  *   sweep_file.c     reads and checks a sweep file, lists its points
  *   sweep_point.c    one point: its run directory, the child process that
  *                    trains it (`cdrl sweep --run-point DIR`), its result.cfg
  *   sweep_pool.c     runs the points over N local worker processes
  *   sweep_mpi.c      or hands them to the ranks of an MPI job (CDRL_MPI)
- *   sweep_summary.c  summary.csv and summary.md from the run directories
+ *   sweep_summary.c  summary.csv and summary.md from the run directories;
+ *                    calls sweep_plot.c for the pictures
  *   sweep_plot.c     the PNG plots, through the visualizer's headless canvas
- *   cmd_sweep.c      the command line
+ *   sweep_stats.c    what both of those read: quartiles, p columns, the
+ *                    learned setting (it calls neither)
  *
  * A sweep directory holds sweep.cfg (a copy of the sweep file), runs/<point>/
  * (each an ordinary run directory plus result.cfg and log.txt), summary.csv,
@@ -23,6 +26,7 @@
 #include "cdrl/config.h"
 #include "cdrl/error.h"
 #include "cdrl/run.h"
+#include "cdrl/stats.h"
 
 #define SWEEP_MAX_AGENTS 8
 #define SWEEP_MAX_SETTINGS 32
@@ -77,6 +81,7 @@ typedef struct {
     char settings[SWEEP_MAX_SETTINGS][CDRL_CFG_STR_MAX];
     int n_settings;
     int settings_line;
+    int baseline;                     /* the setting others are compared with (index) */
     int64_t seeds[SWEEP_MAX_SEEDS];
     int n_seeds;
     sweep_agent agents[SWEEP_MAX_AGENTS];
@@ -207,12 +212,30 @@ int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_po
  * combination: "plots/pg_returns.png" (what = "returns" or "p"). */
 void sweep_plot_path(const sweep_spec *spec, int agent, int combo, const char *what, char *out, size_t size);
 
-/* 1 if a metrics.csv column holds a layer's dropout rate: "p_policy_l1"
- * (pg, what cdrl viz plots) or "p0" (a bare layer number). */
+/* ---- What summary and plots share (sweep_stats.c) ------------------------------ */
+
+/* 1 if a metrics.csv column holds a layer's dropout rate: a name starting
+ * "p_" ("p_policy_l1", "p_model_l0", what the agents write and cdrl viz
+ * plots). A "p" followed by a digit is accepted too, though no agent writes
+ * one today. */
 int sweep_is_p_column(const char *name);
 
 /* Median and quartiles (linear interpolation between order statistics) of
  * x[n] (sorted in place); NaN for n == 0. */
 void sweep_quartiles(double *x, int n, double *q1, double *median, double *q3);
+
+/* 1 if the dropout setting is "concrete" (the learned rate). */
+int sweep_setting_is_concrete(const char *setting);
+
+/* The summary's and the plots' statistics over seeds (cdrl/stats.h): the
+ * interquartile mean with a 95 % percentile bootstrap interval, and the
+ * probability that a run of X ends higher than a run of Y, with its interval.
+ * The bootstrap draws SWEEP_BOOTSTRAP_REPS resamples from a fixed seed, so a
+ * summary is the same every time it is computed. NaN where n is 0. */
+#define SWEEP_BOOTSTRAP_REPS 2000
+#define SWEEP_BOOTSTRAP_SEED 0
+#define SWEEP_BOOTSTRAP_LEVEL 0.95
+void sweep_iqm_interval(const double *x, int n, int reps, cdrl_interval *out);
+void sweep_improvement_interval(const double *x, int nx, const double *y, int ny, cdrl_interval *out);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,104 +18,104 @@
 
 #include "cdrl/agent.h"
 #include "cdrl/run.h"
+#include "flags.h"
 #include "run_setup.h"
 #include "sweep.h"
 
 #define MAX_ONLY 16
-#define MAX_OVERRIDES (4 + SWEEP_MAX_SETS + SWEEP_MAX_DROPOUT_KEYS + SWEEP_MAX_AXES + 64)
-
-static void print_help(void)
-{
-    printf("usage: cdrl sweep --config FILE [--jobs N] [--out DIR] [options]\n"
-           "       cdrl sweep --summarize DIR\n\n"
-           "Trains every point of a grid over agents, dropout settings, seeds and any other\n"
-           "config keys named in the sweep file (see docs/sweep.md), each point an ordinary\n"
-           "run directory DIR/runs/<point>, in parallel worker processes. Then writes\n"
-           "DIR/summary.csv, DIR/summary.md and DIR/plots/*.png.\n\n"
-           "Running the same sweep again skips finished points and resumes interrupted ones\n"
-           "from their checkpoints. A point that crashes or diverges is recorded as failed\n"
-           "with its message; the others go on. Ctrl-C stops cleanly: running points write\n"
-           "a checkpoint, and the next run of the same command continues them.\n\n"
-           "options:\n"
-           "  --config FILE     the sweep file (e.g. configs/sweep_dropout.cfg)\n"
-           "  --jobs N          points run at a time (default: the number of cores)\n"
-           "  --out DIR         the sweep directory (default: the file's sweep.out)\n"
-           "  --agent NAME      only this agent of the file (repeatable)\n"
-           "  --retry-failed    run failed points again (resuming from their checkpoints)\n"
-           "  --dry-run         check everything, list the points and their state, run nothing\n"
-           "  --summarize DIR   recompute summary and plots from DIR's run directories\n\n"
-           "Built with -DCDRL_MPI=ON, 'mpirun -n K cdrl sweep ...' hands the points to ranks\n"
-           "1..K-1 (rank 0 coordinates and writes the summary; DIR must be on a file system\n"
-           "every rank sees). %s\n\n"
-           "Exit status: 0 all points done, 1 some failed, 130/143 stopped, 2 bad input.\n",
-#ifdef CDRL_MPI
-           "This build has MPI."
-#else
-           "This build has no MPI."
-#endif
-    );
-}
+#define MAX_OVERRIDES (4 + 2 * SWEEP_MAX_SETS + SWEEP_MAX_DROPOUT_KEYS + SWEEP_MAX_AXES + 64)
 
 typedef struct {
     const char *config, *out, *summarize, *run_point;
     const char *only[MAX_ONLY];
     int n_only;
-    int jobs, retry_failed, dry_run;
+    const char *sets[SWEEP_MAX_SETS]; /* --set KEY=VALUE, for every point */
+    int n_sets;
+    long long jobs;
+    int retry_failed, dry_run;
 } sweep_args;
+
+/* ---- The flag table ------------------------------------------------------------- */
+
+static int take_agent(const cli_flag *row, const char *value, void *args)
+{
+    (void)row;
+    sweep_args *a = args;
+    if (a->n_only >= MAX_ONLY)
+        return cli_fail("sweep", "--agent: at most %d", MAX_ONLY);
+    a->only[a->n_only++] = value;
+    return 0;
+}
+
+static int take_set(const cli_flag *row, const char *value, void *args)
+{
+    (void)row;
+    sweep_args *a = args;
+    if (a->n_sets >= SWEEP_MAX_SETS)
+        return cli_fail("sweep", "--set: at most %d", SWEEP_MAX_SETS);
+    a->sets[a->n_sets++] = value;
+    return 0;
+}
+
+static void print_epilogue(FILE *out)
+{
+    fprintf(out,
+            "Built with -DCDRL_MPI=ON, 'mpirun -n K cdrl sweep ...' hands the points to ranks\n"
+            "1..K-1 (rank 0 coordinates and writes the summary; DIR must be on a file system\n"
+            "every rank sees). %s\n\n"
+            "Exit status: 0 all points done, 1 some failed, 130/143 stopped, 2 bad input.\n",
+#ifdef CDRL_MPI
+            "This build has MPI."
+#else
+            "This build has no MPI."
+#endif
+    );
+}
+
+#define ARG(field) offsetof(sweep_args, field)
+static const cli_flag sweep_flags[] = {
+    {"--config", "FILE", CLI_STRING, ARG(config), 0, 0, NULL, "the sweep file (e.g. configs/sweep_dropout.cfg)", 0, 0},
+    {"--jobs", "N", CLI_INT, ARG(jobs), 1, 4096, NULL, "points run at a time (default: the number of cores)", 0, 0},
+    {"--out", "DIR", CLI_STRING, ARG(out), 0, 0, NULL, "the sweep directory (default: the file's sweep.out)", 0, 0},
+    {"--agent", "NAME", CLI_CALL, 0, 0, 0, take_agent, "only this agent of the file (repeatable)", 0, 0},
+    {"--set", "KEY=VALUE", CLI_CALL, 0, 0, 0, take_set,
+     "override one config key in every point, after the sweep file's\n"
+     "own sets (repeatable; not a key the sweep varies)", 0, 0},
+    {"--retry-failed", NULL, CLI_SWITCH, ARG(retry_failed), 0, 0, NULL,
+     "run failed points again (resuming from their checkpoints)", 0, 0},
+    {"--dry-run", NULL, CLI_SWITCH, ARG(dry_run), 0, 0, NULL,
+     "check everything, list the points and their state, run nothing", 0, 0},
+    {"--summarize", "DIR", CLI_STRING, ARG(summarize), 0, 0, NULL,
+     "recompute summary and plots from DIR's run directories", 0, 0},
+    /* The child process of one point (sweep_point.c); not for users. */
+    {"--run-point", "DIR", CLI_STRING, ARG(run_point), 0, 0, NULL, NULL, 0, 0},
+};
+#undef ARG
+
+static const cli_command sweep_command = {
+    "sweep",
+    "cdrl sweep --config FILE [--jobs N] [--out DIR] [options]\n"
+    "       cdrl sweep --summarize DIR",
+    "Trains every point of a grid over agents, dropout settings, seeds and any other\n"
+    "config keys named in the sweep file (see docs/sweep.md), each point an ordinary\n"
+    "run directory DIR/runs/<point>, in parallel worker processes. Then writes\n"
+    "DIR/summary.csv, DIR/summary.md and DIR/plots/*.png.\n\n"
+    "Running the same sweep again skips finished points and resumes interrupted ones\n"
+    "from their checkpoints. A point that crashes or diverges is recorded as failed\n"
+    "with its message; the others go on. Ctrl-C stops cleanly: running points write\n"
+    "a checkpoint, and the next run of the same command continues them.",
+    sweep_flags, CLI_N(sweep_flags), NULL, print_epilogue,
+};
 
 static int parse_args(int argc, char **argv, sweep_args *a)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value_flags[] = {"--config", "--jobs", "--out", "--agent", "--summarize", "--run-point"};
-        const char *v = NULL, *flag = NULL;
-        for (size_t f = 0; f < sizeof value_flags / sizeof *value_flags && !flag; f++) {
-            size_t n = strlen(value_flags[f]);
-            if (strncmp(arg, value_flags[f], n) == 0 && arg[n] == '=')
-                flag = value_flags[f], v = arg + n + 1;
-            else if (strcmp(arg, value_flags[f]) == 0) {
-                if (i + 1 >= argc)
-                    return cli_fail("sweep", "%s needs a value; try 'cdrl sweep --help'", arg);
-                flag = value_flags[f], v = argv[++i];
-            }
-        }
-        if (!flag) {
-            if (cli_is_help(arg)) {
-                print_help();
-                return -1;
-            } else if (strcmp(arg, "--retry-failed") == 0) {
-                a->retry_failed = 1;
-            } else if (strcmp(arg, "--dry-run") == 0) {
-                a->dry_run = 1;
-            } else if (arg[0] == '-') {
-                return cli_fail("sweep", "unknown option '%s'; try 'cdrl sweep --help'", arg);
-            } else {
-                return cli_fail("sweep", "unexpected argument '%s'; try 'cdrl sweep --help'", arg);
-            }
-        } else if (strcmp(flag, "--config") == 0) {
-            a->config = v;
-        } else if (strcmp(flag, "--out") == 0) {
-            a->out = v;
-        } else if (strcmp(flag, "--summarize") == 0) {
-            a->summarize = v;
-        } else if (strcmp(flag, "--run-point") == 0) {
-            a->run_point = v;
-        } else if (strcmp(flag, "--agent") == 0) {
-            if (a->n_only >= MAX_ONLY)
-                return cli_fail("sweep", "--agent: at most %d", MAX_ONLY);
-            a->only[a->n_only++] = v;
-        } else if (strcmp(flag, "--jobs") == 0) {
-            char *end;
-            long n = strtol(v, &end, 10);
-            if (!*v || *end || n < 1 || n > 4096)
-                return cli_fail("sweep", "--jobs %s: expects an integer in [1, 4096]", v);
-            a->jobs = (int)n;
-        }
-    }
-    if (a->run_point)
-        return 0;
+    int rc = cli_parse(&sweep_command, argc, argv, a);
+    if (rc || a->run_point)
+        return rc;
     if (a->summarize && a->config)
         return cli_fail("sweep", "--summarize DIR reads DIR/%s; it takes no --config", SWEEP_FILE);
+    if (a->summarize && a->n_sets)
+        return cli_fail("sweep", "--summarize DIR reads the runs as they are; it takes no --set");
     if (!a->summarize && !a->config)
         return cli_fail("sweep", "--config FILE is required; try 'cdrl sweep --help'");
     return 0;
@@ -150,11 +151,9 @@ static int dropout_keys(const sweep_spec *spec, const sweep_agent *agent, const 
     if (agent->n_dropout_keys) {
         for (int k = 0; k < agent->n_dropout_keys; k++) {
             int found = 0;
-            for (int i = 0; i < def->n_keys && !found; i++) {
-                const char *dot = strrchr(def->keys[i].path, '.');
+            for (int i = 0; i < def->n_keys && !found; i++)
                 found = strcmp(def->keys[i].path, agent->dropout_keys[k]) == 0 &&
-                        strcmp(dot ? dot + 1 : def->keys[i].path, "dropout") == 0;
-            }
+                        cdrl_cfg_is_dropout_key(def->keys[i].path);
             if (!found)
                 return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: %s.dropout_keys: %s is not a dropout key of agent %s",
                                    spec->file, agent->dropout_keys_line, agent->name, agent->dropout_keys[k],
@@ -163,19 +162,17 @@ static int dropout_keys(const sweep_spec *spec, const sweep_agent *agent, const 
         }
         return 0;
     }
-    for (int i = 0; i < def->n_keys && *n < SWEEP_MAX_DROPOUT_KEYS; i++) {
-        const char *dot = strrchr(def->keys[i].path, '.');
-        if (strcmp(dot ? dot + 1 : def->keys[i].path, "dropout") == 0)
-            keys[(*n)++] = def->keys[i].path;
-    }
+    *n = cdrl_cfg_dropout_keys(def->keys, def->n_keys, keys, SWEEP_MAX_DROPOUT_KEYS);
     if (*n == 0)
         return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.agents: agent %s has no dropout setting", spec->file,
                            spec->agents_line, agent->name);
     return 0;
 }
 
-/* Checks one override from the sweep file on its own, so that a mistake is
- * reported at its line: "FILE:LINE: agent.lr=0: out of range, accepted (0, 1]". */
+/* Checks one override on its own, so that a mistake is reported where it
+ * was made: from the sweep file at its line, "FILE:LINE: agent.lr=0: out of
+ * range, accepted (0, 1]"; from the command line (line 0) with the agent,
+ * "--set agent.lr=0: out of range, accepted (0, 1] (agent pg)". */
 static int check_override(const sweep_spec *spec, const cdrl_agent_def *def, const char *base, const char *text,
                           int line, cdrl_error *err)
 {
@@ -192,15 +189,44 @@ static int check_override(const sweep_spec *spec, const cdrl_agent_def *def, con
     const char *msg = strncmp(why.msg, "--set ", 6) == 0 ? why.msg + 6 : why.msg;
     if (strncmp(why.msg, "--set ", 6) != 0)
         return cdrl_errorf(err, rc, "%s", why.msg); /* the base config's own mistake */
+    if (line <= 0)
+        return cdrl_errorf(err, rc, "%s (agent %s)", why.msg, def->name);
     return cdrl_errorf(err, rc, "%s:%d: %s", spec->file, line, msg);
 }
 
+/* A --set of the command line may not touch what the sweep varies (the
+ * seed, the dropout keys, the grid's keys): the grid would silently undo it. */
+static int check_cli_set_key(const sweep_spec *spec, const sweep_agent *agent, const cdrl_agent_def *def,
+                             const char *text, cdrl_error *err)
+{
+    size_t len = strcspn(text, "=");
+    const char *varied[2 + SWEEP_MAX_DROPOUT_KEYS + SWEEP_MAX_AXES] = {"run.seed", "run.agent"};
+    int n = 2, n_dkeys = 0;
+    int rc = dropout_keys(spec, agent, def, varied + n, &n_dkeys, err);
+    if (rc)
+        return rc;
+    n += n_dkeys;
+    for (int k = 0; k < agent->n_axes; k++)
+        varied[n++] = agent->axes[k].key;
+    for (int i = 0; i < n; i++)
+        if (strlen(varied[i]) == len && strncmp(varied[i], text, len) == 0)
+            return cdrl_errorf(err, CDRL_EINVAL, "--set %s: %s is what the sweep varies for agent %s; change it "
+                               "in %s", text, varied[i], agent->name, spec->file);
+    if (len == strlen("env.name") && strncmp(text, "env.name", len) == 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "--set %s: the env of a sweep is its file's sweep.env", text);
+    return 0;
+}
+
 static int check_agent_overrides(const sweep_spec *spec, const sweep_agent *agent, const cdrl_agent_def *def,
-                                 const char *base, cdrl_error *err)
+                                 const char *base, const sweep_args *a, cdrl_error *err)
 {
     int rc = 0;
     for (int i = 0; !rc && i < agent->n_sets; i++)
         rc = check_override(spec, def, base, agent->sets[i].text, agent->sets[i].line, err);
+    for (int i = 0; !rc && i < a->n_sets; i++) {
+        rc = check_override(spec, def, base, a->sets[i], 0, err);
+        rc = rc ? rc : check_cli_set_key(spec, agent, def, a->sets[i], err);
+    }
     for (int k = 0; !rc && k < agent->n_axes; k++)
         for (int v = 0; !rc && v < agent->axes[k].n_values; v++) {
             char text[SWEEP_TEXT_MAX];
@@ -211,8 +237,10 @@ static int check_agent_overrides(const sweep_spec *spec, const sweep_agent *agen
 }
 
 /* Resolves the config of one point: the agent's base config, then the sweep
- * file's sets, the point's dropout setting and seed, its grid values. */
-static int resolve_point(const sweep_spec *spec, const sweep_point *p, run_setup *setup, cdrl_error *err)
+ * file's sets, the command line's --set, the point's dropout setting and
+ * seed, its grid values. */
+static int resolve_point(const sweep_spec *spec, const sweep_args *a, const sweep_point *p, run_setup *setup,
+                         cdrl_error *err)
 {
     const sweep_agent *agent = &spec->agents[p->agent];
     const cdrl_agent_def *def;
@@ -231,6 +259,8 @@ static int resolve_point(const sweep_spec *spec, const sweep_point *p, run_setup
     snprintf(texts[n++], SWEEP_TEXT_MAX, "env.name=%s", spec->env);
     for (int i = 0; i < agent->n_sets; i++)
         snprintf(texts[n++], SWEEP_TEXT_MAX, "%s", agent->sets[i].text);
+    for (int i = 0; i < a->n_sets; i++)
+        snprintf(texts[n++], SWEEP_TEXT_MAX, "%s", a->sets[i]);
     for (int i = 0; i < n_dkeys; i++)
         snprintf(texts[n++], SWEEP_TEXT_MAX, "%s=%s", dkeys[i], spec->settings[p->setting]);
     snprintf(texts[n++], SWEEP_TEXT_MAX, "run.seed=%lld", (long long)spec->seeds[p->seed]);
@@ -392,13 +422,13 @@ static int plan(sweep_state *s, const sweep_args *a, point_plan *plans, cdrl_err
         if ((rc = run_setup_check_env(spec->env, err)))
             return cdrl_error_prefix(err, "%s: sweep.env", spec->file);
         rc = base_config(spec, &spec->agents[i], base, sizeof base, err);
-        rc = rc ? rc : check_agent_overrides(spec, &spec->agents[i], def, base, err);
+        rc = rc ? rc : check_agent_overrides(spec, &spec->agents[i], def, base, a, err);
         if (rc)
             return rc;
     }
     for (int i = 0; i < s->n_points; i++) {
         run_setup setup;
-        int rc = resolve_point(spec, &s->points[i], &setup, err);
+        int rc = resolve_point(spec, a, &s->points[i], &setup, err);
         rc = rc ? rc : plan_point(&s->points[i], &setup, a->retry_failed, &plans[i], err);
         run_setup_free(&setup);
         if (rc)
@@ -407,7 +437,7 @@ static int plan(sweep_state *s, const sweep_args *a, point_plan *plans, cdrl_err
     return 0;
 }
 
-static int prepare_all(sweep_state *s, const point_plan *plans, cdrl_error *err)
+static int prepare_all(sweep_state *s, const sweep_args *a, const point_plan *plans, cdrl_error *err)
 {
     char runs[CDRL_PATH_MAX];
     int rc = make_dir(s->dir, err);
@@ -426,7 +456,7 @@ static int prepare_all(sweep_state *s, const point_plan *plans, cdrl_error *err)
         if (plans[i] != POINT_RUN && plans[i] != POINT_RESUME)
             continue;
         run_setup setup;
-        rc = resolve_point(s->spec, p, &setup, err);
+        rc = resolve_point(s->spec, a, p, &setup, err);
         rc = rc ? rc : prepare_point(s->spec, p, &setup, err);
         run_setup_free(&setup);
         int j = s->n_jobs++;
@@ -496,11 +526,11 @@ static int run_sweep(const sweep_args *a, sweep_state *s, int mpi, int *released
         return status;
     }
     rc = rc ? rc : cdrl_stop_install(&err);
-    rc = rc ? rc : prepare_all(s, plans, &err);
+    rc = rc ? rc : prepare_all(s, a, plans, &err);
     free(plans);
     if (rc)
         return cli_report("sweep", &err);
-    int jobs = a->jobs;
+    int jobs = (int)a->jobs;
     if (jobs <= 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         jobs = cores > 0 ? (int)cores : 1;
@@ -535,7 +565,7 @@ int cmd_sweep(int argc, char **argv)
         sweep_mpi_finish();
         return status;
     }
-    if (status == -1) {
+    if (status == CLI_HELP_SHOWN) {
         status = CLI_EXIT_OK;
     } else if (status == 0 && a.run_point) {
         status = sweep_run_point(a.run_point);

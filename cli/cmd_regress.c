@@ -14,6 +14,7 @@
  *
  * Not a benchmark: its output is deterministic for a seed, so it prints no time. */
 #include "cli.h"
+#include "flags.h"
 
 #include "cdrl/loss.h"
 #include "cdrl/mc.h"
@@ -21,7 +22,9 @@
 #include "cdrl/optim.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,34 +56,76 @@ struct regress_result {
 static const long default_sizes[] = {10, 25, 50, 100, 1000, 10000};
 static const long default_epochs[] = {2000, 1000, 500, 200, 20, 2};
 
-static void print_help(void)
+/* The command line as given, before it becomes regress_options. */
+typedef struct {
+    const char *sizes, *epochs;
+    long long hidden, seed, min_steps, reps, batch, mc, test;
+    double lr, length_scale;
+} regress_flags;
+
+/* Every integer flag of regress, its range in the row. */
+static int take_integer(const cli_flag *row, const char *value, void *args)
 {
-    printf("usage: cdrl regress [options]\n"
-           "\n"
-           "Concrete Dropout on the synthetic problem of Gal, Hron & Kendall (2017):\n"
-           "X ~ N(0,1), Y = 2X + 8 + N(0,1). For each training-set size N, trains a\n"
-           "network of 3 Concrete-Dropout ReLU layers and two Concrete-Dropout heads\n"
-           "(mean, log-variance) and prints the learned dropout rate of each layer,\n"
-           "the aleatoric and epistemic std (Monte-Carlo dropout) and the test RMSE.\n"
-           "\n"
-           "options:\n"
-           "  --n LIST         training-set sizes (default 10,25,50,100,1000,10000)\n"
-           "  --epochs LIST    epochs per size, one value for all or one per size\n"
-           "                   (default 2000,1000,500,200,20,2 as in the authors' notebook)\n"
-           "  --hidden H       width of the hidden layers (default 256; the authors use 1024,\n"
-           "                   which takes about 16 times as long)\n"
-           "  --seed S         seed of data, weights and dropout noise (default 0)\n"
-           "  --min-steps S    train each size for at least S Adam steps, adding epochs\n"
-           "                   (default 5000; 0 keeps exactly the epochs given: the notebook's\n"
-           "                   schedule is only 1000-2000 steps per size, too few here for the\n"
-           "                   log-variance head to settle at N >= 1000)\n"
-           "  --reps R         repetitions per size, averaged (default 1; the authors use 3)\n"
-           "  --batch B        minibatch size (default 20)\n"
-           "  --lr LR          Adam learning rate (default 0.001)\n"
-           "  --length-scale L prior length scale l (default 1e-4)\n"
-           "  --mc T           Monte-Carlo passes for the uncertainties (default 20)\n"
-           "  --test M         test points (default 1000)\n");
+    if (cli_parse_int(value, row->min, row->max, CLI_TARGET(long long, row, args)) == 0)
+        return 0;
+    if (row->max == LLONG_MAX)
+        return cli_fail("regress", "%s '%s': expected an integer >= %lld", row->name, value, row->min);
+    return cli_fail("regress", "%s '%s': expected an integer in [%lld, %lld]", row->name, value, row->min,
+                    row->max);
 }
+
+static int take_lr(const cli_flag *row, const char *value, void *args)
+{
+    if (cli_parse_double(value, 1e-8, 1.0, CLI_TARGET(double, row, args)))
+        return cli_fail("regress", "--lr '%s': expected a number in [1e-8, 1]", value);
+    return 0;
+}
+
+static int take_length_scale(const cli_flag *row, const char *value, void *args)
+{
+    if (cli_parse_double(value, 1e-12, 1e3, CLI_TARGET(double, row, args)))
+        return cli_fail("regress", "--length-scale '%s': expected a number in [1e-12, 1000]", value);
+    return 0;
+}
+
+#define ARG(field) offsetof(regress_flags, field)
+static const cli_flag regress_flags_table[] = {
+    {"--n", "LIST", CLI_STRING, ARG(sizes), 0, 0, NULL, "training-set sizes (default 10,25,50,100,1000,10000)", 0, 0},
+    {"--epochs", "LIST", CLI_STRING, ARG(epochs), 0, 0, NULL,
+     "epochs per size, one value for all or one per size\n"
+     "(default 2000,1000,500,200,20,2 as in the authors' notebook)", 0, 0},
+    {"--hidden", "H", CLI_CALL, ARG(hidden), 1, 4096, take_integer,
+     "width of the hidden layers (default 256; the authors use 1024,\n"
+     "which takes about 16 times as long)", 0, 0},
+    {"--seed", "S", CLI_CALL, ARG(seed), 0, LLONG_MAX, take_integer,
+     "seed of data, weights and dropout noise (default 0)", 0, 0},
+    {"--min-steps", "S", CLI_CALL, ARG(min_steps), 0, 100000000, take_integer,
+     "train each size for at least S Adam steps, adding epochs\n"
+     "(default 5000; 0 keeps exactly the epochs given: the notebook's\n"
+     "schedule is only 1000-2000 steps per size, too few here for the\n"
+     "log-variance head to settle at N >= 1000)", 0, 0},
+    {"--reps", "R", CLI_CALL, ARG(reps), 1, 100, take_integer,
+     "repetitions per size, averaged (default 1; the authors use 3)", 0, 0},
+    {"--batch", "B", CLI_CALL, ARG(batch), 1, 100000, take_integer, "minibatch size (default 20)", 0, 0},
+    {"--lr", "LR", CLI_CALL, ARG(lr), 0, 0, take_lr, "Adam learning rate (default 0.001)", 0, 0},
+    {"--length-scale", "L", CLI_CALL, ARG(length_scale), 0, 0, take_length_scale,
+     "prior length scale l (default 1e-4)", 0, 0},
+    {"--mc", "T", CLI_CALL, ARG(mc), 2, 100000, take_integer,
+     "Monte-Carlo passes for the uncertainties (default 20)", 0, 0},
+    {"--test", "M", CLI_CALL, ARG(test), 1, 1000000, take_integer, "test points (default 1000)", 0, 0},
+};
+#undef ARG
+
+static const cli_command regress_command = {
+    "regress",
+    "cdrl regress [options]",
+    "Concrete Dropout on the synthetic problem of Gal, Hron & Kendall (2017):\n"
+    "X ~ N(0,1), Y = 2X + 8 + N(0,1). For each training-set size N, trains a\n"
+    "network of 3 Concrete-Dropout ReLU layers and two Concrete-Dropout heads\n"
+    "(mean, log-variance) and prints the learned dropout rate of each layer,\n"
+    "the aleatoric and epistemic std (Monte-Carlo dropout) and the test RMSE.",
+    regress_flags_table, CLI_N(regress_flags_table), NULL, NULL,
+};
 
 /* Parses a comma-separated list of integers in [lo, hi]; returns the count or -1. */
 static int parse_long_list(const char *text, long *out, int cap, long lo, long hi)
@@ -101,103 +146,10 @@ static int parse_long_list(const char *text, long *out, int cap, long lo, long h
     return n > 0 ? n : -1;
 }
 
-static int parse_long(const char *text, long lo, long hi, long *out)
+/* The epochs of each size: --epochs (one for all, or one per size), else
+ * the notebook's, raised so that every size gets at least --min-steps. */
+static int set_epochs(struct regress_options *o, const char *epochs_text, int sizes_given)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || errno || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_double(const char *text, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end || errno || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Returns 0, or prints the one-line complaint and returns CLI_EXIT_USAGE. */
-static int parse_options(int argc, char **argv, struct regress_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->hidden = 256;
-    o->n_sizes = 6;
-    memcpy(o->sizes, default_sizes, sizeof default_sizes);
-    memcpy(o->epochs, default_epochs, sizeof default_epochs);
-    o->batch = 20;
-    o->lr = 1e-3f;
-    o->length_scale = 1e-4;
-    o->mc_passes = 20;
-    o->test_size = 1000;
-    o->reps = 1;
-    o->min_steps = 5000;
-    const char *epochs_text = NULL;
-    int sizes_given = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *flag = argv[i];
-        if (i + 1 >= argc)
-            return cli_fail("regress", "unknown option or missing value: '%s'; try 'cdrl regress --help'",
-                            flag);
-        const char *val = argv[++i];
-        long v;
-        double d;
-        if (strcmp(flag, "--n") == 0) {
-            o->n_sizes = parse_long_list(val, o->sizes, MAX_SIZES, 1, 10000000);
-            if (o->n_sizes < 0)
-                return cli_fail("regress", "--n '%s': expected up to %d comma-separated integers in [1, 10000000]",
-                                val, MAX_SIZES);
-            sizes_given = 1;
-        } else if (strcmp(flag, "--epochs") == 0) {
-            epochs_text = val;
-        } else if (strcmp(flag, "--hidden") == 0) {
-            if (parse_long(val, 1, 4096, &v))
-                return cli_fail("regress", "--hidden '%s': expected an integer in [1, 4096]", val);
-            o->hidden = (int)v;
-        } else if (strcmp(flag, "--seed") == 0) {
-            char *end;
-            errno = 0;
-            o->seed = strtoull(val, &end, 10);
-            if (end == val || *end || errno || val[0] == '-')
-                return cli_fail("regress", "--seed '%s': expected a non-negative integer", val);
-        } else if (strcmp(flag, "--min-steps") == 0) {
-            if (parse_long(val, 0, 100000000, &v))
-                return cli_fail("regress", "--min-steps '%s': expected an integer in [0, 100000000]", val);
-            o->min_steps = v;
-        } else if (strcmp(flag, "--reps") == 0) {
-            if (parse_long(val, 1, 100, &v))
-                return cli_fail("regress", "--reps '%s': expected an integer in [1, 100]", val);
-            o->reps = (int)v;
-        } else if (strcmp(flag, "--batch") == 0) {
-            if (parse_long(val, 1, 100000, &v))
-                return cli_fail("regress", "--batch '%s': expected an integer in [1, 100000]", val);
-            o->batch = (int)v;
-        } else if (strcmp(flag, "--lr") == 0) {
-            if (parse_double(val, 1e-8, 1.0, &d))
-                return cli_fail("regress", "--lr '%s': expected a number in [1e-8, 1]", val);
-            o->lr = (float)d;
-        } else if (strcmp(flag, "--length-scale") == 0) {
-            if (parse_double(val, 1e-12, 1e3, &d))
-                return cli_fail("regress", "--length-scale '%s': expected a number in [1e-12, 1000]", val);
-            o->length_scale = d;
-        } else if (strcmp(flag, "--mc") == 0) {
-            if (parse_long(val, 2, 100000, &v))
-                return cli_fail("regress", "--mc '%s': expected an integer in [2, 100000]", val);
-            o->mc_passes = (int)v;
-        } else if (strcmp(flag, "--test") == 0) {
-            if (parse_long(val, 1, 1000000, &v))
-                return cli_fail("regress", "--test '%s': expected an integer in [1, 1000000]", val);
-            o->test_size = (int)v;
-        } else {
-            return cli_fail("regress", "unknown option '%s'; try 'cdrl regress --help'", flag);
-        }
-    }
     if (epochs_text) {
         long list[MAX_SIZES];
         int n = parse_long_list(epochs_text, list, MAX_SIZES, 1, 10000000);
@@ -228,6 +180,36 @@ static int parse_options(int argc, char **argv, struct regress_options *o)
     return 0;
 }
 
+/* Returns 0, CLI_HELP_SHOWN, or prints the one-line complaint and returns
+ * CLI_EXIT_USAGE. */
+static int parse_options(int argc, char **argv, struct regress_options *o)
+{
+    regress_flags f = {NULL, NULL, 256, 0, 5000, 1, 20, 20, 1000, 1e-3, 1e-4};
+    int rc = cli_parse(&regress_command, argc, argv, &f);
+    if (rc)
+        return rc;
+    memset(o, 0, sizeof *o);
+    o->hidden = (int)f.hidden;
+    o->seed = (unsigned long long)f.seed;
+    o->min_steps = (long)f.min_steps;
+    o->reps = (int)f.reps;
+    o->batch = (int)f.batch;
+    o->lr = (float)f.lr;
+    o->length_scale = f.length_scale;
+    o->mc_passes = (int)f.mc;
+    o->test_size = (int)f.test;
+    o->n_sizes = 6;
+    memcpy(o->sizes, default_sizes, sizeof default_sizes);
+    memcpy(o->epochs, default_epochs, sizeof default_epochs);
+    if (f.sizes) {
+        o->n_sizes = parse_long_list(f.sizes, o->sizes, MAX_SIZES, 1, 10000000);
+        if (o->n_sizes < 0)
+            return cli_fail("regress", "--n '%s': expected up to %d comma-separated integers in [1, 10000000]",
+                            f.sizes, MAX_SIZES);
+    }
+    return set_epochs(o, f.epochs, f.sizes != NULL);
+}
+
 /* X ~ N(0,1), Y = 2X + 8 + N(0,1). */
 static void make_data(float *x, float *y, long n, cdrl_rng *rng)
 {
@@ -247,11 +229,10 @@ static void shuffle(long *idx, long n, cdrl_rng *rng)
     }
 }
 
-/* Trains one network on N points and measures it. Returns 0 or an error code. */
-static int run_one(const struct regress_options *o, long n, long epochs, uint64_t seed,
-                   struct regress_result *res, cdrl_error *err)
+/* The notebook's network: 3 Concrete-Dropout ReLU layers (the first drops
+ * the raw input) and two Concrete-Dropout heads of one unit each. */
+static int make_network(const struct regress_options *o, uint64_t seed, cdrl_mlp **out, cdrl_error *err)
 {
-    int rc = 0;
     cdrl_mlp_spec spec = cdrl_mlp_spec_default();
     spec.n_inputs = 1;
     spec.n_hidden = 3;
@@ -264,8 +245,44 @@ static int run_one(const struct regress_options *o, long n, long epochs, uint64_
     spec.dropout_on_input = 1;
     spec.seed = seed;
     spec.init = CDRL_INIT_GLOROT; /* Keras's default, as in the notebook */
+    return cdrl_mlp_create(&spec, out, err);
+}
+
+/* One epoch of minibatch Adam over x, y (n) in the order of idx, with the
+ * batch buffers bx, by (batch) and dout (2 batch). */
+static int train_epoch(const struct regress_options *o, cdrl_mlp *net, cdrl_adam *opt, const float *x,
+                       const float *y, const long *idx, long n, float *bx, float *by, float *dout, long epoch,
+                       cdrl_error *err)
+{
+    for (long start = 0; start < n; start += o->batch) {
+        int b = (int)(n - start < o->batch ? n - start : o->batch);
+        for (int k = 0; k < b; k++) {
+            bx[k] = x[idx[start + k]];
+            by[k] = y[idx[start + k]];
+        }
+        cdrl_mlp_zero_grad(net);
+        const float *out = cdrl_mlp_forward(net, bx, b, CDRL_MODE_TRAIN, err);
+        if (!out)
+            return err->code;
+        memset(dout, 0, sizeof(float) * 2 * b);
+        /* scale 2: the authors' objective is twice the Gaussian NLL (see loss.h). */
+        float loss = cdrl_gaussian_nll(dout, out, by, b, 1, 2.0f);
+        cdrl_mlp_backward(net, dout, NULL, err);
+        loss += cdrl_mlp_regularizer(net);
+        if (!isfinite(loss))
+            return cdrl_errorf(err, CDRL_EDIVERGED, "loss is %g at N = %ld, epoch %ld", loss, n, epoch);
+        cdrl_adam_step(opt, net->params, net->grads);
+    }
+    return 0;
+}
+
+/* Trains one network on N points and measures it. Returns 0 or an error code. */
+static int run_one(const struct regress_options *o, long n, long epochs, uint64_t seed,
+                   struct regress_result *res, cdrl_error *err)
+{
+    int rc = 0;
     cdrl_mlp *net;
-    if ((rc = cdrl_mlp_create(&spec, &net, err)))
+    if ((rc = make_network(o, seed, &net, err)))
         return rc;
     cdrl_mlp_set_data_size(net, o->length_scale, 1.0, (double)n, 0);
     cdrl_adam opt = {0};
@@ -290,33 +307,12 @@ static int run_one(const struct regress_options *o, long n, long epochs, uint64_
     for (long i = 0; i < n; i++)
         idx[i] = i;
 
-    for (long epoch = 0; epoch < epochs; epoch++) {
+    for (long epoch = 0; epoch < epochs && !rc; epoch++) {
         shuffle(idx, n, &order);
-        for (long start = 0; start < n; start += o->batch) {
-            int b = (int)(n - start < o->batch ? n - start : o->batch);
-            for (int k = 0; k < b; k++) {
-                bx[k] = x[idx[start + k]];
-                by[k] = y[idx[start + k]];
-            }
-            cdrl_mlp_zero_grad(net);
-            const float *out = cdrl_mlp_forward(net, bx, b, CDRL_MODE_TRAIN, err);
-            if (!out) {
-                rc = err->code;
-                goto done;
-            }
-            memset(dout, 0, sizeof(float) * 2 * b);
-            /* scale 2: the authors' objective is twice the Gaussian NLL (see loss.h). */
-            float loss = cdrl_gaussian_nll(dout, out, by, b, 1, 2.0f);
-            cdrl_mlp_backward(net, dout, NULL, err);
-            loss += cdrl_mlp_regularizer(net);
-            if (!isfinite(loss)) {
-                rc = cdrl_errorf(err, CDRL_EDIVERGED, "loss is %g at N = %ld, epoch %ld", loss, n,
-                                 epoch);
-                goto done;
-            }
-            cdrl_adam_step(&opt, net->params, net->grads);
-        }
+        rc = train_epoch(o, net, &opt, x, y, idx, n, bx, by, dout, epoch, err);
     }
+    if (rc)
+        goto done;
 
     /* The notebook's summaries: epistemic = test-mean of the MC variance of the
      * mean head; aleatoric = test-mean of exp(MC-mean of the log-variance).
@@ -346,14 +342,10 @@ done:
 
 int cmd_regress(int argc, char **argv)
 {
-    if (argc > 0 && cli_is_help(argv[0])) {
-        print_help();
-        return CLI_EXIT_OK;
-    }
     struct regress_options o;
     int rc = parse_options(argc, argv, &o);
     if (rc)
-        return rc;
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     printf("# X ~ N(0,1), Y = 2X + 8 + N(0,1); 3 x %d ReLU, Concrete Dropout on every layer's input,\n"
            "# l = %g, Adam lr %g, batch %d, >= %ld steps, MC T = %d on %d test points, seed %llu, %d rep(s)\n"
            "# p1: input, p2/p3: hidden layers 2 and 3, p4: mean head, p5: log-variance head\n",

@@ -28,7 +28,7 @@
 #include "cdrl/agent.h"
 
 static const char *const sweep_keys[] = {"env", "agents", "dropout", "seeds", "n_seeds",
-                                         "out", "set", "grid", NULL};
+                                         "out", "set", "grid", "baseline", NULL};
 static const char *const agent_keys[] = {"config", "set", "grid", "solve_in", "dropout_keys", NULL};
 static const char *const axis_keys[] = {"key", "values", NULL};
 
@@ -322,19 +322,10 @@ static int check_top_level(const config_t *cfg, const char *file, cdrl_error *er
     return check_members(root, "the file's top level", known, file, err);
 }
 
-static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
+/* sweep.env and sweep.out. */
+static int read_env_out(const config_setting_t *sweep, sweep_spec *spec, cdrl_error *err)
 {
-    const char *file = spec->file;
-    int rc = check_top_level(cfg, file, err);
-    if (rc)
-        return rc;
-    const config_setting_t *sweep = config_lookup(cfg, "sweep");
-    if (!sweep || !config_setting_is_group(sweep))
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: no sweep group; a sweep file starts with sweep: { env = ...; "
-                           "agents = [...]; dropout = [...]; seeds = [...]; };", file);
-    if ((rc = check_members(sweep, "sweep", sweep_keys, file, err)))
-        return rc;
-    const char *v;
+    const char *file = spec->file, *v;
     if (!config_setting_lookup_string(sweep, "env", &v) || !*v || strlen(v) >= sizeof spec->env)
         return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.env: expects an env name, e.g. \"cartpole\"", file,
                            config_setting_source_line(sweep));
@@ -348,6 +339,105 @@ static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
         return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.out: expects a directory name", file,
                            config_setting_source_line(config_setting_get_member(sweep, "out")));
     }
+    return 0;
+}
+
+/* sweep.baseline: the setting the others are compared with (probability of
+ * improvement); by default "none" if the sweep has it, else the first. */
+static int read_baseline(const config_setting_t *sweep, sweep_spec *spec, cdrl_error *err)
+{
+    const config_setting_t *s = config_setting_get_member(sweep, "baseline");
+    const char *name = s ? config_setting_get_string(s) : NULL;
+    spec->baseline = 0;
+    if (!s) {
+        for (int i = 0; i < spec->n_settings; i++)
+            if (strcmp(spec->settings[i], "none") == 0)
+                spec->baseline = i;
+        return 0;
+    }
+    for (int i = 0; name && i < spec->n_settings; i++)
+        if (strcmp(spec->settings[i], name) == 0) {
+            spec->baseline = i;
+            return 0;
+        }
+    char list[SWEEP_MAX_SETTINGS * (CDRL_CFG_STR_MAX + 4)] = "";
+    size_t used = 0;
+    for (int i = 0; i < spec->n_settings && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s\"%s\"", i ? ", " : "", spec->settings[i]);
+    return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline: expects one of the dropout settings (%s)",
+                       spec->file, config_setting_source_line(s), list);
+}
+
+/* sweep.dropout: the settings, each in the one dropout grammar. */
+static int read_settings(const config_setting_t *sweep, sweep_spec *spec, cdrl_error *err)
+{
+    const char *file = spec->file;
+    const config_setting_t *s = config_setting_get_member(sweep, "dropout");
+    if (!s)
+        return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.dropout: missing; e.g. dropout = [\"none\", \"fixed:0.1\", "
+                           "\"concrete\"];", file, config_setting_source_line(sweep));
+    int rc = read_strings(s, "sweep.dropout", file, spec->settings, SWEEP_MAX_SETTINGS, &spec->n_settings, err);
+    if (rc)
+        return rc;
+    spec->settings_line = config_setting_source_line(s);
+    for (int i = 0; i < spec->n_settings; i++) {
+        cdrl_error why;
+        if (cdrl_cfg_validate_dropout(spec->settings[i], &why))
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.dropout[%d] = \"%s\": %s", file,
+                               config_setting_source_line(config_setting_get_elem(s, (unsigned)i)), i,
+                               spec->settings[i], why.msg);
+    }
+    return read_baseline(sweep, spec, err);
+}
+
+/* One agent of sweep.agents: the sweep-wide sets and axes, then its own
+ * group; its grid's size. */
+static int read_agent(const config_t *cfg, sweep_spec *spec, sweep_agent *a, const char *name,
+                      const sweep_override *common_sets, int n_common_sets, const sweep_axis *common_axes,
+                      int n_common_axes, cdrl_error *err)
+{
+    const char *file = spec->file;
+    const cdrl_agent_def *def;
+    cdrl_error why;
+    snprintf(a->name, sizeof a->name, "%.*s", CDRL_CFG_STR_MAX - 1, name);
+    a->line = spec->agents_line;
+    /* An agent that is planned but not built yet may stay in the file:
+     * --agent leaves it out, and running it is refused later. */
+    int found = cdrl_agent_find(a->name, &def, &why);
+    if (found && found != CDRL_EUNAVAIL)
+        return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.agents: %s", file, spec->agents_line, why.msg);
+    snprintf(a->solve_in, sizeof a->solve_in, "env_steps");
+    memcpy(a->sets, common_sets, (size_t)n_common_sets * sizeof *common_sets);
+    a->n_sets = n_common_sets;
+    memcpy(a->axes, common_axes, (size_t)n_common_axes * sizeof *common_axes);
+    a->n_axes = n_common_axes;
+    int rc = read_agent_group(cfg, a, file, err);
+    a->n_combos = 1;
+    for (int k = 0; !rc && k < a->n_axes; k++) {
+        for (int j = 0; j < k; j++)
+            if (strcmp(a->axes[j].key, a->axes[k].key) == 0)
+                rc = cdrl_errorf(err, CDRL_EINVAL, "%s:%d: grid key %s appears twice for agent %s", file,
+                                 a->axes[k].line, a->axes[k].key, a->name);
+        a->n_combos *= a->axes[k].n_values;
+    }
+    if (!rc && (int64_t)a->n_combos * spec->n_settings * spec->n_seeds > 100000)
+        rc = cdrl_errorf(err, CDRL_EINVAL, "%s: agent %s has %lld points; at most 100000", file, a->name,
+                         (long long)a->n_combos * spec->n_settings * spec->n_seeds);
+    return rc;
+}
+
+static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
+{
+    const char *file = spec->file;
+    int rc = check_top_level(cfg, file, err);
+    if (rc)
+        return rc;
+    const config_setting_t *sweep = config_lookup(cfg, "sweep");
+    if (!sweep || !config_setting_is_group(sweep))
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: no sweep group; a sweep file starts with sweep: { env = ...; "
+                           "agents = [...]; dropout = [...]; seeds = [...]; };", file);
+    if ((rc = check_members(sweep, "sweep", sweep_keys, file, err)) || (rc = read_env_out(sweep, spec, err)))
+        return rc;
 
     const config_setting_t *s = config_setting_get_member(sweep, "agents");
     char names[SWEEP_MAX_AGENTS][CDRL_CFG_STR_MAX];
@@ -357,23 +447,7 @@ static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
     if ((rc = read_strings(s, "sweep.agents", file, names, SWEEP_MAX_AGENTS, &spec->n_agents, err)))
         return rc;
     spec->agents_line = config_setting_source_line(s);
-
-    s = config_setting_get_member(sweep, "dropout");
-    if (!s)
-        return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.dropout: missing; e.g. dropout = [\"none\", \"fixed:0.1\", "
-                           "\"concrete\"];", file, config_setting_source_line(sweep));
-    if ((rc = read_strings(s, "sweep.dropout", file, spec->settings, SWEEP_MAX_SETTINGS, &spec->n_settings, err)))
-        return rc;
-    spec->settings_line = config_setting_source_line(s);
-    for (int i = 0; i < spec->n_settings; i++) {
-        cdrl_cfg_dropout d;
-        cdrl_error why;
-        if (cdrl_cfg_dropout_parse(spec->settings[i], &d, &why))
-            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.dropout[%d] = \"%s\": %s", file,
-                               config_setting_source_line(config_setting_get_elem(s, (unsigned)i)), i,
-                               spec->settings[i], why.msg);
-    }
-    if ((rc = read_seeds(sweep, spec, err)))
+    if ((rc = read_settings(sweep, spec, err)) || (rc = read_seeds(sweep, spec, err)))
         return rc;
 
     sweep_override common_sets[SWEEP_MAX_SETS];
@@ -385,38 +459,9 @@ static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
         rc = read_sets(s, "sweep.set", file, common_sets, &n_common_sets, err);
     if (!rc && (s = config_setting_get_member(sweep, "grid")))
         rc = read_axes(s, "sweep.grid", file, common_axes, &n_common_axes, err);
-
-    for (int i = 0; !rc && i < spec->n_agents; i++) {
-        sweep_agent *a = &spec->agents[i];
-        const cdrl_agent_def *def;
-        cdrl_error why;
-        snprintf(a->name, sizeof a->name, "%.*s", CDRL_CFG_STR_MAX - 1, names[i]);
-        a->line = spec->agents_line;
-        /* An agent that is planned but not built yet may stay in the file:
-         * --agent leaves it out, and running it is refused later. */
-        int found = cdrl_agent_find(a->name, &def, &why);
-        if (found && found != CDRL_EUNAVAIL) {
-            rc = cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.agents: %s", file, spec->agents_line, why.msg);
-            break;
-        }
-        snprintf(a->solve_in, sizeof a->solve_in, "env_steps");
-        memcpy(a->sets, common_sets, (size_t)n_common_sets * sizeof *common_sets);
-        a->n_sets = n_common_sets;
-        memcpy(a->axes, common_axes, (size_t)n_common_axes * sizeof *common_axes);
-        a->n_axes = n_common_axes;
-        rc = read_agent_group(cfg, a, file, err);
-        a->n_combos = 1;
-        for (int k = 0; !rc && k < a->n_axes; k++) {
-            for (int j = 0; j < k; j++)
-                if (strcmp(a->axes[j].key, a->axes[k].key) == 0)
-                    rc = cdrl_errorf(err, CDRL_EINVAL, "%s:%d: grid key %s appears twice for agent %s", file,
-                                     a->axes[k].line, a->axes[k].key, a->name);
-            a->n_combos *= a->axes[k].n_values;
-        }
-        if (!rc && (int64_t)a->n_combos * spec->n_settings * spec->n_seeds > 100000)
-            rc = cdrl_errorf(err, CDRL_EINVAL, "%s: agent %s has %lld points; at most 100000", file, a->name,
-                             (long long)a->n_combos * spec->n_settings * spec->n_seeds);
-    }
+    for (int i = 0; !rc && i < spec->n_agents; i++)
+        rc = read_agent(cfg, spec, &spec->agents[i], names[i], common_sets, n_common_sets, common_axes,
+                        n_common_axes, err);
     free(common_axes);
     return rc;
 }

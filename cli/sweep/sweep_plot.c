@@ -1,7 +1,8 @@
 /* The sweep's pictures, drawn with the visualizer's headless canvas: for
  * each agent (and grid combination) the learning curves of every dropout
- * setting and the p that Concrete Dropout learned, each as the median over
- * the seeds with the interquartile range as thin lines.
+ * setting and the p that Concrete Dropout learned, each as the interquartile
+ * mean over the seeds with its 95 % bootstrap interval as thin lines (the
+ * summary's statistic, sweep_iqm_interval, at every point of the x grid).
  *
  * Runs of different seeds end at different points (a run stops when it is
  * solved), so every run is sampled on one shared x grid: its value at x is
@@ -53,18 +54,20 @@ static double curve_at(const curve *c, double x)
     return best < 0 ? NAN : c->y[best];
 }
 
-/* Median and quartiles of the curves on the grid, into med/q1/q3[GRID_POINTS]. */
-static void band(const curve *curves, int n, const double *grid, double *q1, double *med, double *q3)
+/* The IQM of the curves on the grid and its interval, into
+ * mid/lo/hi[GRID_POINTS]. Fewer resamples than the summary's table: a
+ * picture's line moves by less than a pixel. */
+#define PLOT_BOOTSTRAP_REPS 500
+static void band(const curve *curves, int n, const double *grid, double *lo, double *mid, double *hi)
 {
     double vals[SWEEP_MAX_SEEDS];
     for (int g = 0; g < GRID_POINTS; g++) {
         int k = 0;
-        for (int i = 0; i < n; i++) {
-            double v = curve_at(&curves[i], grid[g]);
-            if (isfinite(v))
-                vals[k++] = v;
-        }
-        sweep_quartiles(vals, k, &q1[g], &med[g], &q3[g]);
+        for (int i = 0; i < n; i++)
+            vals[k++] = curve_at(&curves[i], grid[g]);
+        cdrl_interval v;
+        sweep_iqm_interval(vals, k, PLOT_BOOTSTRAP_REPS, &v);
+        lo[g] = v.lo, mid[g] = v.point, hi[g] = v.hi;
     }
 }
 
@@ -155,7 +158,7 @@ static void plot_lines_free(plot_lines *pl)
         free(pl->arrays[i]);
 }
 
-/* Adds the median (labelled) and quartiles (thin) of `curves` as one line. */
+/* Adds the IQM (labelled) and its interval (thin) of `curves` as one line. */
 static int add_band(plot_lines *pl, const curve *curves, int n, const char *label, uint32_t color)
 {
     if (pl->n_lines >= MAX_LINES)
@@ -204,12 +207,6 @@ static int draw(const char *dir, const char *name, const cdrl_viz_plot_spec *spe
     return rc;
 }
 
-static int is_concrete_setting(const char *setting)
-{
-    cdrl_cfg_dropout d;
-    return cdrl_cfg_dropout_parse(setting, &d, NULL) == 0 && d.kind == CDRL_CFG_DROPOUT_CONCRETE;
-}
-
 /* The p_* columns of the first finished concrete run that are not all zero. */
 static int p_column_names(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int combo,
                           char names[][64], int max)
@@ -219,7 +216,7 @@ static int p_column_names(const sweep_spec *spec, const sweep_point *points, int
         sweep_result r;
         char path[CDRL_PATH_MAX];
         cdrl_viz_table t;
-        if (p->agent != agent || p->combo != combo || !is_concrete_setting(spec->settings[p->setting]) ||
+        if (p->agent != agent || p->combo != combo || !sweep_setting_is_concrete(spec->settings[p->setting]) ||
             sweep_result_read(p->dir, &r, NULL) || r.status != SWEEP_DONE ||
             cdrl_path_join(path, sizeof path, p->dir, CDRL_RUN_METRICS_FILE, NULL) ||
             cdrl_viz_table_load(path, &t, NULL))
@@ -240,91 +237,124 @@ static int p_column_names(const sweep_spec *spec, const sweep_point *points, int
     return 0;
 }
 
-int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int combo,
-                     const char *dir, cdrl_error *err)
+/* One agent and axes combination, and the buffers its two plots share. */
+typedef struct {
+    const sweep_spec *spec;
+    const sweep_point *points;
+    int n_points, agent, combo;
+    const char *dir;
+    int episodes;                  /* x is real episodes, not env steps */
+    char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
+    char title[4096];
+    curve *curves;                 /* n_seeds * n_settings + 1 */
+    plot_lines *pl;
+} plot_group;
+
+/* The env's solved line and window, when the env can be made here. */
+static void env_solved(const char *env_name, double *solved, int *window)
 {
-    const sweep_agent *a = &spec->agents[agent];
-    int episodes = strcmp(a->solve_in, "episodes") == 0;
-    char plots[CDRL_PATH_MAX], name[CDRL_PATH_MAX], title[4096], label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
-    int rc = cdrl_path_join(plots, sizeof plots, dir, "plots", err);
-    if (rc || ((rc = cdrl_run_dir_prepare(plots, err))))
-        return rc;
-    sweep_combo_label(a, combo, label, sizeof label);
-
-    /* The env's solved line and window, when the env can be made here. */
-    double solved = NAN;
-    int window = 100;
     cdrl_env *env;
-    if (cdrl_env_create(spec->env, &env, NULL) == 0) {
-        solved = cdrl_env_spec_of(env)->solved_threshold;
-        if (cdrl_env_spec_of(env)->solved_window > 0)
-            window = cdrl_env_spec_of(env)->solved_window;
-        cdrl_env_free(env);
-    }
-    curve *curves = calloc((size_t)spec->n_seeds * spec->n_settings + 1, sizeof *curves);
-    plot_lines *pl = calloc(1, sizeof *pl);
-    if (!curves || !pl) {
-        free(curves), free(pl);
-        return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
-    }
-    const char *ep_x[] = {episodes ? "episode" : "env_steps", NULL};
-    const char *metrics_x[] = {episodes ? "episode" : "env_steps", "episodes", NULL};
+    *solved = NAN;
+    *window = 100;
+    if (cdrl_env_create(env_name, &env, NULL) != 0)
+        return;
+    *solved = cdrl_env_spec_of(env)->solved_threshold;
+    if (cdrl_env_spec_of(env)->solved_window > 0)
+        *window = cdrl_env_spec_of(env)->solved_window;
+    cdrl_env_free(env);
+}
 
-    /* Returns: the running mean over the solved window, one line per setting. */
+/* Returns: the running mean over the solved window, one line per setting. */
+static int plot_returns(plot_group *g, cdrl_error *err)
+{
+    const sweep_spec *spec = g->spec;
+    double solved;
+    int window, rc = 0;
+    env_solved(spec->env, &solved, &window);
+    const char *ep_x[] = {g->episodes ? "episode" : "env_steps", NULL};
     int counts[SWEEP_MAX_SETTINGS], total = 0;
     for (int s = 0; s < spec->n_settings; s++) {
-        counts[s] = setting_curves(points, n_points, agent, combo, s, CDRL_RUN_EPISODES_FILE, ep_x, "return", window,
-                                   curves + total);
+        counts[s] = setting_curves(g->points, g->n_points, g->agent, g->combo, s, CDRL_RUN_EPISODES_FILE, ep_x,
+                                   "return", window, g->curves + total);
         total += counts[s];
     }
-    set_grid(pl, curves, total);
+    set_grid(g->pl, g->curves, total);
     for (int s = 0, at = 0; !rc && s < spec->n_settings; at += counts[s], s++)
         if (counts[s])
-            rc = add_band(pl, curves + at, counts[s], spec->settings[s], cdrl_viz_palette(s));
-    free_curves(curves, total);
-    snprintf(title, sizeof title, "%s on %s%s%s: return (mean of last %d episodes), median and IQR over seeds",
-             a->name, spec->env, label[0] ? ", " : "", label, window);
-    cdrl_viz_plot_spec ps = {.title = title, .x_label = episodes ? "real episodes" : "env steps",
-                             .y_label = "return", .series = pl->series, .n_series = pl->n_series,
+            rc = add_band(g->pl, g->curves + at, counts[s], spec->settings[s], cdrl_viz_palette(s));
+    free_curves(g->curves, total);
+    snprintf(g->title, sizeof g->title, "%s on %s%s%s: return (mean of last %d episodes), IQM and 95%% CI over seeds",
+             spec->agents[g->agent].name, spec->env, g->label[0] ? ", " : "", g->label, window);
+    cdrl_viz_plot_spec ps = {.title = g->title, .x_label = g->episodes ? "real episodes" : "env steps",
+                             .y_label = "return", .series = g->pl->series, .n_series = g->pl->n_series,
                              .has_hline = isfinite(solved), .hline_y = solved, .hline_label = "solved"};
-    sweep_plot_path(spec, agent, combo, "returns", name, sizeof name);
-    if (!rc && total)
-        rc = draw(dir, name, &ps, err);
-    else if (!rc)
-        rc = 0; /* nothing finished yet: no picture */
-    plot_lines_free(pl);
+    char name[CDRL_PATH_MAX];
+    sweep_plot_path(spec, g->agent, g->combo, "returns", name, sizeof name);
+    if (!rc && total) /* nothing finished yet: no picture */
+        rc = draw(g->dir, name, &ps, err);
+    plot_lines_free(g->pl);
+    return rc;
+}
 
-    /* p over training: every layer of every concrete setting. */
+/* p over training: every layer of every concrete setting. */
+static int plot_p(plot_group *g, cdrl_error *err)
+{
+    const sweep_spec *spec = g->spec;
+    const char *metrics_x[] = {g->episodes ? "episode" : "env_steps", "episodes", NULL};
     char cols[16][64];
-    int n_cols = rc ? 0 : p_column_names(spec, points, n_points, agent, combo, cols, 16);
-    memset(pl, 0, sizeof *pl);
-    total = 0;
+    int rc = 0, total = 0;
+    int n_cols = p_column_names(spec, g->points, g->n_points, g->agent, g->combo, cols, 16);
+    memset(g->pl, 0, sizeof *g->pl);
     for (int s = 0; !rc && n_cols && s < spec->n_settings; s++) {
-        if (!is_concrete_setting(spec->settings[s]))
+        if (!sweep_setting_is_concrete(spec->settings[s]))
             continue;
         for (int k = 0; k < n_cols; k++) {
-            int n = setting_curves(points, n_points, agent, combo, s, CDRL_RUN_METRICS_FILE, metrics_x, cols[k], 1,
-                                   curves + total);
-            if (pl->n_lines == 0 && n)
-                set_grid(pl, curves + total, n);
+            int n = setting_curves(g->points, g->n_points, g->agent, g->combo, s, CDRL_RUN_METRICS_FILE, metrics_x,
+                                   cols[k], 1, g->curves + total);
+            if (g->pl->n_lines == 0 && n)
+                set_grid(g->pl, g->curves + total, n);
             char what[160];
             snprintf(what, sizeof what, "%s %s", spec->settings[s], cols[k]);
             if (n && !rc)
-                rc = add_band(pl, curves + total, n, what, cdrl_viz_palette(k));
-            free_curves(curves + total, n);
+                rc = add_band(g->pl, g->curves + total, n, what, cdrl_viz_palette(k));
+            free_curves(g->curves + total, n);
         }
     }
-    if (!rc && pl->n_lines) {
-        snprintf(title, sizeof title, "%s on %s%s%s: learned dropout rate p per layer, median and IQR over seeds",
-                 a->name, spec->env, label[0] ? ", " : "", label);
-        cdrl_viz_plot_spec pp = {.title = title, .x_label = episodes ? "real episodes" : "env steps",
-                                 .y_label = "p", .series = pl->series, .n_series = pl->n_series, .fix_y_min = 1,
-                                 .y_min = 0};
-        sweep_plot_path(spec, agent, combo, "p", name, sizeof name);
-        rc = draw(dir, name, &pp, err);
+    if (!rc && g->pl->n_lines) {
+        snprintf(g->title, sizeof g->title, "%s on %s%s%s: learned dropout rate p per layer, IQM and 95%% CI over seeds",
+                 spec->agents[g->agent].name, spec->env, g->label[0] ? ", " : "", g->label);
+        cdrl_viz_plot_spec pp = {.title = g->title, .x_label = g->episodes ? "real episodes" : "env steps",
+                                 .y_label = "p", .series = g->pl->series, .n_series = g->pl->n_series,
+                                 .fix_y_min = 1, .y_min = 0};
+        char name[CDRL_PATH_MAX];
+        sweep_plot_path(spec, g->agent, g->combo, "p", name, sizeof name);
+        rc = draw(g->dir, name, &pp, err);
     }
-    plot_lines_free(pl);
-    free(pl);
-    free(curves);
+    plot_lines_free(g->pl);
+    return rc;
+}
+
+int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int combo,
+                     const char *dir, cdrl_error *err)
+{
+    char plots[CDRL_PATH_MAX];
+    int rc = cdrl_path_join(plots, sizeof plots, dir, "plots", err);
+    if (rc || ((rc = cdrl_run_dir_prepare(plots, err))))
+        return rc;
+    plot_group *g = calloc(1, sizeof *g);
+    if (!g)
+        return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
+    *g = (plot_group){.spec = spec, .points = points, .n_points = n_points, .agent = agent, .combo = combo,
+                      .dir = dir, .episodes = strcmp(spec->agents[agent].solve_in, "episodes") == 0};
+    sweep_combo_label(&spec->agents[agent], combo, g->label, sizeof g->label);
+    g->curves = calloc((size_t)spec->n_seeds * spec->n_settings + 1, sizeof *g->curves);
+    g->pl = calloc(1, sizeof *g->pl);
+    if (!g->curves || !g->pl)
+        rc = cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
+    rc = rc ? rc : plot_returns(g, err);
+    rc = rc ? rc : plot_p(g, err);
+    free(g->pl);
+    free(g->curves);
+    free(g);
     return rc;
 }

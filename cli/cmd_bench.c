@@ -1,6 +1,7 @@
 /* cdrl bench: measures speed. One benchmark per file (bench_<what>.c), picked
  * by name from the table below; speed is measured here, never asserted in
- * tests. */
+ * tests. A new kind of benchmark is one function (declared in bench.h, its
+ * options a cli_command of its own, see bench_env.c) and one row here. */
 #include "cdrl/clock.h"
 #include "bench.h"
 #include "cli.h"
@@ -18,6 +19,7 @@ struct benchmark {
 
 static const struct benchmark benchmarks[] = {
     {"env", bench_env, "environment steps per second, single env and batched, one core and all cores"},
+    {"lstm", bench_lstm, "LSTM layer forward and forward+backward time, one thread"},
 };
 #define N_BENCHMARKS (sizeof benchmarks / sizeof benchmarks[0])
 
@@ -59,6 +61,8 @@ int cmd_bench(int argc, char **argv)
     for (size_t i = 0; i < N_BENCHMARKS; i++)
         if (strcmp(argv[0], benchmarks[i].name) == 0)
             return benchmarks[i].run(argc - 1, argv + 1);
+    if (argv[0][0] == '-')
+        return cli_fail("bench", "unknown option '%s'; try 'cdrl bench --help'", argv[0]);
     char known[256] = "";
     size_t used = 0;
     for (size_t i = 0; i < N_BENCHMARKS && used < sizeof known; i++)

@@ -14,8 +14,11 @@
 #include "cdrl/clock.h"
 #include "bench.h"
 #include "cli.h"
+#include "flags.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,23 +231,6 @@ done:
     return rate;
 }
 
-static void print_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: cdrl bench env [options]\n\n"
-            "Environment steps per second: the single env and batches of B envs, on one core\n"
-            "and on all cores (one independent copy per thread), then one batch split over\n"
-            "worker threads.\n\n"
-            "options:\n"
-            "  --env NAME          env to measure (default cartpole)\n"
-            "  --integrator NAME   euler (default) or semi-implicit\n"
-            "  --batch LIST        batch sizes, comma-separated (default 1,64,4096)\n"
-            "  --seconds S         time per measurement (default 1.0)\n"
-            "  --steps N           env steps per measurement instead of a time (e.g. 1000)\n"
-            "  --threads N         threads for the all-cores column (default: cores online)\n"
-            "  --seed N            seed of the envs and actions (default 1)\n");
-}
-
 static int parse_batches(const char *text, int *batches, int max, int *n)
 {
     *n = 0;
@@ -260,6 +246,68 @@ static int parse_batches(const char *text, int *batches, int max, int *n)
     return *n > 0 ? 0 : -1;
 }
 
+/* ---- The flag table ------------------------------------------------------------ */
+
+typedef struct {
+    bench_options opt;
+    int batches[16], n_batches;
+    long long threads, seed;
+} env_args;
+
+static int take_batch(const cli_flag *row, const char *value, void *args)
+{
+    (void)row;
+    env_args *a = args;
+    if (parse_batches(value, a->batches, 16, &a->n_batches))
+        return cli_fail("bench env", "--batch '%s' is invalid; accepted: up to 16 sizes in [1, 16777216], "
+                        "comma-separated", value);
+    return 0;
+}
+
+static int take_seconds(const cli_flag *row, const char *value, void *args)
+{
+    (void)row;
+    env_args *a = args;
+    double seconds;
+    if (cli_parse_double(value, 0, 3600, &seconds) || !(seconds > 0))
+        return cli_fail("bench env", "--seconds '%s' is invalid; accepted: (0, 3600]", value);
+    a->opt.seconds = seconds;
+    return 0;
+}
+
+/* --steps, --threads, --seed: integers in the row's range. */
+static int take_count(const cli_flag *row, const char *value, void *args)
+{
+    if (cli_parse_int(value, row->min, row->max, CLI_TARGET(long long, row, args)) == 0)
+        return 0;
+    if (row->max == LLONG_MAX)
+        return cli_fail("bench env", "%s '%s' is invalid; accepted: an integer >= %lld", row->name, value, row->min);
+    return cli_fail("bench env", "%s '%s' is invalid; accepted: %lld to %lld", row->name, value, row->min, row->max);
+}
+
+#define ARG(field) offsetof(env_args, field)
+static const cli_flag env_flags[] = {
+    {"--env", "NAME", CLI_STRING, ARG(opt.env_name), 0, 0, NULL, "env to measure (default cartpole)", 0, 0},
+    {"--integrator", "NAME", CLI_STRING, ARG(opt.integrator), 0, 0, NULL, "euler (default) or semi-implicit", 0, 0},
+    {"--batch", "LIST", CLI_CALL, 0, 0, 0, take_batch, "batch sizes, comma-separated (default 1,64,4096)", 0, 0},
+    {"--seconds", "S", CLI_CALL, 0, 0, 0, take_seconds, "time per measurement (default 1.0)", 0, 0},
+    {"--steps", "N", CLI_CALL, ARG(opt.steps), 1, LLONG_MAX, take_count,
+     "env steps per measurement instead of a time (e.g. 1000)", 0, 0},
+    {"--threads", "N", CLI_CALL, ARG(threads), 1, 256, take_count,
+     "threads for the all-cores column (default: cores online)", 0, 0},
+    {"--seed", "N", CLI_CALL, ARG(seed), 0, LLONG_MAX, take_count, "seed of the envs and actions (default 1)", 0, 0},
+};
+#undef ARG
+
+static const cli_command env_command = {
+    "bench env",
+    "cdrl bench env [options]",
+    "Environment steps per second: the single env and batches of B envs, on one core\n"
+    "and on all cores (one independent copy per thread), then one batch split over\n"
+    "worker threads.",
+    env_flags, CLI_N(env_flags), NULL, NULL,
+};
+
 static void format_rate(double rate, char *buf, size_t size)
 {
     snprintf(buf, size, "%.1f M", rate / 1e6);
@@ -268,52 +316,15 @@ static void format_rate(double rate, char *buf, size_t size)
 int bench_env(int argc, char **argv)
 {
     long online = sysconf(_SC_NPROCESSORS_ONLN);
-    bench_options opt = {.env_name = "cartpole", .integrator = NULL, .seconds = 1.0, .steps = 0,
-                         .threads = online > 0 ? (int)online : 1, .seed = 1};
-    int batches[16] = {1, 64, 4096}, n_batches = 3;
-
-    for (int i = 0; i < argc; i++) {
-        const char *flag = argv[i];
-        if (cli_is_help(flag)) {
-            print_usage(stdout);
-            return CLI_EXIT_OK;
-        }
-        if (i + 1 >= argc && flag[0] == '-')
-            return cli_fail("bench env", "option '%s' needs a value; try 'cdrl bench env --help'", flag);
-        const char *value = argv[i + 1];
-        char *end = NULL;
-        if (strcmp(flag, "--env") == 0) {
-            opt.env_name = value;
-        } else if (strcmp(flag, "--integrator") == 0) {
-            opt.integrator = value;
-        } else if (strcmp(flag, "--batch") == 0) {
-            if (parse_batches(value, batches, 16, &n_batches))
-                return cli_fail("bench env",
-                                "--batch '%s' is invalid; accepted: up to 16 sizes in [1, 16777216], "
-                                "comma-separated",
-                                value);
-        } else if (strcmp(flag, "--seconds") == 0) {
-            opt.seconds = strtod(value, &end);
-            if (*end || !(opt.seconds > 0 && opt.seconds <= 3600))
-                return cli_fail("bench env", "--seconds '%s' is invalid; accepted: (0, 3600]", value);
-        } else if (strcmp(flag, "--steps") == 0) {
-            opt.steps = strtoll(value, &end, 10);
-            if (*end || opt.steps < 1)
-                return cli_fail("bench env", "--steps '%s' is invalid; accepted: an integer >= 1", value);
-        } else if (strcmp(flag, "--threads") == 0) {
-            long t = strtol(value, &end, 10);
-            if (*end || t < 1 || t > 256)
-                return cli_fail("bench env", "--threads '%s' is invalid; accepted: 1 to 256", value);
-            opt.threads = (int)t;
-        } else if (strcmp(flag, "--seed") == 0) {
-            opt.seed = strtoull(value, &end, 10);
-            if (*end || value[0] == '-' || value[0] == '\0')
-                return cli_fail("bench env", "--seed '%s' is invalid; accepted: an integer >= 0", value);
-        } else {
-            return cli_fail("bench env", "unknown option '%s'; try 'cdrl bench env --help'", flag);
-        }
-        i++;
-    }
+    env_args a = {.opt = {.env_name = "cartpole", .integrator = NULL, .seconds = 1.0, .steps = 0},
+                  .batches = {1, 64, 4096}, .n_batches = 3, .threads = online > 0 ? online : 1, .seed = 1};
+    int status = cli_parse(&env_command, argc, argv, &a);
+    if (status)
+        return status == CLI_HELP_SHOWN ? CLI_EXIT_OK : status;
+    bench_options opt = a.opt;
+    opt.threads = (int)a.threads;
+    opt.seed = (uint64_t)a.seed;
+    int *batches = a.batches, n_batches = a.n_batches;
 
     /* Options are checked once, up front, so a bad name fails before any timing. */
     cdrl_error err = {0};

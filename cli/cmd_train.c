@@ -5,7 +5,9 @@
  * and leaves nothing behind. */
 #include "cli.h"
 
+#include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,37 +17,10 @@
 #include "cdrl/config.h"
 #include "cdrl/run.h"
 #include "cdrl/viz.h"
+#include "flags.h"
 #include "run_setup.h"
 
 #define MAX_OVERRIDES 256
-
-static void print_help(void)
-{
-    printf("usage: cdrl train --agent NAME --env NAME [options]\n"
-           "       cdrl train --config FILE [options]\n"
-           "       cdrl train --resume RUN_DIR\n\n"
-           "Trains an agent and writes a run directory (config.cfg, metrics.csv,\n"
-           "episodes.csv, checkpoint.bin). The config is configs/<agent>_<env>.cfg\n"
-           "unless --config is given; later options override earlier ones.\n\n"
-           "options:\n"
-           "  --agent NAME         the agent:");
-    for (int i = 0; i < cdrl_agent_count; i++)
-        printf(" %s%s", cdrl_agents[i].name, cdrl_agents[i].def ? "" : " (not built yet)");
-    printf("\n"
-           "  --env NAME           the environment, e.g. cartpole\n"
-           "  --config FILE        a libconfig file; a run's saved config.cfg repeats that run\n"
-           "  --set KEY=VALUE      override one key, e.g. --set agent.lr=3e-4 (repeatable)\n"
-           "  --seed N             run.seed, an integer >= 0\n"
-           "  --steps N            run.steps, the env-step budget, an integer >= 1\n"
-           "  --dropout SPEC       every network's dropout: none, fixed:P (P in [0,1)), concrete\n"
-           "  --out DIR            the run directory (default runs/<agent>-<env>-<seed>-<time>)\n"
-           "  --dry-run            print the resolved config and exit\n"
-           "  --resume RUN_DIR     continue a stopped run from its last checkpoint\n"
-           "  --viz                watch training in a window (the env and the curves;\n"
-           "                       space pauses, +/- speed, q stops and saves)\n\n"
-           "Ctrl-C (SIGINT) or SIGTERM writes a checkpoint and stops; exit status 130 or 143.\n"
-           "Exit status 2: bad input or an error (one line on stderr).\n");
-}
 
 /* The command line, as parsed. `overrides` holds "key=value" strings owned
  * by `owned` (flags turned into keys) or by argv. */
@@ -90,102 +65,95 @@ static int add_key_value(train_args *a, const char *key, const char *value)
     return rc;
 }
 
-/* Accepts "--flag VALUE" and "--flag=VALUE"; sets *value and advances *i.
- * Returns 1 if argv[*i] is this flag, 0 if not, -1 if its value is missing. */
-static int flag_value(int argc, char **argv, int *i, const char *flag, const char **value)
+/* ---- The flag table ----------------------------------------------------------
+ * Every flag but --resume shapes the config, so it is noted: --resume
+ * continues a run with its saved config and refuses them. */
+
+static void note_config_flag(train_args *a, const cli_flag *row)
 {
-    size_t n = strlen(flag);
-    if (strncmp(argv[*i], flag, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
+    if (!a->config_flag_seen && strcmp(row->name, "--resume") != 0)
+        a->config_flag_seen = row->name;
 }
 
-/* A decimal integer >= min, or 0 when it is not. */
-static int is_integer_at_least(const char *text, long long min)
+static int take_string(const cli_flag *row, const char *value, void *args)
 {
-    char *end;
-    if (!*text)
-        return 0;
-    long long v = strtoll(text, &end, 10);
-    return *end == '\0' && v >= min;
-}
-
-static int parse_args(int argc, char **argv, train_args *a)
-{
-    static const char *const value_flags[] = {"--agent", "--env", "--config", "--set", "--seed",
-                                              "--steps", "--dropout", "--out", "--resume"};
-    a->dropout_slot = -1;
-    for (int i = 0; i < argc; i++) {
-        const char *v = NULL;
-        int matched = 0;
-        for (size_t f = 0; f < sizeof value_flags / sizeof value_flags[0] && !matched; f++) {
-            int r = flag_value(argc, argv, &i, value_flags[f], &v);
-            if (r < 0)
-                return cli_fail("train", "%s needs a value; try 'cdrl train --help'", value_flags[f]);
-            if (r == 0)
-                continue;
-            matched = 1;
-            const char *flag = value_flags[f];
-            if (strcmp(flag, "--agent") == 0) {
-                a->agent = v;
-            } else if (strcmp(flag, "--env") == 0) {
-                a->env = v;
-            } else if (strcmp(flag, "--config") == 0) {
-                a->config = v;
-            } else if (strcmp(flag, "--out") == 0) {
-                a->out = v;
-            } else if (strcmp(flag, "--resume") == 0) {
-                a->resume = v;
-                continue;
-            } else if (strcmp(flag, "--set") == 0) {
-                if (add_override(a, v, 0))
-                    return CLI_EXIT_USAGE;
-            } else if (strcmp(flag, "--seed") == 0) {
-                if (!is_integer_at_least(v, 0))
-                    return cli_fail("train", "--seed %s: expects an integer >= 0", v);
-                if (add_key_value(a, "run.seed", v))
-                    return CLI_EXIT_USAGE;
-            } else if (strcmp(flag, "--steps") == 0) {
-                if (!is_integer_at_least(v, 1))
-                    return cli_fail("train", "--steps %s: expects an integer >= 1 (the env-step budget)", v);
-                if (add_key_value(a, "run.steps", v))
-                    return CLI_EXIT_USAGE;
-            } else if (strcmp(flag, "--dropout") == 0) {
-                cdrl_error err;
-                if (cdrl_cfg_validate_dropout(v, &err))
-                    return cli_fail("train", "--dropout %s: %s", v, err.msg);
-                a->dropout = v;
-                a->dropout_slot = a->n_overrides;
-            }
-            if (!a->config_flag_seen)
-                a->config_flag_seen = flag;
-        }
-        if (matched)
-            continue;
-        if (cli_is_help(argv[i])) {
-            print_help();
-            return -1;
-        } else if (strcmp(argv[i], "--dry-run") == 0) {
-            a->dry_run = 1;
-        } else if (strcmp(argv[i], "--viz") == 0) {
-            a->viz = 1;
-        } else if (argv[i][0] == '-') {
-            return cli_fail("train", "unknown option '%s'; try 'cdrl train --help'", argv[i]);
-        } else {
-            return cli_fail("train", "unexpected argument '%s'; try 'cdrl train --help'", argv[i]);
-        }
-    }
+    note_config_flag(args, row);
+    *CLI_TARGET(const char *, row, args) = value;
     return 0;
 }
+
+static int take_set(const cli_flag *row, const char *value, void *args)
+{
+    note_config_flag(args, row);
+    return add_override(args, value, 0);
+}
+
+/* --seed and --steps: run.seed and run.steps, checked as integers here so
+ * that the message names the flag. */
+static int take_run_key(const cli_flag *row, const char *value, void *args)
+{
+    long long v;
+    note_config_flag(args, row);
+    if (cli_parse_int(value, row->min, row->max, &v))
+        return cli_fail("train", "%s %s: expects an integer >= %lld", row->name, value, row->min);
+    return add_key_value(args, strcmp(row->name, "--seed") == 0 ? "run.seed" : "run.steps", value);
+}
+
+static int take_dropout(const cli_flag *row, const char *value, void *args)
+{
+    train_args *a = args;
+    cdrl_error err;
+    note_config_flag(a, row);
+    if (cdrl_cfg_validate_dropout(value, &err))
+        return cli_fail("train", "--dropout %s: %s", value, err.msg);
+    a->dropout = value;
+    a->dropout_slot = a->n_overrides;
+    return 0;
+}
+
+static void print_agents(FILE *out)
+{
+    fprintf(out, "agents:");
+    for (int i = 0; i < cdrl_agent_count; i++)
+        fprintf(out, " %s%s", cdrl_agents[i].name, cdrl_agents[i].def ? "" : " (not built yet)");
+    fprintf(out, "\n\n"
+                 "Ctrl-C (SIGINT) or SIGTERM writes a checkpoint and stops; exit status 130 or 143.\n"
+                 "Exit status 2: bad input or an error (one line on stderr).\n");
+}
+
+#define ARG(field) offsetof(train_args, field)
+static const cli_flag train_flags[] = {
+    {"--agent", "NAME", CLI_CALL, ARG(agent), 0, 0, take_string, "the agent (listed below)", 0, 0},
+    {"--env", "NAME", CLI_CALL, ARG(env), 0, 0, take_string, "the environment, e.g. cartpole", 0, 0},
+    {"--config", "FILE", CLI_CALL, ARG(config), 0, 0, take_string,
+     "a libconfig file; a run's saved config.cfg repeats that run", 0, 0},
+    {"--set", "KEY=VALUE", CLI_CALL, 0, 0, 0, take_set,
+     "override one key, e.g. --set agent.lr=3e-4 (repeatable)", 0, 0},
+    {"--seed", "N", CLI_CALL, 0, 0, LLONG_MAX, take_run_key, "run.seed, an integer >= 0", 0, 0},
+    {"--steps", "N", CLI_CALL, 0, 1, LLONG_MAX, take_run_key, "run.steps, the env-step budget, an integer >= 1",
+     0, 0},
+    {"--dropout", "SPEC", CLI_CALL, 0, 0, 0, take_dropout,
+     "every network's dropout: none, fixed:P (P in [0,1)), concrete", 0, 0},
+    {"--out", "DIR", CLI_CALL, ARG(out), 0, 0, take_string,
+     "the run directory (default runs/<agent>-<env>-<seed>-<time>)", 0, 0},
+    {"--dry-run", NULL, CLI_SWITCH, ARG(dry_run), 0, 0, NULL, "print the resolved config and exit", 0, 0},
+    {"--resume", "RUN_DIR", CLI_STRING, ARG(resume), 0, 0, NULL,
+     "continue a stopped run from its last checkpoint", 0, 0},
+    {"--viz", NULL, CLI_SWITCH, ARG(viz), 0, 0, NULL,
+     "watch training in a window (the env and the curves;\nspace pauses, +/- speed, q stops and saves)", 0, 0},
+};
+#undef ARG
+
+static const cli_command train_command = {
+    "train",
+    "cdrl train --agent NAME --env NAME [options]\n"
+    "       cdrl train --config FILE [options]\n"
+    "       cdrl train --resume RUN_DIR",
+    "Trains an agent and writes a run directory (config.cfg, metrics.csv,\n"
+    "episodes.csv, checkpoint.bin). The config is configs/<agent>_<env>.cfg\n"
+    "unless --config is given; later options override earlier ones.",
+    train_flags, CLI_N(train_flags), NULL, print_agents,
+};
 
 /* --dropout SPEC stands for --set K=SPEC for every dropout key of the agent,
  * at the place on the command line where it was given. */
@@ -194,13 +162,7 @@ static int expand_dropout(train_args *a, const cdrl_agent_def *agent)
     if (!a->dropout)
         return 0;
     const char *keys[64];
-    int n = 0;
-    for (int i = 0; i < agent->n_keys && n < 64; i++) {
-        const char *path = agent->keys[i].path;
-        const char *dot = strrchr(path, '.');
-        if (strcmp(dot ? dot + 1 : path, "dropout") == 0)
-            keys[n++] = path;
-    }
+    int n = cdrl_cfg_dropout_keys(agent->keys, agent->n_keys, keys, 64);
     if (n == 0)
         return cli_fail("train", "--dropout: agent %s has no dropout setting", agent->name);
     if (a->n_overrides + n > MAX_OVERRIDES)
@@ -439,8 +401,9 @@ int cmd_train(int argc, char **argv)
     run_setup setup;
     memset(&setup, 0, sizeof setup);
     progress_state progress = {0, 0, 0, NULL};
-    int status = parse_args(argc, argv, &a);
-    if (status == -1) {
+    a.dropout_slot = -1;
+    int status = cli_parse(&train_command, argc, argv, &a);
+    if (status == CLI_HELP_SHOWN) {
         status = CLI_EXIT_OK; /* --help */
         goto done;
     }

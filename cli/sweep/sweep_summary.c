@@ -7,11 +7,13 @@
  * One row per agent, grid combination and dropout setting: runs solved,
  * the cost of solving (env steps, or real episodes for an agent that counts
  * them) as median and interquartile range over the solved runs, the final
- * return as mean and standard deviation over the finished runs, the final p
- * of each layer, the wall time. Below each table, the compute that the
+ * return as mean and standard deviation over the finished runs and as the
+ * interquartile mean with a 95 % stratified bootstrap interval, the
+ * probability that a run of the setting ends with a higher return than a run
+ * of the baseline setting (Agarwal et al., NeurIPS 2021), the final p of
+ * each layer, the wall time. Below each table, the compute that the
  * hand-picked grid (every setting but concrete) took against one concrete
  * run: the grid search that learned dropout is meant to make unnecessary. */
-#include "cdrl/metric_names.h"
 #include "sweep.h"
 
 #include <math.h>
@@ -43,29 +45,6 @@ typedef struct {
     int n;
 } p_columns;
 
-static int int_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-void sweep_quartiles(double *x, int n, double *q1, double *median, double *q3)
-{
-    if (n <= 0) {
-        *q1 = *median = *q3 = NAN;
-        return;
-    }
-    qsort(x, (size_t)n, sizeof *x, int_cmp);
-    double qs[3] = {0.25, 0.5, 0.75}, out[3];
-    for (int k = 0; k < 3; k++) {
-        double pos = qs[k] * (n - 1);
-        int lo = (int)floor(pos);
-        int hi = lo + 1 < n ? lo + 1 : lo;
-        out[k] = x[lo] + (pos - lo) * (x[hi] - x[lo]);
-    }
-    *q1 = out[0], *median = out[1], *q3 = out[2];
-}
-
 static void mean_std(const double *x, int n, double *mean, double *std)
 {
     double s = 0, ss = 0;
@@ -75,11 +54,6 @@ static void mean_std(const double *x, int n, double *mean, double *std)
     for (int i = 0; i < n; i++)
         ss += (x[i] - *mean) * (x[i] - *mean);
     *std = n > 1 ? sqrt(ss / (n - 1)) : (n == 1 ? 0.0 : NAN);
-}
-
-int sweep_is_p_column(const char *name)
-{
-    return cdrl_metric_is_p(name);
 }
 
 static int p_column_index(p_columns *cols, const char *name)
@@ -220,91 +194,76 @@ static void num(char *out, size_t size, double v)
         snprintf(out, size, "%.3g", v);
 }
 
-static int is_concrete(const char *setting)
+/* The figures of one row, from a setting's stats. */
+typedef struct {
+    double med, q1, q3, rmean, rstd, wmed;
+    cdrl_interval iqm;     /* final return */
+    cdrl_interval improve; /* P(final return > the baseline's) */
+} row_numbers;
+
+static void put_csv_row(text_buf *csv, const sweep_spec *spec, const sweep_agent *a, const char *label, int s,
+                        const group_stats *g, const p_columns *cols, const row_numbers *r)
 {
-    cdrl_cfg_dropout d;
-    return cdrl_cfg_dropout_parse(setting, &d, NULL) == 0 && d.kind == CDRL_CFG_DROPOUT_CONCRETE;
+    put(csv, "%s,%s,\"%s\",%s,%d,%d,%d,%d,%d,%s", a->name, spec->env, label, spec->settings[s], g->runs,
+        g->done, g->failed, g->unfinished, g->solved, a->solve_in);
+    double values[] = {r->med,          r->q1,          r->q3,         r->rmean,          r->rstd,
+                       g->steps_total,  g->episodes_total, g->wall_total, r->wmed,        r->iqm.point,
+                       r->iqm.lo,       r->iqm.hi,      r->improve.point, r->improve.lo, r->improve.hi};
+    for (size_t k = 0; k < sizeof values / sizeof *values; k++)
+        csv_number(csv, values[k]);
+    for (int k = 0; k < cols->n; k++) {
+        double m = g->p_n[k] ? g->p_sum[k] / g->p_n[k] : NAN;
+        double v = g->p_n[k] > 1 ? (g->p_sq[k] - g->p_n[k] * m * m) / (g->p_n[k] - 1) : 0;
+        csv_number(csv, m);
+        csv_number(csv, g->p_n[k] ? sqrt(v > 0 ? v : 0) : NAN);
+    }
+    put(csv, "\n");
 }
 
-/* One agent and grid combination: its rows in both files. */
-static int summarize_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int combo,
-                           const char *dir, p_columns *cols, text_buf *csv, text_buf *md, cdrl_error *err)
+/* "v [lo – hi]" to `digits` decimals, "-" where there is no value. */
+static void interval_text(char *out, size_t size, const cdrl_interval *v, int digits)
+{
+    if (isfinite(v->point))
+        snprintf(out, size, "%.*f [%.*f – %.*f]", digits, v->point, digits, v->lo, digits, v->hi);
+    else
+        snprintf(out, size, "-");
+}
+
+static void put_md_row(text_buf *md, const sweep_spec *spec, int s, const group_stats *g, const p_columns *cols,
+                       const row_numbers *r)
+{
+    char c_med[32], c_q1[32], c_q3[32], r_m[32], r_s[32], w[32], iqm[96], improve[96], p_text[512] = "-";
+    num(c_med, sizeof c_med, r->med), num(c_q1, sizeof c_q1, r->q1), num(c_q3, sizeof c_q3, r->q3);
+    snprintf(r_m, sizeof r_m, "%.1f", r->rmean), snprintf(r_s, sizeof r_s, "%.1f", r->rstd);
+    num(w, sizeof w, r->wmed);
+    interval_text(iqm, sizeof iqm, &r->iqm, 1);
+    if (s == spec->baseline)
+        snprintf(improve, sizeof improve, "(baseline)");
+    else
+        interval_text(improve, sizeof improve, &r->improve, 2);
+    if (sweep_setting_is_concrete(spec->settings[s])) {
+        size_t used = 0;
+        for (int k = 0; k < cols->n && used < sizeof p_text; k++)
+            if (g->p_n[k] && g->p_sum[k] != 0)
+                used += (size_t)snprintf(p_text + used, sizeof p_text - used, "%s%s %.3f", used ? ", " : "",
+                                         cols->names[k] + (cols->names[k][1] == '_' ? 2 : 0), g->p_sum[k] / g->p_n[k]);
+    }
+    char runs[96];
+    int n = snprintf(runs, sizeof runs, "%d", g->runs);
+    if (g->failed)
+        n += snprintf(runs + n, sizeof runs - (size_t)n, ", %d failed", g->failed);
+    if (g->unfinished)
+        snprintf(runs + n, sizeof runs - (size_t)n, ", %d unfinished", g->unfinished);
+    put(md, "| %s | %d/%d | %s [%s – %s] | %s ± %s | %s | %s | %s | %s | %s |\n", spec->settings[s], g->solved,
+        g->done, c_med, c_q1, c_q3, g->n_ret ? r_m : "-", g->n_ret ? (g->n_ret > 1 ? r_s : "-") : "-", iqm, improve,
+        p_text, w, runs);
+}
+
+/* Below a group's table: its failed points with their messages, its plots. */
+static void put_failed_and_plots(text_buf *md, const sweep_spec *spec, const sweep_point *points, int n_points,
+                                 int agent, int combo, const char *dir)
 {
     const sweep_agent *a = &spec->agents[agent];
-    int episodes = strcmp(a->solve_in, "episodes") == 0;
-    char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
-    sweep_combo_label(a, combo, label, sizeof label);
-    put(md, "\n## %s on %s%s%s\n\n", a->name, spec->env, label[0] ? ", " : "", label);
-    put(md, "| dropout | solved | %s to solve: median [IQR] | final return: mean ± std | final p (mean over seeds) "
-            "| wall s per run: median | runs |\n|---|---|---|---|---|---|---|\n",
-        episodes ? "real episodes" : "env steps");
-    double grid_wall = 0, grid_steps = 0, grid_episodes = 0, conc_wall = 0, conc_steps = 0, conc_episodes = 0;
-    int grid_runs = 0, conc_runs = 0, grid_settings = 0;
-    for (int s = 0; s < spec->n_settings; s++) {
-        group_stats g;
-        int rc = collect(spec, points, n_points, agent, combo, s, cols, &g, err);
-        if (rc) {
-            group_free(&g);
-            return rc;
-        }
-        double q1, med, q3, rmean, rstd, wq1, wmed, wq3;
-        sweep_quartiles(g.cost, g.n_cost, &q1, &med, &q3);
-        mean_std(g.ret, g.n_ret, &rmean, &rstd);
-        sweep_quartiles(g.wall, g.n_wall, &wq1, &wmed, &wq3);
-        put(csv, "%s,%s,\"%s\",%s,%d,%d,%d,%d,%d,%s", a->name, spec->env, label, spec->settings[s], g.runs,
-            g.done, g.failed, g.unfinished, g.solved, a->solve_in);
-        double values[] = {med, q1, q3, rmean, rstd, g.steps_total, g.episodes_total, g.wall_total, wmed};
-        for (size_t k = 0; k < sizeof values / sizeof *values; k++)
-            csv_number(csv, values[k]);
-        for (int k = 0; k < cols->n; k++) {
-            double m = g.p_n[k] ? g.p_sum[k] / g.p_n[k] : NAN;
-            double v = g.p_n[k] > 1 ? (g.p_sq[k] - g.p_n[k] * m * m) / (g.p_n[k] - 1) : 0;
-            csv_number(csv, m);
-            csv_number(csv, g.p_n[k] ? sqrt(v > 0 ? v : 0) : NAN);
-        }
-        put(csv, "\n");
-
-        char c_med[32], c_q1[32], c_q3[32], r_m[32], r_s[32], w[32], p_text[512] = "-";
-        num(c_med, sizeof c_med, med), num(c_q1, sizeof c_q1, q1), num(c_q3, sizeof c_q3, q3);
-        snprintf(r_m, sizeof r_m, "%.1f", rmean), snprintf(r_s, sizeof r_s, "%.1f", rstd);
-        num(w, sizeof w, wmed);
-        if (is_concrete(spec->settings[s])) {
-            size_t used = 0;
-            for (int k = 0; k < cols->n && used < sizeof p_text; k++)
-                if (g.p_n[k] && g.p_sum[k] != 0)
-                    used += (size_t)snprintf(p_text + used, sizeof p_text - used, "%s%s %.3f", used ? ", " : "",
-                                             cols->names[k] + (cols->names[k][1] == '_' ? 2 : 0), g.p_sum[k] / g.p_n[k]);
-        }
-        char runs[96];
-        int n = snprintf(runs, sizeof runs, "%d", g.runs);
-        if (g.failed)
-            n += snprintf(runs + n, sizeof runs - (size_t)n, ", %d failed", g.failed);
-        if (g.unfinished)
-            snprintf(runs + n, sizeof runs - (size_t)n, ", %d unfinished", g.unfinished);
-        put(md, "| %s | %d/%d | %s [%s – %s] | %s ± %s | %s | %s | %s |\n", spec->settings[s], g.solved, g.done,
-            c_med, c_q1, c_q3, g.n_ret ? r_m : "-", g.n_ret ? (g.n_ret > 1 ? r_s : "-") : "-", p_text, w, runs);
-        if (is_concrete(spec->settings[s])) {
-            conc_wall += g.wall_total, conc_steps += g.steps_total, conc_episodes += g.episodes_total;
-            conc_runs += g.done;
-        } else {
-            grid_wall += g.wall_total, grid_steps += g.steps_total, grid_episodes += g.episodes_total;
-            grid_runs += g.done;
-            grid_settings++;
-        }
-        group_free(&g);
-    }
-    if (grid_runs && conc_runs) {
-        double one_wall = conc_wall / conc_runs, one_steps = conc_steps / conc_runs;
-        put(md, "\nCompute: the hand-picked grid (%d settings other than concrete, %d finished runs) took %.0f s "
-                "and %.0f env steps (%.0f episodes); one concrete run takes %.1f s and %.0f env steps on average, "
-                "so the grid costs %.1fx the wall time and %.1fx the env steps of one concrete run "
-                "(%.1fx and %.1fx per seed).\n",
-            grid_settings, grid_runs, grid_wall, grid_steps, grid_episodes, one_wall, one_steps,
-            one_wall > 0 ? grid_wall / one_wall : NAN, one_steps > 0 ? grid_steps / one_steps : NAN,
-            one_wall > 0 ? grid_wall / one_wall / spec->n_seeds : NAN,
-            one_steps > 0 ? grid_steps / one_steps / spec->n_seeds : NAN);
-        (void)conc_episodes;
-    }
     for (int i = 0; i < n_points; i++) {
         const sweep_point *p = &points[i];
         sweep_result r;
@@ -322,6 +281,70 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
     snprintf(path, sizeof path, "%s/%s", dir, p_plot);
     if (access(path, F_OK) == 0)
         put(md, "\n![%s: learned p](%s)\n", a->name, p_plot);
+}
+
+/* One agent and grid combination: its rows in both files. */
+static int summarize_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int combo,
+                           const char *dir, p_columns *cols, text_buf *csv, text_buf *md, cdrl_error *err)
+{
+    const sweep_agent *a = &spec->agents[agent];
+    int episodes = strcmp(a->solve_in, "episodes") == 0;
+    char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
+    sweep_combo_label(a, combo, label, sizeof label);
+    put(md, "\n## %s on %s%s%s\n\n", a->name, spec->env, label[0] ? ", " : "", label);
+    put(md, "| dropout | solved | %s to solve: median [IQR] | final return: mean ± std | final return: IQM [95%% CI] "
+            "| P(final return > %s's) [95%% CI] | final p (mean over seeds) | wall s per run: median | runs |\n"
+            "|---|---|---|---|---|---|---|---|---|\n",
+        episodes ? "real episodes" : "env steps", spec->settings[spec->baseline]);
+    double grid_wall = 0, grid_steps = 0, grid_episodes = 0, conc_wall = 0, conc_steps = 0, conc_episodes = 0;
+    int grid_runs = 0, conc_runs = 0, grid_settings = 0;
+    /* Every setting is read before any row is written: each row compares
+     * its final returns with the baseline's. */
+    group_stats *all = calloc((size_t)spec->n_settings, sizeof *all);
+    if (!all)
+        return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
+    int rc = 0;
+    for (int s = 0; !rc && s < spec->n_settings; s++)
+        rc = collect(spec, points, n_points, agent, combo, s, cols, &all[s], err);
+    const group_stats *base = &all[spec->baseline];
+    for (int s = 0; !rc && s < spec->n_settings; s++) {
+        group_stats *g = &all[s];
+        row_numbers r;
+        double wq1, wq3;
+        mean_std(g->ret, g->n_ret, &r.rmean, &r.rstd);
+        sweep_iqm_interval(g->ret, g->n_ret, SWEEP_BOOTSTRAP_REPS, &r.iqm);
+        sweep_improvement_interval(g->ret, g->n_ret, base->ret, base->n_ret, &r.improve);
+        sweep_quartiles(g->cost, g->n_cost, &r.q1, &r.med, &r.q3);
+        sweep_quartiles(g->wall, g->n_wall, &wq1, &r.wmed, &wq3);
+        put_csv_row(csv, spec, a, label, s, g, cols, &r);
+        put_md_row(md, spec, s, g, cols, &r);
+        if (sweep_setting_is_concrete(spec->settings[s])) {
+            conc_wall += g->wall_total, conc_steps += g->steps_total, conc_episodes += g->episodes_total;
+            conc_runs += g->done;
+        } else {
+            grid_wall += g->wall_total, grid_steps += g->steps_total, grid_episodes += g->episodes_total;
+            grid_runs += g->done;
+            grid_settings++;
+        }
+    }
+    for (int s = 0; s < spec->n_settings; s++)
+        group_free(&all[s]);
+    free(all);
+    if (rc)
+        return rc;
+    if (grid_runs && conc_runs) {
+        double one_wall = conc_wall / conc_runs, one_steps = conc_steps / conc_runs;
+        put(md, "\nCompute: the hand-picked grid (%d settings other than concrete, %d finished runs) took %.0f s "
+                "and %.0f env steps (%.0f episodes); one concrete run takes %.1f s and %.0f env steps on average, "
+                "so the grid costs %.1fx the wall time and %.1fx the env steps of one concrete run "
+                "(%.1fx and %.1fx per seed).\n",
+            grid_settings, grid_runs, grid_wall, grid_steps, grid_episodes, one_wall, one_steps,
+            one_wall > 0 ? grid_wall / one_wall : NAN, one_steps > 0 ? grid_steps / one_steps : NAN,
+            one_wall > 0 ? grid_wall / one_wall / spec->n_seeds : NAN,
+            one_steps > 0 ? grid_steps / one_steps / spec->n_seeds : NAN);
+        (void)conc_episodes;
+    }
+    put_failed_and_plots(md, spec, points, n_points, agent, combo, dir);
     return 0;
 }
 
@@ -351,14 +374,19 @@ int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdr
     free(scratch_md.s);
     put(&csv, "agent,env,grid,dropout,runs,done,failed,unfinished,solved,solve_in,solve_median,solve_q1,solve_q3,"
               "final_return_mean,final_return_std,env_steps_total,episodes_total,wall_seconds_total,"
-              "wall_seconds_median");
+              "wall_seconds_median,final_return_iqm,final_return_iqm_lo,final_return_iqm_hi,"
+              "improvement_vs_baseline,improvement_lo,improvement_hi");
     for (int k = 0; k < cols.n; k++)
         put(&csv, ",%s_mean,%s_std", cols.names[k], cols.names[k]);
     put(&csv, "\n");
     put(&md, "# Sweep %s\n\nFrom the run directories under %s/runs (recompute: cdrl sweep --summarize %s).\n"
              "Solved: runs that met the env's solved criterion / runs finished. To solve: over the solved runs. "
-             "Final return: the mean return over the env's solved window at the end of each finished run.\n",
-        spec->file, dir, dir);
+             "Final return: the mean return over the env's solved window at the end of each finished run. "
+             "IQM: the mean of the middle half of the runs; its interval and the probability of improvement "
+             "(a run of the setting ending higher than a run of the baseline, ties counting half) come from "
+             "%d bootstrap resamples of the seeds (Agarwal et al., NeurIPS 2021), seed %d, so they are the same "
+             "every time.\n",
+        spec->file, dir, dir, SWEEP_BOOTSTRAP_REPS, SWEEP_BOOTSTRAP_SEED);
     for (int a = 0; !rc && a < spec->n_agents; a++)
         for (int c = 0; !rc && c < spec->agents[a].n_combos; c++) {
             rc = sweep_plot_group(spec, points, n_points, a, c, dir, err);
