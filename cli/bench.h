@@ -31,9 +31,6 @@ typedef struct {
 int bench_lstm_measure(int B, int T, int C, int H, int concrete, bench_lstm_times *times,
                        cdrl_error *err);
 
-/* Seconds on a monotonic clock, for timing benchmarks. */
-double bench_now(void);
-
 /* A one-line description of this machine's processor ("AMD EPYC, 2 cores"),
  * written into buf. */
 void bench_machine(char *buf, int size);

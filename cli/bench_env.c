@@ -11,6 +11,7 @@
  * through a shifting window, so the timed loop is the env and nothing else:
  * random actions end an episode every twenty-odd steps, so resets are part
  * of what is measured. */
+#include "cdrl/clock.h"
 #include "bench.h"
 #include "cli.h"
 #include "flags.h"
@@ -97,7 +98,7 @@ static int budget_left(const bench_cell *cell, long long steps, double t0)
 {
     if (cell->opt->steps > 0)
         return steps < cell->opt->steps;
-    return bench_now() - t0 < cell->opt->seconds;
+    return cdrl_clock_seconds() - t0 < cell->opt->seconds;
 }
 
 static void wait_for_start(bench_cell *cell)
@@ -133,7 +134,7 @@ static void bench_single(bench_cell *cell)
     wait_for_start(cell);
     long long steps = 0;
     const long long chunk = cell->opt->steps > 0 && cell->opt->steps < 8192 ? cell->opt->steps : 8192;
-    double t0 = bench_now();
+    double t0 = cdrl_clock_seconds();
     do {
         for (long long i = 0; i < chunk; i++) {
             cdrl_env_step(env, &actions[((size_t)(steps + i) % table) * width], obs, &r, NULL);
@@ -142,7 +143,7 @@ static void bench_single(bench_cell *cell)
         }
         steps += chunk;
     } while (budget_left(cell, steps, t0));
-    cell->elapsed = bench_now() - t0;
+    cell->elapsed = cdrl_clock_seconds() - t0;
     cell->steps_done = steps;
 done:
     cdrl_env_free(env);
@@ -186,14 +187,14 @@ static void bench_batched(bench_cell *cell)
     wait_for_start(cell);
     long long iterations = 0, steps = 0;
     const long long chunk = 8192 / B + 1;
-    double t0 = bench_now();
+    double t0 = cdrl_clock_seconds();
     do {
         for (long long i = 0; i < chunk; i++, iterations++)
             cdrl_vec_env_step(venv, actions + (size_t)(iterations % ACTION_WINDOW_SLACK) * width, obs, reward,
                               term, trunc, final_obs, NULL);
         steps = iterations * B;
     } while (budget_left(cell, steps, t0));
-    cell->elapsed = bench_now() - t0;
+    cell->elapsed = cdrl_clock_seconds() - t0;
     cell->steps_done = steps;
 done:
     cdrl_vec_env_free(venv);

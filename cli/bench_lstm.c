@@ -6,6 +6,7 @@
  * rows of C+H inputs to 4H outputs, forward+backward): what the LSTM would
  * cost if its recurrence were free. The gap is the price of the per-step
  * products and the elementwise cell. One thread, as the networks run. */
+#include "cdrl/clock.h"
 #include "bench.h"
 #include "cli.h"
 #include "flags.h"
@@ -34,12 +35,12 @@ static const lstm_cell cells[] = {
 static double time_calls(void (*fn)(void *), void *arg)
 {
     fn(arg);
-    double t0 = bench_now(), elapsed;
+    double t0 = cdrl_clock_seconds(), elapsed;
     long calls = 0;
     do {
         fn(arg);
         calls++;
-        elapsed = bench_now() - t0;
+        elapsed = cdrl_clock_seconds() - t0;
     } while (elapsed < BENCH_LSTM_SECONDS || calls < 3);
     return elapsed / (double)calls;
 }

@@ -2,6 +2,7 @@
  * by name from the table below; speed is measured here, never asserted in
  * tests. A new kind of benchmark is one function (declared in bench.h, its
  * options a cli_command of its own, see bench_env.c) and one row here. */
+#include "cdrl/clock.h"
 #include "bench.h"
 #include "cli.h"
 
@@ -21,13 +22,6 @@ static const struct benchmark benchmarks[] = {
     {"lstm", bench_lstm, "LSTM layer forward and forward+backward time, one thread"},
 };
 #define N_BENCHMARKS (sizeof benchmarks / sizeof benchmarks[0])
-
-double bench_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 void bench_machine(char *buf, int size)
 {

@@ -231,7 +231,7 @@ static void shuffle(long *idx, long n, cdrl_rng *rng)
 
 /* The notebook's network: 3 Concrete-Dropout ReLU layers (the first drops
  * the raw input) and two Concrete-Dropout heads of one unit each. */
-static cdrl_mlp *make_network(const struct regress_options *o, uint64_t seed, cdrl_error *err)
+static int make_network(const struct regress_options *o, uint64_t seed, cdrl_mlp **out, cdrl_error *err)
 {
     cdrl_mlp_spec spec = cdrl_mlp_spec_default();
     spec.n_inputs = 1;
@@ -245,7 +245,7 @@ static cdrl_mlp *make_network(const struct regress_options *o, uint64_t seed, cd
     spec.dropout_on_input = 1;
     spec.seed = seed;
     spec.init = CDRL_INIT_GLOROT; /* Keras's default, as in the notebook */
-    return cdrl_mlp_create(&spec, err);
+    return cdrl_mlp_create(&spec, out, err);
 }
 
 /* One epoch of minibatch Adam over x, y (n) in the order of idx, with the
@@ -281,9 +281,9 @@ static int run_one(const struct regress_options *o, long n, long epochs, uint64_
                    struct regress_result *res, cdrl_error *err)
 {
     int rc = 0;
-    cdrl_mlp *net = make_network(o, seed, err);
-    if (!net)
-        return err->code;
+    cdrl_mlp *net;
+    if ((rc = make_network(o, seed, &net, err)))
+        return rc;
     cdrl_mlp_set_data_size(net, o->length_scale, 1.0, (double)n, 0);
     cdrl_adam opt = {0};
     int T = o->test_size;

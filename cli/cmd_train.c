@@ -192,19 +192,9 @@ typedef struct {
 
 static int parse_test_raise(progress_state *p)
 {
-    const char *spec = getenv("CDRL_TEST_RAISE");
-    if (!spec || !*spec)
-        return 0;
-    char name[8];
-    long after;
-    char extra;
-    if (sscanf(spec, "%7[A-Z]@%ld%c", name, &after, &extra) != 2 || after < 1)
-        return cli_fail("train", "CDRL_TEST_RAISE=%s: expected INT@N, TERM@N or KILL@N", spec);
-    p->signal = strcmp(name, "INT") == 0 ? SIGINT : strcmp(name, "TERM") == 0 ? SIGTERM
-              : strcmp(name, "KILL") == 0 ? SIGKILL : 0;
-    if (!p->signal)
-        return cli_fail("train", "CDRL_TEST_RAISE=%s: expected INT@N, TERM@N or KILL@N", spec);
-    p->after_lines = after;
+    cdrl_error err;
+    if (cdrl_test_raise_parse(getenv("CDRL_TEST_RAISE"), "INT|TERM|KILL", &p->signal, &p->after_lines, &err))
+        return cli_fail("train", "%s", err.msg);
     return 0;
 }
 

@@ -5,6 +5,7 @@
  * replay is the agent's own evaluation; this file reads the command line,
  * loads the runs, hands the agent's frames to the visualizer and reports
  * errors. */
+#include "cdrl/clock.h"
 #include "cli.h"
 
 #include <limits.h>
@@ -433,13 +434,6 @@ static int show_window(const viz_args *a)
 
 #define BENCH_N 64
 
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Runs `steps` steps; with live != NULL, hands it views and rows the way the
  * trainer does. Returns the steps per second, or -1 on error. */
 static double bench_loop(long steps, cdrl_viz_live *live, cdrl_error *err)
@@ -452,7 +446,7 @@ static double bench_loop(long steps, cdrl_viz_live *live, cdrl_error *err)
     double state[4] = {0}, params[4] = {2.4, 0.20943951023931953, 0.5, 10};
     cdrl_env_view view = {"cartpole", 4, state, 4, params, 1, 0, 0};
     const char *names[4] = {"env_steps", "p_0", "p_1", "mc_spread"};
-    double start = wall_seconds();
+    double start = cdrl_clock_seconds();
     for (long t = 0; t < steps; t++) {
         for (int i = 0; i < BENCH_N; i++) {
             double acc = 0;
@@ -480,7 +474,7 @@ static double bench_loop(long steps, cdrl_viz_live *live, cdrl_error *err)
         if (cdrl_viz_live_should_stop(live))
             break;
     }
-    return steps / (wall_seconds() - start);
+    return steps / (cdrl_clock_seconds() - start);
 }
 
 static int compare_doubles(const void *a, const void *b)

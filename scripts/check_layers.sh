@@ -21,7 +21,7 @@ cd "$root" || { echo "check_layers: cannot enter $root" >&2; exit 2; }
 # The room of a public header include/cdrl/<name>.
 public_room() {
     case "$1" in
-        agent.h | pg.h | planner.h | dynamics_model.h | replay_buffer.h) echo agents ;;
+        agent.h) echo agents ;;
         env.h) echo envs ;;
         viz.h) echo viz ;;
         *) echo core ;;

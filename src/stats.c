@@ -17,6 +17,20 @@
 
 #define LOG_2PI 1.8378770664093453 /* log(2 pi); M_PI is not part of C11 */
 
+/* ==== One sample ==== */
+
+void cdrl_mean_std(const double *x, int n, double *mean, double *std)
+{
+    double m = 0.0, v = 0.0;
+    for (int i = 0; i < n; i++)
+        m += x[i];
+    m /= n;
+    for (int i = 0; i < n; i++)
+        v += (x[i] - m) * (x[i] - m);
+    *mean = m;
+    *std = sqrt(v / n);
+}
+
 /* ==== Small helpers ==== */
 
 static int double_cmp(const void *a, const void *b)

@@ -76,5 +76,18 @@ if [ "$status" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
 else
   echo "FAIL diverged-keeps-checkpoint: exit $status: $out"; fail=1
 fi
+# Divergence in the optimizer state alone: a huge entropy coefficient makes
+# Adam's second moment (g*g in float) overflow to inf while every loss and
+# parameter is still finite. The run must stop at that update, write no
+# checkpoint, and not claim to keep one.
+out=$("$cdrl" train --agent pg --env cartpole --out adam-inf --steps 30000 \
+      --set agent.entropy=1e30 --set agent.max_grad_norm=0 2>&1 >/dev/null); status=$?
+if [ "$status" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
+   grep -Eq "^cdrl train: diverged at update 1 \(no checkpoint was written before it\): (policy|value)\.adam\.state\[[0-9]+\] is (inf|nan)$" <<<"$out" &&
+   [ ! -e adam-inf/checkpoint.bin ]; then
+  echo "ok diverged-optimizer-state"
+else
+  echo "FAIL diverged-optimizer-state: exit $status: $out"; fail=1
+fi
 [ -e runs ] && { echo "FAIL a failed command created runs/"; fail=1; }
 exit $fail

@@ -7,6 +7,7 @@
  * trains exactly as `cdrl train` would (the same agent call, the same files,
  * the same checkpoints and stop on SIGINT), and DIR stays an ordinary run
  * directory: `cdrl train --resume DIR` and `cdrl viz DIR` work on it. */
+#include "cdrl/clock.h"
 #include "sweep.h"
 
 #include <errno.h>
@@ -151,17 +152,11 @@ typedef struct {
 static int parse_test_raise(const char *dir, point_progress *p)
 {
     const char *spec = getenv("CDRL_TEST_RAISE"), *only = getenv("CDRL_TEST_RAISE_POINT");
-    if (!spec || !*spec || (only && *only && !strstr(dir, only)))
+    cdrl_error err;
+    if (only && *only && !strstr(dir, only))
         return 0;
-    char name[8], extra;
-    long after;
-    if (sscanf(spec, "%7[A-Z]@%ld%c", name, &after, &extra) != 2 || after < 1)
-        return cli_fail("sweep", "CDRL_TEST_RAISE=%s: expected INT@N, TERM@N, KILL@N or SEGV@N", spec);
-    p->signal = strcmp(name, "INT") == 0 ? SIGINT : strcmp(name, "TERM") == 0 ? SIGTERM
-              : strcmp(name, "KILL") == 0 ? SIGKILL : strcmp(name, "SEGV") == 0 ? SIGSEGV : 0;
-    if (!p->signal)
-        return cli_fail("sweep", "CDRL_TEST_RAISE=%s: expected INT@N, TERM@N, KILL@N or SEGV@N", spec);
-    p->after_lines = after;
+    if (cdrl_test_raise_parse(spec, "INT|TERM|KILL|SEGV", &p->signal, &p->after_lines, &err))
+        return cli_fail("sweep", "%s", err.msg);
     return 0;
 }
 
@@ -175,13 +170,6 @@ static void print_progress(void *user, const char *line)
             signal(SIGSEGV, SIG_DFL); /* a crash, not a sanitizer report */
         raise(p->signal);
     }
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int sweep_run_point(const char *dir)
@@ -219,13 +207,13 @@ int sweep_run_point(const char *dir)
     printf("%s %s on %s, seed %lld: run directory %s\n", resume ? "resuming" : "training", setup.agent->name,
            setup.run.env, (long long)setup.run.seed, dir);
     fflush(stdout);
-    double t0 = now_seconds();
+    double t0 = cdrl_clock_seconds();
     cdrl_train_result trained;
     memset(&trained, 0, sizeof trained);
     int rc = setup.agent->train(&args, &trained, &err);
     /* Wall time adds up over the runs of a point: one that was stopped and
      * resumed cost what both runs cost. */
-    result.wall_seconds = now_seconds() - t0 + (before.status == SWEEP_STOPPED ? before.wall_seconds : 0.0);
+    result.wall_seconds = cdrl_clock_seconds() - t0 + (before.status == SWEEP_STOPPED ? before.wall_seconds : 0.0);
     if (rc == 0) {
         result.status = SWEEP_DONE;
         result.solved = trained.solved;

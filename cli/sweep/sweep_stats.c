@@ -3,6 +3,7 @@
  * learned p, and which setting is the learned one. The summary draws its
  * plots (sweep_summary.c -> sweep_plot.c); both use this file, and it uses
  * neither. */
+#include "cdrl/metric_names.h"
 #include "sweep.h"
 
 #include <math.h>
@@ -36,7 +37,7 @@ void sweep_quartiles(double *x, int n, double *q1, double *median, double *q3)
 
 int sweep_is_p_column(const char *name)
 {
-    return name[0] == 'p' && (name[1] == '_' || (name[1] >= '0' && name[1] <= '9'));
+    return cdrl_metric_is_p(name);
 }
 
 /* The bootstrap needs finite scores; a run's NaN means "no value", so it is

@@ -24,6 +24,12 @@
 
 #include "cdrl/error.h"
 
+/* ==== One sample ==== */
+
+/* Mean and population standard deviation (divided by n) of x[n], n >= 1
+ * (the agents' eval returns). */
+void cdrl_mean_std(const double *x, int n, double *mean, double *std);
+
 /* ==== Aggregates over seeds ==== */
 
 /* The interquartile mean of x[0..n): sort, drop floor(n/4) values from each

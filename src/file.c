@@ -1,13 +1,15 @@
-/* Whole files that are never half-written, and reading a file whole.
+/* Files: paths, whole files that are never half-written, reading a file
+ * whole, and CRC-32.
  *
  * A run's config and checkpoint must survive a crash or a kill at any instant:
  * the new contents go to a temporary file next to the target, are flushed to
  * the disk, and only then renamed over the target, which POSIX makes atomic.
  * The directory is fsynced too, so the rename itself survives a power cut. */
-#include "cdrl/run.h"
+#include "cdrl/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,4 +139,29 @@ int cdrl_read_file(const char *path, size_t max_size, char **data, size_t *size,
     *data = buf;
     *size = got;
     return 0;
+}
+
+/* ---- CRC-32 -------------------------------------------------------------- */
+
+static uint32_t crc_table[256];
+static pthread_once_t crc_table_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+uint32_t cdrl_crc32(uint32_t crc, const void *data, size_t size)
+{
+    pthread_once(&crc_table_once, crc_init);
+    const unsigned char *p = data;
+    crc = ~crc;
+    for (size_t i = 0; i < size; i++)
+        crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
 }

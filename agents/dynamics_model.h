@@ -31,7 +31,7 @@
 #include "cdrl/error.h"
 #include "cdrl/mlp.h"
 #include "cdrl/optim.h"
-#include "cdrl/replay_buffer.h"
+#include "replay_buffer.h"
 #include "cdrl/rng.h"
 
 typedef struct {
@@ -74,10 +74,10 @@ typedef struct {
     float *x, *y, *dout, *h[2]; /* scratch: inputs, targets, output grads, activations */
 } cdrl_dynamics_model;
 
-/* Builds a model (fresh weights from spec.seed, identity normalisers).
- * Returns NULL with err filled on a bad spec (naming the field) or no memory.
- * Free with cdrl_dynamics_free. */
-cdrl_dynamics_model *cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_error *err);
+/* Builds a model (fresh weights from spec.seed, identity normalisers) into
+ * *out; free with cdrl_dynamics_free. Returns 0, or an error code with
+ * *out = NULL and err filled on a bad spec (naming the field) or no memory. */
+int cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_dynamics_model **out, cdrl_error *err);
 
 void cdrl_dynamics_free(cdrl_dynamics_model *m);
 

@@ -94,10 +94,11 @@ typedef struct {
 } cdrl_planner;
 
 /* A planner for env `env` (discrete actions only, else CDRL_EUNAVAIL) whose
- * candidate draws come from (seed, stream). NULL with err filled on a bad
- * spec (naming the field and its range) or no memory. */
-cdrl_planner *cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
-                                  uint64_t seed, uint64_t stream, cdrl_error *err);
+ * candidate draws come from (seed, stream), into *out (free with
+ * cdrl_planner_free). Returns 0, or an error code with *out = NULL and err
+ * filled on a bad spec (naming the field and its range) or no memory. */
+int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env, uint64_t seed,
+                        uint64_t stream, cdrl_planner **out, cdrl_error *err);
 
 void cdrl_planner_free(cdrl_planner *pl);
 

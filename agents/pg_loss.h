@@ -14,8 +14,8 @@
  * pi(a | s, u). The loss evaluates pi(a | s, u) with the SAME u (held), so the
  * ratio pi_new / pi_old is exactly 1 before the first step, and the Concrete
  * relaxation z(u, p) carries the gradient to p_logit (reparameterisation). */
-#ifndef CDRL_PG_H
-#define CDRL_PG_H
+#ifndef CDRL_PG_LOSS_H
+#define CDRL_PG_LOSS_H
 
 #include "cdrl/error.h"
 #include "cdrl/mlp.h"
