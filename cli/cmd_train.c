@@ -180,14 +180,17 @@ static int expand_dropout(train_args *a, const cdrl_agent_def *agent)
     return 0;
 }
 
-/* A test seam for kill-and-resume tests without timing: CDRL_TEST_RAISE=SIG@N
- * (SIG one of INT, TERM, KILL) raises that signal in this process right after
- * the N-th progress line, as if the user had sent it at that moment. */
+/* Test seams, so that tests need no timing and no machine-dependent float
+ * behaviour: CDRL_TEST_RAISE=SIG@N (SIG one of INT, TERM, KILL) raises that
+ * signal in this process right after the N-th progress line, as if the user
+ * had sent it at that moment; CDRL_TEST_POISON=N makes the N-th unit of work
+ * diverge (cdrl_run_args.test_poison_unit). */
 typedef struct {
     int signal;       /* 0: no test signal */
     long after_lines;
     long lines;
     cdrl_viz_live *live; /* --viz: the window the trainer feeds, else NULL */
+    long long poison_unit; /* 0: off */
 } progress_state;
 
 static int parse_test_raise(progress_state *p)
@@ -195,6 +198,9 @@ static int parse_test_raise(progress_state *p)
     cdrl_error err;
     if (cdrl_test_raise_parse(getenv("CDRL_TEST_RAISE"), "INT|TERM|KILL", &p->signal, &p->after_lines, &err))
         return cli_fail("train", "%s", err.msg);
+    const char *poison = getenv("CDRL_TEST_POISON");
+    if (poison && *poison && cli_parse_int(poison, 1, LLONG_MAX, &p->poison_unit))
+        return cli_fail("train", "CDRL_TEST_POISON=%s: expects a unit number >= 1", poison);
     return 0;
 }
 
@@ -374,6 +380,7 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
         .progress = print_progress,
         .frame = progress->live ? show_frame : NULL,
         .user = progress,
+        .test_poison_unit = progress->poison_unit,
     };
     cdrl_train_result result;
     memset(&result, 0, sizeof result);
@@ -400,7 +407,7 @@ int cmd_train(int argc, char **argv)
     memset(&a, 0, sizeof a);
     run_setup setup;
     memset(&setup, 0, sizeof setup);
-    progress_state progress = {0, 0, 0, NULL};
+    progress_state progress = {0, 0, 0, NULL, 0};
     a.dropout_slot = -1;
     int status = cli_parse(&train_command, argc, argv, &a);
     if (status == CLI_HELP_SHOWN) {

@@ -52,12 +52,14 @@ typedef struct {
      * the window was closed: keep training, stop calling. */
     cdrl_frame_fn frame;
     void *user;                 /* passed to progress and frame */
+    int64_t test_poison_unit;   /* test seam, 0 = off: see cdrl_run_args */
 } cdrl_train_args;
 
 /* The harness's view of train's arguments (run_loop.h). */
 static inline cdrl_run_args cdrl_train_run_args(const cdrl_train_args *a)
 {
-    return (cdrl_run_args){a->run_dir, a->resume, a->run, a->config_hash, a->progress, a->user};
+    return (cdrl_run_args){a->run_dir, a->resume,   a->run, a->config_hash,
+                           a->progress, a->user, a->test_poison_unit};
 }
 
 /* What train reports when it returns 0 (the run ended at its budget or solved). */

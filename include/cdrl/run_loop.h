@@ -39,6 +39,11 @@ typedef struct {
     uint64_t config_hash;       /* stored in checkpoints, checked on resume */
     void (*progress)(void *user, const char *line); /* never NULL */
     void *user;
+    /* Test seam, 0 = off: after this unit the harness writes a NaN into the
+     * first array the agent watches, as a diverging update would, so that
+     * the divergence path (message, checkpoint kept) is tested end to end on
+     * every machine; a real divergence depends on the CPU's float kernels. */
+    int64_t test_poison_unit;
 } cdrl_run_args;
 
 /* What the harness lends an agent during one unit of work. */
