@@ -64,12 +64,13 @@ int cdrl_viz_text_width(int scale, const char *text);
 int cdrl_viz_text_height(int scale, const char *text);
 
 /* ---- PNG -------------------------------------------------------------------
- * Our own writer (SDL writes only BMP): 8-bit RGB, one IDAT, zlib stream with
- * either stored blocks or one fixed-Huffman block with LZ77 matches. */
+ * Written by libpng: 8-bit RGB, not interlaced. The same pixels give the same
+ * bytes (for a given libpng and zlib). */
 
 /* Encodes width x height packed RGB pixels as a PNG in memory. `compress`
- * 0 = stored deflate blocks, 1 = fixed-Huffman LZ77. On success *out is a
- * malloc'd buffer the caller frees, *out_len its length. */
+ * 0 = no compression (zlib level 0, for checking), 1 = compressed (zlib
+ * level 6, every row "up"-filtered). On success *out is a malloc'd buffer
+ * the caller frees, *out_len its length. */
 int cdrl_viz_png_encode(const uint8_t *rgb, int width, int height, int compress, uint8_t **out,
                         size_t *out_len, cdrl_error *err);
 
