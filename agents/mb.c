@@ -30,6 +30,7 @@
 #include "cdrl/dynamics_model.h"
 #include "cdrl/planner.h"
 #include "cdrl/replay_buffer.h"
+#include "cdrl/shortest.h"
 
 #define RANDOM_ACTION_STREAM 1000000u
 #define PLANNER_STREAM 77u
@@ -604,27 +605,29 @@ static int log_episode(mb_agent *a, const cdrl_train_args *args, cdrl_csv *metri
                        cdrl_csv *episodes, int planned, const episode_stats *es,
                        const refit_stats *rs, const solve_test *test, cdrl_error *err)
 {
-    int rc = cdrl_csv_row(episodes, err, "%lld,%lld,%d,%.17g,%lld,%d", (long long)a->c.episodes,
-                          (long long)a->c.env_steps, planned, es->ret, (long long)es->length,
-                          es->terminated);
+    int rc = cdrl_csv_row(episodes, err, "%lld,%lld,%d,%s,%lld,%d", (long long)a->c.episodes,
+                          (long long)a->c.env_steps, planned, cdrl_shortest_double(es->ret).text,
+                          (long long)es->length, es->terminated);
     if (rc)
         return rc;
     char row[1024], ps[256] = "";
     double plan_ms = es->planned ? es->plan_ms / (double)es->planned : 0.0;
-    int n = snprintf(row, sizeof row, "%lld,%lld,%lld,%d,%.17g,%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g",
-                     (long long)a->c.episodes, (long long)a->c.env_steps, (long long)a->buf.size,
-                     planned, es->ret, (long long)es->length, rs->fit_loss, rs->val.val_mse,
-                     rs->val.zero_mse, rs->val.val_spread, rs->near_spread, rs->far_spread,
-                     rs->val.aleatoric);
+    int n = snprintf(row, sizeof row, "%lld,%lld,%lld,%d,%s,%lld", (long long)a->c.episodes,
+                     (long long)a->c.env_steps, (long long)a->buf.size, planned,
+                     cdrl_shortest_double(es->ret).text, (long long)es->length);
+    const double fit[7] = {rs->fit_loss,   rs->val.val_mse, rs->val.zero_mse,   rs->val.val_spread,
+                           rs->near_spread, rs->far_spread,  rs->val.aleatoric};
+    for (int k = 0; k < 7; k++)
+        n += snprintf(row + n, sizeof row - (size_t)n, ",%s", cdrl_shortest_double(fit[k]).text);
     int pn = 0;
     for (int l = 0; l < cdrl_dynamics_layers(a->model); l++) {
         float p = cdrl_dynamics_p(a->model, l);
-        n += snprintf(row + n, sizeof row - (size_t)n, ",%.9g", p);
+        n += snprintf(row + n, sizeof row - (size_t)n, ",%s", cdrl_shortest_float(p).text);
         if (a->model->net->layers[l].dropout != CDRL_DROPOUT_NONE)
             pn += snprintf(ps + pn, sizeof ps - (size_t)pn, "%s%.3f", pn ? " " : "", p);
     }
-    snprintf(row + n, sizeof row - (size_t)n, ",%d,%.17g,%.17g,%.4f", test->episodes, test->min_return,
-             test->mean_return, plan_ms);
+    snprintf(row + n, sizeof row - (size_t)n, ",%d,%s,%s,%.4f", test->episodes,
+             cdrl_shortest_double(test->min_return).text, cdrl_shortest_double(test->mean_return).text, plan_ms);
     if ((rc = cdrl_csv_row(metrics, err, "%s", row)))
         return rc;
     if (a->c.episodes % a->run->log_every == 0) {

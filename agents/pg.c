@@ -29,6 +29,7 @@
 #include "cdrl/pg.h"
 #include "cdrl/rng.h"
 #include "cdrl/run.h"
+#include "cdrl/shortest.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -478,8 +479,8 @@ static int finish_episodes(pg_agent *ag, cdrl_vec_env *venv, size_t row0, uint8_
         ag->c.episodes++;
         done_once[e] = 1;
         window_push(ag, ret);
-        int rc = cdrl_csv_row(ag->episodes_csv, err, "%lld,%lld,%.17g,%d", (long long)ag->c.episodes,
-                              (long long)(ag->c.env_steps + e + 1), ret, len);
+        int rc = cdrl_csv_row(ag->episodes_csv, err, "%lld,%lld,%s,%d", (long long)ag->c.episodes,
+                              (long long)(ag->c.env_steps + e + 1), cdrl_shortest_double(ret).text, len);
         if (rc)
             return rc;
         if (!ag->terminated[e] && ag->truncated[e]) {
@@ -845,17 +846,19 @@ static int write_metrics(pg_agent *ag, const pg_update_stats *st, double sps, cd
     char row[2048];
     double mean, lo, hi;
     window_stats(ag, &mean, &lo, &hi);
-    size_t used = (size_t)snprintf(row, sizeof row, "%lld,%lld,%lld,%.17g,%.17g,%.17g,%.9g,%.9g,%.9g",
-                                   (long long)ag->c.update, (long long)ag->c.env_steps,
-                                   (long long)ag->c.episodes, mean, lo, hi, st->policy_loss,
-                                   st->value_loss, st->entropy);
+    size_t used = (size_t)snprintf(row, sizeof row, "%lld,%lld,%lld,%s,%s,%s,%s,%s,%s", (long long)ag->c.update,
+                                   (long long)ag->c.env_steps, (long long)ag->c.episodes,
+                                   cdrl_shortest_double(mean).text, cdrl_shortest_double(lo).text,
+                                   cdrl_shortest_double(hi).text, cdrl_shortest_double(st->policy_loss).text,
+                                   cdrl_shortest_double(st->value_loss).text,
+                                   cdrl_shortest_double(st->entropy).text);
     const cdrl_mlp *nets[2] = {ag->policy, ag->value};
     for (int k = 0; k < 2; k++)
         for (int l = 1; l < nets[k]->n_layers && used < sizeof row; l++)
-            used += (size_t)snprintf(row + used, sizeof row - used, ",%.9g",
-                                     cdrl_mlp_dropout_p(nets[k], l));
+            used += (size_t)snprintf(row + used, sizeof row - used, ",%s",
+                                     cdrl_shortest_float(cdrl_mlp_dropout_p(nets[k], l)).text);
     if (used < sizeof row)
-        snprintf(row + used, sizeof row - used, ",%.9g,%.1f", st->mc_spread, sps);
+        snprintf(row + used, sizeof row - used, ",%s,%.1f", cdrl_shortest_double(st->mc_spread).text, sps);
     return cdrl_csv_row(ag->metrics, err, "%s", row);
 }
 

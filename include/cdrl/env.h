@@ -40,6 +40,9 @@ typedef struct {
     int max_episode_steps;       /* time limit: truncated = 1 at this step */
     double solved_threshold;     /* mean return that counts as solved ... */
     int solved_window;           /* ... over this many consecutive episodes */
+    double steps_per_second;     /* real time: 1 / the env's time step (CartPole 50,
+                                    tau = 0.02 s); videos play at this rate. 0 = not
+                                    known (taken as 50) */
 } cdrl_env_spec;
 
 /* Result of one step. */

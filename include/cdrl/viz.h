@@ -77,6 +77,51 @@ int cdrl_viz_png_encode(const uint8_t *rgb, int width, int height, int compress,
 /* Encodes (compressed) and writes atomically to path. */
 int cdrl_viz_png_write(const char *path, const uint8_t *rgb, int width, int height, cdrl_error *err);
 
+/* ---- Episode video (animated GIF) -------------------------------------------
+ * A replayed episode as an animated GIF (giflib): each frame is the env drawn
+ * by its drawer at the video's size, with a small overlay (step, return,
+ * time) at the bottom left, and is shown for 1 / steps_per_second seconds,
+ * so the video plays at the env's real-time rate (GIF delays are whole
+ * hundredths of a second; their sum follows the exact clock). The video
+ * loops. Each frame has its own palette of its most used colours (exact;
+ * rarer colours map to their nearest) and stores only what changed since the
+ * frame before. The file is written atomically by cdrl_viz_gif_finish; that
+ * it can be written is tried at open. Same frames, same bytes. */
+
+typedef struct cdrl_viz_gif cdrl_viz_gif;
+
+typedef struct {
+    int width, height;       /* frame size in pixels, 64 .. 4096 each */
+    double steps_per_second; /* the env's real-time rate, (0, 1000] */
+} cdrl_viz_gif_options;
+
+/* 600 x 400 at 50 steps per second (CartPole: tau = 0.02 s). */
+cdrl_viz_gif_options cdrl_viz_gif_defaults(void);
+
+/* Starts a video to be written to path (opts NULL = the defaults). Errors:
+ * CDRL_EINVAL for a size or rate out of range, CDRL_EIO naming the path when
+ * no file can be made there. Free with cdrl_viz_gif_free. */
+int cdrl_viz_gif_open(const char *path, const cdrl_viz_gif_options *opts, cdrl_viz_gif **out, cdrl_error *err);
+
+/* Adds one frame: the view drawn as cdrl_viz_draw_cartpole draws it (with
+ * n_ghosts imagined states, may be 0), plus the overlay. */
+int cdrl_viz_gif_frame(cdrl_viz_gif *gif, const cdrl_env_view *view, const double *ghosts, int n_ghosts,
+                       cdrl_error *err);
+
+/* Adds a frame drawn by the caller: a canvas of the video's size. */
+int cdrl_viz_gif_add_canvas(cdrl_viz_gif *gif, cdrl_viz_canvas *canvas, cdrl_error *err);
+
+/* Frames added so far. */
+long cdrl_viz_gif_frames(const cdrl_viz_gif *gif);
+
+/* Ends the video and writes the file (atomically: whole or not at all). Call
+ * once, with at least one frame added; then free. */
+int cdrl_viz_gif_finish(cdrl_viz_gif *gif, cdrl_error *err);
+
+/* Frees the video; without cdrl_viz_gif_finish nothing is written. NULL is
+ * allowed. */
+void cdrl_viz_gif_free(cdrl_viz_gif *gif);
+
 /* ---- CartPole ----------------------------------------------------------------
  * Drawn to scale inside a rectangle: the world's horizontal extent
  * [-1.2 * x_threshold, +1.2 * x_threshold] spans the rectangle's width, so

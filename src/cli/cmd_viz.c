@@ -30,6 +30,7 @@ static void usage(FILE *out)
             "                [--episodes N] [--seed N] [--no-replay]\n"
             "                [--state X,V,A,W [--env NAME] [--push left|right]]\n"
             "                [--size WxH] [--solved RETURN|none] [--mean N]\n"
+            "       cdrl viz RUN_DIR --gif FILE [--gif-size WxH] [--episodes N] [--seed N]\n"
             "       cdrl viz --state X,V,A,W [--env NAME] [--push left|right] --png FILE [--size WxH]\n"
             "\n"
             "Draws the curves of a run directory (metrics.csv, episodes.csv): episode returns\n"
@@ -44,6 +45,8 @@ static void usage(FILE *out)
             "  --compare DIR ...  overlay the curves of further runs (e.g. fixed vs learned p)\n"
             "  --png FILE         write the picture to FILE instead of opening a window\n"
             "  --frames DIR       replay headless, one PNG per step, into DIR (made if missing)\n"
+            "  --gif FILE         replay headless into an animated GIF at the env's real time\n"
+            "  --gif-size WxH     the GIF's frame size (default 600x400)\n"
             "  --episodes N       episodes to replay, 1..1000 (default 3 in a window, 1 with\n"
             "                     --frames)\n"
             "  --seed N           seed of the replayed episodes (default: the run's seed)\n"
@@ -69,6 +72,8 @@ typedef struct {
     int n_dirs;
     const char *png;
     const char *frames;
+    const char *gif;            /* --gif FILE, --gif-size WxH */
+    int gif_width, gif_height;
     int width, height;
     cdrl_viz_dashboard_options dashboard;
     const char *env_name;       /* --env: the env whose state --state gives */
@@ -90,6 +95,8 @@ static int parse_args(int argc, char **argv, viz_args *a)
     a->env_name = "cartpole";
     a->push = NAN;
     a->seed = -1;
+    a->gif_width = cdrl_viz_gif_defaults().width;
+    a->gif_height = cdrl_viz_gif_defaults().height;
     const char *primary = NULL; /* RUN_DIR; a->dirs holds the --compare runs until the end */
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
@@ -108,6 +115,17 @@ static int parse_args(int argc, char **argv, viz_args *a)
             if (!has_value)
                 return cli_fail("viz", "--png needs a file name");
             a->png = argv[++i];
+        } else if (strcmp(arg, "--gif") == 0) {
+            if (!has_value)
+                return cli_fail("viz", "--gif needs a file name");
+            a->gif = argv[++i];
+        } else if (strcmp(arg, "--gif-size") == 0) {
+            char tail;
+            if (!has_value || sscanf(argv[i + 1], "%dx%d%c", &a->gif_width, &a->gif_height, &tail) != 2 ||
+                a->gif_width < 64 || a->gif_height < 64 || a->gif_width > 4096 || a->gif_height > 4096)
+                return cli_fail("viz", "--gif-size takes WxH with W and H in 64..4096, got '%s'",
+                                has_value ? argv[i + 1] : "");
+            i++;
         } else if (strcmp(arg, "--frames") == 0) {
             if (!has_value)
                 return cli_fail("viz", "--frames needs a directory");
@@ -264,6 +282,7 @@ done:
 
 typedef struct {
     cdrl_viz_live *live;
+    cdrl_viz_gif *gif; /* --gif: every step goes to the video instead */
     cdrl_error err; /* a frame that could not be written */
     int failed;
 } replay_state;
@@ -271,6 +290,10 @@ typedef struct {
 static int replay_frame(void *user, const cdrl_env_view *view, const double *ghosts, int n_ghosts)
 {
     replay_state *r = user;
+    if (r->gif) {
+        r->failed = cdrl_viz_gif_frame(r->gif, view, ghosts, n_ghosts, &r->err) != 0;
+        return r->failed;
+    }
     if (cdrl_viz_live_wants_frame(r->live) && cdrl_viz_live_frame(r->live, view, ghosts, n_ghosts, &r->err)) {
         r->failed = 1;
         return 1;
@@ -291,7 +314,7 @@ static int has_checkpoint(const char *run_dir)
  * the live view: the agent's own evaluation, with every step handed to the
  * window (or, headless, to the frames directory). Prints one line with the
  * returns. */
-static int replay(const viz_args *a, const char *run_dir, long episodes, cdrl_viz_live *live)
+static int replay(const viz_args *a, const char *run_dir, long episodes, cdrl_viz_live *live, cdrl_viz_gif *gif)
 {
     cdrl_error err = {0};
     run_setup setup;
@@ -303,7 +326,7 @@ static int replay(const viz_args *a, const char *run_dir, long episodes, cdrl_vi
     if (!setup.agent->eval) {
         status = cli_fail("viz", "agent %s cannot replay a checkpoint", setup.agent->name);
     } else {
-        replay_state state = {.live = live};
+        replay_state state = {.live = live, .gif = gif};
         cdrl_eval_args args = run_setup_eval_args(&setup, run_dir, a->seed, (int)episodes, 1);
         args.replay = 1;
         args.frame = replay_frame;
@@ -346,13 +369,44 @@ static int write_frames(const viz_args *a)
         if (cdrl_viz_live_add_run(live, a->dirs[i], &err))
             status = cli_report("viz", &err);
     if (status == CLI_EXIT_OK)
-        status = replay(a, run_dir, a->episodes ? a->episodes : 1, live);
+        status = replay(a, run_dir, a->episodes ? a->episodes : 1, live, NULL);
     long frames;
     double draw_seconds;
     cdrl_viz_live_stats(live, &frames, &draw_seconds);
     cdrl_viz_live_free(live);
     if (status == CLI_EXIT_OK)
         printf("wrote %ld frames to %s\n", frames, a->frames);
+    return status;
+}
+
+/* --gif FILE: a headless replay into an animated GIF at the env's real time. */
+static int write_gif(const viz_args *a)
+{
+    const char *run_dir = a->dirs[0];
+    if (!has_checkpoint(run_dir))
+        return cli_fail("viz", "%s: no %s to replay (the run stopped before its first checkpoint?)", run_dir,
+                        CDRL_RUN_CHECKPOINT_FILE);
+    cdrl_error err = {0};
+    run_setup setup;
+    cdrl_env *env = NULL;
+    cdrl_viz_gif_options opts = {a->gif_width, a->gif_height, 0};
+    int rc = run_setup_from_run_dir(&setup, run_dir, &err) || cdrl_env_create(setup.run.env, &env, &err);
+    if (!rc)
+        opts.steps_per_second = cdrl_env_spec_of(env)->steps_per_second;
+    if (!(opts.steps_per_second > 0))
+        opts.steps_per_second = cdrl_viz_gif_defaults().steps_per_second;
+    cdrl_env_free(env);
+    run_setup_free(&setup);
+    cdrl_viz_gif *gif = NULL;
+    if (rc || cdrl_viz_gif_open(a->gif, &opts, &gif, &err))
+        return cli_report("viz", &err);
+    int status = replay(a, run_dir, a->episodes ? a->episodes : 1, NULL, gif);
+    if (status == CLI_EXIT_OK && cdrl_viz_gif_finish(gif, &err))
+        status = cli_report("viz", &err);
+    if (status == CLI_EXIT_OK)
+        printf("wrote %s (%ld frames, %dx%d, %g frames/s)\n", a->gif, cdrl_viz_gif_frames(gif), opts.width,
+               opts.height, opts.steps_per_second);
+    cdrl_viz_gif_free(gif);
     return status;
 }
 
@@ -390,7 +444,7 @@ static int show_window(const viz_args *a)
     if (status == CLI_EXIT_OK && env && cdrl_viz_live_frame(live, &view, NULL, 0, &err))
         status = cli_report("viz", &err);
     if (status == CLI_EXIT_OK && !env && !a->no_replay && has_checkpoint(a->dirs[0]))
-        status = replay(a, a->dirs[0], a->episodes ? a->episodes : 3, live);
+        status = replay(a, a->dirs[0], a->episodes ? a->episodes : 3, live, NULL);
     if (status == CLI_EXIT_OK && cdrl_viz_live_wait_quit(live, &err))
         status = cli_report("viz", &err);
     cdrl_env_free(env);
@@ -534,6 +588,10 @@ int cmd_viz(int argc, char **argv)
         return CLI_EXIT_USAGE;
     if (a.frames && (a.png || a.has_state))
         return cli_fail("viz", "--frames replays the run's policy; it does not combine with --png or --state");
+    if (a.gif && (a.png || a.has_state || a.frames))
+        return cli_fail("viz", "--gif replays the run's policy; it does not combine with --png, --state or --frames");
+    if (a.gif)
+        return write_gif(&a);
     if (a.frames)
         return write_frames(&a);
     if (a.png)
