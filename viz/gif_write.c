@@ -88,6 +88,45 @@ static int by_count(const void *a, const void *b)
     return (x->color > y->color) - (x->color < y->color); /* ties: fixed order, same file every time */
 }
 
+/* Picks k of the n colours in order (most used first) for the palette and
+ * sets every colour's index. With room for all, all are exact. Otherwise the
+ * most used half are exact and the other half go where the rest are worst
+ * served: each next entry is the colour farthest from its nearest entry so
+ * far, so that no pixel ends up far from its colour (on anti-aliased edges
+ * hundreds of colours are each used a little). */
+static void choose_palette(color_slot **order, int n, int k, uint32_t *palette)
+{
+    int exact = n <= k ? n : k / 2;
+    for (int i = 0; i < n; i++)
+        order[i]->index = NO_INDEX;
+    for (int i = 0; i < exact; i++) {
+        palette[i] = order[i]->color - 1;
+        order[i]->index = (uint16_t)i;
+    }
+    if (n > k) {
+        /* order[i]->count is spent from here on: it holds the distance of
+         * colour i to its nearest entry */
+        for (int i = exact; i < n; i++)
+            order[i]->count = color_distance(order[i]->color - 1, palette[nearest(palette, exact, order[i]->color - 1)]);
+        for (int e = exact; e < k; e++) {
+            int far = -1;
+            for (int i = exact; i < n; i++)
+                if (order[i]->index == NO_INDEX && (far < 0 || order[i]->count > order[far]->count))
+                    far = i;
+            palette[e] = order[far]->color - 1;
+            order[far]->index = (uint16_t)e;
+            for (int i = exact; i < n; i++) {
+                uint32_t d = color_distance(order[i]->color - 1, palette[e]);
+                if (d < order[i]->count)
+                    order[i]->count = d;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++)
+        if (order[i]->index == NO_INDEX)
+            order[i]->index = nearest(palette, k, order[i]->color - 1);
+}
+
 /* ---- The video ---- */
 
 struct cdrl_viz_gif {
@@ -289,14 +328,10 @@ static int put_frame(cdrl_viz_gif *gif, int delay_cs, cdrl_error *err)
     uint32_t palette[256];
     GifColorType colors[256];
     memset(colors, 0, sizeof colors);
-    for (int i = 0; i < n_palette; i++) {
-        palette[i] = gif->order[i]->color - 1;
+    choose_palette(gif->order, n, n_palette, palette);
+    for (int i = 0; i < n_palette; i++)
         colors[i] = (GifColorType){(GifByteType)(palette[i] >> 16), (GifByteType)(palette[i] >> 8),
                                    (GifByteType)palette[i]};
-        gif->order[i]->index = (uint16_t)i;
-    }
-    for (int i = n_palette; i < n; i++)
-        gif->order[i]->index = nearest(palette, n_palette, gif->order[i]->color - 1);
 
     /* indices; a pixel already showing its colour is left transparent */
     GifPixelType *out = gif->indices;
@@ -304,7 +339,7 @@ static int put_frame(cdrl_viz_gif *gif, int delay_cs, cdrl_error *err)
         for (int x = x0; x <= x1; x++) {
             size_t at = (size_t)y * (size_t)w + (size_t)x;
             color_slot *s = find_slot(gif->table, &used, gif->now[at]);
-            uint16_t index = s && s->count ? s->index : nearest(palette, n_palette, gif->now[at]);
+            uint16_t index = s && s->index != NO_INDEX ? s->index : nearest(palette, n_palette, gif->now[at]);
             if (!first && palette[index] == gif->shown[at]) {
                 *out++ = (GifPixelType)transparent;
                 continue;
