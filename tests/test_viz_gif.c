@@ -227,8 +227,9 @@ static void env_frames_decode(void **state)
     double scale = 300 / (2 * CDRL_VIZ_CARTPOLE_SPAN * 2.4), track = CDRL_VIZ_CARTPOLE_TRACK_Y * 200;
     for (int t = 0; t < 5; t++) {
         assert_int_equal(composite(&d, t), 2); /* 50 steps a second */
-        /* the cart's body where viz.h puts it, a cart's width left of it the sky */
-        int cx = (int)lround(150 + (-1.0 + 0.5 * t) * scale), cy = (int)lround(track - 0.05 * scale);
+        /* the cart's body where viz.h puts it (beside the pole), a cart's
+         * width left of it the sky */
+        int cx = (int)lround(150 + (-1.0 + 0.5 * t) * scale), cy = (int)lround(track - 0.15 * scale);
         assert_int_equal(d.shown[cy * 300 + cx - (int)(0.15 * scale)], CDRL_VIZ_COLOR_CART);
         assert_int_not_equal(d.shown[cy * 300 + cx - (int)(0.6 * scale)], CDRL_VIZ_COLOR_CART);
     }

@@ -22,14 +22,27 @@ static cdrl_viz_canvas *new_canvas(int w, int h)
     return c;
 }
 
-/* True if color is at (x, y) or one of its 8 neighbours: the drawn marker
- * is 3x3 pixels centred on the rounded point. */
+/* 1 if pixel p is ink of color: at least half covered by it over the white
+ * background (lines are anti-aliased, so their edge pixels are blends). */
+static int is_ink_of(uint32_t p, uint32_t color)
+{
+    double d2 = 0, full2 = 0;
+    for (int s = 0; s < 24; s += 8) {
+        double pc = p >> s & 255, cc = color >> s & 255;
+        d2 += (pc - cc) * (pc - cc);
+        full2 += (255 - cc) * (255 - cc);
+    }
+    return d2 <= full2 / 4;
+}
+
+/* True if ink of color is at (x, y) or one of its 8 neighbours: the drawn
+ * marker is 3x3 pixels centred on the rounded point. */
 static int color_near(cdrl_viz_canvas *c, double x, double y, uint32_t color)
 {
     int cx = (int)lround(x), cy = (int)lround(y);
     for (int dy = -1; dy <= 1; dy++)
         for (int dx = -1; dx <= 1; dx++)
-            if (cdrl_viz_canvas_pixel(c, cx + dx, cy + dy) == color)
+            if (is_ink_of(cdrl_viz_canvas_pixel(c, cx + dx, cy + dy), color))
                 return 1;
     return 0;
 }

@@ -1,7 +1,8 @@
 /* The drawing core: a canvas is an SDL surface with SDL's software renderer
  * on top, so one set of drawing code fills a headless picture (PNG, tests)
  * and a window alike, with no display needed for the former. Shapes that SDL
- * draws only one pixel wide (lines) are widened here into filled quads. */
+ * draws only one pixel wide (lines) are widened here into filled quads, and
+ * shapes get anti-aliased edges through SDL's blended triangles. */
 #include "viz_internal.h"
 
 #include <math.h>
@@ -115,6 +116,7 @@ int cdrl_viz_canvas_write_png(cdrl_viz_canvas *canvas, const char *path, cdrl_er
     return rc;
 }
 
+/* Opaque drawing replaces pixels (exact colours); anything less blends. */
 static void set_color(cdrl_viz_canvas *canvas, uint32_t color, int alpha)
 {
     SDL_SetRenderDrawBlendMode(canvas->renderer, alpha < 255 ? SDL_BLENDMODE_BLEND : SDL_BLENDMODE_NONE);
@@ -137,27 +139,86 @@ void cdrl_viz_fill_rect(cdrl_viz_canvas *canvas, cdrl_viz_rect r, uint32_t color
     SDL_RenderFillRect(canvas->renderer, &sr);
 }
 
+/* ---- Anti-aliased shapes ----
+ * SDL's renderer draws hard edges only, but it blends triangles whose
+ * corners have different alphas. So a convex shape is drawn with a fringe
+ * one pixel wide: its outline moved half a pixel in is the shape proper
+ * (opaque), moved half a pixel out is fully transparent, and the strip
+ * between fades from one to the other: a pixel on the outline is drawn half
+ * covered, one inside fully. Interiors keep their exact colour. */
+
+#define AA_MAX_CORNERS 16
+#define AA_MAX_MITER 4.0 /* pixels: how far a sharp corner's fringe may reach */
+
+/* SDL's software renderer cuts vertex positions down to whole pixels and
+ * fills the pixels whose centres lie inside; adding half a pixel first makes
+ * the cut a rounding, so shapes sit where they are (not up to a pixel up and
+ * left) and the fringe is centred on the true outline. Finer than whole
+ * pixels the renderer does not place corners: a fringe is one pixel whose
+ * shade steps in halves, not an exact coverage. */
+static SDL_Vertex vertex_at(double x, double y, uint32_t color, int alpha)
+{
+    SDL_Vertex v;
+    v.position.x = (float)(x + 0.5);
+    v.position.y = (float)(y + 0.5);
+    v.color = (SDL_Color){(uint8_t)(color >> 16), (uint8_t)(color >> 8), (uint8_t)color, (uint8_t)alpha};
+    v.tex_coord.x = v.tex_coord.y = 0;
+    return v;
+}
+
 void viz_fill_polygon(cdrl_viz_canvas *canvas, const double *xs, const double *ys, int n, uint32_t color,
                       int alpha)
 {
-    if (n < 3 || n > 16)
+    if (n < 3 || n > AA_MAX_CORNERS)
         return;
-    SDL_Vertex v[16];
-    int idx[3 * 14];
-    SDL_Color col = {(uint8_t)(color >> 16), (uint8_t)(color >> 8), (uint8_t)color, (uint8_t)alpha};
+    /* corners without repeats (a zero-length edge has no direction) */
+    double px[AA_MAX_CORNERS], py[AA_MAX_CORNERS], area = 0;
+    int m = 0;
     for (int i = 0; i < n; i++) {
-        v[i].position.x = (float)xs[i];
-        v[i].position.y = (float)ys[i];
-        v[i].color = col;
-        v[i].tex_coord.x = v[i].tex_coord.y = 0;
+        if (!isfinite(xs[i]) || !isfinite(ys[i]))
+            return;
+        if (m > 0 && fabs(xs[i] - px[m - 1]) < 1e-9 && fabs(ys[i] - py[m - 1]) < 1e-9)
+            continue;
+        px[m] = xs[i], py[m] = ys[i], m++;
     }
-    for (int i = 1; i + 1 < n; i++) { /* a fan: the polygon is convex */
-        idx[3 * (i - 1)] = 0;
-        idx[3 * (i - 1) + 1] = i;
-        idx[3 * (i - 1) + 2] = i + 1;
+    while (m > 1 && fabs(px[0] - px[m - 1]) < 1e-9 && fabs(py[0] - py[m - 1]) < 1e-9)
+        m--;
+    for (int i = 0; i < m; i++)
+        area += px[i] * py[(i + 1) % m] - px[(i + 1) % m] * py[i];
+    if (m < 3 || fabs(area) < 1e-9)
+        return;
+    /* outward unit normal of each edge i (from corner i to i + 1) */
+    double nx[AA_MAX_CORNERS], ny[AA_MAX_CORNERS], side = area > 0 ? 1 : -1;
+    for (int i = 0; i < m; i++) {
+        double dx = px[(i + 1) % m] - px[i], dy = py[(i + 1) % m] - py[i], len = hypot(dx, dy);
+        nx[i] = side * dy / len, ny[i] = -side * dx / len;
     }
+    /* each corner moves along the mean of its edges' normals, so far that
+     * both edges move by exactly half a pixel */
+    SDL_Vertex v[2 * AA_MAX_CORNERS];
+    for (int i = 0; i < m; i++) {
+        int j = (i + m - 1) % m;
+        double mx = nx[j] + nx[i], my = ny[j] + ny[i], dot = 1 + nx[j] * nx[i] + ny[j] * ny[i];
+        double ox = dot > 1e-6 ? mx / dot : nx[i], oy = dot > 1e-6 ? my / dot : ny[i];
+        double reach = hypot(ox, oy);
+        if (reach > AA_MAX_MITER)
+            ox *= AA_MAX_MITER / reach, oy *= AA_MAX_MITER / reach;
+        v[i] = vertex_at(px[i] - 0.5 * ox, py[i] - 0.5 * oy, color, alpha);
+        v[m + i] = vertex_at(px[i] + 0.5 * ox, py[i] + 0.5 * oy, color, 0);
+    }
+    int idx[3 * (AA_MAX_CORNERS - 2) + 6 * AA_MAX_CORNERS], k = 0;
+    for (int i = 1; i + 1 < m; i++) /* the shape proper: a fan, it is convex */
+        idx[k++] = 0, idx[k++] = i, idx[k++] = i + 1;
     set_color(canvas, color, alpha);
-    SDL_RenderGeometry(canvas->renderer, NULL, v, n, idx, 3 * (n - 2));
+    SDL_RenderGeometry(canvas->renderer, NULL, v, 2 * m, idx, k);
+    k = 0;
+    for (int i = 0; i < m; i++) { /* the fringe: a quad along each edge */
+        int j = (i + 1) % m;
+        idx[k++] = i, idx[k++] = j, idx[k++] = m + j;
+        idx[k++] = i, idx[k++] = m + j, idx[k++] = m + i;
+    }
+    set_color(canvas, color, 0);
+    SDL_RenderGeometry(canvas->renderer, NULL, v, 2 * m, idx, k);
 }
 
 void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, double y1, double thickness,
@@ -165,7 +226,8 @@ void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, dou
 {
     if (!(isfinite(x0) && isfinite(y0) && isfinite(x1) && isfinite(y1)))
         return;
-    if (thickness <= 1.0) {
+    if (thickness <= 1.0 && (x0 == x1 || y0 == y1)) {
+        /* grid lines, ticks, frames: on whole pixels already, kept crisp */
         set_color(canvas, color, 255);
         SDL_RenderDrawLineF(canvas->renderer, (float)x0, (float)y0, (float)x1, (float)y1);
         return;
@@ -173,7 +235,7 @@ void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, dou
     /* A quad around the segment, extended by half the thickness at both ends
      * so that consecutive segments of a curve join without notches. */
     double dx = x1 - x0, dy = y1 - y0, len = hypot(dx, dy);
-    double h = thickness / 2;
+    double h = fmax(thickness, 1.0) / 2;
     double ux = len > 0 ? dx / len : 1, uy = len > 0 ? dy / len : 0;
     double nx = -uy * h, ny = ux * h;
     double ax = x0 - ux * h * 0.5, ay = y0 - uy * h * 0.5, bx = x1 + ux * h * 0.5, by = y1 + uy * h * 0.5;
