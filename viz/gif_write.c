@@ -306,12 +306,16 @@ static int put_frame(cdrl_viz_gif *gif, int delay_cs, cdrl_error *err)
         x0 = y0 = x1 = y1 = 0; /* nothing changed: one transparent pixel keeps the time */
     int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
 
-    /* count the colours of the box; the most used make the palette */
+    /* count the colours of the pixels to be sent (in the box, changed since
+     * the last frame); the most used make the palette */
     memset(gif->table, 0, HASH_SLOTS * sizeof *gif->table);
     int used = 0;
     for (int y = y0; y <= y1; y++)
         for (int x = x0; x <= x1; x++) {
-            color_slot *s = find_slot(gif->table, &used, gif->now[(size_t)y * (size_t)w + (size_t)x]);
+            size_t at = (size_t)y * (size_t)w + (size_t)x;
+            if (!first && gif->now[at] == gif->prev[at])
+                continue;
+            color_slot *s = find_slot(gif->table, &used, gif->now[at]);
             if (s)
                 s->count++;
         }
@@ -333,11 +337,17 @@ static int put_frame(cdrl_viz_gif *gif, int delay_cs, cdrl_error *err)
         colors[i] = (GifColorType){(GifByteType)(palette[i] >> 16), (GifByteType)(palette[i] >> 8),
                                    (GifByteType)palette[i]};
 
-    /* indices; a pixel already showing its colour is left transparent */
+    /* indices; a pixel that has not changed, or already shows the colour it
+     * would get, is left transparent (its shade from an earlier palette
+     * stands: changing it would cost bytes and flicker) */
     GifPixelType *out = gif->indices;
     for (int y = y0; y <= y1; y++)
         for (int x = x0; x <= x1; x++) {
             size_t at = (size_t)y * (size_t)w + (size_t)x;
+            if (!first && gif->now[at] == gif->prev[at]) {
+                *out++ = (GifPixelType)transparent;
+                continue;
+            }
             color_slot *s = find_slot(gif->table, &used, gif->now[at]);
             uint16_t index = s && s->index != NO_INDEX ? s->index : nearest(palette, n_palette, gif->now[at]);
             if (!first && palette[index] == gif->shown[at]) {

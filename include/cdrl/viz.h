@@ -54,14 +54,30 @@ void cdrl_viz_fill_rect(cdrl_viz_canvas *canvas, cdrl_viz_rect r, uint32_t color
 void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, double y1, double thickness,
                    uint32_t color);
 
-/* Draws text with the built-in 5x7 bitmap font at an integer scale (1 = a
- * 6x10-pixel cell per character, 2 = 12x20, ...). Top-left anchored; '\n'
- * starts a new line. Characters outside printable ASCII draw as '?'. */
+/* Draws UTF-8 text at an integer scale, top-left anchored; '\n' starts a new
+ * line. At scale s capitals are 7 s pixels high on a baseline 7 s below y,
+ * and lines are 10 s apart, in either font: the TrueType font in use
+ * (anti-aliased, see cdrl_viz_set_font) or, without one, the built-in 5x7
+ * bitmap font (a 6 s x 10 s cell per character; characters outside
+ * printable ASCII draw as '?'). */
 void cdrl_viz_text(cdrl_viz_canvas *canvas, int x, int y, int scale, uint32_t color, const char *text);
 
-/* Width and height in pixels of `text` (its longest line) at `scale`. */
+/* Width and height in pixels of `text` (its longest line; down to the
+ * lowest descender) at `scale`, in the font in use. */
 int cdrl_viz_text_width(int scale, const char *text);
 int cdrl_viz_text_height(int scale, const char *text);
+
+/* The font of all text, for the whole process. By default it is the
+ * TrueType font named by the environment variable CDRL_FONT or, when that is
+ * unset, DejaVu Sans from Debian's fonts-dejavu-core (its path is set at
+ * build time: cmake -DCDRL_FONT=...); CDRL_FONT="" or a font that does not
+ * open gives the built-in bitmap font. cdrl_viz_set_font(path) switches to
+ * the TrueType font at path (NULL or "": the built-in font); CDRL_EIO if it
+ * does not open, and the built-in font is used. cdrl_viz_font() returns the
+ * path of the TrueType font in use (static storage, until the next switch),
+ * or NULL for the built-in font. Safe to call from any thread. */
+int cdrl_viz_set_font(const char *path, cdrl_error *err);
+const char *cdrl_viz_font(void);
 
 /* ---- PNG -------------------------------------------------------------------
  * Written by libpng: 8-bit RGB, not interlaced. The same pixels give the same
