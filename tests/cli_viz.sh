@@ -125,6 +125,13 @@ if out=$("$cdrl" viz --state -1.5,0,-0.18,0 --push left --size 800x400 --png "$t
 else
   echo "FAIL png-env-alone: $out"; fail=1
 fi
+# Without the font file the built-in bitmap font draws the labels.
+if out=$(CDRL_FONT=/nonexistent/font.ttf "$cdrl" viz --state 0,0,0,0 --size 400x300 --png "$tmp/bitmap.png" 2>&1) \
+   && png_ok "$tmp/bitmap.png" 400 300 pixels; then
+  echo "ok png-without-font"
+else
+  echo "FAIL png-without-font: $out"; fail=1
+fi
 check state-without-png-needs-run 2 "^cdrl viz: no RUN_DIR given" -- "$cdrl" viz --state 0,0,0,0
 check state-wrong-length 2 "^cdrl viz: --state: env cartpole has 4 state values, got 2" -- "$cdrl" viz "$run" --state 1,2 --png "$tmp/x.png"
 check state-not-numbers 2 "^cdrl viz: --state takes" -- "$cdrl" viz "$run" --state 1,x,3,4 --png "$tmp/x.png"

@@ -382,8 +382,9 @@ static int ttf_size(int scale, const char *text, int *w, int *h)
     }
     int s = scale < 1 ? 1 : scale;
     *w = widest;
-    /* the last line's capitals plus the font's descent below them */
-    *h = (lines - 1) * 10 * s + 7 * s - TTF_FontDescent(font);
+    /* the last line's capitals plus the font's descent below them (and a
+     * row for the anti-aliased edge of the lowest descender) */
+    *h = (lines - 1) * 10 * s + 7 * s - TTF_FontDescent(font) + 1;
     SDL_AtomicUnlock(&ttf_lock);
     return 0;
 }
