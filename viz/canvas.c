@@ -147,7 +147,8 @@ void cdrl_viz_fill_rect(cdrl_viz_canvas *canvas, cdrl_viz_rect r, uint32_t color
  * between fades from one to the other: a pixel on the outline is drawn half
  * covered, one inside fully. Interiors keep their exact colour. */
 
-#define AA_MAX_CORNERS 16
+#define AA_MAX_CORNERS 132 /* a long line is a polygon of up to 2 x 65 corners */
+#define LINE_PIECE 16.0    /* pixels: a line's longest piece (see cdrl_viz_line) */
 #define AA_MAX_MITER 4.0 /* pixels: how far a sharp corner's fringe may reach */
 
 /* SDL's software renderer cuts vertex positions down to whole pixels and
@@ -166,8 +167,13 @@ static SDL_Vertex vertex_at(double x, double y, uint32_t color, int alpha)
     return v;
 }
 
-void viz_fill_polygon(cdrl_viz_canvas *canvas, const double *xs, const double *ys, int n, uint32_t color,
-                      int alpha)
+/* The anti-aliased convex polygon of n <= AA_MAX_CORNERS corners. With
+ * line_pieces > 0 it is a line's (see cdrl_viz_line) and its two ends, the
+ * edges after corners line_pieces and 2 line_pieces + 1, get no fringe: a
+ * curve's segments overlap there, and the fringes would darken each joint
+ * (and cost half the drawing). */
+static void fill_polygon_aa(cdrl_viz_canvas *canvas, const double *xs, const double *ys, int n, uint32_t color,
+                            int alpha, int line_pieces)
 {
     if (n < 3 || n > AA_MAX_CORNERS)
         return;
@@ -207,18 +213,34 @@ void viz_fill_polygon(cdrl_viz_canvas *canvas, const double *xs, const double *y
         v[m + i] = vertex_at(px[i] + 0.5 * ox, py[i] + 0.5 * oy, color, 0);
     }
     int idx[3 * (AA_MAX_CORNERS - 2) + 6 * AA_MAX_CORNERS], k = 0;
-    for (int i = 1; i + 1 < m; i++) /* the shape proper: a fan, it is convex */
-        idx[k++] = 0, idx[k++] = i, idx[k++] = i + 1;
+    /* The shape proper, cut zig-zag from corner 0 across to the far side
+     * (it is convex). The renderer visits every pixel of a triangle's
+     * bounding box, so a long thin shape must not be cut into long thin
+     * diagonal triangles: zig-zag cuts of a line's polygon are short. */
+    for (int l = 0, r = m - 1; r - l >= 2;) {
+        idx[k++] = l, idx[k++] = l + 1, idx[k++] = r;
+        if (++l < r - 1)
+            idx[k++] = l, idx[k++] = r - 1, idx[k++] = r, r--;
+    }
     set_color(canvas, color, alpha);
     SDL_RenderGeometry(canvas->renderer, NULL, v, 2 * m, idx, k);
     k = 0;
     for (int i = 0; i < m; i++) { /* the fringe: a quad along each edge */
         int j = (i + 1) % m;
+        if (line_pieces > 0 && m == n && (i == line_pieces || i == 2 * line_pieces + 1))
+            continue;
         idx[k++] = i, idx[k++] = j, idx[k++] = m + j;
         idx[k++] = i, idx[k++] = m + j, idx[k++] = m + i;
     }
     set_color(canvas, color, 0);
     SDL_RenderGeometry(canvas->renderer, NULL, v, 2 * m, idx, k);
+}
+
+void viz_fill_polygon(cdrl_viz_canvas *canvas, const double *xs, const double *ys, int n, uint32_t color,
+                      int alpha)
+{
+    if (n <= 16)
+        fill_polygon_aa(canvas, xs, ys, n, color, alpha, 0);
 }
 
 void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, double y1, double thickness,
@@ -233,15 +255,23 @@ void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, dou
         return;
     }
     /* A quad around the segment, extended by half the thickness at both ends
-     * so that consecutive segments of a curve join without notches. */
+     * so that consecutive segments of a curve join without notches, with
+     * corners every LINE_PIECE pixels along its sides: its triangles (and
+     * their bounding boxes) stay small however long the line. */
     double dx = x1 - x0, dy = y1 - y0, len = hypot(dx, dy);
     double h = fmax(thickness, 1.0) / 2;
     double ux = len > 0 ? dx / len : 1, uy = len > 0 ? dy / len : 0;
     double nx = -uy * h, ny = ux * h;
     double ax = x0 - ux * h * 0.5, ay = y0 - uy * h * 0.5, bx = x1 + ux * h * 0.5, by = y1 + uy * h * 0.5;
-    double xs[4] = {ax + nx, bx + nx, bx - nx, ax - nx};
-    double ys[4] = {ay + ny, by + ny, by - ny, ay - ny};
-    viz_fill_polygon(canvas, xs, ys, 4, color, 255);
+    int pieces = (int)fmin(ceil((len + h) / LINE_PIECE), AA_MAX_CORNERS / 2 - 1);
+    pieces = pieces < 1 ? 1 : pieces;
+    double xs[AA_MAX_CORNERS], ys[AA_MAX_CORNERS];
+    for (int j = 0; j <= pieces; j++) {
+        double t = (double)j / pieces, cx = ax + (bx - ax) * t, cy = ay + (by - ay) * t;
+        xs[j] = cx + nx, ys[j] = cy + ny;                               /* one side, a to b */
+        xs[2 * pieces + 1 - j] = cx - nx, ys[2 * pieces + 1 - j] = cy - ny; /* the other, b to a */
+    }
+    fill_polygon_aa(canvas, xs, ys, 2 * (pieces + 1), color, 255, pieces);
 }
 
 void viz_dashed_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, double y1, double thickness,
