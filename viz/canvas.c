@@ -151,17 +151,17 @@ void cdrl_viz_fill_rect(cdrl_viz_canvas *canvas, cdrl_viz_rect r, uint32_t color
 #define LINE_PIECE 16.0    /* pixels: a line's longest piece (see cdrl_viz_line) */
 #define AA_MAX_MITER 4.0 /* pixels: how far a sharp corner's fringe may reach */
 
-/* SDL's software renderer cuts vertex positions down to whole pixels and
- * fills the pixels whose centres lie inside; adding half a pixel first makes
- * the cut a rounding, so shapes sit where they are (not up to a pixel up and
- * left) and the fringe is centred on the true outline. Finer than whole
- * pixels the renderer does not place corners: a fringe is one pixel whose
- * shade steps in halves, not an exact coverage. */
+/* SDL's software renderer places corners on whole pixels only (cutting
+ * the fraction off), and with fractions left in, triangles that share an
+ * edge can leave a row of pixels between them unfilled. So corners are
+ * rounded to whole pixels here: shapes sit where they are (not up to a
+ * pixel up and left) and fit together without holes. A fringe is thus one
+ * pixel whose shade steps in halves, not an exact coverage. */
 static SDL_Vertex vertex_at(double x, double y, uint32_t color, int alpha)
 {
     SDL_Vertex v;
-    v.position.x = (float)(x + 0.5);
-    v.position.y = (float)(y + 0.5);
+    v.position.x = (float)floor(x + 0.5);
+    v.position.y = (float)floor(y + 0.5);
     v.color = (SDL_Color){(uint8_t)(color >> 16), (uint8_t)(color >> 8), (uint8_t)color, (uint8_t)alpha};
     v.tex_coord.x = v.tex_coord.y = 0;
     return v;
