@@ -48,7 +48,7 @@ static void usage(FILE *out)
             "  --gif FILE         replay headless into an animated GIF at the env's real time\n"
             "  --gif-size WxH     the GIF's frame size (default 600x400)\n"
             "  --episodes N       episodes to replay, 1..1000 (default 3 in a window, 1 with\n"
-            "                     --frames)\n"
+            "                     --frames or --gif)\n"
             "  --seed N           seed of the replayed episodes (default: the run's seed)\n"
             "  --no-replay        the window shows the curves only\n"
             "  --state X,V,A,W    draw the env in this state beside the curves (CartPole:\n"
