@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CANVAS_MAX_SIDE 8192
 
@@ -243,6 +244,64 @@ void viz_fill_polygon(cdrl_viz_canvas *canvas, const double *xs, const double *y
         fill_polygon_aa(canvas, xs, ys, n, color, alpha, 0);
 }
 
+/* A line one pixel wide, anti-aliased by Wu's method: at every pixel
+ * centre along its longer axis it lights the two pixels it passes between,
+ * each in proportion to its nearness. The shades go to SDL as points, in
+ * THIN_SHADES batches of one blended colour each (the full shade replaces,
+ * so it stays exact): far cheaper than the triangles of a thick line, and a
+ * curve of a thousand points is mostly thin lines. */
+#define THIN_SHADES 8
+#define THIN_BATCH 256
+
+typedef struct {
+    SDL_FPoint at[THIN_SHADES + 1][THIN_BATCH];
+    int n[THIN_SHADES + 1];
+} thin_points;
+
+static void thin_flush(cdrl_viz_canvas *canvas, thin_points *p, int shade, uint32_t color)
+{
+    if (p->n[shade] == 0)
+        return;
+    set_color(canvas, color, shade * 255 / THIN_SHADES);
+    SDL_RenderDrawPointsF(canvas->renderer, p->at[shade], p->n[shade]);
+    p->n[shade] = 0;
+}
+
+static void thin_put(cdrl_viz_canvas *canvas, thin_points *p, double x, double y, double weight, uint32_t color)
+{
+    int shade = (int)lround(weight * THIN_SHADES);
+    if (shade <= 0)
+        return;
+    if (p->n[shade] == THIN_BATCH)
+        thin_flush(canvas, p, shade, color);
+    p->at[shade][p->n[shade]++] = (SDL_FPoint){(float)x, (float)y};
+}
+
+static void thin_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, double y1, uint32_t color)
+{
+    int steep = fabs(y1 - y0) > fabs(x1 - x0);
+    if (steep) { /* walk along y: swap the axes, and back when plotting */
+        double t = x0; x0 = y0; y0 = t;
+        t = x1; x1 = y1; y1 = t;
+    }
+    if (x0 > x1) {
+        double t = x0; x0 = x1; x1 = t;
+        t = y0; y0 = y1; y1 = t;
+    }
+    double slope = x1 > x0 ? (y1 - y0) / (x1 - x0) : 0;
+    thin_points p; /* 18 kB of stack */
+    memset(p.n, 0, sizeof p.n);
+    for (double c = floor(x0) + 0.5; c <= x1 + 0.5; c += 1) {
+        double y = y0 + (fmin(fmax(c, x0), x1) - x0) * slope - 0.5; /* in pixel rows */
+        double row = floor(y), below = y - row;
+        double a0 = c - 0.5, b0 = row, b1 = row + 1;
+        thin_put(canvas, &p, steep ? b0 : a0, steep ? a0 : b0, 1 - below, color);
+        thin_put(canvas, &p, steep ? b1 : a0, steep ? a0 : b1, below, color);
+    }
+    for (int shade = 1; shade <= THIN_SHADES; shade++)
+        thin_flush(canvas, &p, shade, color);
+}
+
 void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, double y1, double thickness,
                    uint32_t color)
 {
@@ -252,6 +311,10 @@ void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, dou
         /* grid lines, ticks, frames: on whole pixels already, kept crisp */
         set_color(canvas, color, 255);
         SDL_RenderDrawLineF(canvas->renderer, (float)x0, (float)y0, (float)x1, (float)y1);
+        return;
+    }
+    if (thickness <= 1.0) {
+        thin_line(canvas, x0, y0, x1, y1, color);
         return;
     }
     /* A quad around the segment, extended by half the thickness at both ends
