@@ -209,6 +209,29 @@ static void running_mean_of_last_window(void **state)
     assert_true(isnan(m[0]) && isnan(m[1]));
 }
 
+/* A one-pixel line between pixels is shaded, not stepped: in every column
+ * its ink adds up to one pixel, centred where the line passes. */
+static void thin_lines_are_anti_aliased(void **state)
+{
+    (void)state;
+    cdrl_viz_canvas *c = new_canvas(160, 100);
+    cdrl_viz_line(c, 10.5, 10.5, 130.5, 70.5, 1, 0x000000u); /* from pixel centre to pixel centre */
+    int shaded = 0;
+    for (int x = 12; x <= 128; x++) {
+        double ink = 0, moment = 0;
+        for (int y = 0; y < 100; y++) {
+            double v = (255 - (cdrl_viz_canvas_pixel(c, x, y) & 255)) / 255.0;
+            ink += v, moment += v * (y + 0.5);
+            shaded += v > 0.05 && v < 0.95;
+        }
+        double want_y = 10.5 + (x + 0.5 - 10.5) * 0.5;
+        assert_true(fabs(ink - 1) < 0.15);
+        assert_true(fabs(moment / ink - want_y) < 0.2);
+    }
+    assert_true(shaded > 100); /* half of the columns fall between two rows */
+    cdrl_viz_canvas_free(c);
+}
+
 static void text_has_the_size_it_reports(void **state)
 {
     (void)state;
@@ -238,6 +261,7 @@ int main(void)
         cmocka_unit_test(several_series_keep_their_colors),
         cmocka_unit_test(empty_plot_draws_without_data),
         cmocka_unit_test(running_mean_of_last_window),
+        cmocka_unit_test(thin_lines_are_anti_aliased),
         cmocka_unit_test(text_has_the_size_it_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
