@@ -22,6 +22,6 @@ check bad-threads 2 "^cdrl bench env: --threads '0' is invalid" -- bench env --t
 check bad-env 2 "^cdrl bench env: unknown env 'pong'; known envs: cartpole, cartpole-v0" -- bench env --env pong --steps 10
 check bad-integrator 2 "^cdrl bench env: cartpole: option integrator: unknown value 'rk4'" -- bench env --integrator rk4 --steps 10
 check no-benchmark 2 "^cdrl bench: which benchmark\? try 'cdrl bench --help'$" -- bench
-check unknown-benchmark 2 "^cdrl bench: unknown benchmark 'gpu'; known: env" -- bench gpu
+check unknown-benchmark 2 "^cdrl bench: unknown benchmark 'gpu'; known: env, nn" -- bench gpu
 check env-help 0 "" -- bench env --help
 exit $fail

@@ -17,6 +17,7 @@ struct benchmark {
 
 static const struct benchmark benchmarks[] = {
     {"env", bench_env, "environment steps per second, single env and batched, one core and all cores"},
+    {"nn", bench_nn, "CPU microseconds per network training step, planning step and MC forward"},
 };
 #define N_BENCHMARKS (sizeof benchmarks / sizeof benchmarks[0])
 
