@@ -13,6 +13,7 @@
 #include "cdrl/loss.h"
 #include "cdrl/mc.h"
 #include "cdrl/run.h"
+#include "simd.h"
 
 #define LOSS_WINDOW 50 /* steps averaged into the reported fit loss */
 
@@ -113,7 +114,7 @@ void cdrl_dynamics_free(cdrl_dynamics_model *m)
     cdrl_adam_free(&m->adam);
     free(m->norm);
     for (int i = 0; i < CDRL_MLP_MAX_LAYERS; i++)
-        free(m->mult[i]);
+        free(m->wt[i]);
     free(m->x);
     free(m->y);
     free(m->dout);
@@ -363,41 +364,101 @@ int cdrl_dynamics_predict(cdrl_dynamics_model *m, const float *obs, const float 
     return 0;
 }
 
+/* The dropout multiplier a unit input gets in each particle: the mask itself,
+ * computed once per particle so no rollout step pays for logs and exps. */
+static int frozen_multipliers(const cdrl_mlp_layer *L, int P, float *mult)
+{
+    size_t n = (size_t)P * L->n_in;
+    float *ones = malloc(sizeof(float) * n), *scratch = malloc(sizeof(float) * n);
+    if (ones && scratch) {
+        for (size_t k = 0; k < n; k++)
+            ones[k] = 1.0f;
+        if (L->dropout == CDRL_DROPOUT_CONCRETE)
+            cdrl_concrete_dropout_forward(mult, scratch, ones, L->frozen_noise, *L->p_logit, (int)n);
+        else
+            cdrl_fixed_dropout_forward(mult, scratch, ones, L->frozen_noise, L->fixed_p, (int)n);
+    }
+    int ok = ones && scratch;
+    free(ones);
+    free(scratch);
+    return ok ? 0 : -1;
+}
+
 int cdrl_dynamics_freeze(cdrl_dynamics_model *m, int P, cdrl_error *err)
 {
     if (cdrl_mlp_freeze_masks(m->net, P, err))
         return err ? err->code : CDRL_EINVAL;
     int rc = 0;
-    for (int l = 0; l < m->net->n_layers && !rc; l++) {
-        cdrl_mlp_layer *L = &m->net->layers[l];
-        free(m->mult[l]);
-        m->mult[l] = NULL;
-        if (!L->frozen_noise)
-            continue;
-        size_t n = (size_t)P * L->n_in;
-        float *ones = malloc(sizeof(float) * n), *scratch = malloc(sizeof(float) * n);
-        m->mult[l] = malloc(sizeof(float) * n);
-        if (!ones || !scratch || !m->mult[l]) {
+    for (int l = 0; l < m->net->n_layers; l++) {
+        free(m->wt[l]);
+        m->wt[l] = NULL;
+    }
+    /* (x * mask) W^T = x (W diag(mask))^T: masking the kernel once per particle
+     * spares every rollout step a pass over the activations. */
+    for (int l = 0; l <= m->spec.n_hidden && !rc; l++) {
+        const cdrl_mlp_layer *L = &m->net->layers[l];
+        int K = L->n_in, N = L->n_out;
+        float *mult = L->frozen_noise ? malloc(sizeof(float) * (size_t)P * K) : NULL;
+        m->wt[l] = malloc(sizeof(float) * (size_t)P * K * N);
+        if (!m->wt[l] || (L->frozen_noise && (!mult || frozen_multipliers(L, P, mult)))) {
             rc = cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: cannot freeze %d particles", P);
         } else {
-            /* The multiplier a unit input gets is the mask itself: computing it
-             * once per particle spares every rollout step the logs and exps. */
-            for (size_t k = 0; k < n; k++)
-                ones[k] = 1.0f;
-            if (L->dropout == CDRL_DROPOUT_CONCRETE)
-                cdrl_concrete_dropout_forward(m->mult[l], scratch, ones, L->frozen_noise,
-                                              *L->p_logit, (int)n);
-            else
-                cdrl_fixed_dropout_forward(m->mult[l], scratch, ones, L->frozen_noise, L->fixed_p,
-                                           (int)n);
+            for (int p = 0; p < P; p++)
+                for (int k = 0; k < K; k++)
+                    for (int n = 0; n < N; n++)
+                        m->wt[l][((size_t)p * K + k) * N + n] =
+                            L->weight[(size_t)n * K + k] * (mult ? mult[(size_t)p * K + k] : 1.0f);
         }
-        free(ones);
-        free(scratch);
+        free(mult);
     }
     cdrl_mlp_unfreeze_masks(m->net);
     m->particles = rc ? 0 : P;
     return rc;
 }
+
+/* out (B,N) = bias (N) + inp (B,K) wt (K,N), for the narrow layers of a
+ * planning rollout (N = 32 or 4), where a BLAS call costs more in packing than
+ * in arithmetic. Four rows at a time and a block of columns in registers
+ * (GCC vector types, split into whatever the target has); each output still
+ * sums over k in order, a product then an add, so every variant gives the
+ * same bits. */
+typedef float v16f __attribute__((vector_size(64)));
+typedef float v4f __attribute__((vector_size(16)));
+#define DENSE_BLOCK(vec)                                                                       \
+    for (; n0 + (int)(sizeof(vec) / sizeof(float)) <= N; n0 += sizeof(vec) / sizeof(float))  \
+        for (int b = 0; b < B; b += 4) {                                                       \
+            /* rows past the end repeat the last row; their sums are not stored */            \
+            const float *x0 = inp + (size_t)b * K, *x1 = inp + (size_t)(b + 1 < B ? b + 1 : b) * K; \
+            const float *x2 = inp + (size_t)(b + 2 < B ? b + 2 : b) * K;                      \
+            const float *x3 = inp + (size_t)(b + 3 < B ? b + 3 : b) * K;                      \
+            vec a0, a1, a2, a3, w;                                                             \
+            memcpy(&a0, bias + n0, sizeof(vec));                                               \
+            a1 = a2 = a3 = a0;                                                                 \
+            for (int k = 0; k < K; k++) {                                                      \
+                memcpy(&w, wt + (size_t)k * N + n0, sizeof(vec));                              \
+                a0 += x0[k] * w;                                                               \
+                a1 += x1[k] * w;                                                               \
+                a2 += x2[k] * w;                                                               \
+                a3 += x3[k] * w;                                                               \
+            }                                                                                  \
+            vec rows[4] = {a0, a1, a2, a3};                                                    \
+            for (int r = 0; r < 4 && b + r < B; r++)                                           \
+                memcpy(out + (size_t)(b + r) * N + n0, &rows[r], sizeof(vec));                 \
+        }
+CDRL_MULTIVERSION(static void, dense_rows, (float *restrict out, const float *restrict inp,
+                                            const float *restrict wt, const float *restrict bias,
+                                            int B, int K, int N), {
+    int n0 = 0;
+    DENSE_BLOCK(v16f)
+    DENSE_BLOCK(v4f)
+    for (; n0 < N; n0++)
+        for (int b = 0; b < B; b++) {
+            float acc = bias[n0];
+            for (int k = 0; k < K; k++)
+                acc += inp[(size_t)b * K + k] * wt[(size_t)k * N + n0];
+            out[(size_t)b * N + n0] = acc;
+        }
+})
 
 int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const float *actions,
                               int B, float *next, cdrl_error *err)
@@ -414,20 +475,16 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
     int per = B / P;
     float *in = m->x;
     /* The trunk, then only the mean head: planning needs no noise prediction.
-     * Masks are applied in place (row r, particle r / per); the dense output
-     * goes to whichever scratch buffer does not hold the input. */
+     * Rows are particle-major, so each particle's block of rows goes through
+     * its own masked kernel; the output goes to whichever scratch buffer does
+     * not hold the input. */
     for (int l = 0; l <= m->spec.n_hidden; l++) {
         const cdrl_mlp_layer *L = &m->net->layers[l];
         int K = L->n_in, N = L->n_out;
-        if (m->mult[l])
-            for (int r = 0; r < B; r++) {
-                const float *mk = m->mult[l] + (size_t)(r / per) * K;
-                float *row = in + (size_t)r * K;
-                for (int k = 0; k < K; k++)
-                    row[k] *= mk[k];
-            }
         float *dst = in == m->h[0] ? m->h[1] : m->h[0];
-        cdrl_dense_forward(dst, in, L->weight, L->bias, B, K, N);
+        for (int p = 0; p < P; p++)
+            CDRL_PICK(dense_rows)(dst + (size_t)p * per * N, in + (size_t)p * per * K,
+                                  m->wt[l] + (size_t)p * K * N, L->bias, per, K, N);
         cdrl_activation_forward(dst, dst, B * N, L->activation);
         in = dst;
     }

@@ -2,6 +2,8 @@
  * caller's gradients: the clip factor is applied as each gradient is read. */
 #include "cdrl/optim.h"
 
+#include "simd.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,21 +40,33 @@ int cdrl_adam_init(cdrl_adam *opt, size_t n, float lr, cdrl_error *err)
     return 0;
 }
 
+/* The update of every parameter: elementwise IEEE arithmetic only, so the
+ * vector variants give the scalar loop's bits. */
+CDRL_MULTIVERSION(static void, adam_update, (float *restrict params, float *restrict m,
+                                             float *restrict v, const float *restrict grads,
+                                             size_t n, float clip, float beta1, float beta2,
+                                             double lr, double eps, double correction1,
+                                             double correction2), {
+    /* lr m_hat / (sqrt(v_hat) + eps) with the bias corrections as factors:
+     * one division and one square root per parameter. */
+    double step = lr / correction1, inv_correction2 = 1.0 / correction2;
+    for (size_t i = 0; i < n; i++) {
+        float g = grads[i] * clip;
+        m[i] = beta1 * m[i] + (1.0f - beta1) * g;
+        v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
+        params[i] -= (float)(step * m[i] / (sqrt(v[i] * inv_correction2) + eps));
+    }
+})
+
 float cdrl_adam_step(cdrl_adam *opt, float *params, const float *grads)
 {
     float norm = cdrl_grad_norm(grads, opt->n);
     float clip = clip_factor(norm, opt->clip_norm);
-    float *m = opt->state, *v = opt->state + opt->n;
     opt->t++;
     double correction1 = 1.0 - pow(opt->beta1, (double)opt->t);
     double correction2 = 1.0 - pow(opt->beta2, (double)opt->t);
-    for (size_t i = 0; i < opt->n; i++) {
-        float g = grads[i] * clip;
-        m[i] = opt->beta1 * m[i] + (1.0f - opt->beta1) * g;
-        v[i] = opt->beta2 * v[i] + (1.0f - opt->beta2) * g * g;
-        double m_hat = m[i] / correction1, v_hat = v[i] / correction2;
-        params[i] -= (float)(opt->lr * m_hat / (sqrt(v_hat) + opt->eps));
-    }
+    CDRL_PICK(adam_update)(params, opt->state, opt->state + opt->n, grads, opt->n, clip,
+                           opt->beta1, opt->beta2, opt->lr, opt->eps, correction1, correction2);
     return norm;
 }
 

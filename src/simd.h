@@ -15,7 +15,8 @@
 #define CDRL_SIMD_H
 
 #if defined(__GNUC__) && !defined(__clang__)
-#define CDRL_VECTORIZE __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic")))
+#define CDRL_VECTORIZE                                                                         \
+    __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic", "no-math-errno")))
 #else
 #define CDRL_VECTORIZE
 #endif
