@@ -5,6 +5,7 @@
  * particles and tests that hold u fixed. */
 #include "cdrl/dropout.h"
 
+#include "matmul.h"
 #include "simd.h"
 
 #include <math.h>
@@ -161,9 +162,7 @@ float cdrl_concrete_regularizer(float *dweight, float *dp_logit, const float *we
 {
     // weight (n_weight), dweight (n_weight), dp_logit (1)
     double p = cdrl_sigmoid(p_logit);
-    double sum_sq = 0.0;
-    for (int i = 0; i < n_weight; i++)
-        sum_sq += (double)weight[i] * weight[i];
+    double sum_sq = cdrl_sum_squares(weight, (size_t)n_weight);
     double keep = 1.0 - p;
     double entropy_term = p * log(p) + keep * log(keep); /* negative entropy of Bernoulli(p) */
     double value = weight_reg * sum_sq / keep + (double)dropout_reg * K * entropy_term;

@@ -2,6 +2,7 @@
  * caller's gradients: the clip factor is applied as each gradient is read. */
 #include "cdrl/optim.h"
 
+#include "matmul.h"
 #include "simd.h"
 
 #include <math.h>
@@ -10,10 +11,7 @@
 
 float cdrl_grad_norm(const float *g, size_t n)
 {
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++)
-        sum += (double)g[i] * g[i];
-    return (float)sqrt(sum);
+    return (float)sqrt(cdrl_sum_squares(g, n));
 }
 
 /* The factor that brings a gradient of this norm down to clip_norm (1 if off or under). */
@@ -45,16 +43,12 @@ int cdrl_adam_init(cdrl_adam *opt, size_t n, float lr, cdrl_error *err)
 CDRL_MULTIVERSION(static void, adam_update, (float *restrict params, float *restrict m,
                                              float *restrict v, const float *restrict grads,
                                              size_t n, float clip, float beta1, float beta2,
-                                             double lr, double eps, double correction1,
-                                             double correction2), {
-    /* lr m_hat / (sqrt(v_hat) + eps) with the bias corrections as factors:
-     * one division and one square root per parameter. */
-    double step = lr / correction1, inv_correction2 = 1.0 / correction2;
+                                             float step, float eps, float inv_correction2), {
     for (size_t i = 0; i < n; i++) {
         float g = grads[i] * clip;
         m[i] = beta1 * m[i] + (1.0f - beta1) * g;
         v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
-        params[i] -= (float)(step * m[i] / (sqrt(v[i] * inv_correction2) + eps));
+        params[i] -= step * m[i] / (sqrtf(v[i] * inv_correction2) + eps);
     }
 })
 
@@ -65,8 +59,12 @@ float cdrl_adam_step(cdrl_adam *opt, float *params, const float *grads)
     opt->t++;
     double correction1 = 1.0 - pow(opt->beta1, (double)opt->t);
     double correction2 = 1.0 - pow(opt->beta2, (double)opt->t);
+    /* lr m_hat / (sqrt(v_hat) + eps) with the bias corrections as factors, in
+     * float like the parameters (as PyTorch does): one division and one square
+     * root per parameter, sixteen at a time. */
     CDRL_PICK(adam_update)(params, opt->state, opt->state + opt->n, grads, opt->n, clip,
-                           opt->beta1, opt->beta2, opt->lr, opt->eps, correction1, correction2);
+                           opt->beta1, opt->beta2, (float)(opt->lr / correction1), opt->eps,
+                           (float)(1.0 / correction2));
     return norm;
 }
 

@@ -222,9 +222,14 @@ int bench_nn_run(FILE *out, const bench_nn_options *o, cdrl_error *err)
     int chosen[N_WORKLOADS], n = 0, rc = 0;
     if (!ws)
         return cdrl_errorf(err, CDRL_ENOMEM, "bench nn: out of memory");
-    for (int i = 0; i < N_WORKLOADS; i++)
-        if (!o->only || strstr(workloads[i].name, o->only))
+    /* A whole name picks that workload alone; otherwise every name containing it. */
+    for (int i = 0; i < N_WORKLOADS && o->only; i++)
+        if (strcmp(workloads[i].name, o->only) == 0)
             chosen[n++] = i;
+    if (n == 0)
+        for (int i = 0; i < N_WORKLOADS; i++)
+            if (!o->only || strstr(workloads[i].name, o->only))
+                chosen[n++] = i;
     if (n == 0) {
         free(ws);
         return cdrl_errorf(err, CDRL_EINVAL, "bench nn: no workload name contains '%s'", o->only);
@@ -263,7 +268,7 @@ static void print_usage(FILE *out)
         fprintf(out, "  %s\n", workloads[i].name);
     fprintf(out, "\n  --rounds N    rounds, the median is reported (default 5, at most %d)\n"
                  "  --seconds S   CPU seconds per workload and round (default 0.2)\n"
-                 "  --only TEXT   only the workloads whose name contains TEXT\n"
+                 "  --only TEXT   only the workload named TEXT, or those whose name contains it\n"
                  "  --seed N      weights and data (default 1)\n",
             MAX_ROUNDS);
 }
