@@ -13,7 +13,7 @@
 #include "cdrl/loss.h"
 #include "cdrl/mc.h"
 #include "cdrl/run.h"
-#include "simd.h"
+#include "matmul.h"
 
 #define LOSS_WINDOW 50 /* steps averaged into the reported fit loss */
 
@@ -416,50 +416,6 @@ int cdrl_dynamics_freeze(cdrl_dynamics_model *m, int P, cdrl_error *err)
     return rc;
 }
 
-/* out (B,N) = bias (N) + inp (B,K) wt (K,N), for the narrow layers of a
- * planning rollout (N = 32 or 4), where a BLAS call costs more in packing than
- * in arithmetic. Four rows at a time and a block of columns in registers
- * (GCC vector types, split into whatever the target has); each output still
- * sums over k in order, a product then an add, so every variant gives the
- * same bits. */
-typedef float v16f __attribute__((vector_size(64)));
-typedef float v4f __attribute__((vector_size(16)));
-#define DENSE_BLOCK(vec)                                                                       \
-    for (; n0 + (int)(sizeof(vec) / sizeof(float)) <= N; n0 += sizeof(vec) / sizeof(float))  \
-        for (int b = 0; b < B; b += 4) {                                                       \
-            /* rows past the end repeat the last row; their sums are not stored */            \
-            const float *x0 = inp + (size_t)b * K, *x1 = inp + (size_t)(b + 1 < B ? b + 1 : b) * K; \
-            const float *x2 = inp + (size_t)(b + 2 < B ? b + 2 : b) * K;                      \
-            const float *x3 = inp + (size_t)(b + 3 < B ? b + 3 : b) * K;                      \
-            vec a0, a1, a2, a3, w;                                                             \
-            memcpy(&a0, bias + n0, sizeof(vec));                                               \
-            a1 = a2 = a3 = a0;                                                                 \
-            for (int k = 0; k < K; k++) {                                                      \
-                memcpy(&w, wt + (size_t)k * N + n0, sizeof(vec));                              \
-                a0 += x0[k] * w;                                                               \
-                a1 += x1[k] * w;                                                               \
-                a2 += x2[k] * w;                                                               \
-                a3 += x3[k] * w;                                                               \
-            }                                                                                  \
-            vec rows[4] = {a0, a1, a2, a3};                                                    \
-            for (int r = 0; r < 4 && b + r < B; r++)                                           \
-                memcpy(out + (size_t)(b + r) * N + n0, &rows[r], sizeof(vec));                 \
-        }
-CDRL_MULTIVERSION(static void, dense_rows, (float *restrict out, const float *restrict inp,
-                                            const float *restrict wt, const float *restrict bias,
-                                            int B, int K, int N), {
-    int n0 = 0;
-    DENSE_BLOCK(v16f)
-    DENSE_BLOCK(v4f)
-    for (; n0 < N; n0++)
-        for (int b = 0; b < B; b++) {
-            float acc = bias[n0];
-            for (int k = 0; k < K; k++)
-                acc += inp[(size_t)b * K + k] * wt[(size_t)k * N + n0];
-            out[(size_t)b * N + n0] = acc;
-        }
-})
-
 int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const float *actions,
                               int B, float *next, cdrl_error *err)
 {
@@ -482,9 +438,11 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
         const cdrl_mlp_layer *L = &m->net->layers[l];
         int K = L->n_in, N = L->n_out;
         float *dst = in == m->h[0] ? m->h[1] : m->h[0];
+        for (int r = 0; r < B; r++)
+            memcpy(dst + (size_t)r * N, L->bias, sizeof(float) * N);
         for (int p = 0; p < P; p++)
-            CDRL_PICK(dense_rows)(dst + (size_t)p * per * N, in + (size_t)p * per * K,
-                                  m->wt[l] + (size_t)p * K * N, L->bias, per, K, N);
+            cdrl_matmul_acc(dst + (size_t)p * per * N, N, in + (size_t)p * per * K, K, 1,
+                            m->wt[l] + (size_t)p * K * N, N, per, K, N);
         cdrl_activation_forward(dst, dst, B * N, L->activation);
         in = dst;
     }
