@@ -133,11 +133,22 @@ static void encode_row(const cdrl_dynamics_model *m, const float *obs, float act
         x[D + k] = ((k == a ? 1.0f : 0.0f) - m->in_mean[D + k]) / m->in_std[D + k];
 }
 
+/* encode_row for B rows: the one-hot part of each action is worked out once. */
 static void encode(const cdrl_dynamics_model *m, const float *obs, const float *actions, int B,
                    float *x)
 {
-    for (int b = 0; b < B; b++)
-        encode_row(m, obs + (size_t)b * m->spec.obs_dim, actions[b], x + (size_t)b * m->n_inputs);
+    int D = m->spec.obs_dim, A = m->spec.action_count, W = m->n_inputs;
+    float onehot[64 * 64]; /* (A, A): the encoded one-hot part of action a */
+    for (int a = 0; a < A; a++)
+        for (int k = 0; k < A; k++)
+            onehot[a * A + k] = ((k == a ? 1.0f : 0.0f) - m->in_mean[D + k]) / m->in_std[D + k];
+    for (int b = 0; b < B; b++) {
+        float *row = x + (size_t)b * W;
+        const float *o = obs + (size_t)b * D;
+        for (int d = 0; d < D; d++)
+            row[d] = (o[d] - m->in_mean[d]) / m->in_std[d];
+        memcpy(row + D, onehot + (size_t)(int)actions[b] * A, sizeof(float) * A);
+    }
 }
 
 /* Normalised target of one transition. */
@@ -438,11 +449,9 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
         const cdrl_mlp_layer *L = &m->net->layers[l];
         int K = L->n_in, N = L->n_out;
         float *dst = in == m->h[0] ? m->h[1] : m->h[0];
-        for (int r = 0; r < B; r++)
-            memcpy(dst + (size_t)r * N, L->bias, sizeof(float) * N);
         for (int p = 0; p < P; p++)
-            cdrl_matmul_acc(dst + (size_t)p * per * N, N, in + (size_t)p * per * K, K, 1,
-                            m->wt[l] + (size_t)p * K * N, N, per, K, N);
+            cdrl_matmul_bias(dst + (size_t)p * per * N, N, in + (size_t)p * per * K, K, 1,
+                             m->wt[l] + (size_t)p * K * N, N, L->bias, per, K, N);
         cdrl_activation_forward(dst, dst, B * N, L->activation);
         in = dst;
     }

@@ -62,6 +62,20 @@ void cdrl_activation_forward(float *out, const float *inp, int n, cdrl_activatio
     }
 }
 
+/* The backward loops, vectorised; elementwise, so every variant gives the
+ * same bits. */
+CDRL_MULTIVERSION(static void, tanh_backward, (float *restrict dinp, const float *restrict dout,
+                                               const float *restrict out, int n), {
+    for (int i = 0; i < n; i++)
+        dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
+})
+
+CDRL_MULTIVERSION(static void, relu_backward, (float *restrict dinp, const float *restrict dout,
+                                               const float *restrict inp, int n), {
+    for (int i = 0; i < n; i++)
+        dinp[i] += inp[i] > 0.0f ? dout[i] : 0.0f;
+})
+
 void cdrl_activation_backward(float *dinp, const float *dout, const float *inp, const float *out,
                               int n, cdrl_activation act)
 {
@@ -71,12 +85,10 @@ void cdrl_activation_backward(float *dinp, const float *dout, const float *inp, 
             dinp[i] += dout[i];
         break;
     case CDRL_ACT_RELU:
-        for (int i = 0; i < n; i++)
-            dinp[i] += inp[i] > 0.0f ? dout[i] : 0.0f;
+        CDRL_PICK(relu_backward)(dinp, dout, inp, n);
         break;
     case CDRL_ACT_TANH:
-        for (int i = 0; i < n; i++)
-            dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
+        CDRL_PICK(tanh_backward)(dinp, dout, out, n);
         break;
     case CDRL_ACT_SELU:
         /* For x <= 0, d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = out + scale*alpha. */

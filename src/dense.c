@@ -17,20 +17,25 @@ void cdrl_dense_forward(float *out, const float *inp, const float *weight, const
                         int B, int K, int N)
 {
     // inp (B,K), weight (N,K), bias (N), out (B,N)
-    /* Start from the bias so the product can add into it in one pass. */
-    for (int b = 0; b < B; b++) {
-        if (bias)
-            memcpy(out + (size_t)b * N, bias, sizeof(float) * N);
-        else
-            memset(out + (size_t)b * N, 0, sizeof(float) * N);
-    }
     if (cdrl_matmul_is_small(B, K, N) && K * N <= MAX_SMALL_KERNEL) {
         float wt[MAX_SMALL_KERNEL]; /* (K,N) */
         for (int n = 0; n < N; n++)
             for (int k = 0; k < K; k++)
                 wt[(size_t)k * N + n] = weight[(size_t)n * K + k];
-        cdrl_matmul_acc(out, N, inp, K, 1, wt, N, B, K, N);
+        if (bias) {
+            cdrl_matmul_bias(out, N, inp, K, 1, wt, N, bias, B, K, N);
+        } else {
+            memset(out, 0, sizeof(float) * (size_t)B * N);
+            cdrl_matmul_acc(out, N, inp, K, 1, wt, N, B, K, N);
+        }
         return;
+    }
+    /* Start from the bias so sgemm can add into it (beta = 1) in one pass. */
+    for (int b = 0; b < B; b++) {
+        if (bias)
+            memcpy(out + (size_t)b * N, bias, sizeof(float) * N);
+        else
+            memset(out + (size_t)b * N, 0, sizeof(float) * N);
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, N, K, 1.0f, inp, K, weight, K, 1.0f,
                 out, N);

@@ -90,7 +90,7 @@ CDRL_MULTIVERSION(static void, concrete_mask, (float *restrict out, float *restr
     for (int i = 0; i < n; i++) {
         double a = 1.0 - u[i] + eps, b = u[i] + eps;
         double a10 = K * POW10(a), b10 = POW10(b);
-        double drop = b10 / (b10 + a10), keep = a10 / (b10 + a10);
+        double share = 1.0 / (b10 + a10), drop = b10 * share, keep = a10 * share;
         z[i] = (float)drop;
         out[i] = inp[i] * (float)(keep * keep_scale);
     }

@@ -29,7 +29,8 @@ typedef float v4f __attribute__((vector_size(16)));
             const float *a3 = a + (size_t)(m + 3 < M ? m + 3 : m) * a_row;                     \
             vec s[4], w;                                                                       \
             for (int r = 0; r < 4; r++)                                                        \
-                memcpy(&s[r], c + (size_t)(m + r < M ? m + r : m) * ldc + n0, sizeof(vec));    \
+                memcpy(&s[r], bias ? bias + n0 : c + (size_t)(m + r < M ? m + r : m) * ldc + n0, \
+                       sizeof(vec));                                                           \
             vec s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];                                    \
             for (int l = 0; l < L; l++) {                                                      \
                 memcpy(&w, b + (size_t)l * ldb + n0, sizeof(vec));                             \
@@ -44,15 +45,15 @@ typedef float v4f __attribute__((vector_size(16)));
                 memcpy(c + (size_t)(m + r) * ldc + n0, &s[r], sizeof(vec));                    \
         }
 
-CDRL_MULTIVERSION(static void, matmul_acc, (float *restrict c, int ldc, const float *restrict a,
-                                            int a_row, int a_col, const float *restrict b,
-                                            int ldb, int M, int L, int N), {
+CDRL_MULTIVERSION(static void, matmul, (float *restrict c, int ldc, const float *restrict a,
+                                        int a_row, int a_col, const float *restrict b, int ldb,
+                                        const float *restrict bias, int M, int L, int N), {
     int n0 = 0;
     MATMUL_BLOCK(v16f)
     MATMUL_BLOCK(v4f)
     for (; n0 < N; n0++)
         for (int m = 0; m < M; m++) {
-            float s = c[(size_t)m * ldc + n0];
+            float s = bias ? bias[n0] : c[(size_t)m * ldc + n0];
             for (int l = 0; l < L; l++)
                 s += a[(size_t)m * a_row + (size_t)l * a_col] * b[(size_t)l * ldb + n0];
             c[(size_t)m * ldc + n0] = s;
@@ -62,7 +63,13 @@ CDRL_MULTIVERSION(static void, matmul_acc, (float *restrict c, int ldc, const fl
 void cdrl_matmul_acc(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                      int ldb, int M, int L, int N)
 {
-    CDRL_PICK(matmul_acc)(c, ldc, a, a_row, a_col, b, ldb, M, L, N);
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, M, L, N);
+}
+
+void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                      int ldb, const float *bias, int M, int L, int N)
+{
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
 }
 
 CDRL_MULTIVERSION(static double, sum_squares, (const float *restrict x, size_t n), {

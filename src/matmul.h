@@ -18,6 +18,11 @@
 void cdrl_matmul_acc(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                      int ldb, int M, int L, int N);
 
+/* c = bias + a b: the same with every row of c starting from bias (N)
+ * instead of its old value (which is never read). */
+void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                      int ldb, const float *bias, int M, int L, int N);
+
 /* Whether a product of these sizes is small enough that cdrl_matmul_acc beats
  * a BLAS call (measured with cdrl bench nn; see docs/perf.md). */
 int cdrl_matmul_is_small(int M, int L, int N);
