@@ -45,10 +45,51 @@ typedef float v4f __attribute__((vector_size(16)));
                 memcpy(c + (size_t)(m + r) * ldc + n0, &s[r], sizeof(vec));                    \
         }
 
+/* Four rows of two blocks of 16 columns, n0 and n0 + 16: each broadcast of
+ * an element of a serves two vectors of b, which keeps the loads (not the
+ * arithmetic) from being the limit. */
+#define MATMUL_BLOCK32                                                                         \
+    for (; n0 + 32 <= N; n0 += 32)                                                             \
+        for (int m = 0; m < M; m += 4) {                                                       \
+            const float *ar[4];                                                                \
+            v16f s[8], w, u;                                                                   \
+            for (int r = 0; r < 4; r++) {                                                      \
+                int row = m + r < M ? m + r : m;                                               \
+                ar[r] = a + (size_t)row * a_row;                                               \
+                const float *from = bias ? bias + n0 : c + (size_t)row * ldc + n0;             \
+                memcpy(&s[2 * r], from, sizeof(v16f));                                         \
+                memcpy(&s[2 * r + 1], from + 16, sizeof(v16f));                                \
+            }                                                                                  \
+            v16f s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], s6 = s[6],  \
+                 s7 = s[7];                                                                    \
+            const float *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3];                    \
+            for (int l = 0; l < L; l++) {                                                      \
+                memcpy(&w, b + (size_t)l * ldb + n0, sizeof(v16f));                            \
+                memcpy(&u, b + (size_t)l * ldb + n0 + 16, sizeof(v16f));                       \
+                size_t at = (size_t)l * a_col;                                                 \
+                float x0 = a0[at], x1 = a1[at], x2 = a2[at], x3 = a3[at];                      \
+                s0 += x0 * w;                                                                  \
+                s1 += x0 * u;                                                                  \
+                s2 += x1 * w;                                                                  \
+                s3 += x1 * u;                                                                  \
+                s4 += x2 * w;                                                                  \
+                s5 += x2 * u;                                                                  \
+                s6 += x3 * w;                                                                  \
+                s7 += x3 * u;                                                                  \
+            }                                                                                  \
+            s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3, s[4] = s4, s[5] = s5, s[6] = s6;       \
+            s[7] = s7;                                                                         \
+            for (int r = 0; r < 4 && m + r < M; r++) {                                         \
+                memcpy(c + (size_t)(m + r) * ldc + n0, &s[2 * r], sizeof(v16f));               \
+                memcpy(c + (size_t)(m + r) * ldc + n0 + 16, &s[2 * r + 1], sizeof(v16f));      \
+            }                                                                                  \
+        }
+
 CDRL_MULTIVERSION(static void, matmul, (float *restrict c, int ldc, const float *restrict a,
                                         int a_row, int a_col, const float *restrict b, int ldb,
                                         const float *restrict bias, int M, int L, int N), {
     int n0 = 0;
+    MATMUL_BLOCK32
     MATMUL_BLOCK(v16f)
     MATMUL_BLOCK(v4f)
     for (; n0 < N; n0++)
