@@ -43,12 +43,12 @@ int cdrl_adam_init(cdrl_adam *opt, size_t n, float lr, cdrl_error *err)
 CDRL_MULTIVERSION(static void, adam_update, (float *restrict params, float *restrict m,
                                              float *restrict v, const float *restrict grads,
                                              size_t n, float clip, float beta1, float beta2,
-                                             float step, float eps, float inv_correction2), {
+                                             float step, float eps, float root_inv_correction2), {
     for (size_t i = 0; i < n; i++) {
         float g = grads[i] * clip;
         m[i] = beta1 * m[i] + (1.0f - beta1) * g;
         v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
-        params[i] -= step * m[i] / (sqrtf(v[i] * inv_correction2) + eps);
+        params[i] -= step * m[i] / (sqrtf(v[i]) * root_inv_correction2 + eps);
     }
 })
 
@@ -61,10 +61,11 @@ float cdrl_adam_step(cdrl_adam *opt, float *params, const float *grads)
     double correction2 = 1.0 - pow(opt->beta2, (double)opt->t);
     /* lr m_hat / (sqrt(v_hat) + eps) with the bias corrections as factors, in
      * float like the parameters (as PyTorch does): one division and one square
-     * root per parameter, sixteen at a time. */
+     * root per parameter, sixteen at a time. The square root comes before the
+     * correction so a huge v cannot overflow to infinity on the way. */
     CDRL_PICK(adam_update)(params, opt->state, opt->state + opt->n, grads, opt->n, clip,
                            opt->beta1, opt->beta2, (float)(opt->lr / correction1), opt->eps,
-                           (float)(1.0 / correction2));
+                           (float)(1.0 / sqrt(correction2)));
     return norm;
 }
 
