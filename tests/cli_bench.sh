@@ -13,6 +13,10 @@ for row in "^mode +B +1 core steps/s +ns/step +2 cores steps/s +ns/step/core" \
 done
 echo "ok tiny bench"
 
+out=$("$cdrl" bench nn --rounds 1 --seconds 0.001 --only planner 2>&1); status=$?
+if [ "$status" = 0 ] && grep -Eq "^planner_mb_default +[0-9.]+$" <<<"$out"; then echo "ok tiny bench nn"
+else echo "FAIL tiny bench nn: exit $status ($out)"; fail=1; fi
+check nn-no-workload 2 "^cdrl bench nn: no workload name contains 'gpu'" -- bench nn --only gpu
 check bad-flag 2 "^cdrl bench env: unknown option '--frob'" -- bench env --frob 1
 check missing-value 2 "^cdrl bench env: option '--steps' needs a value" -- bench env --steps
 check bad-steps 2 "^cdrl bench env: --steps 'x' is invalid" -- bench env --steps x

@@ -137,7 +137,7 @@ static int setup(workload *w, const workload_def *def, uint64_t seed, cdrl_error
     w->y = random_floats(B * 2, &rng);
     w->dout = malloc(sizeof(float) * B * 2);
     if (!w->x || !w->y || !w->dout)
-        return cdrl_errorf(err, CDRL_ENOMEM, "bench nn: out of memory");
+        return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
     return def->kind == WORK_CDMLP ? cdrl_adam_init(&w->adam, w->net->n_params, 1e-3f, err) : 0;
 }
 
@@ -221,7 +221,7 @@ int bench_nn_run(FILE *out, const bench_nn_options *o, cdrl_error *err)
     workload *ws = calloc(N_WORKLOADS, sizeof *ws);
     int chosen[N_WORKLOADS], n = 0, rc = 0;
     if (!ws)
-        return cdrl_errorf(err, CDRL_ENOMEM, "bench nn: out of memory");
+        return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
     /* A whole name picks that workload alone; otherwise every name containing it. */
     for (int i = 0; i < N_WORKLOADS && o->only; i++)
         if (strcmp(workloads[i].name, o->only) == 0)
@@ -232,7 +232,7 @@ int bench_nn_run(FILE *out, const bench_nn_options *o, cdrl_error *err)
                 chosen[n++] = i;
     if (n == 0) {
         free(ws);
-        return cdrl_errorf(err, CDRL_EINVAL, "bench nn: no workload name contains '%s'", o->only);
+        return cdrl_errorf(err, CDRL_EINVAL, "no workload name contains '%s'", o->only);
     }
     for (int k = 0; k < n && !rc; k++)
         if (!(rc = setup(&ws[k], &workloads[chosen[k]], o->seed, err)))
