@@ -16,7 +16,7 @@
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define CDRL_VECTORIZE                                                                         \
-    __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic", "no-math-errno")))
+    __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic")))
 #else
 #define CDRL_VECTORIZE
 #endif
