@@ -5,8 +5,8 @@
 # of the machine hits all alike. Prints the median µs per step of each over
 # the rounds and the ratios (peer time / cdrl time: how many times faster
 # cdrl is). A benchmark for the docs, not a test: cdrl does not depend on
-# PyTorch or numpy (Debian's python3-torch and python3-numpy; scripts/setup
-# python3-torch python3-numpy installs them).
+# PyTorch or numpy (Debian's python3-torch and python3-numpy, which this
+# script asks scripts/setup for).
 #
 #   bash scripts/bench_vs_torch.sh [CDRL_BINARY] [ROUNDS] [SECONDS] [CORE]
 #
@@ -18,6 +18,7 @@ seconds=${3:-0.3}
 core=${4:-0}
 here=$(dirname "$(realpath "$0")")
 python=/usr/bin/python3 # Debian's, where python3-torch installs
+bash "$here/setup" python3-torch python3-numpy
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
