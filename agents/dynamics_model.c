@@ -2,7 +2,7 @@
  * (state, action) to the normalised change of state, its fit on the replay
  * buffer, its uncertainty, and the frozen-mask rollout step the planner uses
  * (see dynamics_model.h). */
-#include "cdrl/dynamics_model.h"
+#include "dynamics_model.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -45,27 +45,21 @@ static int reserve_rows(cdrl_dynamics_model *m, int B, cdrl_error *err)
     return 0;
 }
 
-cdrl_dynamics_model *cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_error *err)
+int cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_dynamics_model **out, cdrl_error *err)
 {
-    if (spec->obs_dim < 1 || spec->obs_dim > 64) {
-        cdrl_errorf(err, CDRL_EINVAL, "dynamics model: obs_dim %d out of range [1, 64]", spec->obs_dim);
-        return NULL;
-    }
-    if (spec->action_count < 2 || spec->action_count > 64) {
-        cdrl_errorf(err, CDRL_EINVAL, "dynamics model: action_count %d out of range [2, 64] (discrete actions)",
-                    spec->action_count);
-        return NULL;
-    }
-    if (spec->batch < 1 || spec->lr <= 0 || spec->length_scale <= 0 || spec->tau <= 0) {
-        cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch >= 1, lr > 0, length_scale > 0 and "
-                    "tau > 0 are required");
-        return NULL;
-    }
+    *out = NULL;
+    int rc;
+    if (spec->obs_dim < 1 || spec->obs_dim > 64)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: obs_dim %d out of range [1, 64]", spec->obs_dim);
+    if (spec->action_count < 2 || spec->action_count > 64)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: action_count %d out of range [2, 64] "
+                           "(discrete actions)", spec->action_count);
+    if (spec->batch < 1 || spec->lr <= 0 || spec->length_scale <= 0 || spec->tau <= 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch >= 1, lr > 0, length_scale > 0 and "
+                           "tau > 0 are required");
     cdrl_dynamics_model *m = calloc(1, sizeof *m);
-    if (!m) {
-        cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: out of memory");
-        return NULL;
-    }
+    if (!m)
+        return cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: out of memory");
     m->spec = *spec;
     m->n_inputs = spec->obs_dim + spec->action_count;
     cdrl_mlp_spec ms = cdrl_mlp_spec_default();
@@ -79,15 +73,13 @@ cdrl_dynamics_model *cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_e
     ms.dropout = spec->dropout;
     ms.dropout_on_input = 0;
     ms.seed = spec->seed;
-    m->net = cdrl_mlp_create(&ms, err);
-    if (!m->net)
-        goto fail;
-    if (cdrl_adam_init(&m->adam, m->net->n_params, (float)spec->lr, err))
+    if ((rc = cdrl_mlp_create(&ms, &m->net, err)) ||
+        (rc = cdrl_adam_init(&m->adam, m->net->n_params, (float)spec->lr, err)))
         goto fail;
     size_t nn = 2 * (size_t)m->n_inputs + 2 * (size_t)spec->obs_dim;
     m->norm = malloc(sizeof(float) * nn);
     if (!m->norm) {
-        cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: out of memory");
+        rc = cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: out of memory");
         goto fail;
     }
     m->in_mean = m->norm;
@@ -100,10 +92,11 @@ cdrl_dynamics_model *cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_e
         m->out_mean[i] = 0.0f, m->out_std[i] = 1.0f;
     /* Streams 1 + layer are the network's noise; the minibatch draws take one far above. */
     cdrl_rng_seed(&m->rng, spec->seed, 1000);
-    return m;
+    *out = m;
+    return 0;
 fail:
     cdrl_dynamics_free(m);
-    return NULL;
+    return rc;
 }
 
 void cdrl_dynamics_free(cdrl_dynamics_model *m)

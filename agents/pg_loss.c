@@ -4,7 +4,7 @@
  * pass of the network in TRAIN mode, and differentiated back through it: the
  * gradient reaches the kernels, the biases and, through the Concrete masks,
  * the p_logits. Nothing in this file caches a log-probability. */
-#include "cdrl/pg.h"
+#include "pg_loss.h"
 
 #include "cdrl/loss.h"
 

@@ -1,7 +1,7 @@
 /* Model-predictive control for discrete actions: CEM or random shooting over
  * action sequences, every candidate rolled out by P model draws in one batch
  * per time step (see planner.h). */
-#include "cdrl/planner.h"
+#include "planner.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,16 +38,16 @@ static int check_spec(const cdrl_planner_spec *s, const cdrl_env_spec *env, cdrl
     return 0;
 }
 
-cdrl_planner *cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
-                                  uint64_t seed, uint64_t stream, cdrl_error *err)
+int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env, uint64_t seed,
+                        uint64_t stream, cdrl_planner **out, cdrl_error *err)
 {
-    if (check_spec(spec, env, err))
-        return NULL;
+    *out = NULL;
+    int rc = check_spec(spec, env, err);
+    if (rc)
+        return rc;
     cdrl_planner *pl = calloc(1, sizeof *pl);
-    if (!pl) {
-        cdrl_errorf(err, CDRL_ENOMEM, "planner: out of memory");
-        return NULL;
-    }
+    if (!pl)
+        return cdrl_errorf(err, CDRL_ENOMEM, "planner: out of memory");
     pl->spec = *spec;
     pl->env = env;
     pl->obs_dim = env->obs_dim;
@@ -70,11 +70,11 @@ cdrl_planner *cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_
     if (!pl->probs || !pl->seqs || !pl->scores || !pl->order || !pl->state || !pl->next ||
         !pl->actions || !pl->reward || !pl->total || !pl->alive || !pl->term) {
         cdrl_planner_free(pl);
-        cdrl_errorf(err, CDRL_ENOMEM, "planner: cannot allocate %zu rollout rows", R);
-        return NULL;
+        return cdrl_errorf(err, CDRL_ENOMEM, "planner: cannot allocate %zu rollout rows", R);
     }
     cdrl_planner_reset(pl);
-    return pl;
+    *out = pl;
+    return 0;
 }
 
 void cdrl_planner_free(cdrl_planner *pl)

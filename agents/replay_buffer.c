@@ -1,6 +1,6 @@
 /* The model-based agent's replay buffer: all real transitions, growing by
  * doubling, with a fixed held-out slice (see replay_buffer.h). */
-#include "cdrl/replay_buffer.h"
+#include "replay_buffer.h"
 
 #include <stdlib.h>
 #include <string.h>

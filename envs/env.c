@@ -22,7 +22,11 @@ enum episode_phase {
 struct cdrl_env {
     const cdrl_env_def *def;
     void *settings;
+    cdrl_env_wrap wrap;
+    cdrl_env_spec spec;   /* the def's, with the wrappers applied */
     cdrl_rng rng;
+    cdrl_rng noise;       /* observation noise (obs_noise) */
+    int env_steps;        /* env steps in the episode (> steps with action_repeat) */
     double state[CDRL_ENV_MAX_DIM];
     double params[CDRL_ENV_MAX_DIM];
     double last_action;
@@ -48,6 +52,9 @@ int cdrl_env_create(const char *name, cdrl_env **out, cdrl_error *err)
     env->settings = settings;
     def->settings_init(settings);
     def->view_params(settings, env->params);
+    cdrl_env_wrap_init(&env->wrap, def);
+    cdrl_env_wrap_spec(&env->wrap, def, &env->spec);
+    cdrl_rng_seed(&env->noise, cdrl_env_noise_seed(0), 0);
     /* An env that is never seeded still draws a fixed sequence: determinism
      * does not depend on the caller remembering to seed. */
     cdrl_rng_seed(&env->rng, 0, 0);
@@ -59,12 +66,11 @@ int cdrl_env_create(const char *name, cdrl_env **out, cdrl_error *err)
 
 int cdrl_env_set_option(cdrl_env *env, const char *key, const char *value, cdrl_error *err)
 {
-    if (!key || !value)
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: option key and value must not be NULL",
-                           env->def->spec.name);
-    int rc = env->def->settings_set(env->settings, key, value, err);
-    if (rc == 0)
+    int rc = cdrl_env_set_any_option(env->def, &env->wrap, env->settings, key, value, err);
+    if (rc == 0) {
         env->def->view_params(env->settings, env->params);
+        cdrl_env_wrap_spec(&env->wrap, env->def, &env->spec);
+    }
     return rc;
 }
 
@@ -76,13 +82,28 @@ void cdrl_env_free(cdrl_env *env)
     free(env);
 }
 
-const cdrl_env_spec *cdrl_env_spec_of(const cdrl_env *env) { return &env->def->spec; }
+const cdrl_env_spec *cdrl_env_spec_of(const cdrl_env *env) { return &env->spec; }
+
+/* Writes the (wrapped) observation; the noise is drawn even when the caller
+ * does not want it, so the noise stream does not depend on the caller. */
+static void env_observe(cdrl_env *env, double *obs)
+{
+    if (cdrl_env_wrap_is_plain(&env->wrap)) {
+        if (obs)
+            env->def->observe_batch(env->settings, 1, env->state, 1, obs);
+        return;
+    }
+    double scratch[CDRL_ENV_MAX_DIM];
+    cdrl_env_wrap_observe_one(&env->wrap, env->def, env->settings, env->state, 1, &env->noise,
+                              obs ? obs : scratch);
+}
 
 int cdrl_env_reset_seeded(cdrl_env *env, uint64_t seed, double *obs, cdrl_error *err)
 {
     /* Stream 0 is the single env's; env i of a batch uses stream i, which is
      * what makes a batch of one replay this env. */
     cdrl_rng_seed(&env->rng, seed, 0);
+    cdrl_rng_seed(&env->noise, cdrl_env_noise_seed(seed), 0);
     return cdrl_env_reset(env, obs, err);
 }
 
@@ -91,11 +112,11 @@ int cdrl_env_reset(cdrl_env *env, double *obs, cdrl_error *err)
     (void)err;
     env->def->reset_state(env->settings, &env->rng, env->state);
     env->steps = 0;
+    env->env_steps = 0;
     env->episode_return = 0.0;
     env->last_action = NAN;
     env->phase = PHASE_RUNNING;
-    if (obs)
-        env->def->observe_batch(env->settings, 1, env->state, 1, obs);
+    env_observe(env, obs);
     return 0;
 }
 
@@ -125,10 +146,15 @@ __attribute__((noinline)) int cdrl_env_check_action(const cdrl_env_def *def, con
                            def->spec.name, a, batch_index_note(index, note, sizeof note),
                            def->spec.action_count - 1);
     }
+    /* Continuous actions: any finite value; the env itself clips what lies
+     * outside [low, high], exactly where and how the reference clips (the
+     * reward of MountainCarContinuous sees the unclipped action). */
     for (int d = 0; d < def->spec.action_dim; d++) {
         double a = action[d];
-        if (!(a >= def->spec.action_low[d] && a <= def->spec.action_high[d]))
-            return cdrl_errorf(err, CDRL_EINVAL, "%s: invalid action[%d] = %g%s; accepted range [%g, %g]",
+        if (!isfinite(a))
+            return cdrl_errorf(err, CDRL_EINVAL,
+                               "%s: invalid action[%d] = %g%s; accepted: a finite number (values outside "
+                               "[%g, %g] are clipped)",
                                def->spec.name, d, a, batch_index_note(index, note, sizeof note),
                                def->spec.action_low[d], def->spec.action_high[d]);
     }
@@ -156,7 +182,7 @@ __attribute__((noinline, cold)) static int env_check_can_step(const cdrl_env *en
         return cdrl_errorf(err, CDRL_ESTATE,
                            "%s: step after the episode was truncated at the time limit of %d "
                            "steps; call cdrl_env_reset before stepping again",
-                           name, env->def->spec.max_episode_steps);
+                           name, env->spec.max_episode_steps);
     }
     return cdrl_errorf(err, CDRL_ESTATE, "%s: env in an unknown state", name);
 }
@@ -181,17 +207,22 @@ int cdrl_env_step(cdrl_env *env, const double *action, double *obs, cdrl_step_re
 
     double reward;
     uint8_t terminated;
-    env->def->step_batch(env->settings, 1, env->state, 1, action, &reward, &terminated);
+    if (cdrl_env_wrap_is_plain(&env->wrap)) {
+        env->def->step_batch(env->settings, 1, env->state, 1, action, &reward, &terminated);
+        env->env_steps++;
+    } else {
+        cdrl_env_wrap_step_one(&env->wrap, env->def, env->settings, env->state, 1, action, &env->env_steps,
+                               &reward, &terminated);
+    }
     env->steps++;
     env->episode_return += reward;
     env->last_action = action[0];
     /* As Gymnasium's TimeLimit: truncated whenever the limit is reached, even
      * on a step that also terminated. */
-    int truncated = env->steps >= env->def->spec.max_episode_steps;
+    int truncated = env->env_steps >= env->wrap.time_limit;
     env->phase = terminated ? PHASE_TERMINATED : truncated ? PHASE_TRUNCATED : PHASE_RUNNING;
 
-    if (obs)
-        env->def->observe_batch(env->settings, 1, env->state, 1, obs);
+    env_observe(env, obs);
     if (result) {
         result->reward = reward;
         result->terminated = terminated;
@@ -225,6 +256,7 @@ int cdrl_env_set_state(cdrl_env *env, const double *state, cdrl_error *err)
                                env->def->spec.name, d, state[d]);
     memcpy(env->state, state, (size_t)env->def->state_dim * sizeof *state);
     env->steps = 0;
+    env->env_steps = 0;
     env->episode_return = 0.0;
     env->last_action = NAN;
     env->phase = PHASE_RUNNING;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "env_def.h"
@@ -12,6 +13,11 @@
 const cdrl_env_def *const cdrl_env_registry[] = {
     &cdrl_cartpole_v1_def,
     &cdrl_cartpole_v0_def,
+    &cdrl_pendulum_def,
+    &cdrl_mountaincar_def,
+    &cdrl_mountaincar_continuous_def,
+    &cdrl_acrobot_def,
+    &cdrl_cartpole_swingup_def,
     NULL,
 };
 
@@ -53,18 +59,12 @@ int cdrl_env_unknown_name(const char *name, cdrl_error *err)
                        known);
 }
 
-void cdrl_env_model_reward(const cdrl_env_spec *spec, int n, const float *obs, const float *actions,
-                           const float *next_obs, float *reward, uint8_t *terminated)
+int cdrl_env_parse_double(const char *text, double *out)
 {
-    const cdrl_env_def *def = spec ? cdrl_env_def_find(spec->name) : NULL;
-    if (def) {
-        def->model_reward(n, obs, actions, next_obs, reward, terminated);
-        return;
-    }
-    /* A spec that did not come from the registry cannot be scored; make that
-     * loud in the planner's numbers rather than plausible. */
-    for (int i = 0; i < n; i++) {
-        reward[i] = NAN;
-        terminated[i] = 1;
-    }
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
 }

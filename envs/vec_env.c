@@ -25,11 +25,15 @@
 struct cdrl_vec_env {
     const cdrl_env_def *def;
     void *settings;
+    cdrl_env_wrap wrap;
+    cdrl_env_spec spec;   /* the def's, with the wrappers applied */
     int batch;
     int has_reset;
     double *state;        /* state_dim x batch */
     cdrl_rng *rngs;       /* batch */
+    cdrl_rng *noise;      /* batch: observation noise */
     int *steps;           /* steps in the running episode */
+    int *env_steps;       /* env steps in it (more with action_repeat) */
     double *returns;      /* return of the running episode */
     int *last_length;     /* of the last finished episode */
     double *last_return;
@@ -65,28 +69,35 @@ int cdrl_vec_env_create(const char *name, int batch, uint64_t seed, cdrl_vec_env
     venv->settings = calloc(1, def->settings_size);
     venv->state = calloc(b * (size_t)def->state_dim, sizeof *venv->state);
     venv->rngs = calloc(b, sizeof *venv->rngs);
+    venv->noise = calloc(b, sizeof *venv->noise);
     venv->steps = calloc(b, sizeof *venv->steps);
+    venv->env_steps = calloc(b, sizeof *venv->env_steps);
     venv->returns = calloc(b, sizeof *venv->returns);
     venv->last_length = calloc(b, sizeof *venv->last_length);
     venv->last_return = calloc(b, sizeof *venv->last_return);
-    if (!venv->settings || !venv->state || !venv->rngs || !venv->steps || !venv->returns ||
+    if (!venv->settings || !venv->state || !venv->rngs || !venv->noise || !venv->steps || !venv->env_steps ||
+        !venv->returns ||
         !venv->last_length || !venv->last_return) {
         cdrl_vec_env_free(venv);
         return cdrl_errorf(err, CDRL_ENOMEM, "%s: out of memory creating a batch of %d", name, batch);
     }
     def->settings_init(venv->settings);
-    for (int i = 0; i < batch; i++)
+    cdrl_env_wrap_init(&venv->wrap, def);
+    cdrl_env_wrap_spec(&venv->wrap, def, &venv->spec);
+    for (int i = 0; i < batch; i++) {
         cdrl_rng_seed(&venv->rngs[i], seed, (uint64_t)i);
+        cdrl_rng_seed(&venv->noise[i], cdrl_env_noise_seed(seed), (uint64_t)i);
+    }
     *out = venv;
     return 0;
 }
 
 int cdrl_vec_env_set_option(cdrl_vec_env *venv, const char *key, const char *value, cdrl_error *err)
 {
-    if (!key || !value)
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: option key and value must not be NULL",
-                           venv->def->spec.name);
-    return venv->def->settings_set(venv->settings, key, value, err);
+    int rc = cdrl_env_set_any_option(venv->def, &venv->wrap, venv->settings, key, value, err);
+    if (rc == 0)
+        cdrl_env_wrap_spec(&venv->wrap, venv->def, &venv->spec);
+    return rc;
 }
 
 int cdrl_vec_env_set_threads(cdrl_vec_env *venv, int threads, cdrl_error *err)
@@ -118,14 +129,16 @@ void cdrl_vec_env_free(cdrl_vec_env *venv)
     free(venv->settings);
     free(venv->state);
     free(venv->rngs);
+    free(venv->noise);
     free(venv->steps);
+    free(venv->env_steps);
     free(venv->returns);
     free(venv->last_length);
     free(venv->last_return);
     free(venv);
 }
 
-const cdrl_env_spec *cdrl_vec_env_spec_of(const cdrl_vec_env *venv) { return &venv->def->spec; }
+const cdrl_env_spec *cdrl_vec_env_spec_of(const cdrl_vec_env *venv) { return &venv->spec; }
 
 int cdrl_vec_env_batch(const cdrl_vec_env *venv) { return venv->batch; }
 
@@ -139,7 +152,18 @@ static void vec_env_reset_one(cdrl_vec_env *venv, int i)
     for (int d = 0; d < def->state_dim; d++)
         venv->state[(size_t)d * venv->batch + i] = start[d];
     venv->steps[i] = 0;
+    venv->env_steps[i] = 0;
     venv->returns[i] = 0.0;
+}
+
+/* The wrapped observation of env i into row (the plain env's own otherwise). */
+static void vec_env_observe_one(cdrl_vec_env *venv, int i, double *row)
+{
+    if (cdrl_env_wrap_is_plain(&venv->wrap))
+        venv->def->observe_batch(venv->settings, 1, venv->state + i, (size_t)venv->batch, row);
+    else
+        cdrl_env_wrap_observe_one(&venv->wrap, venv->def, venv->settings, venv->state + i, (size_t)venv->batch,
+                                  &venv->noise[i], row);
 }
 
 int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err)
@@ -148,8 +172,15 @@ int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err)
     for (int i = 0; i < venv->batch; i++)
         vec_env_reset_one(venv, i);
     venv->has_reset = 1;
-    if (obs)
-        venv->def->observe_batch(venv->settings, venv->batch, venv->state, (size_t)venv->batch, obs);
+    if (cdrl_env_wrap_is_plain(&venv->wrap)) {
+        if (obs)
+            venv->def->observe_batch(venv->settings, venv->batch, venv->state, (size_t)venv->batch, obs);
+        return 0;
+    }
+    /* The noise is drawn whether or not the caller wants the observations. */
+    double scratch[CDRL_ENV_MAX_DIM];
+    for (int i = 0; i < venv->batch; i++)
+        vec_env_observe_one(venv, i, obs ? obs + (size_t)i * venv->spec.obs_dim : scratch);
     return 0;
 }
 
@@ -160,21 +191,33 @@ static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
     cdrl_vec_env *venv = a->venv;
     const cdrl_env_def *def = venv->def;
     const size_t stride = (size_t)venv->batch;
-    const int obs_dim = def->spec.obs_dim;
+    const int obs_dim = venv->spec.obs_dim;
     const int action_width = def->spec.action_dim > 0 ? def->spec.action_dim : 1;
-    const int limit = def->spec.max_episode_steps;
+    const int limit = venv->wrap.time_limit;
     const int n = end - begin;
 
-    def->step_batch(venv->settings, n, venv->state + begin, stride,
-                    a->actions + (size_t)begin * action_width, a->reward + begin,
-                    a->terminated + begin);
-    def->observe_batch(venv->settings, n, venv->state + begin, stride,
-                       a->obs + (size_t)begin * obs_dim);
+    if (cdrl_env_wrap_is_plain(&venv->wrap)) {
+        def->step_batch(venv->settings, n, venv->state + begin, stride,
+                        a->actions + (size_t)begin * action_width, a->reward + begin,
+                        a->terminated + begin);
+        def->observe_batch(venv->settings, n, venv->state + begin, stride,
+                           a->obs + (size_t)begin * obs_dim);
+        for (int i = begin; i < end; i++)
+            venv->env_steps[i]++;
+    } else {
+        /* Wrapped: env by env, through the code the single env runs. */
+        for (int i = begin; i < end; i++) {
+            cdrl_env_wrap_step_one(&venv->wrap, def, venv->settings, venv->state + i, stride,
+                                   a->actions + (size_t)i * action_width, &venv->env_steps[i], &a->reward[i],
+                                   &a->terminated[i]);
+            vec_env_observe_one(venv, i, a->obs + (size_t)i * obs_dim);
+        }
+    }
 
     for (int i = begin; i < end; i++) {
         int steps = ++venv->steps[i];
         venv->returns[i] += a->reward[i];
-        uint8_t truncated = steps >= limit;
+        uint8_t truncated = venv->env_steps[i] >= limit;
         a->truncated[i] = truncated;
         if (!(a->terminated[i] | truncated))
             continue;
@@ -184,7 +227,7 @@ static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
         if (a->final_obs)
             memcpy(a->final_obs + (size_t)i * obs_dim, row, (size_t)obs_dim * sizeof *row);
         vec_env_reset_one(venv, i);
-        def->observe_batch(venv->settings, 1, venv->state + i, stride, row);
+        vec_env_observe_one(venv, i, row);
     }
 }
 

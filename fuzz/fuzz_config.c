@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cdrl/config.h"
-#include "cdrl/run.h"
+#include "cdrl/run_config.h"
 
 typedef struct {
     int hidden;

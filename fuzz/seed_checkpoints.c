@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cdrl/checkpoint.h"
-#include "cdrl/run.h"
+#include "cdrl/file.h"
 
 /* The fuzz target drops its first byte and, when it is odd, repairs length
  * and CRC; the seeds start with 0 so that they are parsed as written. */

@@ -7,12 +7,11 @@
  * with a valid CRC can have been written by a buggy or hostile writer. */
 #include "cdrl/checkpoint.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdrl/run.h"
+#include "cdrl/file.h"
 
 /* magic, version, reserved, total_size, config_hash */
 #define HEADER_FIXED_BYTES (8 + 4 + 4 + 8 + 8)
@@ -41,31 +40,6 @@ struct cdrl_ckpt {
     section *sections;
     int n_sections;
 };
-
-/* ---- CRC-32 -------------------------------------------------------------- */
-
-static uint32_t crc_table[256];
-static pthread_once_t crc_table_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[i] = c;
-    }
-}
-
-uint32_t cdrl_crc32(uint32_t crc, const void *data, size_t size)
-{
-    pthread_once(&crc_table_once, crc_init);
-    const unsigned char *p = data;
-    crc = ~crc;
-    for (size_t i = 0; i < size; i++)
-        crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
 
 /* ---- Little-endian fields --------------------------------------------------- */
 

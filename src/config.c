@@ -20,7 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cdrl/run.h"
+#include "cdrl/file.h"
 
 /* Config files are small text files; anything larger is a mistake. */
 #define CONFIG_MAX_BYTES ((size_t)1 << 20)

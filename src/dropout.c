@@ -8,20 +8,24 @@
 #include "matmul.h"
 #include "simd.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define DROPOUT_ACCEPTED "accepted none, fixed:P with P in [0, 1), concrete"
+
+/* The one grammar of dropout settings, for configs, the command line, sweep
+ * files and the agents that build networks from them. */
 int cdrl_dropout_parse(const char *text, float init_p, cdrl_dropout_spec *spec, cdrl_error *err)
 {
     if (!text)
         text = "(null)";
-    if (strcmp(text, "none") == 0) {
-        spec->kind = CDRL_DROPOUT_NONE;
-        spec->p = 0.0f;
+    spec->kind = CDRL_DROPOUT_NONE;
+    spec->p = 0.0f;
+    if (strcmp(text, "none") == 0)
         return 0;
-    }
     if (strcmp(text, "concrete") == 0) {
         if (!(init_p > 0.0f && init_p < 1.0f))
             return cdrl_errorf(err, CDRL_EINVAL,
@@ -30,18 +34,19 @@ int cdrl_dropout_parse(const char *text, float init_p, cdrl_dropout_spec *spec, 
         spec->p = init_p;
         return 0;
     }
-    if (strncmp(text, "fixed:", 6) == 0 && text[6] != '\0') {
-        char *end;
-        double p = strtod(text + 6, &end);
-        if (*end == '\0' && p >= 0.0 && p < 1.0) {
-            spec->kind = CDRL_DROPOUT_FIXED;
-            spec->p = (float)p;
-            return 0;
-        }
-    }
-    return cdrl_errorf(err, CDRL_EINVAL,
-                       "dropout '%s' not understood; accepted: none, fixed:P with 0 <= P < 1, "
-                       "concrete", text);
+    if (strncmp(text, "fixed:", 6) != 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "not a dropout setting; " DROPOUT_ACCEPTED);
+    const char *num = text + 6;
+    char *end;
+    errno = 0;
+    double p = strtod(num, &end);
+    if (*num == '\0' || *end != '\0' || errno == ERANGE || !isfinite(p))
+        return cdrl_errorf(err, CDRL_EINVAL, "P = '%s' is not a number; " DROPOUT_ACCEPTED, num);
+    if (!(p >= 0 && p < 1))
+        return cdrl_errorf(err, CDRL_EINVAL, "P = %s is out of range; " DROPOUT_ACCEPTED, num);
+    spec->kind = CDRL_DROPOUT_FIXED;
+    spec->p = (float)p;
+    return 0;
 }
 
 void cdrl_dropout_format(const cdrl_dropout_spec *spec, char *buf, int cap)

@@ -130,31 +130,31 @@ static void initialise(cdrl_mlp *net)
     }
 }
 
-cdrl_mlp *cdrl_mlp_create(const cdrl_mlp_spec *spec, cdrl_error *err)
+int cdrl_mlp_create(const cdrl_mlp_spec *spec, cdrl_mlp **out, cdrl_error *err)
 {
-    if (check_spec(spec, err))
-        return NULL;
+    *out = NULL;
+    int rc = check_spec(spec, err);
+    if (rc)
+        return rc;
     /* Small matrices: threads cost more than they give, and one thread sums in
      * a fixed order, so results are bit-identical run to run. */
     openblas_set_num_threads(1);
     cdrl_mlp *net = calloc(1, sizeof *net);
-    if (!net) {
-        cdrl_errorf(err, CDRL_ENOMEM, "mlp: cannot allocate the network");
-        return NULL;
-    }
+    if (!net)
+        return cdrl_errorf(err, CDRL_ENOMEM, "mlp: cannot allocate the network");
     net->spec = *spec;
     plan_layers(net);
     net->params = calloc(net->n_params, sizeof(float));
     net->grads = calloc(net->n_params, sizeof(float));
     if (!net->params || !net->grads) {
-        cdrl_errorf(err, CDRL_ENOMEM, "mlp: cannot allocate %zu parameters", net->n_params);
         cdrl_mlp_free(net);
-        return NULL;
+        return cdrl_errorf(err, CDRL_ENOMEM, "mlp: cannot allocate %zu parameters", net->n_params);
     }
     point_into_arrays(net);
     initialise(net);
     net->last_mode = CDRL_MODE_EVAL;
-    return net;
+    *out = net;
+    return 0;
 }
 
 /* The per-batch buffers of a layer with their row widths, so one loop can grow

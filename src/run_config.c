@@ -1,6 +1,6 @@
 /* The keys every run has, whatever the agent: which agent and env, the seed,
  * the step budget and how often to log and checkpoint. */
-#include "cdrl/run.h"
+#include "cdrl/run_config.h"
 
 #include <ctype.h>
 #include <stddef.h>

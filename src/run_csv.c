@@ -5,7 +5,8 @@
  * killed later may have written more rows, or half a row; resuming cuts the
  * file back to the recorded count, so the rows that follow are written once,
  * by the resumed run, and the files end as an uninterrupted run's would. */
-#include "cdrl/run.h"
+#include "cdrl/run_csv.h"
+#include "cdrl/file.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -4,7 +4,7 @@
  * so runs never overwrite each other; a directory the user names is accepted
  * only if it does not already hold a run (that one would be resumed, not
  * overwritten). */
-#include "cdrl/run.h"
+#include "cdrl/run_dir.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * A diverged update poisons every parameter it touches and every checkpoint
  * written after it, so training checks losses and parameters after each
  * update and stops before saving anything non-finite. */
-#include "cdrl/run.h"
+#include "cdrl/run_guard.h"
 
 #include <math.h>
 

@@ -6,10 +6,11 @@
  * wait: the default action is restored and the signal re-raised, ending the
  * process at once. Nothing is lost by that either, since checkpoints are
  * renamed into place whole. */
-#include "cdrl/run.h"
+#include "cdrl/run_stop.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 static volatile sig_atomic_t stop_signal;
@@ -52,4 +53,72 @@ void cdrl_stop_request(void)
 void cdrl_stop_clear(void)
 {
     stop_signal = 0;
+}
+
+static const struct {
+    int sig;
+    const char *name;
+} signal_names[] = {{SIGINT, "INT"}, {SIGTERM, "TERM"}, {SIGKILL, "KILL"}, {SIGSEGV, "SEGV"}};
+
+#define N_SIGNAL_NAMES (int)(sizeof signal_names / sizeof signal_names[0])
+
+const char *cdrl_signal_name(int sig)
+{
+    static const char *full[] = {"SIGINT", "SIGTERM", "SIGKILL", "SIGSEGV"};
+    if (sig == -1)
+        return "request";
+    for (int i = 0; i < N_SIGNAL_NAMES; i++)
+        if (signal_names[i].sig == sig)
+            return full[i];
+    return "signal";
+}
+
+int cdrl_signal_number(const char *name)
+{
+    for (int i = 0; i < N_SIGNAL_NAMES; i++)
+        if (strcmp(signal_names[i].name, name) == 0)
+            return signal_names[i].sig;
+    return 0;
+}
+
+/* "INT|TERM|KILL" -> "INT@N, TERM@N or KILL@N" */
+static void expected_forms(const char *allowed, char *out, size_t size)
+{
+    char names[64];
+    snprintf(names, sizeof names, "%s", allowed);
+    int n = 0, count = 0;
+    for (const char *c = names; *c; c++)
+        count += *c == '|';
+    out[0] = '\0';
+    char *save = NULL;
+    for (char *tok = strtok_r(names, "|", &save); tok; tok = strtok_r(NULL, "|", &save), n++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s@N", n == 0 ? "" : n == count ? " or " : ", ", tok);
+}
+
+static int name_allowed(const char *allowed, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = allowed; (p = strstr(p, name)) != NULL; p += len)
+        if ((p == allowed || p[-1] == '|') && (p[len] == '|' || p[len] == '\0'))
+            return 1;
+    return 0;
+}
+
+int cdrl_test_raise_parse(const char *spec, const char *allowed, int *sig, long *after,
+                          cdrl_error *err)
+{
+    *sig = 0;
+    *after = 0;
+    if (!spec || !*spec)
+        return 0;
+    char name[8], extra, forms[128];
+    long n;
+    if (sscanf(spec, "%7[A-Z]@%ld%c", name, &n, &extra) == 2 && n >= 1 && name_allowed(allowed, name) &&
+        (*sig = cdrl_signal_number(name)) != 0) {
+        *after = n;
+        return 0;
+    }
+    *sig = 0;
+    expected_forms(allowed, forms, sizeof forms);
+    return cdrl_errorf(err, CDRL_EINVAL, "CDRL_TEST_RAISE=%s: expected %s", spec, forms);
 }

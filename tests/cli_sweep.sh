@@ -119,6 +119,33 @@ got="$(csv_col S/summary.csv none solved) $(csv_col S/summary.csv none solve_med
 grep -q '| none | 2/2 | 2000 \[1500 – 2500\]' S/summary.md && echo "ok summary.md row" ||
   { echo "FAIL summary.md lacks the row: $(grep '| none' S/summary.md)"; fail=1; }
 
+# The IQM, its interval and the probability of improvement over the baseline
+# ("none"), from final returns edited to known numbers: none 10 and 20,
+# concrete 30 and 40. Two runs keep both (a quarter of 2 is 0), every
+# resample of concrete beats every resample of none.
+for k in 0 1; do
+  sed -i "s/^final_return = .*/final_return = $((10 + 10 * k)).0;/" "S/runs/pg_none_seed$k/result.cfg"
+  sed -i "s/^final_return = .*/final_return = $((30 + 10 * k)).0;/" "S/runs/pg_concrete_seed$k/result.cfg"
+done
+"$cdrl" sweep --summarize S > /dev/null 2>&1
+got="$(csv_col S/summary.csv none final_return_iqm) $(csv_col S/summary.csv none final_return_iqm_lo) $(csv_col S/summary.csv none final_return_iqm_hi) $(csv_col S/summary.csv none improvement_vs_baseline)"
+[ "$got" = "15 10 20 0.5" ] && echo "ok IQM, its interval, and the baseline against itself" ||
+  { echo "FAIL none: iqm/lo/hi/improvement = '$got', wanted '15 10 20 0.5'"; fail=1; }
+got="$(csv_col S/summary.csv concrete final_return_iqm) $(csv_col S/summary.csv concrete improvement_vs_baseline) $(csv_col S/summary.csv concrete improvement_lo) $(csv_col S/summary.csv concrete improvement_hi)"
+[ "$got" = "35 1 1 1" ] && echo "ok probability of improvement" ||
+  { echo "FAIL concrete: iqm/improvement/lo/hi = '$got', wanted '35 1 1 1'"; fail=1; }
+grep -q '| concrete | .* | 35.0 \[30.0 – 40.0\] | 1.00 \[1.00 – 1.00\] |' S/summary.md &&
+  grep -q '| none | .* | 15.0 \[10.0 – 20.0\] | (baseline) |' S/summary.md &&
+  echo "ok summary.md IQM and improvement columns" ||
+  { echo "FAIL summary.md IQM columns: $(grep -E '^\| (none|concrete) ' S/summary.md)"; fail=1; }
+sed -i 's/^\(  *dropout = .*\)$/\1\n  baseline = "concrete";/' S/sweep.cfg
+"$cdrl" sweep --summarize S > /dev/null 2>&1
+got="$(csv_col S/summary.csv none improvement_vs_baseline) $(csv_col S/summary.csv concrete improvement_vs_baseline)"
+[ "$got" = "0 0.5" ] && echo "ok sweep.baseline names the setting compared with" ||
+  { echo "FAIL baseline = concrete: improvement none/concrete = '$got', wanted '0 0.5'"; fail=1; }
+write_bad baseline.cfg '  baseline = "fixed:0.1";'
+check "baseline not among the settings" 2 '^cdrl sweep: baseline.cfg:7: sweep.baseline: expects one of the dropout settings \("none"\)' -- sweep --config baseline.cfg
+
 # Re-running skips every finished point and changes nothing.
 cp A/runs/pg_none_seed0/metrics.csv before.csv
 "$cdrl" sweep --config tiny.cfg --jobs 2 > A2.out 2>&1

@@ -62,19 +62,37 @@ if [ -e runs ]; then echo "FAIL errors or dry runs created runs/"; fail=1; else 
 mkdir -p taken && cp dry.cfg taken/config.cfg
 check out-taken 2 "^cdrl train: taken already holds a run; resume it with --resume taken or choose another --out$" -- train --agent pg --env cartpole --out taken
 check resume-no-checkpoint 2 "^cdrl train: taken: no checkpoint.bin to resume from" -- train --resume taken
-# Divergence, reached honestly: Adam at learning rate 1 without gradient
-# clipping blows the policy up (at update 152 on seed 0 here; the update can
-# differ with the BLAS kernels of another CPU). The run stops with one line
-# naming the update and the checkpoint it keeps, and that checkpoint is whole:
-# cdrl eval loads it.
-out=$("$cdrl" train --agent pg --env cartpole --out diverged --steps 100000 --set run.log_every=1000 \
-      --set agent.lr=1 --set agent.value_lr=1 --set agent.max_grad_norm=0 2>&1 >/dev/null); status=$?
+# Divergence after a checkpoint: CDRL_TEST_POISON=12 writes a NaN into the
+# policy's parameters after update 12, as a diverging update would (a real
+# divergence at learning rate 1 happened at update 152 on one CPU and never on
+# another: it depends on the float kernels). The harness's own check finds it;
+# the run stops with one line naming the update and the checkpoint it keeps
+# (update 10, with checkpoints every 5), and that checkpoint is whole: cdrl
+# eval loads it. The real divergences (Adam's state overflowing) are below.
+out=$(CDRL_TEST_POISON=12 "$cdrl" train --agent pg --env cartpole --out diverged --steps 100000 \
+      --set run.log_every=1000 --set run.checkpoint_every=5 2>&1 >/dev/null); status=$?
 if [ "$status" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
-   grep -Eq "^cdrl train: diverged at update [0-9]+ \(the last good checkpoint diverged/checkpoint.bin \(update [0-9]+\) is kept\): (policy|value) loss is not finite" <<<"$out" &&
+   grep -Eq "^cdrl train: diverged at update 12 \(the last good checkpoint diverged/checkpoint.bin \(update 10\) is kept\): policy[a-z.]*\[0\] is nan" <<<"$out" &&
    "$cdrl" eval diverged --episodes 1 >/dev/null 2>&1; then
   echo "ok diverged-keeps-checkpoint"
 else
   echo "FAIL diverged-keeps-checkpoint: exit $status: $out"; fail=1
+fi
+run_cdrl() { CDRL_TEST_POISON=x "$cdrl" "$@"; }
+check bad-poison 2 "^cdrl train: CDRL_TEST_POISON=x: expects a unit number >= 1$" -- train --agent pg --env cartpole --out poison-x
+run_cdrl() { "$cdrl" "$@"; }
+# Divergence in the optimizer state alone: a huge entropy coefficient makes
+# Adam's second moment (g*g in float) overflow to inf while every loss and
+# parameter is still finite. The run must stop at that update, write no
+# checkpoint, and not claim to keep one.
+out=$("$cdrl" train --agent pg --env cartpole --out adam-inf --steps 30000 \
+      --set agent.entropy=1e30 --set agent.max_grad_norm=0 2>&1 >/dev/null); status=$?
+if [ "$status" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
+   grep -Eq "^cdrl train: diverged at update 1 \(no checkpoint was written before it\): (policy|value)\.adam\.state\[[0-9]+\] is (inf|nan)$" <<<"$out" &&
+   [ ! -e adam-inf/checkpoint.bin ]; then
+  echo "ok diverged-optimizer-state"
+else
+  echo "FAIL diverged-optimizer-state: exit $status: $out"; fail=1
 fi
 [ -e runs ] && { echo "FAIL a failed command created runs/"; fail=1; }
 exit $fail

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cdrl/activation.h"
+#include "cdrl/mlp.h"
 #include "cdrl/rng.h"
 
 /* An activation computed in double from its definition (SELU with the
@@ -42,6 +43,19 @@ static inline int all_close(const char *what, const float *got, const double *wa
         }
     }
     return 1;
+}
+
+/* The constructor as an expression: the network, or NULL when it fails
+ * (and then it must have left *out NULL). */
+static inline cdrl_mlp *mlp_create_or_null(const cdrl_mlp_spec *spec, cdrl_error *err)
+{
+    static char poison;
+    cdrl_mlp *out = (cdrl_mlp *)(void *)&poison; /* create must overwrite it */
+    if (cdrl_mlp_create(spec, &out, err)) {
+        assert_null(out);
+        return NULL;
+    }
+    return out;
 }
 
 #endif

@@ -408,7 +408,11 @@ static void spec_and_view(void **state)
     const char *const *names = cdrl_env_names();
     assert_string_equal(names[0], "cartpole");
     assert_string_equal(names[1], "cartpole-v0");
-    assert_null(names[2]);
+    /* the classic-control suite follows; its own tests name it */
+    int n = 0;
+    while (names[n])
+        n++;
+    assert_true(n >= 2);
 
     double obs[4];
     assert_int_equal(cdrl_env_reset_seeded(env, 5, obs, &err), 0);
@@ -440,11 +444,11 @@ static void errors_say_what_and_change_nothing(void **state)
     cdrl_env *env = NULL;
     assert_int_equal(cdrl_env_create("cartpole-v9", &env, &err), CDRL_EINVAL);
     assert_null(env);
-    assert_string_equal(err.msg, "unknown env 'cartpole-v9'; known envs: cartpole, cartpole-v0");
+    assert_string_equal(err.msg, "unknown env 'cartpole-v9'; known envs: cartpole, cartpole-v0, pendulum, mountaincar, mountaincar-continuous, acrobot, cartpole-swingup");
 
     env = make_env("cartpole", NULL);
     assert_int_equal(cdrl_env_set_option(env, "gravity", "1.6", &err), CDRL_EINVAL);
-    assert_string_equal(err.msg, "cartpole: unknown option 'gravity'; known options: integrator");
+    assert_string_equal(err.msg, "cartpole: unknown option 'gravity'; known options: integrator; wrapper options: obs_mask, obs_noise, action_repeat, time_limit");
     assert_int_equal(cdrl_env_set_option(env, "integrator", "rk4", &err), CDRL_EINVAL);
     assert_string_equal(err.msg,
                         "cartpole: option integrator: unknown value 'rk4'; accepted: euler, semi-implicit");

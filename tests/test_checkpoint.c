@@ -15,6 +15,7 @@
 #include "tmp_tree.h"
 
 #include "cdrl/checkpoint.h"
+#include "cdrl/file.h"
 #include "cdrl/rng.h"
 
 #define HASH 0x0123456789abcdefull

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "cdrl/config.h"
+#include "cdrl/dropout.h"
 #include "cdrl/run.h"
 
 typedef struct {
@@ -363,25 +364,48 @@ static void test_sections_combine(void **state)
     assert_string_equal(err.msg, "--set env.options=integrator: env option 'integrator': expected key=value");
 }
 
+/* Configs take dropout settings in the one grammar of cdrl_dropout_parse. */
 static void test_dropout_parse(void **state)
 {
     (void)state;
-    cdrl_cfg_dropout d;
+    cdrl_dropout_spec d;
     cdrl_error err;
-    assert_int_equal(cdrl_cfg_dropout_parse("none", &d, &err), 0);
-    assert_int_equal(d.kind, CDRL_CFG_DROPOUT_NONE);
-    assert_int_equal(cdrl_cfg_dropout_parse("concrete", &d, &err), 0);
-    assert_int_equal(d.kind, CDRL_CFG_DROPOUT_CONCRETE);
-    assert_int_equal(cdrl_cfg_dropout_parse("fixed:0.1", &d, &err), 0);
-    assert_int_equal(d.kind, CDRL_CFG_DROPOUT_FIXED);
-    assert_true(d.p == 0.1);
-    assert_int_equal(cdrl_cfg_dropout_parse("fixed:0", &d, &err), 0);
-    assert_true(d.p == 0.0);
-    assert_int_equal(cdrl_cfg_dropout_parse("fixed:1", &d, &err), CDRL_EINVAL);
-    assert_int_equal(cdrl_cfg_dropout_parse("fixed:-0.1", &d, &err), CDRL_EINVAL);
-    assert_int_equal(cdrl_cfg_dropout_parse("fixed:", &d, &err), CDRL_EINVAL);
-    assert_int_equal(cdrl_cfg_dropout_parse("fixed:nan", &d, &err), CDRL_EINVAL);
-    assert_int_equal(cdrl_cfg_dropout_parse("Concrete", &d, &err), CDRL_EINVAL);
+    float init = CDRL_CONCRETE_DEFAULT_INIT_P;
+    assert_int_equal(cdrl_dropout_parse("none", init, &d, &err), 0);
+    assert_int_equal(d.kind, CDRL_DROPOUT_NONE);
+    assert_int_equal(cdrl_dropout_parse("concrete", init, &d, &err), 0);
+    assert_int_equal(d.kind, CDRL_DROPOUT_CONCRETE);
+    assert_int_equal(cdrl_dropout_parse("fixed:0.1", init, &d, &err), 0);
+    assert_int_equal(d.kind, CDRL_DROPOUT_FIXED);
+    assert_true(d.p == 0.1f);
+    assert_int_equal(cdrl_dropout_parse("fixed:0", init, &d, &err), 0);
+    assert_true(d.p == 0.0f);
+    assert_int_equal(cdrl_dropout_parse("fixed:1", init, &d, &err), CDRL_EINVAL);
+    assert_int_equal(cdrl_dropout_parse("fixed:-0.1", init, &d, &err), CDRL_EINVAL);
+    assert_int_equal(cdrl_dropout_parse("fixed:", init, &d, &err), CDRL_EINVAL);
+    assert_int_equal(cdrl_dropout_parse("fixed:nan", init, &d, &err), CDRL_EINVAL);
+    assert_int_equal(cdrl_dropout_parse("Concrete", init, &d, &err), CDRL_EINVAL);
+    assert_int_equal(cdrl_cfg_validate_dropout("fixed:0.5", &err), 0);
+    assert_int_equal(cdrl_cfg_validate_dropout("fixed:1", &err), CDRL_EINVAL);
+    assert_string_equal(err.msg, "P = 1 is out of range; accepted none, fixed:P with P in [0, 1), concrete");
+}
+
+/* The dropout keys of a schema: every key whose last part is "dropout". */
+static void test_dropout_keys(void **state)
+{
+    (void)state;
+    static const cdrl_cfg_key keys[] = {
+        {.path = "agent.policy.dropout"}, {.path = "agent.lr"}, {.path = "agent.dropout_p"},
+        {.path = "dropout"}, {.path = "agent.model.dropout"},
+    };
+    const char *found[4];
+    assert_int_equal(cdrl_cfg_dropout_keys(keys, 5, found, 4), 3);
+    assert_string_equal(found[0], "agent.policy.dropout");
+    assert_string_equal(found[1], "dropout");
+    assert_string_equal(found[2], "agent.model.dropout");
+    assert_int_equal(cdrl_cfg_dropout_keys(keys, 5, found, 1), 1);
+    assert_false(cdrl_cfg_is_dropout_key("agent.dropout_p"));
+    assert_true(cdrl_cfg_is_dropout_key("agent.dropout"));
 }
 
 int main(void)
@@ -401,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_hash_stable),
         cmocka_unit_test(test_sections_combine),
         cmocka_unit_test(test_dropout_parse),
+        cmocka_unit_test(test_dropout_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,9 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdrl/dynamics_model.h"
+#include "dynamics_model.h"
 #include "cdrl/env.h"
 #include "cdrl/rng.h"
+
+/* The constructor as an expression: the network, or NULL when it fails
+ * (and then it must have left *out NULL). */
+static cdrl_dynamics_model *dynamics_create_or_null(const cdrl_dynamics_spec *spec, cdrl_error *err)
+{
+    static char poison;
+    cdrl_dynamics_model *out = (cdrl_dynamics_model *)(void *)&poison; /* create must overwrite it */
+    if (cdrl_dynamics_create(spec, &out, err)) {
+        assert_null(out);
+        return NULL;
+    }
+    return out;
+}
 
 static cdrl_dynamics_spec small_spec(void)
 {
@@ -64,7 +77,7 @@ static void learns_and_knows_where_it_has_not_been(void **state)
     random_data(&buf, 400);
     cdrl_error err;
     cdrl_dynamics_spec spec = small_spec();
-    cdrl_dynamics_model *m = cdrl_dynamics_create(&spec, &err);
+    cdrl_dynamics_model *m = dynamics_create_or_null(&spec, &err);
     assert_non_null(m);
     double loss;
     assert_int_equal(cdrl_dynamics_fit(m, &buf, 1500, &loss, &err), 0);
@@ -104,7 +117,7 @@ static void frozen_step_matches_the_network(void **state)
     random_data(&buf, 100);
     cdrl_dynamics_spec spec = small_spec();
     spec.dropout.p = 0.3f;
-    cdrl_dynamics_model *m = cdrl_dynamics_create(&spec, NULL);
+    cdrl_dynamics_model *m = dynamics_create_or_null(&spec, NULL);
     assert_non_null(m);
     assert_int_equal(cdrl_dynamics_fit(m, &buf, 20, NULL, NULL), 0);
     enum { P = 3, R = 4, B = P * R };
@@ -159,7 +172,7 @@ static void drop_rate_falls_with_more_data(void **state)
     random_data(&small, 60);
     random_data(&large, 1200);
     cdrl_dynamics_spec spec = small_spec();
-    cdrl_dynamics_model *a = cdrl_dynamics_create(&spec, NULL), *b = cdrl_dynamics_create(&spec, NULL);
+    cdrl_dynamics_model *a = dynamics_create_or_null(&spec, NULL), *b = dynamics_create_or_null(&spec, NULL);
     assert_int_equal(cdrl_dynamics_fit(a, &small, 800, NULL, NULL), 0);
     assert_int_equal(cdrl_dynamics_fit(b, &large, 800, NULL, NULL), 0);
     for (int l = 1; l < cdrl_dynamics_layers(a); l++)
@@ -176,7 +189,7 @@ static void same_seed_same_bits(void **state)
     cdrl_replay_buffer buf;
     random_data(&buf, 120);
     cdrl_dynamics_spec spec = small_spec();
-    cdrl_dynamics_model *a = cdrl_dynamics_create(&spec, NULL), *b = cdrl_dynamics_create(&spec, NULL);
+    cdrl_dynamics_model *a = dynamics_create_or_null(&spec, NULL), *b = dynamics_create_or_null(&spec, NULL);
     cdrl_dynamics_stats sa, sb;
     assert_int_equal(cdrl_dynamics_fit(a, &buf, 50, NULL, NULL), 0);
     assert_int_equal(cdrl_dynamics_fit(b, &buf, 50, NULL, NULL), 0);
@@ -195,10 +208,10 @@ static void bad_use_is_an_error(void **state)
     cdrl_error err;
     cdrl_dynamics_spec spec = small_spec();
     spec.action_count = 1;
-    assert_null(cdrl_dynamics_create(&spec, &err));
+    assert_null(dynamics_create_or_null(&spec, &err));
     assert_non_null(strstr(err.msg, "action_count"));
     spec = small_spec();
-    cdrl_dynamics_model *m = cdrl_dynamics_create(&spec, &err);
+    cdrl_dynamics_model *m = dynamics_create_or_null(&spec, &err);
     float obs[4] = {0}, act = 0, next[4];
     assert_int_equal(cdrl_dynamics_step_frozen(m, obs, &act, 1, next, &err), CDRL_ESTATE);
     cdrl_replay_buffer buf;

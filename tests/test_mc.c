@@ -28,7 +28,7 @@ static cdrl_mlp *make_net(cdrl_dropout_kind kind, float p, int heads_of_one)
     s.dropout.p = p;
     s.dropout_on_input = 1;
     s.seed = 4;
-    return cdrl_mlp_create(&s, NULL);
+    return mlp_create_or_null(&s, NULL);
 }
 
 static void inputs(float *x)

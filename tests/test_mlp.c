@@ -95,7 +95,7 @@ static void check_gradients(cdrl_activation act, cdrl_dropout_kind kind, cdrl_mo
 {
     cdrl_error err;
     cdrl_mlp_spec spec = small_spec(act, kind);
-    cdrl_mlp *net = cdrl_mlp_create(&spec, &err);
+    cdrl_mlp *net = mlp_create_or_null(&spec, &err);
     assert_non_null(net);
     /* Large coefficients so the regulariser's gradient is not lost in the data term. */
     cdrl_mlp_set_regularizer(net, 0.05f, 0.2f);
@@ -175,7 +175,7 @@ static void parameter_layout(void **state)
     (void)state;
     cdrl_mlp_spec spec = small_spec(CDRL_ACT_RELU, CDRL_DROPOUT_CONCRETE);
     spec.dropout_on_input = 0;
-    cdrl_mlp *net = cdrl_mlp_create(&spec, NULL);
+    cdrl_mlp *net = mlp_create_or_null(&spec, NULL);
     assert_non_null(net);
     /* 3->5 (no p: raw input undropped), 5->4 (+p), heads 4->2 (+p), 4->1 (+p). */
     size_t want = (15 + 5) + (20 + 4 + 1) + (8 + 2 + 1) + (4 + 1 + 1);
@@ -206,7 +206,7 @@ static void modes_and_determinism(void **state)
 {
     (void)state;
     cdrl_mlp_spec spec = small_spec(CDRL_ACT_TANH, CDRL_DROPOUT_CONCRETE);
-    cdrl_mlp *a = cdrl_mlp_create(&spec, NULL), *b = cdrl_mlp_create(&spec, NULL);
+    cdrl_mlp *a = mlp_create_or_null(&spec, NULL), *b = mlp_create_or_null(&spec, NULL);
     float x[2 * 3] = {0.1f, -0.4f, 0.8f, 1.0f, 0.2f, -0.3f}, first[6], second[6];
     /* Same seed, same spec: same parameters and same stochastic outputs. */
     assert_memory_equal(a->params, b->params, sizeof(float) * a->n_params);
@@ -234,7 +234,7 @@ static void frozen_particle_masks(void **state)
     enum { P = 3, R = 2, B = P * R };
     cdrl_error err;
     cdrl_mlp_spec spec = small_spec(CDRL_ACT_RELU, CDRL_DROPOUT_CONCRETE);
-    cdrl_mlp *net = cdrl_mlp_create(&spec, NULL);
+    cdrl_mlp *net = mlp_create_or_null(&spec, NULL);
     float x[B * 3], first[B * 3], again[B * 3];
     for (int r = 0; r < B; r++)
         x[r * 3] = 0.5f, x[r * 3 + 1] = -0.7f, x[r * 3 + 2] = 1.1f;
@@ -271,7 +271,7 @@ static void batches_of_growing_size(void **state)
 {
     (void)state;
     cdrl_mlp_spec spec = small_spec(CDRL_ACT_TANH, CDRL_DROPOUT_CONCRETE);
-    cdrl_mlp *net = cdrl_mlp_create(&spec, NULL);
+    cdrl_mlp *net = mlp_create_or_null(&spec, NULL);
     float x[6 * 3], dout[6 * 3];
     cdrl_rng rng;
     cdrl_rng_seed(&rng, 12, 0);
@@ -302,25 +302,25 @@ static void bad_specs_and_calls(void **state)
     cdrl_error err;
     cdrl_mlp_spec s = small_spec(CDRL_ACT_RELU, CDRL_DROPOUT_FIXED);
     s.hidden[1] = 0;
-    assert_null(cdrl_mlp_create(&s, &err));
+    assert_null(mlp_create_or_null(&s, &err));
     assert_non_null(strstr(err.msg, "hidden[1]"));
     s = small_spec(CDRL_ACT_RELU, CDRL_DROPOUT_FIXED);
     s.dropout.p = 1.0f;
-    assert_null(cdrl_mlp_create(&s, &err));
+    assert_null(mlp_create_or_null(&s, &err));
     s = small_spec(CDRL_ACT_RELU, CDRL_DROPOUT_NONE);
     s.n_heads = 0;
-    assert_null(cdrl_mlp_create(&s, &err));
+    assert_null(mlp_create_or_null(&s, &err));
     s = small_spec(CDRL_ACT_RELU, CDRL_DROPOUT_NONE);
-    cdrl_mlp *net = cdrl_mlp_create(&s, &err);
+    cdrl_mlp *net = mlp_create_or_null(&s, &err);
     float dout[3] = {0};
     assert_int_equal(cdrl_mlp_backward(net, dout, NULL, &err), CDRL_ESTATE);
     assert_null(cdrl_mlp_forward(net, dout, 0, CDRL_MODE_EVAL, &err));
     s.hidden[0] = 6;
-    cdrl_mlp *other = cdrl_mlp_create(&s, &err);
+    cdrl_mlp *other = mlp_create_or_null(&s, &err);
     assert_int_equal(cdrl_mlp_copy_params(other, net, &err), CDRL_EINVAL);
     s.hidden[0] = 5;
     s.seed = 3;
-    cdrl_mlp *twin = cdrl_mlp_create(&s, &err);
+    cdrl_mlp *twin = mlp_create_or_null(&s, &err);
     assert_memory_not_equal(twin->params, net->params, sizeof(float) * net->n_params);
     assert_int_equal(cdrl_mlp_copy_params(twin, net, &err), 0);
     assert_memory_equal(twin->params, net->params, sizeof(float) * net->n_params);
@@ -341,7 +341,7 @@ static void learns_a_sine(void **state)
     s.hidden[0] = s.hidden[1] = 32;
     s.activation = CDRL_ACT_TANH;
     s.seed = 1;
-    cdrl_mlp *net = cdrl_mlp_create(&s, NULL);
+    cdrl_mlp *net = mlp_create_or_null(&s, NULL);
     cdrl_adam opt;
     assert_int_equal(cdrl_adam_init(&opt, net->n_params, 0.01f, NULL), 0);
     cdrl_rng rng;

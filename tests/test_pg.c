@@ -22,7 +22,7 @@
 #include "cdrl/config.h"
 #include "cdrl/loss.h"
 #include "cdrl/mlp.h"
-#include "cdrl/pg.h"
+#include "pg_loss.h"
 #include "cdrl/rng.h"
 #include "cdrl/run.h"
 #include "nn_check.h"
@@ -53,7 +53,7 @@ static void loss_case_init(loss_case *c, cdrl_dropout_kind kind)
     spec.seed = 11;
     cdrl_error err;
     memset(c, 0, sizeof *c);
-    c->net = cdrl_mlp_create(&spec, &err);
+    c->net = mlp_create_or_null(&spec, &err);
     assert_non_null(c->net);
     cdrl_rng rng;
     cdrl_rng_seed(&rng, 5, 0);

@@ -13,7 +13,20 @@
 #include <string.h>
 
 #include "cdrl/env.h"
-#include "cdrl/planner.h"
+#include "planner.h"
+
+/* The constructor as an expression: the network, or NULL when it fails
+ * (and then it must have left *out NULL). */
+static cdrl_planner *planner_create_or_null(const cdrl_planner_spec *spec, const cdrl_env_spec *env, uint64_t seed, uint64_t stream, cdrl_error *err)
+{
+    static char poison;
+    cdrl_planner *out = (cdrl_planner *)(void *)&poison; /* create must overwrite it */
+    if (cdrl_planner_create(spec, env, seed, stream, &out, err)) {
+        assert_null(out);
+        return NULL;
+    }
+    return out;
+}
 
 /* CartPole-v1's Euler step, written from the equations, as a "model". */
 static int physics_sample(void *user, int P, cdrl_error *err)
@@ -65,7 +78,7 @@ static void pushes_a_falling_pole_back(void **state)
     for (int method = 0; method < 2; method++) {
         cdrl_planner_spec spec = default_spec();
         spec.method = method ? CDRL_PLAN_RANDOM : CDRL_PLAN_CEM;
-        cdrl_planner *pl = cdrl_planner_create(&spec, es, 1, 0, NULL);
+        cdrl_planner *pl = planner_create_or_null(&spec, es, 1, 0, NULL);
         assert_non_null(pl);
         /* Leaning and falling right: only pushing right (1) can save it. */
         double right[4] = {0.0, 0.0, 0.15, 0.6}, left[4] = {0.0, 0.0, -0.15, -0.6};
@@ -93,7 +106,7 @@ static int play_with_physics(cdrl_plan_select select, uint64_t seed)
     cdrl_planner_model model = {physics_sample, physics_step, NULL};
     cdrl_planner_spec spec = {.method = CDRL_PLAN_RANDOM, .select = select, .horizon = 20,
                               .candidates = 100, .particles = 1, .iterations = 1, .elites = 10};
-    cdrl_planner *pl = cdrl_planner_create(&spec, es, seed, 0, NULL);
+    cdrl_planner *pl = planner_create_or_null(&spec, es, seed, 0, NULL);
     assert_non_null(pl);
     double obs[4];
     assert_int_equal(cdrl_env_reset_seeded(env, seed, obs, NULL), 0);
@@ -154,7 +167,7 @@ static void one_batch_per_step(void **state)
     cdrl_planner_model model = {logged_sample, logged_step, &log};
     cdrl_planner_spec spec = default_spec();
     spec.particles = 3;
-    cdrl_planner *pl = cdrl_planner_create(&spec, es, 5, 0, NULL);
+    cdrl_planner *pl = planner_create_or_null(&spec, es, 5, 0, NULL);
     double up[4] = {0, 0, 0.01, 0};
     int a;
     assert_int_equal(cdrl_planner_act(pl, &model, up, &a, NULL, NULL), 0);
@@ -188,7 +201,7 @@ static void averages_over_particles(void **state)
     cdrl_planner_spec spec = default_spec();
     spec.horizon = 5;
     spec.select = CDRL_PLAN_SELECT_BEST;
-    cdrl_planner *pl = cdrl_planner_create(&spec, es, 3, 0, NULL);
+    cdrl_planner *pl = planner_create_or_null(&spec, es, 3, 0, NULL);
     double up[4] = {0, 0, 0, 0};
     int a;
     cdrl_plan_info info;
@@ -206,7 +219,7 @@ static void same_seed_same_plan(void **state)
     const cdrl_env_spec *es = cartpole_spec(&env);
     cdrl_planner_model model = {physics_sample, physics_step, NULL};
     cdrl_planner_spec spec = default_spec();
-    cdrl_planner *a = cdrl_planner_create(&spec, es, 7, 0, NULL), *b = cdrl_planner_create(&spec, es, 7, 0, NULL);
+    cdrl_planner *a = planner_create_or_null(&spec, es, 7, 0, NULL), *b = planner_create_or_null(&spec, es, 7, 0, NULL);
     double s[4] = {0.01, -0.02, 0.03, 0.0};
     for (int t = 0; t < 20; t++) {
         int x, y;
@@ -231,15 +244,15 @@ static void bad_specs_are_refused(void **state)
     cdrl_error err;
     cdrl_planner_spec spec = default_spec();
     spec.horizon = 0;
-    assert_null(cdrl_planner_create(&spec, es, 0, 0, &err));
+    assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
     assert_non_null(strstr(err.msg, "horizon"));
     spec = default_spec();
     spec.elites = spec.candidates + 1;
-    assert_null(cdrl_planner_create(&spec, es, 0, 0, &err));
+    assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
     assert_non_null(strstr(err.msg, "elites"));
     spec = default_spec();
     spec.smoothing = 1.0;
-    assert_null(cdrl_planner_create(&spec, es, 0, 0, &err));
+    assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
     assert_non_null(strstr(err.msg, "smoothing"));
     cdrl_env_free(env);
 }

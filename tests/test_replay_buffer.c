@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "cdrl/replay_buffer.h"
+#include "replay_buffer.h"
 
 static void push_keeps_values_through_growth(void **state)
 {

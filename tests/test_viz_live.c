@@ -144,7 +144,7 @@ static void bad_view_is_an_error(void **state)
     cdrl_error err = {0};
     assert_int_equal(cdrl_viz_live_create(&o, NULL, &live, &err), 0);
     cdrl_env_view v = cartpole_view();
-    v.kind = "acrobot";
+    v.kind = "pong";
     assert_int_equal(cdrl_viz_live_frame(live, &v, NULL, 0, &err), CDRL_EINVAL);
     assert_non_null(strstr(err.msg, "acrobot"));
     v.state_dim = CDRL_ENV_MAX_DIM + 1;

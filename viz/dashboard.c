@@ -2,6 +2,7 @@
  * and the curves the toolkit is about, namely episode returns, the dropout
  * rate p each Concrete-Dropout layer learned, and the epistemic spread. The
  * same function draws the PNG, the replay window and the live window. */
+#include "cdrl/metric_names.h"
 #include "viz_internal.h"
 
 #include <math.h>
@@ -205,15 +206,6 @@ static void returns_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_vi
     plot_data_free(&d);
 }
 
-static int is_dropout_rate(const char *name)
-{
-    return strncmp(name, "p_", 2) == 0 && name[2] != '\0';
-}
-
-static int is_spread(const char *name)
-{
-    return strstr(name, "spread") != NULL;
-}
 
 /* 1 when every value of column c is zero: the p of a layer without dropout. */
 static int column_all_zero(const cdrl_viz_table *t, int c)
@@ -245,7 +237,7 @@ static void metric_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz
         int j = 0;
         for (int c = 0; c < t->n_cols; c++) {
             /* Layers without dropout log p = 0; a flat line at zero says nothing. */
-            if (!pick(t->names[c]) || (pick == is_dropout_rate && column_all_zero(t, c)))
+            if (!pick(t->names[c]) || (pick == cdrl_metric_is_p && column_all_zero(t, c)))
                 continue;
             char label[96];
             uint32_t color;
@@ -304,15 +296,15 @@ int cdrl_viz_draw_dashboard(cdrl_viz_canvas *canvas, const cdrl_viz_run *runs, i
     viz_dashboard_layout(cdrl_viz_canvas_width(canvas), cdrl_viz_canvas_height(canvas), status != NULL,
                          view != NULL, &cells);
     cdrl_viz_fill(canvas, BACKDROP);
-    if (view && cdrl_viz_draw_cartpole(canvas, cells.cartpole, view, ghosts, n_ghosts, err))
+    if (view && cdrl_viz_draw_env(canvas, cells.cartpole, view, ghosts, n_ghosts, err))
         return err ? err->code : CDRL_EINVAL;
     cdrl_viz_fill_rect(canvas, cells.returns, 0xFFFFFFu);
     cdrl_viz_fill_rect(canvas, cells.rates, 0xFFFFFFu);
     cdrl_viz_fill_rect(canvas, cells.spread, 0xFFFFFFu);
     returns_plot(canvas, inset(cells.returns, 6), runs, n_runs, opts);
-    metric_plot(canvas, inset(cells.rates, 6), runs, n_runs, is_dropout_rate, "Dropout rate p per layer",
+    metric_plot(canvas, inset(cells.rates, 6), runs, n_runs, cdrl_metric_is_p, "Dropout rate p per layer",
                 "p", 1);
-    metric_plot(canvas, inset(cells.spread, 6), runs, n_runs, is_spread, "Epistemic spread (MC dropout)", "spread",
+    metric_plot(canvas, inset(cells.spread, 6), runs, n_runs, cdrl_metric_is_spread, "Epistemic spread (MC dropout)", "spread",
                 1);
     if (status)
         viz_dashboard_status(canvas, cells.status, status);

@@ -331,7 +331,7 @@ static int draw_frame(cdrl_viz_live *live, cdrl_error *err)
     viz_dashboard_layout(cdrl_viz_canvas_width(live->canvas), cdrl_viz_canvas_height(live->canvas),
                          shown_status != NULL, live->have_view, &cells);
     if (partial) {
-        if (cdrl_viz_draw_cartpole(live->canvas, cells.cartpole, &live->view, live->ghosts, live->n_ghosts, err))
+        if (cdrl_viz_draw_env(live->canvas, cells.cartpole, &live->view, live->ghosts, live->n_ghosts, err))
             return err ? err->code : CDRL_EINVAL;
         viz_dashboard_status(live->canvas, cells.status, status);
     } else {

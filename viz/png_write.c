@@ -5,8 +5,7 @@
  * where that already gets within a small factor of zlib, with a fraction of
  * the code. Stored (uncompressed) blocks are kept as an option because they
  * are trivial to check. */
-#include "cdrl/checkpoint.h"
-#include "cdrl/run.h"
+#include "cdrl/file.h"
 #include "viz_internal.h"
 
 #include <stdio.h>
@@ -82,7 +81,7 @@ static void put_code(bytes *b, uint32_t code, int length)
 
 /* ---- Checksums ---- */
 
-/* CRC-32 is the checkpoint format's (cdrl_crc32, the zlib polynomial). */
+/* CRC-32 is file.h's (cdrl_crc32, the zlib polynomial), the one PNG asks for. */
 
 static uint32_t adler32(const uint8_t *p, size_t n)
 {

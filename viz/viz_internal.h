@@ -51,6 +51,25 @@ void viz_dashboard_layout(int w, int h, int has_status, int has_view, viz_dashbo
 /* Redraws the status line in its cell. */
 void viz_dashboard_status(cdrl_viz_canvas *canvas, cdrl_viz_rect cell, const char *status);
 
+/* ---- Env drawers (viz/env_draw.c picks one by the view's kind) ---- */
+
+/* Checks that view is of `kind` with at least state_dim values and n_params
+ * finite params; else CDRL_EINVAL naming what is wrong. */
+int viz_env_view_check(const cdrl_env_view *view, const char *kind, int state_dim, int n_params,
+                       cdrl_error *err);
+void viz_fill_circle(cdrl_viz_canvas *canvas, double cx, double cy, double radius, uint32_t color);
+/* A bar of the given width (pixels) from (x0, y0) to (x1, y1). */
+void viz_fill_bar(cdrl_viz_canvas *canvas, double x0, double y0, double x1, double y1, double width,
+                  uint32_t color, int alpha);
+int viz_draw_pendulum(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_view *view,
+                      const double *ghosts, int n_ghosts, cdrl_error *err);
+int viz_draw_mountaincar(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_view *view,
+                         const double *ghosts, int n_ghosts, cdrl_error *err);
+int viz_draw_acrobot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_view *view,
+                     const double *ghosts, int n_ghosts, cdrl_error *err);
+int viz_draw_cartpole_swingup(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_view *view,
+                              const double *ghosts, int n_ghosts, cdrl_error *err);
+
 /* Palette shared by the plots. */
 #define VIZ_INK 0x202020u
 #define VIZ_GRID 0xE6E6E6u

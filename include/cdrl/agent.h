@@ -6,9 +6,10 @@
  * run.h plus the agent's own schema) from configs/<agent>_<env>.cfg, --config,
  * --set and the flags, rejects bad input before any work, creates the run
  * directory and saves the resolved config there as config.cfg, installs the
- * SIGINT/SIGTERM stop flag, then calls `train`. The agent does the learning
- * and writes the run's files (metrics.csv, episodes.csv, checkpoint.bin) by
- * the contract in run.h.
+ * SIGINT/SIGTERM stop flag, then calls `train`. An agent's train hands its
+ * unit of work (a vtable, cdrl_run_ops) to the run harness, cdrl_run_train
+ * (run_loop.h), which owns the run contract: the run's files (metrics.csv,
+ * episodes.csv, checkpoint.bin), stopping, divergence, cadence and timing.
  *
  * An agent never prints: progress lines go through args->progress, errors
  * through the cdrl_error. */
@@ -22,6 +23,7 @@
 #include "cdrl/env.h"
 #include "cdrl/error.h"
 #include "cdrl/run.h"
+#include "cdrl/run_loop.h"
 
 /* What an agent shows after an env step, for a window or a replay: the env's
  * view and, for an agent that plans with a model, the states its model
@@ -50,7 +52,15 @@ typedef struct {
      * the window was closed: keep training, stop calling. */
     cdrl_frame_fn frame;
     void *user;                 /* passed to progress and frame */
+    int64_t test_poison_unit;   /* test seam, 0 = off: see cdrl_run_args */
 } cdrl_train_args;
+
+/* The harness's view of train's arguments (run_loop.h). */
+static inline cdrl_run_args cdrl_train_run_args(const cdrl_train_args *a)
+{
+    return (cdrl_run_args){a->run_dir, a->resume,   a->run, a->config_hash,
+                           a->progress, a->user, a->test_poison_unit};
+}
 
 /* What train reports when it returns 0 (the run ended at its budget or solved). */
 typedef struct {

@@ -122,8 +122,4 @@ int cdrl_ckpt_get(const cdrl_ckpt *ck, const char *name, const void **data, size
 int cdrl_ckpt_section_count(const cdrl_ckpt *ck);
 const char *cdrl_ckpt_section_name(const cdrl_ckpt *ck, int i);
 
-/* CRC-32 (IEEE 802.3, as zlib's crc32) of `size` bytes, continuing from `crc`
- * (0 to start). Exposed for tests. */
-uint32_t cdrl_crc32(uint32_t crc, const void *data, size_t size);
-
 #endif

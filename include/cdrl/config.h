@@ -158,28 +158,24 @@ int cdrl_config_suggest(const cdrl_cfg_section *sections, int n_sections, const 
                         char *out, size_t out_size);
 
 /* ---- Dropout settings ------------------------------------------------------
- * Each network's dropout is a STRING key holding "none", "fixed:P" (P in
- * [0, 1)) or "concrete" (the rate is learned). Agents name such keys
- * "<...>.dropout" (e.g. "agent.policy.dropout"): the --dropout flag of
- * `cdrl train` sets every key of the agent's schema whose last part is
- * "dropout". Use cdrl_cfg_validate_dropout as the key's validator and
- * cdrl_cfg_dropout_parse when building the network. */
-typedef enum {
-    CDRL_CFG_DROPOUT_NONE,
-    CDRL_CFG_DROPOUT_FIXED,
-    CDRL_CFG_DROPOUT_CONCRETE,
-} cdrl_cfg_dropout_kind;
+ * Each network's dropout is a STRING key in the grammar of cdrl_dropout_parse
+ * (dropout.h): "none", "fixed:P" (P in [0, 1)) or "concrete" (the rate is
+ * learned). Agents name such keys "<...>.dropout" (e.g.
+ * "agent.policy.dropout"): the --dropout flag of `cdrl train` and the
+ * settings of `cdrl sweep` set every such key of the agent's schema. Use
+ * cdrl_cfg_validate_dropout as the key's validator, and cdrl_dropout_parse on
+ * the value when building the network. */
 
-typedef struct {
-    cdrl_cfg_dropout_kind kind;
-    double p; /* FIXED: the drop probability; otherwise 0 */
-} cdrl_cfg_dropout;
-
-/* Parses a dropout setting. Returns 0, or CDRL_EINVAL with
- * "accepted none, fixed:P with P in [0, 1), concrete". */
-int cdrl_cfg_dropout_parse(const char *text, cdrl_cfg_dropout *out, cdrl_error *err);
-
-/* A cdrl_cfg_validator for dropout settings. */
+/* A cdrl_cfg_validator for dropout settings: cdrl_dropout_parse's grammar
+ * and messages. */
 int cdrl_cfg_validate_dropout(const char *value, cdrl_error *err);
+
+/* 1 if `path` names a dropout key: its last dotted part is "dropout". */
+int cdrl_cfg_is_dropout_key(const char *path);
+
+/* The dropout keys of a schema keys[n_keys], in schema order: points
+ * out[0..] at the paths (owned by the schema) of at most `cap` of them and
+ * returns how many it stored. */
+int cdrl_cfg_dropout_keys(const cdrl_cfg_key *keys, int n_keys, const char **out, int cap);
 
 #endif

@@ -36,10 +36,13 @@ typedef struct {
     float p;       /* FIXED: the drop rate in [0,1). CONCRETE: the initial rate in (0,1). NONE: 0 */
 } cdrl_dropout_spec;
 
-/* Parses exactly "none", "fixed:P" (0 <= P < 1) or "concrete" into *spec.
- * "concrete" sets p = init_p (pass CDRL_CONCRETE_DEFAULT_INIT_P unless the
- * user chose another; must be in (0,1)). Returns 0, or CDRL_EINVAL with a
- * message quoting the text and the accepted forms. */
+/* The one grammar of dropout settings, used by configs, the command line,
+ * sweep files and the agents: parses exactly "none", "fixed:P" (0 <= P < 1)
+ * or "concrete" into *spec. "concrete" sets p = init_p (pass
+ * CDRL_CONCRETE_DEFAULT_INIT_P unless the user chose another; must be in
+ * (0,1)). Returns 0, or CDRL_EINVAL with a message that says what is wrong
+ * ("P = 1.5 is out of range", "not a dropout setting") followed by
+ * "; accepted none, fixed:P with P in [0, 1), concrete". err may be NULL. */
 int cdrl_dropout_parse(const char *text, float init_p, cdrl_dropout_spec *spec, cdrl_error *err);
 
 /* Writes the canonical text of spec ("none", "fixed:0.2", "concrete") into

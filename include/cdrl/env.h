@@ -9,6 +9,15 @@
  * Observations are doubles in caller-owned arrays; nothing allocates per step.
  * Actions are passed as doubles: for a discrete space, action[0] holds the
  * index (an integral value in [0, action_count)); anything else is an error.
+ * For a continuous space (action_dim > 0) an action is action_dim finite
+ * doubles (NaN and infinities are errors); values outside [action_low,
+ * action_high] are clipped by the env exactly where its reference clips.
+ *
+ * Registered envs: "cartpole", "cartpole-v0", "pendulum" (Pendulum-v1),
+ * "mountaincar" (MountainCar-v0), "mountaincar-continuous"
+ * (MountainCarContinuous-v0), "acrobot" (Acrobot-v1), and "cartpole-swingup"
+ * (PILCO's cart-pole swing-up); docs/env.md has their spaces, rewards and
+ * every deliberate difference from the references.
  *
  * CartPole ("cartpole" = Gymnasium's CartPole-v1, "cartpole-v0") follows the
  * reference's equations, constants and order of floating-point operations in
@@ -37,9 +46,11 @@ typedef struct {
     int action_dim;              /* continuous action length; 0 when discrete */
     double action_low[CDRL_ENV_MAX_DIM];
     double action_high[CDRL_ENV_MAX_DIM];
-    int max_episode_steps;       /* time limit: truncated = 1 at this step */
+    int max_episode_steps;       /* time limit in agent steps: truncated = 1 at this step */
     double solved_threshold;     /* mean return that counts as solved ... */
     int solved_window;           /* ... over this many consecutive episodes */
+    uint32_t obs_hidden;         /* bit d: component d of the env's full observation is
+                                    left out (obs_mask option); 0 = all observed */
 } cdrl_env_spec;
 
 /* Result of one step. */
@@ -53,10 +64,18 @@ typedef struct {
 } cdrl_step_result;
 
 /* Read-only view of the physical state for drawing. `kind` picks the drawer
- * ("cartpole"); `state` is the physical state (for CartPole: x, x_dot, theta,
- * theta_dot); `params` are the constants a drawer needs to draw to scale (for
- * CartPole: x_threshold, theta_threshold_radians, half pole length,
- * force_mag); `last_action` is the most recent action (NaN before the first). */
+ * ("cartpole", "pendulum", "mountaincar" for both mountain cars, "acrobot",
+ * "cartpole-swingup"); `state` is the physical state; `params` are the
+ * constants a drawer needs to draw to scale; `last_action` is the most recent
+ * action (its first component; NaN before the first). Per kind, state; params:
+ *   cartpole: x, x_dot, theta, theta_dot; x_threshold,
+ *     theta_threshold_radians, half pole length, force_mag
+ *   pendulum: theta, theta_dot; length, max_torque, max_speed
+ *   mountaincar: position, velocity; min_position, max_position,
+ *     goal_position, 1 if the actions are discrete pushes (else 0)
+ *   acrobot: theta1, theta2, theta1_dot, theta2_dot; the two link lengths
+ *   cartpole-swingup: x, x_dot, theta, theta_dot; pole length, max force,
+ *     cost width */
 typedef struct {
     const char *kind;
     int state_dim;
@@ -77,15 +96,20 @@ typedef struct cdrl_env cdrl_env;
 int cdrl_env_create(const char *name, cdrl_env **out, cdrl_error *err);
 
 /* Sets a named option, e.g. ("integrator", "semi-implicit"|"euler") for
- * CartPole. Takes effect from the next step; normally set before the first
- * reset. Unknown options and values are CDRL_EINVAL errors naming what is
- * accepted; on error nothing changes. */
+ * CartPole, or one of the wrappers every env takes (docs/env.md):
+ *   obs_mask=I:J:...  observation components left out ("none" = all shown)
+ *   obs_noise=S       N(0, S^2) added to each observed component
+ *   action_repeat=K   each action applied K times, rewards summed
+ *   time_limit=N      truncation after N env steps (default: the reference's)
+ * The spec (cdrl_env_spec_of) follows the wrappers. Takes effect from the
+ * next step; set options before the first reset. Unknown options and values
+ * are CDRL_EINVAL errors naming what is accepted; on error nothing changes. */
 int cdrl_env_set_option(cdrl_env *env, const char *key, const char *value, cdrl_error *err);
 
 /* Frees the env; NULL is allowed. */
 void cdrl_env_free(cdrl_env *env);
 
-/* The env's spec, static storage (valid for the life of the program). */
+/* The env's spec with its wrappers applied; valid while env lives. */
 const cdrl_env_spec *cdrl_env_spec_of(const cdrl_env *env);
 
 /* Reseeds the env's generator with (seed, stream 0) (as Gymnasium's

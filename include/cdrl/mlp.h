@@ -128,9 +128,10 @@ cdrl_mlp_spec cdrl_mlp_spec_default(void);
  * selu; GLOROT: Glorot-uniform for all; HE: He-normal for all) from the spec's seed;
  * biases 0; p_logit = logit(spec.dropout.p) for Concrete layers; grads 0;
  * regulariser coefficients 0 (set them with cdrl_mlp_set_regularizer).
- * Returns a network the caller frees with cdrl_mlp_free, or NULL with err
- * filled (CDRL_EINVAL naming the bad field and its accepted range, CDRL_ENOMEM). */
-cdrl_mlp *cdrl_mlp_create(const cdrl_mlp_spec *spec, cdrl_error *err);
+ * Returns 0 and *out, a network the caller frees with cdrl_mlp_free; or an
+ * error code with *out = NULL and err filled (CDRL_EINVAL naming the bad field
+ * and its accepted range, CDRL_ENOMEM). */
+int cdrl_mlp_create(const cdrl_mlp_spec *spec, cdrl_mlp **out, cdrl_error *err);
 
 /* Frees everything the network owns. NULL-safe. */
 void cdrl_mlp_free(cdrl_mlp *net);

@@ -107,6 +107,35 @@ int cdrl_viz_png_write(const char *path, const uint8_t *rgb, int width, int heig
 int cdrl_viz_draw_cartpole(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_view *view,
                            const double *ghosts, int n_ghosts, cdrl_error *err);
 
+/* Draws any env view in r with the drawer of its kind ("cartpole",
+ * "pendulum", "mountaincar", "acrobot", "cartpole-swingup"); ghosts as for
+ * cdrl_viz_draw_cartpole (drawers that cannot show them ignore them).
+ * CDRL_EINVAL for an unknown kind (naming the drawers) or a malformed view.
+ * Every drawer draws its moving parts in CDRL_VIZ_COLOR_POLE (rods, links)
+ * and CDRL_VIZ_COLOR_CART (carts, the car), to the scales below.
+ *   pendulum: pivot at the center of r; pixels per metre
+ *     min(r.w, r.h) / (2 * CDRL_VIZ_PENDULUM_SPAN * length); theta = 0 up,
+ *     theta > 0 turns the rod counter-clockwise (to the left).
+ *   mountaincar: pixels per metre s = min(r.w / 1.8, CDRL_VIZ_MOUNTAINCAR_HEIGHT
+ *     * r.h); x in [-1.2, 0.6] is centered across r; the hill's height
+ *     0.45 sin(3 x) + 0.55 rises s per metre from the floor line
+ *     r.y + r.h - CDRL_VIZ_MOUNTAINCAR_FLOOR * r.h; the car sits on it.
+ *   acrobot: pivot at the center of r; pixels per metre
+ *     min(r.w, r.h) / (2 * CDRL_VIZ_ACROBOT_SPAN); both angles 0 hang down,
+ *     the first link's end at (sin t1, -cos t1), the second's at that plus
+ *     (sin(t1 + t2), -cos(t1 + t2)) (y up); the goal height is a line.
+ *   cartpole-swingup: as cartpole, with x in [-CDRL_VIZ_SWINGUP_SPAN,
+ *     +CDRL_VIZ_SWINGUP_SPAN] metres across r.w, theta = 0 hanging down and
+ *     the pole's tip at (x + l sin theta, -l cos theta) from the pivot. */
+int cdrl_viz_draw_env(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_view *view,
+                      const double *ghosts, int n_ghosts, cdrl_error *err);
+
+#define CDRL_VIZ_PENDULUM_SPAN 1.25
+#define CDRL_VIZ_MOUNTAINCAR_FLOOR 0.08
+#define CDRL_VIZ_MOUNTAINCAR_HEIGHT 0.72
+#define CDRL_VIZ_ACROBOT_SPAN 2.4
+#define CDRL_VIZ_SWINGUP_SPAN 2.0
+
 /* ---- Plots -------------------------------------------------------------------- */
 
 enum { CDRL_VIZ_SOLID = 0, CDRL_VIZ_DASHED = 1, CDRL_VIZ_THIN = 2, CDRL_VIZ_POINTS = 3 };

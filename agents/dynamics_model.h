@@ -1,0 +1,123 @@
+/* A learned dynamics model with Concrete Dropout: predicts the change of
+ * state from (state, action), and knows how unsure it is.
+ *
+ *   input  = normalised state (obs_dim) then the one-hot action (action_count),
+ *            each column normalised by the training data's mean and std
+ *   output = normalised change of state (obs_dim); with a log-variance head,
+ *            also its log-variance (obs_dim), read as aleatoric noise
+ *   next   = state + out_mean + out_std * output
+ *
+ * Fitting follows the Concrete Dropout authors' objective: the data term is
+ * twice the Gaussian NLL (MSE times tau without a log-variance head), plus
+ * the regulariser with N = the number of training transitions, so the learned
+ * drop rates fall as the buffer grows. Each fit is warm-started from the
+ * current weights and Adam moments; the normalisers are recomputed from the
+ * data first.
+ *
+ * The epistemic spread of a prediction is the standard deviation of the
+ * predicted (normalised) change over T Monte-Carlo dropout draws, averaged
+ * over rows and state dimensions: zero for a network without dropout.
+ *
+ * For planning, cdrl_dynamics_freeze draws P networks (one set of dropout
+ * masks each) and cdrl_dynamics_step_frozen predicts a batch whose rows are
+ * grouped particle-major (row r uses particle r / (B / P)), with the masks
+ * precomputed, so a step of all particles and candidates costs one matrix
+ * product per layer and no per-element transcendental. */
+#ifndef CDRL_DYNAMICS_MODEL_H
+#define CDRL_DYNAMICS_MODEL_H
+
+#include <stdint.h>
+
+#include "cdrl/error.h"
+#include "cdrl/mlp.h"
+#include "cdrl/optim.h"
+#include "replay_buffer.h"
+#include "cdrl/rng.h"
+
+typedef struct {
+    int obs_dim;                     /* >= 1 */
+    int action_count;                /* discrete actions, >= 2 */
+    int n_hidden;                    /* 1..CDRL_MLP_MAX_HIDDEN */
+    int hidden[CDRL_MLP_MAX_HIDDEN]; /* widths */
+    cdrl_activation activation;
+    cdrl_dropout_spec dropout;       /* of each layer's input (not the network's input) */
+    int logvar_head;                 /* nonzero: predict a log-variance too */
+    double lr;                       /* Adam learning rate */
+    int batch;                       /* minibatch rows per step, >= 1 */
+    double length_scale;             /* prior length scale of the regulariser */
+    double tau;                      /* model precision (1 with a log-variance head) */
+    uint64_t seed;                   /* weights, noise streams, minibatch draws */
+} cdrl_dynamics_spec;
+
+/* What one evaluation on a set of transitions found. Errors are mean squared
+ * errors per state dimension in normalised units. */
+typedef struct {
+    double val_mse;       /* of the MC-mean prediction on the validation slice */
+    double zero_mse;      /* of predicting no change at all, same slice */
+    double val_spread;    /* epistemic spread on the validation slice */
+    double aleatoric;     /* mean predicted noise std (0 without a log-variance head) */
+} cdrl_dynamics_stats;
+
+typedef struct {
+    cdrl_dynamics_spec spec;
+    int n_inputs;            /* obs_dim + action_count */
+    cdrl_mlp *net;
+    cdrl_adam adam;
+    /* normalisers, one allocation `norm`: in_mean, in_std (n_inputs each),
+       out_mean, out_std (obs_dim each) */
+    float *norm;
+    float *in_mean, *in_std, *out_mean, *out_std;
+    cdrl_rng rng;            /* minibatch draws */
+    int particles;           /* P while frozen, else 0 */
+    float *wt[CDRL_MLP_MAX_LAYERS]; /* (P, K, N) per particle: layer l's kernel transposed, its
+                                       rows scaled by the frozen dropout multipliers (the weights
+                                       as of the freeze); trunk and mean head, else NULL */
+    int rows;                /* rows the scratch below holds */
+    float *x, *y, *dout, *h[2]; /* scratch: inputs, targets, output grads, activations */
+} cdrl_dynamics_model;
+
+/* Builds a model (fresh weights from spec.seed, identity normalisers) into
+ * *out; free with cdrl_dynamics_free. Returns 0, or an error code with
+ * *out = NULL and err filled on a bad spec (naming the field) or no memory. */
+int cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_dynamics_model **out, cdrl_error *err);
+
+void cdrl_dynamics_free(cdrl_dynamics_model *m);
+
+/* Refits on the buffer's training slice: recomputes the normalisers from it,
+ * sets the regulariser for N = training transitions, then takes `steps` Adam
+ * steps on minibatches drawn with replacement. Writes the mean loss of the
+ * last steps into *loss (may be NULL). Needs at least 2 training transitions
+ * (else CDRL_EINVAL). A NaN or Inf loss or parameter is CDRL_EDIVERGED. */
+int cdrl_dynamics_fit(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int steps,
+                      double *loss, cdrl_error *err);
+
+/* Scores the buffer's validation slice with T Monte-Carlo draws (T >= 1).
+ * With an empty slice every field is 0. */
+int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int T,
+                           cdrl_dynamics_stats *stats, cdrl_error *err);
+
+/* Epistemic spread (see above) at n states obs (n, obs_dim) with actions
+ * (n) (indices), over T draws. */
+int cdrl_dynamics_spread(cdrl_dynamics_model *m, const float *obs, const float *actions, int n,
+                         int T, double *spread, cdrl_error *err);
+
+/* Deterministic prediction (dropout off, eval mode): next (B, obs_dim) from
+ * obs (B, obs_dim) and actions (B) (indices). */
+int cdrl_dynamics_predict(cdrl_dynamics_model *m, const float *obs, const float *actions, int B,
+                          float *next, cdrl_error *err);
+
+/* Draws P networks for a rollout (the masks stay until the next freeze). */
+int cdrl_dynamics_freeze(cdrl_dynamics_model *m, int P, cdrl_error *err);
+
+/* One step of every particle: B rows, a multiple of P, grouped
+ * particle-major. next may not alias obs. */
+int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const float *actions,
+                              int B, float *next, cdrl_error *err);
+
+/* The learned (or fixed) drop rate of each layer's input, as cdrl_mlp_dropout_p. */
+float cdrl_dynamics_p(const cdrl_dynamics_model *m, int layer);
+
+/* Layers of the network (trunk, then heads). */
+int cdrl_dynamics_layers(const cdrl_dynamics_model *m);
+
+#endif

@@ -1,0 +1,98 @@
+/* The policy-gradient agent's checkpoint: counters, both networks with
+ * their dropout generators and Adam state, the action and shuffle
+ * generators, the solved window and the probe states — everything a resumed
+ * run needs to continue bit for bit. */
+#include "pg_internal.h"
+
+#include <stdio.h>
+
+static int add_net(cdrl_ckpt_writer *w, const char *name, const cdrl_mlp *net,
+                   const cdrl_adam *opt, cdrl_error *err)
+{
+    char key[CDRL_CKPT_NAME_MAX];
+    cdrl_rng rngs[CDRL_MLP_MAX_LAYERS];
+    int64_t t = opt->t;
+    for (int l = 0; l < net->n_layers; l++)
+        rngs[l] = net->layers[l].rng;
+    int rc = 0;
+    snprintf(key, sizeof key, "%s.params", name);
+    rc = rc ? rc : cdrl_ckpt_add(w, key, net->params, sizeof(float) * net->n_params, err);
+    snprintf(key, sizeof key, "%s.rng", name);
+    rc = rc ? rc : cdrl_ckpt_add(w, key, rngs, sizeof(cdrl_rng) * net->n_layers, err);
+    snprintf(key, sizeof key, "%s.adam.state", name);
+    rc = rc ? rc : cdrl_ckpt_add(w, key, opt->state, sizeof(float) * 2 * opt->n, err);
+    snprintf(key, sizeof key, "%s.adam.t", name);
+    rc = rc ? rc : cdrl_ckpt_add(w, key, &t, sizeof t, err);
+    return rc;
+}
+
+int pg_read_net(const cdrl_ckpt *ck, const char *name, cdrl_mlp *net, cdrl_adam *opt,
+                    cdrl_error *err)
+{
+    char key[CDRL_CKPT_NAME_MAX];
+    cdrl_rng rngs[CDRL_MLP_MAX_LAYERS];
+    int64_t t = 0;
+    int rc = 0;
+    snprintf(key, sizeof key, "%s.params", name);
+    rc = rc ? rc : cdrl_ckpt_read(ck, key, net->params, sizeof(float) * net->n_params, err);
+    if (!opt)
+        return rc;
+    snprintf(key, sizeof key, "%s.rng", name);
+    rc = rc ? rc : cdrl_ckpt_read(ck, key, rngs, sizeof(cdrl_rng) * net->n_layers, err);
+    snprintf(key, sizeof key, "%s.adam.state", name);
+    rc = rc ? rc : cdrl_ckpt_read(ck, key, opt->state, sizeof(float) * 2 * opt->n, err);
+    snprintf(key, sizeof key, "%s.adam.t", name);
+    rc = rc ? rc : cdrl_ckpt_read(ck, key, &t, sizeof t, err);
+    if (rc)
+        return rc;
+    for (int l = 0; l < net->n_layers; l++)
+        net->layers[l].rng = rngs[l];
+    opt->t = (long)t;
+    return 0;
+}
+
+int pg_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *rows, cdrl_error *err)
+{
+    pg_agent *ag = self;
+    int rc;
+    ag->c.metrics_rows = rows->metrics;
+    ag->c.episodes_rows = rows->episodes;
+    cdrl_ckpt_writer *w;
+    if ((rc = cdrl_ckpt_writer_create("pg", hash, &w, err)))
+        return rc;
+    rc = cdrl_ckpt_add(w, "pg.counters", &ag->c, sizeof ag->c, err);
+    rc = rc ? rc : add_net(w, "policy", ag->policy, &ag->policy_opt, err);
+    rc = rc ? rc : add_net(w, "value", ag->value, &ag->value_opt, err);
+    rc = rc ? rc : cdrl_ckpt_add(w, "rng.actions", &ag->action_rng, sizeof ag->action_rng, err);
+    rc = rc ? rc : cdrl_ckpt_add(w, "rng.shuffle", &ag->shuffle_rng, sizeof ag->shuffle_rng, err);
+    rc = rc ? rc : cdrl_ckpt_add(w, "window", ag->window, sizeof(double) * ag->window_size, err);
+    rc = rc ? rc : cdrl_ckpt_add(w, "probe", ag->probe, sizeof(float) * ag->c.n_probe * ag->D, err);
+    rc = rc ? rc : cdrl_ckpt_commit(w, path, err);
+    cdrl_ckpt_writer_free(w);
+    return rc;
+}
+
+int pg_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cdrl_error *err)
+{
+    pg_agent *ag = self;
+    cdrl_ckpt *ck;
+    int rc = cdrl_ckpt_open(path, &ck, err);
+    if (rc)
+        return rc;
+    rc = cdrl_ckpt_check(ck, "pg", hash, err);
+    rc = rc ? rc : cdrl_ckpt_read(ck, "pg.counters", &ag->c, sizeof ag->c, err);
+    if (!rc && (ag->c.n_probe < 0 || ag->c.n_probe > ag->cfg->probe_states ||
+                ag->c.window_count < 0 || ag->c.window_count > ag->window_size ||
+                ag->c.window_at < 0 || ag->c.window_at >= ag->window_size))
+        rc = cdrl_errorf(err, CDRL_ECORRUPT, "%s: counters out of range", path);
+    rc = rc ? rc : pg_read_net(ck, "policy", ag->policy, &ag->policy_opt, err);
+    rc = rc ? rc : pg_read_net(ck, "value", ag->value, &ag->value_opt, err);
+    rc = rc ? rc : cdrl_ckpt_read(ck, "rng.actions", &ag->action_rng, sizeof ag->action_rng, err);
+    rc = rc ? rc : cdrl_ckpt_read(ck, "rng.shuffle", &ag->shuffle_rng, sizeof ag->shuffle_rng, err);
+    rc = rc ? rc : cdrl_ckpt_read(ck, "window", ag->window, sizeof(double) * ag->window_size, err);
+    rc = rc ? rc : cdrl_ckpt_read(ck, "probe", ag->probe, sizeof(float) * ag->c.n_probe * ag->D, err);
+    cdrl_ckpt_free(ck);
+    rows->metrics = ag->c.metrics_rows;
+    rows->episodes = ag->c.episodes_rows;
+    return rc;
+}

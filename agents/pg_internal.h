@@ -1,0 +1,202 @@
+/* The policy-gradient agent's private parts, shared by its files:
+ *   pg.c          the agent on the run harness (run_loop.h): networks, buffers, metrics
+ *   pg_schema.c   its config keys (agent.*)
+ *   pg_rollout.c  collecting one update's episodes, GAE advantages, the solved window
+ *   pg_update.c   the PPO-clip update of the policy and the value network
+ *   pg_loss.c     the policy's surrogate loss and its gradient (pg_loss.h)
+ *   pg_checkpoint.c  saving and loading the whole state
+ *   pg_eval.c     cdrl eval of a pg run */
+#ifndef CDRL_PG_INTERNAL_H
+#define CDRL_PG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cdrl/agent.h"
+#include "cdrl/checkpoint.h"
+#include "cdrl/env.h"
+#include "cdrl/mlp.h"
+#include "cdrl/optim.h"
+#include "cdrl/rng.h"
+#include "cdrl/run_csv.h"
+#include "cdrl/run_loop.h"
+
+/* The policy-gradient agent: `cdrl train --agent pg`.
+ *
+ * A categorical policy MLP and a value MLP (the baseline), each with its own
+ * dropout setting (none, fixed:P or concrete). Each update collects several
+ * whole episodes from a batch of envs, computes GAE(lambda) advantages,
+ * normalises them, and takes a few epochs of minibatch steps on the PPO-clip
+ * surrogate (agent.clip = 0 gives plain REINFORCE with a baseline) plus an
+ * entropy bonus, with Adam and global gradient-norm clipping. The Concrete
+ * regulariser is weighted by N = transitions seen so far, so its pull
+ * weakens as data grows — which is what lets the learned p fall.
+ *
+ * Why the envs are made afresh at every update: the batched env has no
+ * save/restore of its episodes in flight, and a resumed run must continue
+ * bit for bit. So every update starts all envs from a reset, seeded by
+ * (run.seed, update), and runs until each env has finished at least one
+ * episode (and at least agent.min_steps steps); episodes still running at the
+ * end of the update are cut and bootstrapped from the value network. Between
+ * updates there is then no env state to save.
+ *
+ * What is deliberately not here: parallel rollouts, recurrent policies,
+ * continuous actions. */
+#include "cdrl/agent.h"
+#include "cdrl/checkpoint.h"
+#include "cdrl/dropout.h"
+#include "cdrl/env.h"
+#include "cdrl/loss.h"
+#include "cdrl/mlp.h"
+#include "cdrl/optim.h"
+#include "pg_loss.h"
+#include "cdrl/rng.h"
+#include "cdrl/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    int policy_layers, policy_hidden;
+    char policy_dropout[CDRL_CFG_STR_MAX];
+    int value_layers, value_hidden;
+    char value_dropout[CDRL_CFG_STR_MAX];
+    char activation[CDRL_CFG_STR_MAX];
+    double concrete_init_p, length_scale, tau;
+    int envs, min_steps;
+    double gamma, gae_lambda;
+    double lr, value_lr;
+    int epochs, minibatch;
+    double clip, entropy, max_grad_norm;
+    int normalize_advantages;
+    int probe_states, mc_samples;
+} pg_config;
+
+/* The schema of pg_config (pg_schema.c), PG_N_KEYS keys. */
+#define PG_N_KEYS 24
+extern const cdrl_cfg_key pg_keys[PG_N_KEYS];
+
+/* Generator streams of the run seed; the networks use (net seed, layer) inside. */
+enum {
+    STREAM_POLICY_INIT = 1,
+    STREAM_VALUE_INIT = 2,
+    STREAM_ACTIONS = 3,
+    STREAM_SHUFFLE = 4,
+    STREAM_ENVS = 1u << 20, /* + update: the seed of that update's envs */
+};
+
+/* Counters and sizes a checkpoint stores as one section. */
+typedef struct {
+    int64_t update, env_steps, episodes;
+    int64_t metrics_rows, episodes_rows;
+    int64_t solved, n_probe, window_count, window_at;
+} pg_counters;
+
+/* One update's transitions, row t * B + e for step t of env e. */
+typedef struct {
+    int capacity;               /* rows */
+    int n;                      /* rows filled */
+    float *obs;                 /* (capacity, D) */
+    int *actions;
+    float *logp, *value, *reward, *next_value, *adv, *ret;
+    uint8_t *ended;             /* the episode ended at this row; next_value holds its bootstrap */
+    float *noise[CDRL_MLP_MAX_LAYERS]; /* (capacity, K_l) policy dropout uniforms, or NULL */
+} pg_rollout;
+
+/* One minibatch: rows gathered from the rollout. */
+typedef struct {
+    float *obs, *logp, *adv, *ret;
+    int *actions;
+    float *noise[CDRL_MLP_MAX_LAYERS];
+    int *order;                 /* (rollout capacity) shuffled row indices */
+} pg_batch;
+
+/* Last update's measurements, for the metrics row and progress line. */
+typedef struct {
+    double policy_loss, value_loss, entropy, mc_spread;
+} pg_update_stats;
+
+typedef struct {
+    const pg_config *cfg;
+    const cdrl_run_config *run;
+    const cdrl_env_spec *spec;  /* = &env_spec */
+    cdrl_env_spec env_spec;
+    int D, A;
+    cdrl_mlp *policy, *value;
+    cdrl_adam policy_opt, value_opt;
+    cdrl_rng action_rng, shuffle_rng;
+    pg_counters c;
+    double *window;             /* returns of the last spec->solved_window episodes (ring) */
+    int window_size;
+    float *probe;               /* (n_probe, D) */
+    pg_rollout ro;
+    pg_batch batch;             /* the minibatch being learned from */
+    double *obs_d, *final_obs, *rewards_d, *actions_d; /* per-step env arrays (B rows) */
+    uint8_t *terminated, *truncated;
+    float *step_obs;            /* (B, D) scratch */
+    cdrl_csv *episodes_csv;     /* the harness's, lent for one update */
+    pg_update_stats last;       /* of the last update, for its metrics row */
+    /* --viz: shown env 0 after each step until the window is closed */
+    cdrl_frame_fn frame;
+    void *frame_user;
+} pg_agent;
+
+
+/* ---- pg.c ---- */
+
+uint64_t pg_stream_seed(uint64_t seed, uint64_t stream);
+
+int pg_build_networks(const pg_config *cfg, const cdrl_run_config *run, int D, int A,
+                          cdrl_mlp **policy, cdrl_mlp **value, cdrl_error *err);
+
+/* Softmax of one row of logits, in double. */
+void pg_softmax_row(double *probs, const float *logits, int A);
+
+/* The MC-dropout spread of the action probabilities on `rows` states: T
+ * dropout draws of each state in one MC forward; the std over draws of each
+ * action's probability, averaged over actions and states. With mean_probs not
+ * NULL, also writes the (rows, A) mean probabilities. Zero without dropout. */
+int pg_mc_spread(cdrl_mlp *policy, const float *states, int rows, int T, double *spread,
+                     double *mean_probs, cdrl_error *err);
+
+static inline void pg_to_float(float *dst, const double *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (float)src[i];
+}
+
+/* ---- pg_rollout.c ---- */
+
+/* One update's data: every env runs until it has finished an episode and
+ * taken agent.min_steps steps (or the step budget is spent); episodes go to
+ * ag->episodes_csv. */
+int pg_collect(pg_agent *ag, cdrl_error *err);
+
+/* Mean, min and max return of the solved window. */
+void pg_window_stats(const pg_agent *ag, double *mean, double *lo, double *hi);
+
+/* 1 once the window is full and its mean reaches the env's threshold. */
+int pg_is_solved(const pg_agent *ag);
+
+/* ---- pg_update.c ---- */
+
+/* agent.epochs passes of minibatch steps over the rollout, both networks. */
+int pg_update(pg_agent *ag, pg_update_stats *st, cdrl_error *err);
+
+/* ---- pg_checkpoint.c ---- */
+
+int pg_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *rows, cdrl_error *err);
+int pg_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cdrl_error *err);
+
+/* Reads network `name`'s parameters, and with opt not NULL its generators
+ * and Adam state, from a checkpoint. */
+int pg_read_net(const cdrl_ckpt *ck, const char *name, cdrl_mlp *net, cdrl_adam *opt, cdrl_error *err);
+
+/* ---- pg_eval.c ---- */
+
+int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *err);
+
+#endif

@@ -1,0 +1,67 @@
+/* The policy-gradient agent's config keys (agent.*): names, ranges,
+ * defaults and the help `cdrl train --help` shows. */
+#include "pg_internal.h"
+
+#define KEY(p, t, f) .path = p, .type = t, .offset = offsetof(pg_config, f)
+#define INT_RANGE(lo, hi) .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = lo, .max = hi
+#define UNIT_OPEN .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX_EXCL, .min = 0, .max = 1
+
+const cdrl_cfg_key pg_keys[] = {
+    {KEY("agent.policy.layers", CDRL_CFG_INT, policy_layers), INT_RANGE(1, CDRL_MLP_MAX_HIDDEN),
+     .default_text = "2", .help = "hidden layers of the policy network"},
+    {KEY("agent.policy.hidden", CDRL_CFG_INT, policy_hidden), INT_RANGE(1, 4096),
+     .default_text = "64", .help = "units per hidden layer of the policy network"},
+    {KEY("agent.policy.dropout", CDRL_CFG_STRING, policy_dropout), .default_text = "concrete",
+     .validate = cdrl_cfg_validate_dropout,
+     .help = "policy dropout on each hidden layer's output: none, fixed:P, concrete (learned p)"},
+    {KEY("agent.value.layers", CDRL_CFG_INT, value_layers), INT_RANGE(1, CDRL_MLP_MAX_HIDDEN),
+     .default_text = "2", .help = "hidden layers of the value network (the baseline)"},
+    {KEY("agent.value.hidden", CDRL_CFG_INT, value_hidden), INT_RANGE(1, 4096),
+     .default_text = "64", .help = "units per hidden layer of the value network"},
+    {KEY("agent.value.dropout", CDRL_CFG_STRING, value_dropout), .default_text = "none",
+     .validate = cdrl_cfg_validate_dropout,
+     .help = "value-network dropout: none, fixed:P, concrete (--dropout sets it too)"},
+    {KEY("agent.activation", CDRL_CFG_CHOICE, activation), .choices = "tanh|relu",
+     .default_text = "tanh", .help = "activation of the hidden layers of both networks"},
+    {KEY("agent.concrete.init_p", CDRL_CFG_FLOAT, concrete_init_p), UNIT_OPEN,
+     .default_text = "0.1", .help = "initial drop rate of Concrete layers"},
+    {KEY("agent.concrete.length_scale", CDRL_CFG_FLOAT, length_scale),
+     .range = CDRL_CFG_MIN_EXCL, .min = 0, .default_text = "1e-4",
+     .help = "prior length scale l: weight_reg = l^2 / (tau N)"},
+    {KEY("agent.concrete.tau", CDRL_CFG_FLOAT, tau), .range = CDRL_CFG_MIN_EXCL, .min = 0,
+     .default_text = "1", .help = "model precision tau: dropout_reg = 1 / (tau N) (policy), 2 / (tau N) (value)"},
+    {KEY("agent.envs", CDRL_CFG_INT, envs), INT_RANGE(1, 4096), .default_text = "8",
+     .help = "envs stepped together; each finishes at least one episode per update"},
+    {KEY("agent.min_steps", CDRL_CFG_INT, min_steps), INT_RANGE(1, 1000000),
+     .default_text = "64", .help = "at least this many steps per env per update"},
+    {KEY("agent.gamma", CDRL_CFG_FLOAT, gamma), .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 0,
+     .max = 1, .default_text = "0.99", .help = "discount factor"},
+    {KEY("agent.gae_lambda", CDRL_CFG_FLOAT, gae_lambda), .range = CDRL_CFG_MIN | CDRL_CFG_MAX,
+     .min = 0, .max = 1, .default_text = "0.95",
+     .help = "GAE lambda (1 = discounted returns minus the baseline)"},
+    {KEY("agent.lr", CDRL_CFG_FLOAT, lr), .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX, .min = 0,
+     .max = 1, .default_text = "1e-3", .help = "Adam learning rate of the policy"},
+    {KEY("agent.value_lr", CDRL_CFG_FLOAT, value_lr), .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX,
+     .min = 0, .max = 1, .default_text = "1e-3", .help = "Adam learning rate of the value network"},
+    {KEY("agent.epochs", CDRL_CFG_INT, epochs), INT_RANGE(1, 100), .default_text = "4",
+     .help = "passes over each update's transitions"},
+    {KEY("agent.minibatch", CDRL_CFG_INT, minibatch), INT_RANGE(1, 1000000),
+     .default_text = "256", .help = "transitions per gradient step"},
+    {KEY("agent.clip", CDRL_CFG_FLOAT, clip), .range = CDRL_CFG_MIN | CDRL_CFG_MAX_EXCL, .min = 0,
+     .max = 1, .default_text = "0.2",
+     .help = "PPO ratio clip; 0 = plain policy gradient (REINFORCE with baseline)"},
+    {KEY("agent.entropy", CDRL_CFG_FLOAT, entropy), .range = CDRL_CFG_MIN, .min = 0,
+     .default_text = "0.01", .help = "entropy bonus coefficient"},
+    {KEY("agent.max_grad_norm", CDRL_CFG_FLOAT, max_grad_norm), .range = CDRL_CFG_MIN, .min = 0,
+     .default_text = "0.5", .help = "global gradient-norm clip of each network; 0 = off"},
+    {KEY("agent.normalize_advantages", CDRL_CFG_BOOL, normalize_advantages),
+     .default_text = "true", .help = "scale each update's advantages to mean 0, std 1"},
+    {KEY("agent.probe_states", CDRL_CFG_INT, probe_states), INT_RANGE(1, 4096),
+     .default_text = "64", .help = "states (from the first update) the MC spread is measured on"},
+    {KEY("agent.mc_samples", CDRL_CFG_INT, mc_samples), INT_RANGE(1, 1000),
+     .default_text = "20", .help = "dropout samples T for the MC spread in metrics.csv"},
+};
+
+/* The header declares the array with PG_N_KEYS entries; a count that differs is
+ * a conflicting type, and this says so plainly. */
+_Static_assert(sizeof pg_keys / sizeof pg_keys[0] == PG_N_KEYS, "PG_N_KEYS must count the keys of pg_keys");

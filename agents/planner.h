@@ -1,0 +1,119 @@
+/* Model-predictive control over a learned model: the cross-entropy method
+ * (CEM) or random shooting over sequences of discrete actions, scored with
+ * the env's model-side reward (cdrl_env_model_reward).
+ *
+ * One plan: `candidates` action sequences of length `horizon` are each rolled
+ * out by `particles` model draws. The model is asked once per plan for P
+ * draws (for a Concrete-Dropout network: P sets of masks that stay frozen
+ * along the whole rollout, trajectory sampling "TS-inf" as in PETS) and then,
+ * per time step, for the next states of all P x C rows in one call, rows
+ * grouped particle-major (row p*C + c is particle p following candidate c).
+ * A particle earns the reward of each imagined step until the reward function
+ * says it terminated, and nothing after; a candidate's score is the mean over
+ * its particles of those sums, i.e. its expected return over the horizon.
+ *
+ * Discrete actions: CEM keeps a categorical distribution per time step (for
+ * CartPole's two actions, one Bernoulli probability per step), samples the
+ * candidates from it, and refits it to the elite candidates' action
+ * frequencies, smoothed with the previous distribution. Random shooting draws
+ * one round of uniform sequences. Between real steps the CEM distribution is
+ * shifted by one step (warm start); cdrl_planner_reset starts afresh at an
+ * episode's start. Continuous actions are not supported.
+ *
+ * Which first action is executed (`select`):
+ *   BEST  the first action of the best-scoring sequence of all rounds (for
+ *         CEM: the most probable first action of the final distribution);
+ *   MEAN  the first action whose candidates, over all rounds, score best on
+ *         average: a Monte-Carlo estimate of each first action's value under
+ *         the sampled continuations. With a survival reward (CartPole) and
+ *         the max, every plan that survives the horizon ties, so the cart
+ *         drifts until it leaves the track; the average still ranks a
+ *         precarious state below a safe one, because fewer of its random
+ *         continuations survive. */
+#ifndef CDRL_PLANNER_H
+#define CDRL_PLANNER_H
+
+#include <stdint.h>
+
+#include "cdrl/env.h"
+#include "cdrl/error.h"
+#include "cdrl/rng.h"
+
+typedef enum {
+    CDRL_PLAN_CEM = 0,
+    CDRL_PLAN_RANDOM, /* random shooting: one round of uniform sequences */
+} cdrl_plan_method;
+
+typedef enum {
+    CDRL_PLAN_SELECT_MEAN = 0, /* first action with the best mean candidate score */
+    CDRL_PLAN_SELECT_BEST,     /* first action of the best candidate (CEM: most probable) */
+} cdrl_plan_select;
+
+typedef struct {
+    cdrl_plan_method method;
+    cdrl_plan_select select;
+    int horizon;      /* H >= 1 */
+    int candidates;   /* C >= 1 per round */
+    int particles;    /* P >= 1 model draws per candidate */
+    int iterations;   /* CEM rounds >= 1 (random shooting uses 1) */
+    int elites;       /* CEM: 1..C best candidates the distribution is refit to */
+    double smoothing; /* CEM: new = smoothing * old + (1 - smoothing) * elite frequency, [0, 1) */
+} cdrl_planner_spec;
+
+/* The model a planner rolls out, as two calls on `user`. */
+typedef struct {
+    /* Draws P models for one plan (P = the spec's particles). */
+    int (*sample)(void *user, int particles, cdrl_error *err);
+    /* next (B, obs_dim) from obs (B, obs_dim) and actions (B) (indices) with
+     * B = particles x candidates, row r using draw r / (B / particles). */
+    int (*step)(void *user, const float *obs, const float *actions, int B, float *next,
+                cdrl_error *err);
+    void *user;
+} cdrl_planner_model;
+
+/* What one plan found. */
+typedef struct {
+    double score;      /* BEST: expected return over the horizon of the best sequence;
+                          MEAN: the executed first action's mean candidate score */
+    double first_prob; /* CEM: probability of the executed action at step 0; 1 for random */
+} cdrl_plan_info;
+
+typedef struct {
+    cdrl_planner_spec spec;
+    const cdrl_env_spec *env;
+    int obs_dim, action_count, rows; /* rows = particles * candidates */
+    cdrl_rng rng;           /* candidate sampling */
+    float *probs;           /* (H, A) the CEM distribution */
+    int *seqs;              /* (C, H) candidate actions */
+    double *scores;         /* (C) */
+    int *order;             /* (C) candidates sorted by score */
+    float *state, *next;    /* (rows, obs_dim) */
+    float *actions, *reward;/* (rows) */
+    double *total;          /* (rows) */
+    uint8_t *alive, *term;  /* (rows) */
+} cdrl_planner;
+
+/* A planner for env `env` (discrete actions only, else CDRL_EUNAVAIL) whose
+ * candidate draws come from (seed, stream), into *out (free with
+ * cdrl_planner_free). Returns 0, or an error code with *out = NULL and err
+ * filled on a bad spec (naming the field and its range) or no memory. */
+int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env, uint64_t seed,
+                        uint64_t stream, cdrl_planner **out, cdrl_error *err);
+
+void cdrl_planner_free(cdrl_planner *pl);
+
+/* Forgets the warm start (uniform distribution); call at an episode's start. */
+void cdrl_planner_reset(cdrl_planner *pl);
+
+/* Plans from the real observation obs (obs_dim doubles) and writes the action
+ * to execute into *action; info may be NULL. Errors come from the model. */
+int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
+                     int *action, cdrl_plan_info *info, cdrl_error *err);
+
+/* The plan behind the last cdrl_planner_act that executed `action`: the
+ * best-ranked candidate of its last round that starts with that action (the
+ * best overall if none does), written as `horizon` action indices to seq.
+ * For showing what the agent expects (e.g. imagined poles in a window). */
+void cdrl_planner_last_plan(const cdrl_planner *pl, int action, int *seq);
+
+#endif
