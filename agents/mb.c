@@ -72,8 +72,6 @@ int mb_planner_spec_of(const mb_config *cfg, int particles, cdrl_planner_spec *o
         .smoothing = cfg->smoothing,
         .beta = cfg->beta,
     };
-    if (cfg->thompson)
-        out->particles = 1;
     return 0;
 }
 
@@ -207,7 +205,8 @@ static int mb_create(const void *agent_args, void **out, cdrl_error *err)
     mb_agent *a = malloc(sizeof *a);
     if (!a)
         return cdrl_errorf(err, CDRL_ENOMEM, "agent mb: out of memory");
-    int rc = mb_agent_init(a, cfg, args->run, cfg->particles, err);
+    /* Thompson sampling plans with its episode's one network: P = 1. */
+    int rc = mb_agent_init(a, cfg, args->run, cfg->thompson ? 1 : cfg->particles, err);
     rc = rc ? rc : mb_watch(a, args->frame, args->user, err);
     if (rc) {
         mb_agent_free(a);

@@ -133,8 +133,7 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
 /* Frees what mb_agent_init made (not a itself). */
 void mb_agent_free(mb_agent *a);
 
-/* The planner's spec from the config, with P = particles (1 under
- * agent.planner.thompson, whatever `particles` says). */
+/* The planner's spec from the config, with P = particles. */
 int mb_planner_spec_of(const mb_config *cfg, int particles, cdrl_planner_spec *out);
 
 /* ---- mb_episode.c ---- */

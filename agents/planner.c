@@ -71,8 +71,8 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
     pl->total = malloc(sizeof(double) * R);
     pl->alive = malloc(R);
     pl->term = malloc(R);
-    if (!pl->probs || !pl->seqs || !pl->scores || !pl->mean || !pl->spread || !pl->order || !pl->state || !pl->next ||
-        !pl->actions || !pl->reward || !pl->total || !pl->alive || !pl->term) {
+    if (!pl->probs || !pl->seqs || !pl->scores || !pl->mean || !pl->spread || !pl->order || !pl->state ||
+        !pl->next || !pl->actions || !pl->reward || !pl->total || !pl->alive || !pl->term) {
         cdrl_planner_free(pl);
         return cdrl_errorf(err, CDRL_ENOMEM, "planner: cannot allocate %zu rollout rows", R);
     }
