@@ -280,6 +280,67 @@ static int mc_moments(cdrl_dynamics_model *m, const float *x, int n, int T, floa
     return cdrl_mc_predict(m->net, x, n, T, mean, epi, err);
 }
 
+/* Without a log-variance head: each dimension's mean squared residual of
+ * the deterministic (eval-mode, noise-free) prediction over the training
+ * slice, as the homoscedastic noise variance var (obs_dim). */
+static int train_residual_var(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, double *var,
+                              cdrl_error *err)
+{
+    enum { CHUNK = 512 };
+    int D = m->spec.obs_dim;
+    int64_t n = cdrl_replay_buffer_train_count(buf);
+    for (int d = 0; d < D; d++)
+        var[d] = 0.0;
+    if (n == 0)
+        return 0;
+    if (reserve_rows(m, CHUNK, err))
+        return err ? err->code : CDRL_ENOMEM;
+    for (int64_t start = 0; start < n; start += CHUNK) {
+        int B = (int)(n - start < CHUNK ? n - start : CHUNK);
+        for (int b = 0; b < B; b++) {
+            size_t i = (size_t)cdrl_replay_buffer_train_index(buf, start + b);
+            encode_row(m, buf->obs + i * D, buf->action[i], m->x + (size_t)b * m->n_inputs);
+            target_row(m, buf->obs + i * D, buf->next_obs + i * D, m->y + (size_t)b * D);
+        }
+        const float *out = cdrl_mlp_forward(m->net, m->x, B, CDRL_MODE_EVAL, err);
+        if (!out)
+            return err ? err->code : CDRL_EINVAL;
+        for (int b = 0; b < B; b++)
+            for (int d = 0; d < D; d++) {
+                double e = (double)out[(size_t)b * m->net->n_outputs + d] - m->y[(size_t)b * D + d];
+                var[d] += e * e;
+            }
+    }
+    for (int d = 0; d < D; d++)
+        var[d] /= (double)n;
+    return 0;
+}
+
+/* Calibration of the validation predictions (see cdrl_dynamics_stats):
+ * mean, epi, alea and y are (cells); alea is replaced by the full variance. */
+static int calibrate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, const float *mean,
+                     const float *epi, float *alea, const float *y, size_t cells,
+                     cdrl_dynamics_stats *stats, cdrl_error *err)
+{
+    int D = m->spec.obs_dim, rc;
+    if (!m->spec.logvar_head) {
+        double noise[64];
+        if ((rc = train_residual_var(m, buf, noise, err)))
+            return rc;
+        for (size_t c = 0; c < cells; c++)
+            alea[c] = (float)noise[c % D];
+    }
+    for (size_t c = 0; c < cells; c++)
+        alea[c] += epi[c];
+    if ((rc = cdrl_calibration_score(mean, alea, y, (int)cells, &stats->cal, err)) ||
+        (rc = cdrl_calibration_curve(mean, alea, y, (int)cells, cdrl_metric_cal_levels,
+                                     CDRL_METRIC_CAL_LEVELS, stats->cover, err)) ||
+        (rc = cdrl_calibration_curve(mean, epi, y, (int)cells, cdrl_metric_cal_levels,
+                                     CDRL_METRIC_CAL_LEVELS, stats->cover_epi, err)))
+        return cdrl_error_prefix(err, "dynamics model calibration");
+    return 0;
+}
+
 int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int T,
                            cdrl_dynamics_stats *stats, cdrl_error *err)
 {
@@ -321,6 +382,7 @@ int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf
     stats->zero_mse = zero / (double)cells;
     stats->val_spread = spread / (double)cells;
     stats->aleatoric = noise / (double)cells;
+    rc = calibrate(m, buf, mean, epi, alea, y, cells, stats, err);
 done:
     free(x);
     free(y);

@@ -29,10 +29,12 @@
 #include <stdint.h>
 
 #include "cdrl/error.h"
+#include "cdrl/metric_names.h"
 #include "cdrl/mlp.h"
 #include "cdrl/optim.h"
 #include "replay_buffer.h"
 #include "cdrl/rng.h"
+#include "cdrl/stats.h"
 
 typedef struct {
     int obs_dim;                     /* >= 1 */
@@ -56,6 +58,17 @@ typedef struct {
     double zero_mse;      /* of predicting no change at all, same slice */
     double val_spread;    /* epistemic spread on the validation slice */
     double aleatoric;     /* mean predicted noise std (0 without a log-variance head) */
+    /* Calibration on the validation slice of the Gaussian predictive per
+     * state dimension (normalised units): mean = MC mean, variance =
+     * epistemic + aleatoric, where aleatoric is the log-variance head's
+     * exp(logvar) averaged over the draws, or, without that head, the mean
+     * squared residual of the deterministic prediction on the training slice
+     * per dimension (one noise level per dimension, learned from data the
+     * score does not see). cover[k] / cover_epi[k]: observed coverage of the
+     * central cdrl_metric_cal_levels[k] interval with the full / the
+     * epistemic-only variance. All 0 with an empty validation slice. */
+    cdrl_calibration cal;
+    double cover[CDRL_METRIC_CAL_LEVELS], cover_epi[CDRL_METRIC_CAL_LEVELS];
 } cdrl_dynamics_stats;
 
 typedef struct {
@@ -91,8 +104,10 @@ void cdrl_dynamics_free(cdrl_dynamics_model *m);
 int cdrl_dynamics_fit(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int steps,
                       double *loss, cdrl_error *err);
 
-/* Scores the buffer's validation slice with T Monte-Carlo draws (T >= 1).
- * With an empty slice every field is 0. */
+/* Scores the buffer's validation slice with T Monte-Carlo draws (T >= 1),
+ * calibration included (the same draws; the training-residual noise of a
+ * model without a log-variance head comes from eval-mode passes, which
+ * draw no random numbers). With an empty slice every field is 0. */
 int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int T,
                            cdrl_dynamics_stats *stats, cdrl_error *err);
 

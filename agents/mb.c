@@ -71,6 +71,7 @@ int mb_planner_spec_of(const mb_config *cfg, int particles, cdrl_planner_spec *o
         .iterations = cfg->iterations,
         .elites = cfg->elites,
         .smoothing = cfg->smoothing,
+        .beta = cfg->beta,
     };
     return 0;
 }
@@ -132,6 +133,9 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
     if (cfg->elites > cfg->candidates)
         return cdrl_errorf(err, CDRL_EINVAL, "agent.planner.elites = %d: must be <= "
                            "agent.planner.candidates = %d", cfg->elites, cfg->candidates);
+    if (cfg->thompson && cfg->beta != 0.0)
+        return cdrl_errorf(err, CDRL_EINVAL, "agent.planner.beta = %g with agent.planner.thompson: "
+                           "one held mask set has no spread to weigh; set beta = 0", cfg->beta);
     if ((rc = cdrl_replay_buffer_init(&a->buf, a->spec->obs_dim, 1, cfg->val_every, err)))
         return rc;
     cdrl_dynamics_spec ms;
@@ -181,7 +185,16 @@ static void metrics_header(const void *self, char *metrics, size_t size)
         n += snprintf(metrics + n, size - (size_t)n, ","),
         n += cdrl_metric_p_name(metrics + n, size - (size_t)n, "model", l);
     if (n > 0 && (size_t)n < size)
-        snprintf(metrics + n, size - (size_t)n, ",test_episodes,test_min_return,test_mean_return,plan_time_ms");
+        n += snprintf(metrics + n, size - (size_t)n, ",test_episodes,test_min_return,test_mean_return,plan_time_ms");
+    if (n > 0 && (size_t)n < size)
+        n += snprintf(metrics + n, size - (size_t)n, ",%s,%s", CDRL_METRIC_CAL_NLL, CDRL_METRIC_CAL_RANK);
+    for (int epi = 0; epi < 2; epi++)
+        for (int k = 0; k < CDRL_METRIC_CAL_LEVELS && n > 0 && (size_t)n < size; k++)
+            n += snprintf(metrics + n, size - (size_t)n, ","),
+            n += cdrl_metric_cal_cover_name(metrics + n, size - (size_t)n, epi, cdrl_metric_cal_levels[k]);
+    if (a->cfg->beta != 0.0 && n > 0 && (size_t)n < size)
+        snprintf(metrics + n, size - (size_t)n, ",%s,%s,%s", CDRL_METRIC_PLAN_SCORE, CDRL_METRIC_PLAN_MEAN,
+                 CDRL_METRIC_PLAN_PARTICLE_STD);
 }
 
 /* ---- On the run harness ------------------------------------------------------ */
@@ -193,7 +206,8 @@ static int mb_create(const void *agent_args, void **out, cdrl_error *err)
     mb_agent *a = malloc(sizeof *a);
     if (!a)
         return cdrl_errorf(err, CDRL_ENOMEM, "agent mb: out of memory");
-    int rc = mb_agent_init(a, cfg, args->run, cfg->particles, err);
+    /* Thompson sampling plans with its episode's one network: P = 1. */
+    int rc = mb_agent_init(a, cfg, args->run, cfg->thompson ? 1 : cfg->particles, err);
     rc = rc ? rc : mb_watch(a, args->frame, args->user, err);
     if (rc) {
         mb_agent_free(a);
@@ -236,7 +250,7 @@ static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
     mb_agent *a = self;
     const mb_config *cfg = a->cfg;
     const cdrl_run_config *run = a->run;
-    model_view view = {a->model, 0};
+    model_view view = {a->model, 0, cfg->thompson};
     episode_stats *es = &a->last_episode;
     int planned = a->last_planned = a->c.episodes >= cfg->random_episodes;
     int rc = mb_play_episode(a, a->c.episodes, (uint64_t)run->seed, planned ? &view : NULL,
@@ -283,9 +297,21 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
         n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_double(fit[k]).text);
     for (int l = 0; l < cdrl_dynamics_layers(a->model); l++)
         n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_float(cdrl_dynamics_p(a->model, l)).text);
-    snprintf(row + n, size - (size_t)n, ",%d,%s,%s,%.4f", test->episodes,
-             cdrl_shortest_double(test->min_return).text, cdrl_shortest_double(test->mean_return).text,
-             plan_ms_per_step(es));
+    n += snprintf(row + n, size - (size_t)n, ",%d,%s,%s,%.4f", test->episodes,
+                  cdrl_shortest_double(test->min_return).text, cdrl_shortest_double(test->mean_return).text,
+                  plan_ms_per_step(es));
+    n += snprintf(row + n, size - (size_t)n, ",%s,%s", cdrl_shortest_double(rs->val.cal.nll).text,
+                  cdrl_shortest_double(rs->val.cal.spread_error_rank).text);
+    for (int k = 0; k < CDRL_METRIC_CAL_LEVELS; k++)
+        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_double(rs->val.cover[k]).text);
+    for (int k = 0; k < CDRL_METRIC_CAL_LEVELS; k++)
+        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_double(rs->val.cover_epi[k]).text);
+    if (a->cfg->beta != 0.0) {
+        /* a random episode planned nothing: NaN, a gap in the curves */
+        double per = es->planned ? 1.0 / (double)es->planned : NAN;
+        snprintf(row + n, size - (size_t)n, ",%s,%s,%s", cdrl_shortest_double(es->plan_score * per).text,
+                 cdrl_shortest_double(es->plan_mean * per).text, cdrl_shortest_double(es->plan_spread * per).text);
+    }
     return 0;
 }
 
@@ -305,10 +331,12 @@ static void progress_line(const void *self, const cdrl_run_io *io, char *line, s
         snprintf(tested, sizeof tested, " | test %d ep min %.0f", test->episodes, test->min_return);
     snprintf(line, size,
              "episode %lld (%s) return %.0f | buffer %lld | val mse %.4g (zero change %.3g) | "
-             "p %s | spread val %.3g near %.3g far %.3g | plan %.1f ms/step%s",
+             "p %s | spread val %.3g near %.3g far %.3g | cal nll %.3g cover50/90 %.2f/%.2f | "
+             "plan %.1f ms/step%s",
              (long long)a->c.episodes, a->last_planned ? "mpc" : "random", es->ret, (long long)a->buf.size,
              rs->val.val_mse, rs->val.zero_mse, ps[0] ? ps : "-", rs->val.val_spread,
-             rs->near_spread, rs->far_spread, plan_ms_per_step(es), tested);
+             rs->near_spread, rs->far_spread, rs->val.cal.nll, rs->val.cal.coverage50, rs->val.cal.coverage90,
+             plan_ms_per_step(es), tested);
 }
 
 static int watch_arrays(const void *self, cdrl_run_watch *out)

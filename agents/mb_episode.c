@@ -12,7 +12,8 @@
 static int mb_view_sample(void *user, int P, cdrl_error *err)
 {
     model_view *v = user;
-    return v->deterministic ? 0 : cdrl_dynamics_freeze(v->model, P, err);
+    /* Thompson sampling keeps the masks its episode drew (mb_play_episode). */
+    return v->deterministic || v->thompson ? 0 : cdrl_dynamics_freeze(v->model, P, err);
 }
 
 static int mb_view_step(void *user, const float *obs, const float *actions, int B, float *next,
@@ -80,6 +81,10 @@ int mb_play_episode(mb_agent *a, int64_t index, uint64_t seed, const model_view 
     if (rc)
         return rc;
     cdrl_planner_reset(a->planner);
+    /* Thompson sampling: one network drawn from the posterior for the whole
+     * episode, so the agent acts consistently on one hypothesis. */
+    if (view && view->thompson && !view->deterministic && (rc = cdrl_dynamics_freeze(view->model, 1, err)))
+        return rc;
     if (a->frame) {
         cdrl_env_view start = cdrl_env_view_of(a->env);
         if (a->frame(a->frame_user, &start, NULL, 0))
@@ -91,10 +96,14 @@ int mb_play_episode(mb_agent *a, int64_t index, uint64_t seed, const model_view 
         int act;
         if (view) {
             double t0 = cdrl_clock_seconds();
-            if ((rc = cdrl_planner_act(a->planner, &pm, obs, &act, NULL, err)))
+            cdrl_plan_info info;
+            if ((rc = cdrl_planner_act(a->planner, &pm, obs, &act, &info, err)))
                 return rc;
             st->plan_ms += 1e3 * (cdrl_clock_seconds() - t0);
             st->planned++;
+            st->plan_score += info.score;
+            st->plan_mean += info.mean;
+            st->plan_spread += info.spread;
         } else {
             act = (int)cdrl_rng_below(&actions, (uint64_t)a->spec->action_count);
         }

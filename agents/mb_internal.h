@@ -42,13 +42,15 @@ typedef struct {
     char select[CDRL_CFG_STR_MAX];
     int horizon, candidates, particles, iterations, elites;
     double smoothing;
+    double beta;     /* score = mean + beta * std over particles */
+    int thompson;    /* one mask set per episode instead of particles */
     /* probes */
     int probe_states;
     double probe_near, probe_far;
 } mb_config;
 
 /* The schema of mb_config (mb_schema.c), MB_N_KEYS keys. */
-#define MB_N_KEYS 28
+#define MB_N_KEYS 30
 extern const cdrl_cfg_key mb_keys[MB_N_KEYS];
 
 /* Counters a checkpoint carries; plain data, written as one section. */
@@ -65,6 +67,8 @@ typedef struct {
     int terminated;
     double plan_ms; /* total planning time */
     int64_t planned;/* steps planned */
+    /* sums over the planned steps of the executed action's plan_info */
+    double plan_score, plan_mean, plan_spread;
 } episode_stats;
 
 /* What the model looks like after a refit. */
@@ -111,10 +115,12 @@ typedef struct {
 } mb_agent;
 
 /* The planner's view of the model: MC particles with frozen masks, or the
- * deterministic network when `deterministic`. */
+ * deterministic network when `deterministic`, or with `thompson` one set
+ * of masks drawn when an episode starts and held for all its plans. */
 typedef struct {
     cdrl_dynamics_model *model;
     int deterministic;
+    int thompson;
 } model_view;
 
 /* ---- mb.c ---- */

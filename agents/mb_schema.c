@@ -67,6 +67,13 @@ const cdrl_cfg_key mb_keys[] = {
     {KEY("agent.planner.smoothing", CDRL_CFG_FLOAT, smoothing, "0.25",
          "CEM: weight of the old distribution in each refit"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX_EXCL, .min = 0, .max = 1},
+    {KEY("agent.planner.beta", CDRL_CFG_FLOAT, beta, "0",
+         "candidate score = mean + beta * std of the particles' returns: > 0 optimism "
+         "(explore where the model is unsure), < 0 caution, 0 the mean alone"),
+     .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = -1000, .max = 1000},
+    {KEY("agent.planner.thompson", CDRL_CFG_BOOL, thompson, "false",
+         "Thompson sampling: one dropout mask set drawn per episode and held for all its plans, "
+         "instead of agent.planner.particles fresh sets per plan (needs beta = 0)")},
     {KEY("agent.probe.states", CDRL_CFG_INT, probe_states, "64", "probe states in each of the near and far sets"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 100000},
     {KEY("agent.probe.near", CDRL_CFG_FLOAT, probe_near, "0.05",

@@ -35,6 +35,8 @@ static int check_spec(const cdrl_planner_spec *s, const cdrl_env_spec *env, cdrl
                            s->elites, s->candidates);
     if (!(s->smoothing >= 0.0 && s->smoothing < 1.0))
         return cdrl_errorf(err, CDRL_EINVAL, "planner: smoothing %g out of range [0, 1)", s->smoothing);
+    if (!isfinite(s->beta))
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: beta %g is not a finite number", s->beta);
     return 0;
 }
 
@@ -59,6 +61,8 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
     pl->probs = malloc(sizeof(float) * H * A);
     pl->seqs = malloc(sizeof(int) * C * H);
     pl->scores = malloc(sizeof(double) * C);
+    pl->mean = malloc(sizeof(double) * C);
+    pl->spread = malloc(sizeof(double) * C);
     pl->order = malloc(sizeof(int) * C);
     pl->state = malloc(sizeof(float) * R * D);
     pl->next = malloc(sizeof(float) * R * D);
@@ -67,8 +71,8 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
     pl->total = malloc(sizeof(double) * R);
     pl->alive = malloc(R);
     pl->term = malloc(R);
-    if (!pl->probs || !pl->seqs || !pl->scores || !pl->order || !pl->state || !pl->next ||
-        !pl->actions || !pl->reward || !pl->total || !pl->alive || !pl->term) {
+    if (!pl->probs || !pl->seqs || !pl->scores || !pl->mean || !pl->spread || !pl->order || !pl->state ||
+        !pl->next || !pl->actions || !pl->reward || !pl->total || !pl->alive || !pl->term) {
         cdrl_planner_free(pl);
         return cdrl_errorf(err, CDRL_ENOMEM, "planner: cannot allocate %zu rollout rows", R);
     }
@@ -84,6 +88,8 @@ void cdrl_planner_free(cdrl_planner *pl)
     free(pl->probs);
     free(pl->seqs);
     free(pl->scores);
+    free(pl->mean);
+    free(pl->spread);
     free(pl->order);
     free(pl->state);
     free(pl->next);
@@ -152,12 +158,7 @@ static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, c
         pl->state = pl->next;
         pl->next = swap;
     }
-    for (int c = 0; c < C; c++) {
-        double s = 0.0;
-        for (int p = 0; p < P; p++)
-            s += pl->total[(size_t)p * C + c];
-        pl->scores[c] = s / P;
-    }
+    cdrl_planner_particle_scores(pl->total, C, P, pl->spec.beta, pl->scores, pl->mean, pl->spread);
     return 0;
 }
 
@@ -206,9 +207,10 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
 {
     int H = pl->spec.horizon, A = pl->action_count;
     int rounds = pl->spec.method == CDRL_PLAN_CEM ? pl->spec.iterations : 1;
-    double best = -HUGE_VAL;
+    double best = -HUGE_VAL, best_mean = 0.0, best_spread = 0.0;
     int best_first = 0;
     double first_sum[64] = {0}, first_count[64] = {0};
+    double first_mean[64] = {0}, first_spread[64] = {0};
     if (pl->spec.method == CDRL_PLAN_RANDOM)
         cdrl_planner_reset(pl);
     for (int it = 0; it < rounds; it++) {
@@ -221,16 +223,20 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
             int first = pl->seqs[(size_t)c * H];
             first_sum[first] += pl->scores[c];
             first_count[first] += 1.0;
+            first_mean[first] += pl->mean[c];
+            first_spread[first] += pl->spread[c];
         }
         if (pl->scores[pl->order[0]] > best) {
             best = pl->scores[pl->order[0]];
             best_first = pl->seqs[(size_t)pl->order[0] * H];
+            best_mean = pl->mean[pl->order[0]];
+            best_spread = pl->spread[pl->order[0]];
         }
         if (pl->spec.method == CDRL_PLAN_CEM)
             refit(pl);
     }
     int a = best_first;
-    double prob = 1.0, score = best;
+    double prob = 1.0, score = best, mean = best_mean, spread = best_spread;
     if (pl->spec.method == CDRL_PLAN_CEM && pl->spec.select == CDRL_PLAN_SELECT_BEST) {
         a = 0;
         for (int k = 1; k < A; k++)
@@ -245,6 +251,10 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
                 score = first_sum[k] / first_count[k];
                 a = k;
             }
+        if (first_count[a] > 0) {
+            mean = first_mean[a] / first_count[a];
+            spread = first_spread[a] / first_count[a];
+        }
     }
     if (pl->spec.method == CDRL_PLAN_CEM) {
         prob = pl->probs[a];
@@ -259,6 +269,8 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
     if (info) {
         info->score = score;
         info->first_prob = prob;
+        info->mean = mean;
+        info->spread = spread;
     }
     return 0;
 }

@@ -10,7 +10,11 @@
  * grouped particle-major (row p*C + c is particle p following candidate c).
  * A particle earns the reward of each imagined step until the reward function
  * says it terminated, and nothing after; a candidate's score is the mean over
- * its particles of those sums, i.e. its expected return over the horizon.
+ * its particles of those sums, i.e. its expected return over the horizon,
+ * plus `beta` times their standard deviation: beta > 0 is optimism (prefer
+ * what the model is unsure of, to explore it), beta < 0 caution (prefer
+ * what every particle agrees on), beta = 0 the plain expectation
+ * (docs/uncertainty.md).
  *
  * Discrete actions: CEM keeps a categorical distribution per time step (for
  * CartPole's two actions, one Bernoulli probability per step), samples the
@@ -58,6 +62,7 @@ typedef struct {
     int iterations;   /* CEM rounds >= 1 (random shooting uses 1) */
     int elites;       /* CEM: 1..C best candidates the distribution is refit to */
     double smoothing; /* CEM: new = smoothing * old + (1 - smoothing) * elite frequency, [0, 1) */
+    double beta;      /* score = mean + beta * std over particles; finite, 0 = the mean */
 } cdrl_planner_spec;
 
 /* The model a planner rolls out, as two calls on `user`. */
@@ -76,6 +81,8 @@ typedef struct {
     double score;      /* BEST: expected return over the horizon of the best sequence;
                           MEAN: the executed first action's mean candidate score */
     double first_prob; /* CEM: probability of the executed action at step 0; 1 for random */
+    double mean;       /* as score, from the particles' mean alone (= score when beta = 0) */
+    double spread;     /* as score, from the particles' std of return alone */
 } cdrl_plan_info;
 
 typedef struct {
@@ -85,7 +92,8 @@ typedef struct {
     cdrl_rng rng;           /* candidate sampling */
     float *probs;           /* (H, A) the CEM distribution */
     int *seqs;              /* (C, H) candidate actions */
-    double *scores;         /* (C) */
+    double *scores;         /* (C) mean + beta * spread */
+    double *mean, *spread;  /* (C) over particles of the candidate's return */
     int *order;             /* (C) candidates sorted by score */
     float *state, *next;    /* (rows, obs_dim) */
     float *actions, *reward;/* (rows) */
@@ -109,6 +117,13 @@ void cdrl_planner_reset(cdrl_planner *pl);
  * to execute into *action; info may be NULL. Errors come from the model. */
 int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
                      int *action, cdrl_plan_info *info, cdrl_error *err);
+
+/* Scores C candidates from total (P, C), the return of particle p following
+ * candidate c at p * C + c: mean[c] and spread[c] (population std) over the
+ * P particles, score[c] = mean[c] + beta * spread[c] (exactly mean[c] when
+ * beta is 0). All outputs (C), caller-owned. */
+void cdrl_planner_particle_scores(const double *total, int C, int P, double beta, double *score,
+                                  double *mean, double *spread);
 
 /* The plan behind the last cdrl_planner_act that executed `action`: the
  * best-ranked candidate of its last round that starts with that action (the

@@ -3,7 +3,10 @@
  * for a whole episode; it asks the model for one batch of all particles and
  * candidates per imagined step;
  * with a model whose particles disagree it prefers the action all of them
- * survive; the same seed plans the same actions; bad specs are refused. */
+ * survive; the same seed plans the same actions; bad specs are refused;
+ * beta = 0 scores by the particles' mean alone, and beta weighs their
+ * spread: with one action certain and the other a gamble, the sign of beta
+ * decides which is taken. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -212,6 +215,116 @@ static void averages_over_particles(void **state)
     cdrl_env_free(env);
 }
 
+/* The particle scores by hand: returns {2, 4} and {3, 3} have means 3 and
+ * 3, population stds 1 and 0. */
+static void particle_scores_by_hand(void **state)
+{
+    (void)state;
+    const double total[4] = {2, 3, 4, 3}; /* (P = 2, C = 2): particle-major */
+    double score[4], mean[4], spread[4];
+    cdrl_planner_particle_scores(total, 2, 2, 0.0, score, mean, spread);
+    assert_memory_equal(score, mean, sizeof(double) * 2); /* beta = 0: the mean, bit for bit */
+    assert_float_equal(mean[0], 3.0, 0.0);
+    assert_float_equal(spread[0], 1.0, 1e-15);
+    assert_float_equal(spread[1], 0.0, 0.0);
+    cdrl_planner_particle_scores(total, 2, 2, -1.5, score, mean, spread);
+    assert_float_equal(score[0], 1.5, 1e-15);
+    assert_float_equal(score[1], 3.0, 0.0);
+    /* one particle has no spread, whatever beta */
+    cdrl_planner_particle_scores(total, 4, 1, 7.0, score, mean, spread);
+    assert_memory_equal(score, total, sizeof total);
+}
+
+/* A model whose first action fixes each particle's fate: the pole falls
+ * after fate[action][particle] imagined steps (the return of that particle),
+ * whatever comes later. obs[3] marks a row that has taken its first step,
+ * obs[1] counts down. Two particles: row r is particle r / (B / 2). */
+typedef struct {
+    float fate[2][2];
+} fate_model;
+
+static int fate_step(void *user, const float *obs, const float *actions, int B, float *next,
+                     cdrl_error *err)
+{
+    (void)err;
+    const fate_model *m = user;
+    for (int r = 0; r < B; r++) {
+        const float *s = obs + 4 * r;
+        float *n = next + 4 * r;
+        int particle = r / (B / 2), a = actions[r] > 0.5f;
+        n[0] = 0.0f;
+        n[3] = 1.0f;
+        n[1] = (s[3] == 0.0f ? m->fate[a][particle] : s[1]) - 1.0f;
+        n[2] = n[1] <= 0.0f ? 1.0f : 0.0f; /* 1 rad: past the angle limit */
+    }
+    return 0;
+}
+
+static int act_with_beta(const fate_model *m, double beta, cdrl_plan_info *info)
+{
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    cdrl_planner_model model = {physics_sample, fate_step, (void *)m};
+    cdrl_planner_spec spec = {.method = CDRL_PLAN_RANDOM, .select = CDRL_PLAN_SELECT_MEAN, .horizon = 8,
+                              .candidates = 50, .particles = 2, .iterations = 1, .elites = 1,
+                              .beta = beta};
+    cdrl_planner *pl = planner_create_or_null(&spec, es, 11, 0, NULL);
+    assert_non_null(pl);
+    double zero[4] = {0, 0, 0, 0};
+    int a;
+    assert_int_equal(cdrl_planner_act(pl, &model, zero, &a, info, NULL), 0);
+    cdrl_planner_free(pl);
+    cdrl_env_free(env);
+    return a;
+}
+
+static void beta_weighs_the_particle_spread(void **state)
+{
+    (void)state;
+    cdrl_plan_info info;
+    /* Action 0 is certain (3 and 3); action 1 a gamble (1 or 6: mean 3.5, std 2.5). */
+    fate_model gamble = {{{3, 3}, {1, 6}}};
+    assert_int_equal(act_with_beta(&gamble, 0.0, &info), 1); /* the mean prefers the gamble */
+    assert_float_equal(info.score, 3.5, 1e-12);
+    assert_float_equal(info.mean, 3.5, 1e-12);
+    assert_float_equal(info.spread, 2.5, 1e-12);
+    assert_int_equal(act_with_beta(&gamble, -1.0, &info), 0); /* caution: 3 > 3.5 - 2.5 */
+    assert_float_equal(info.score, 3.0, 1e-12);
+    assert_float_equal(info.spread, 0.0, 0.0);
+    /* A worse mean but a chance of more (1 or 4: mean 2.5, std 1.5) against 3 for sure. */
+    fate_model longshot = {{{3, 3}, {1, 4}}};
+    assert_int_equal(act_with_beta(&longshot, 0.0, &info), 0);
+    assert_int_equal(act_with_beta(&longshot, 1.0, &info), 1); /* optimism: 2.5 + 1.5 > 3 */
+    assert_float_equal(info.score, 4.0, 1e-12);
+}
+
+/* beta = 0 plans exactly as a spec that never mentions beta, on a model
+ * whose particles disagree. */
+static void beta_zero_plans_as_before(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    cdrl_planner_model model = {physics_sample, pessimist_step, NULL};
+    cdrl_planner_spec plain = default_spec(), zero = default_spec();
+    zero.beta = -0.0;
+    cdrl_planner *a = planner_create_or_null(&plain, es, 4, 0, NULL), *b = planner_create_or_null(&zero, es, 4, 0, NULL);
+    double s[4] = {0.02, 0.1, -0.03, 0.05};
+    for (int t = 0; t < 10; t++) {
+        int x, y;
+        cdrl_plan_info ix, iy;
+        assert_int_equal(cdrl_planner_act(a, &model, s, &x, &ix, NULL), 0);
+        assert_int_equal(cdrl_planner_act(b, &model, s, &y, &iy, NULL), 0);
+        assert_int_equal(x, y);
+        assert_memory_equal(&ix, &iy, sizeof ix);
+        assert_memory_equal(a->scores, b->scores, sizeof(double) * plain.candidates);
+        s[2] += 0.01;
+    }
+    cdrl_planner_free(a);
+    cdrl_planner_free(b);
+    cdrl_env_free(env);
+}
+
 static void same_seed_same_plan(void **state)
 {
     (void)state;
@@ -254,6 +367,10 @@ static void bad_specs_are_refused(void **state)
     spec.smoothing = 1.0;
     assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
     assert_non_null(strstr(err.msg, "smoothing"));
+    spec = default_spec();
+    spec.beta = NAN;
+    assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
+    assert_non_null(strstr(err.msg, "beta"));
     cdrl_env_free(env);
 }
 
@@ -264,6 +381,9 @@ int main(void)
         cmocka_unit_test(balances_the_real_pole),
         cmocka_unit_test(one_batch_per_step),
         cmocka_unit_test(averages_over_particles),
+        cmocka_unit_test(particle_scores_by_hand),
+        cmocka_unit_test(beta_weighs_the_particle_spread),
+        cmocka_unit_test(beta_zero_plans_as_before),
         cmocka_unit_test(same_seed_same_plan),
         cmocka_unit_test(bad_specs_are_refused),
     };

@@ -315,7 +315,11 @@ cdrl_viz_dashboard_options cdrl_viz_dashboard_defaults(void);
  * not NULL, with optional ghosts as in cdrl_viz_draw_cartpole) and the
  * curves of all runs overlaid: episode returns with their running mean and
  * the solved line; the dropout rate p of every layer (columns named p_*);
- * the epistemic spread (columns whose name contains "spread"). The metric
+ * the epistemic spread (columns whose name contains "spread"); when some run
+ * has them (metric_names.h), the reliability diagram of its last row's
+ * cal_cover_* / cal_epi_cover_* columns (observed against expected coverage,
+ * beside the diagonal) and the planner's plan_* curves, sharing the bottom
+ * row with the p and spread panels. The metric
  * curves are plotted against env_steps (or buffer_size, episodes, episode,
  * else the row number), whichever the run's metrics have first. `status`,
  * if not NULL, is one line shown at the bottom (speed, paused, ...). */
