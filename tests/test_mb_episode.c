@@ -40,11 +40,14 @@ static size_t snapshot(const cdrl_dynamics_model *m, float *out)
 {
     size_t n = 0;
     for (int l = 0; l < m->net->n_layers; l++) {
-        if (!m->mult[l])
+        /* The frozen kernels are the weights scaled by each particle's
+         * dropout multipliers; the weights do not change within an episode,
+         * so a change here is a change of masks. */
+        if (!m->wt[l])
             continue;
-        size_t k = (size_t)m->particles * m->net->layers[l].n_in;
+        size_t k = (size_t)m->particles * m->net->layers[l].n_in * m->net->layers[l].n_out;
         if (out)
-            memcpy(out + n, m->mult[l], sizeof(float) * k);
+            memcpy(out + n, m->wt[l], sizeof(float) * k);
         n += k;
     }
     return n;
