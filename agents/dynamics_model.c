@@ -51,9 +51,21 @@ int cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_dynamics_model **o
     int rc;
     if (spec->obs_dim < 1 || spec->obs_dim > 64)
         return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: obs_dim %d out of range [1, 64]", spec->obs_dim);
-    if (spec->action_count < 2 || spec->action_count > 64)
-        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: action_count %d out of range [2, 64] "
-                           "(discrete actions)", spec->action_count);
+    int discrete = spec->action_dim == 0;
+    if (discrete ? spec->action_count < 2 || spec->action_count > 64
+                 : spec->action_count != 0 || spec->action_dim < 1 || spec->action_dim > 64)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: action_count %d, action_dim %d: need "
+                           "action_count in [2, 64] (discrete) or action_dim in [1, 64] (continuous)",
+                           spec->action_count, spec->action_dim);
+    if (spec->n_angles < 0 || spec->n_angles > CDRL_DYNAMICS_MAX_ANGLES)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: %d angle pairs out of range [0, %d]",
+                           spec->n_angles, CDRL_DYNAMICS_MAX_ANGLES);
+    for (int i = 0; i < spec->n_angles; i++)
+        if (spec->angle_cos[i] < 0 || spec->angle_cos[i] >= spec->obs_dim || spec->angle_sin[i] < 0 ||
+            spec->angle_sin[i] >= spec->obs_dim || spec->angle_cos[i] == spec->angle_sin[i])
+            return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: angle pair %d (%d:%d) is not two "
+                               "different observation components of [0, %d)", i, spec->angle_cos[i],
+                               spec->angle_sin[i], spec->obs_dim);
     if (spec->batch < 1 || spec->lr <= 0 || spec->length_scale <= 0 || spec->tau <= 0)
         return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch >= 1, lr > 0, length_scale > 0 and "
                            "tau > 0 are required");
@@ -61,7 +73,8 @@ int cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_dynamics_model **o
     if (!m)
         return cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: out of memory");
     m->spec = *spec;
-    m->n_inputs = spec->obs_dim + spec->action_count;
+    m->n_inputs = spec->obs_dim + (discrete ? spec->action_count : spec->action_dim);
+    m->action_stride = discrete ? 1 : spec->action_dim;
     cdrl_mlp_spec ms = cdrl_mlp_spec_default();
     ms.n_inputs = m->n_inputs;
     ms.n_hidden = spec->n_hidden;
@@ -116,20 +129,40 @@ void cdrl_dynamics_free(cdrl_dynamics_model *m)
     free(m);
 }
 
-/* Normalised network input of one row: the state, then the one-hot action. */
-static void encode_row(const cdrl_dynamics_model *m, const float *obs, float action, float *x)
+/* The action columns of one row, unnormalised: one-hot or the values. */
+static void action_features(const cdrl_dynamics_model *m, const float *action, float *out)
 {
-    int D = m->spec.obs_dim, A = m->spec.action_count, a = (int)action;
-    for (int d = 0; d < D; d++)
-        x[d] = (obs[d] - m->in_mean[d]) / m->in_std[d];
-    for (int k = 0; k < A; k++)
-        x[D + k] = ((k == a ? 1.0f : 0.0f) - m->in_mean[D + k]) / m->in_std[D + k];
+    if (m->spec.action_dim == 0) {
+        int a = (int)action[0];
+        for (int k = 0; k < m->spec.action_count; k++)
+            out[k] = k == a ? 1.0f : 0.0f;
+    } else {
+        memcpy(out, action, sizeof(float) * (size_t)m->spec.action_dim);
+    }
 }
 
-/* encode_row for B rows: the one-hot part of each action is worked out once. */
+/* Normalised network input of one row: the state, then the action. */
+static void encode_row(const cdrl_dynamics_model *m, const float *obs, const float *action, float *x)
+{
+    int D = m->spec.obs_dim;
+    for (int d = 0; d < D; d++)
+        x[d] = (obs[d] - m->in_mean[d]) / m->in_std[d];
+    action_features(m, action, x + D);
+    for (int k = D; k < m->n_inputs; k++)
+        x[k] = (x[k] - m->in_mean[k]) / m->in_std[k];
+}
+
+/* encode_row for B rows: for discrete actions the one-hot part of each action
+ * is worked out once. */
 static void encode(const cdrl_dynamics_model *m, const float *obs, const float *actions, int B,
                    float *x)
 {
+    if (m->spec.action_dim) {
+        for (int b = 0; b < B; b++)
+            encode_row(m, obs + (size_t)b * m->spec.obs_dim, actions + (size_t)b * m->action_stride,
+                       x + (size_t)b * m->n_inputs);
+        return;
+    }
     int D = m->spec.obs_dim, A = m->spec.action_count, W = m->n_inputs;
     float onehot[64 * 64]; /* (A, A): the encoded one-hot part of action a */
     for (int a = 0; a < A; a++)
@@ -151,15 +184,25 @@ static void target_row(const cdrl_dynamics_model *m, const float *obs, const flo
         y[d] = (next[d] - obs[d] - m->out_mean[d]) / m->out_std[d];
 }
 
-/* next = obs + out_mean + out_std * pred, pred the first obs_dim of a row of `stride`. */
+/* next = obs + out_mean + out_std * pred, pred the first obs_dim of a row of
+ * `stride`; then each angle pair back on the unit circle (see the header). */
 static void decode(const cdrl_dynamics_model *m, const float *obs, const float *pred, int stride,
                    int B, float *next)
 {
     int D = m->spec.obs_dim;
-    for (int b = 0; b < B; b++)
+    for (int b = 0; b < B; b++) {
+        float *row = next + (size_t)b * D;
         for (int d = 0; d < D; d++)
-            next[(size_t)b * D + d] = obs[(size_t)b * D + d] + m->out_mean[d] +
-                                      m->out_std[d] * pred[(size_t)b * stride + d];
+            row[d] = obs[(size_t)b * D + d] + m->out_mean[d] + m->out_std[d] * pred[(size_t)b * stride + d];
+        for (int i = 0; i < m->spec.n_angles; i++) {
+            float *c = row + m->spec.angle_cos[i], *s = row + m->spec.angle_sin[i];
+            float norm = sqrtf(*c * *c + *s * *s);
+            if (norm > 0.0f)
+                *c /= norm, *s /= norm;
+            else
+                *c = 1.0f, *s = 0.0f;
+        }
+    }
 }
 
 /* Mean and std of each column, in double; a near-constant column keeps std 1
@@ -193,9 +236,10 @@ static void input_of(void *ctx, int64_t j, double *out)
     size_t i = (size_t)cdrl_replay_buffer_train_index(c->buf, j);
     for (int d = 0; d < D; d++)
         out[d] = c->buf->obs[i * D + d];
-    int a = (int)c->buf->action[i * c->buf->action_dim];
-    for (int k = 0; k < c->m->spec.action_count; k++)
-        out[D + k] = k == a;
+    float f[128];
+    action_features(c->m, c->buf->action + i * (size_t)c->buf->action_dim, f);
+    for (int k = D; k < c->m->n_inputs; k++)
+        out[k] = f[k - D];
 }
 
 static void delta_of(void *ctx, int64_t j, double *out)
@@ -209,9 +253,10 @@ static void delta_of(void *ctx, int64_t j, double *out)
 
 static int check_buffer(const cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, cdrl_error *err)
 {
-    if (buf->obs_dim != m->spec.obs_dim || buf->action_dim != 1)
+    if (buf->obs_dim != m->spec.obs_dim || buf->action_dim != m->action_stride)
         return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: buffer holds obs_dim %d, action_dim %d; "
-                           "the model expects %d and 1", buf->obs_dim, buf->action_dim, m->spec.obs_dim);
+                           "the model expects %d and %d", buf->obs_dim, buf->action_dim, m->spec.obs_dim,
+                           m->action_stride);
     return 0;
 }
 
@@ -238,7 +283,7 @@ int cdrl_dynamics_fit(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int
         for (int b = 0; b < B; b++) {
             int64_t j = (int64_t)cdrl_rng_below(&m->rng, (uint64_t)n);
             size_t i = (size_t)cdrl_replay_buffer_train_index(buf, j);
-            encode_row(m, buf->obs + i * D, buf->action[i], m->x + (size_t)b * m->n_inputs);
+            encode_row(m, buf->obs + i * D, buf->action + i * m->action_stride, m->x + (size_t)b * m->n_inputs);
             target_row(m, buf->obs + i * D, buf->next_obs + i * D, m->y + (size_t)b * D);
         }
         const float *out = cdrl_mlp_forward(m->net, m->x, B, CDRL_MODE_TRAIN, err);
@@ -299,7 +344,7 @@ static int train_residual_var(cdrl_dynamics_model *m, const cdrl_replay_buffer *
         int B = (int)(n - start < CHUNK ? n - start : CHUNK);
         for (int b = 0; b < B; b++) {
             size_t i = (size_t)cdrl_replay_buffer_train_index(buf, start + b);
-            encode_row(m, buf->obs + i * D, buf->action[i], m->x + (size_t)b * m->n_inputs);
+            encode_row(m, buf->obs + i * D, buf->action + i * m->action_stride, m->x + (size_t)b * m->n_inputs);
             target_row(m, buf->obs + i * D, buf->next_obs + i * D, m->y + (size_t)b * D);
         }
         const float *out = cdrl_mlp_forward(m->net, m->x, B, CDRL_MODE_EVAL, err);
@@ -364,7 +409,7 @@ int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf
     float *epi = mean + cells, *alea = epi + cells;
     for (int j = 0; j < n; j++) {
         size_t i = (size_t)cdrl_replay_buffer_val_index(buf, j);
-        encode_row(m, buf->obs + i * D, buf->action[i], x + (size_t)j * m->n_inputs);
+        encode_row(m, buf->obs + i * D, buf->action + i * m->action_stride, x + (size_t)j * m->n_inputs);
         target_row(m, buf->obs + i * D, buf->next_obs + i * D, y + (size_t)j * D);
     }
     if ((rc = mc_moments(m, x, n, T, mean, epi, alea, err)))
@@ -522,4 +567,31 @@ float cdrl_dynamics_p(const cdrl_dynamics_model *m, int layer)
 int cdrl_dynamics_layers(const cdrl_dynamics_model *m)
 {
     return m->net->n_layers;
+}
+
+int cdrl_dynamics_parse_angles(const char *text, cdrl_dynamics_spec *spec, cdrl_error *err)
+{
+    spec->n_angles = 0;
+    if (text[0] == '\0' || strcmp(text, "none") == 0)
+        return 0;
+    const char *s = text;
+    for (;;) {
+        char *end;
+        long c = strtol(s, &end, 10), sn;
+        if (end == s || *end != ':' || c < 0 || c > 63)
+            break;
+        s = end + 1;
+        sn = strtol(s, &end, 10);
+        if (end == s || (*end != ',' && *end != '\0') || sn < 0 || sn > 63 ||
+            spec->n_angles == CDRL_DYNAMICS_MAX_ANGLES)
+            break;
+        spec->angle_cos[spec->n_angles] = (int)c;
+        spec->angle_sin[spec->n_angles++] = (int)sn;
+        if (*end == '\0')
+            return 0;
+        s = end + 1;
+    }
+    spec->n_angles = 0;
+    return cdrl_errorf(err, CDRL_EINVAL, "angle pairs \"%s\": expected COS:SIN[,COS:SIN...] with "
+                       "observation indices 0..63, at most %d pairs, or none", text, CDRL_DYNAMICS_MAX_ANGLES);
 }

@@ -44,6 +44,9 @@ static int model_spec_of(const mb_config *cfg, const cdrl_env_spec *spec, uint64
     memset(out, 0, sizeof *out);
     out->obs_dim = spec->obs_dim;
     out->action_count = spec->action_count;
+    out->action_dim = spec->action_dim;
+    if (cdrl_dynamics_parse_angles(cfg->angles, out, err))
+        return cdrl_error_prefix(err, "agent.model.angles");
     out->n_hidden = cfg->layers;
     for (int i = 0; i < cfg->layers; i++)
         out->hidden[i] = cfg->hidden;
@@ -72,6 +75,7 @@ int mb_planner_spec_of(const mb_config *cfg, int particles, cdrl_planner_spec *o
         .elites = cfg->elites,
         .smoothing = cfg->smoothing,
         .beta = cfg->beta,
+        .init_std = cfg->init_std,
     };
     return 0;
 }
@@ -82,9 +86,13 @@ static void make_probes(mb_agent *a, uint64_t seed)
 {
     cdrl_rng rng;
     cdrl_rng_seed(&rng, seed, PROBE_STREAM);
-    int n = a->cfg->probe_states, D = a->spec->obs_dim;
+    int n = a->cfg->probe_states, D = a->spec->obs_dim, S = a->spec->action_dim;
     for (int i = 0; i < n; i++) {
-        a->probe_actions[i] = (float)(i % a->spec->action_count);
+        if (S == 0)
+            a->probe_actions[i] = (float)(i % a->spec->action_count);
+        for (int d = 0; d < S; d++)
+            a->probe_actions[(size_t)i * S + d] =
+                (float)cdrl_rng_range(&rng, a->spec->action_low[d], a->spec->action_high[d]);
         for (int d = 0; d < D; d++) {
             double bound = fmin(a->cfg->probe_far, a->spec->obs_high[d]);
             double sign = cdrl_rng_uniform(&rng) < 0.5 ? -1.0 : 1.0;
@@ -105,6 +113,7 @@ void mb_agent_free(mb_agent *a)
     free(a->probe_far);
     free(a->probe_actions);
     free(a->plan_seq);
+    free(a->plan_cont);
     free(a->ghosts);
 }
 
@@ -127,16 +136,17 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
     if ((rc = cdrl_env_options_each(run->env_options, apply_env_option, a->env, err)))
         return rc;
     a->spec = cdrl_env_spec_of(a->env);
-    if (a->spec->action_count < 2)
-        return cdrl_errorf(err, CDRL_EUNAVAIL, "agent mb: env %s has continuous actions; mb plans "
-                           "discrete actions only", run->env);
+    a->action_stride = a->spec->action_dim > 0 ? a->spec->action_dim : 1;
+    if (a->spec->action_dim > 0 && strcmp(cfg->method, "cem") != 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "agent.planner.method = %s: env %s has continuous actions, "
+                           "which mb plans with cem", cfg->method, run->env);
     if (cfg->elites > cfg->candidates)
         return cdrl_errorf(err, CDRL_EINVAL, "agent.planner.elites = %d: must be <= "
                            "agent.planner.candidates = %d", cfg->elites, cfg->candidates);
     if (cfg->thompson && cfg->beta != 0.0)
         return cdrl_errorf(err, CDRL_EINVAL, "agent.planner.beta = %g with agent.planner.thompson: "
                            "one held mask set has no spread to weigh; set beta = 0", cfg->beta);
-    if ((rc = cdrl_replay_buffer_init(&a->buf, a->spec->obs_dim, 1, cfg->val_every, err)))
+    if ((rc = cdrl_replay_buffer_init(&a->buf, a->spec->obs_dim, a->action_stride, cfg->val_every, err)))
         return rc;
     cdrl_dynamics_spec ms;
     if ((rc = model_spec_of(cfg, a->spec, (uint64_t)run->seed, &ms, err)))
@@ -150,7 +160,7 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
     size_t n = (size_t)cfg->probe_states, D = (size_t)a->spec->obs_dim;
     a->probe_near = malloc(sizeof(float) * n * D);
     a->probe_far = malloc(sizeof(float) * n * D);
-    a->probe_actions = malloc(sizeof(float) * n);
+    a->probe_actions = malloc(sizeof(float) * n * (size_t)a->action_stride);
     if (!a->probe_near || !a->probe_far || !a->probe_actions)
         return cdrl_errorf(err, CDRL_ENOMEM, "agent mb: out of memory");
     make_probes(a, (uint64_t)run->seed);

@@ -27,11 +27,13 @@ typedef struct {
     int64_t max_episodes;
     int solve_episodes;
     double solve_return;
+    char solve_by[CDRL_CFG_STR_MAX]; /* "each" or "mean" */
     int mc_samples;
     /* model */
     int layers, hidden;
     char activation[CDRL_CFG_STR_MAX];
     char dropout[CDRL_CFG_STR_MAX];
+    char angles[CDRL_CFG_STR_MAX];
     double init_p;
     int logvar;
     double lr;
@@ -41,7 +43,7 @@ typedef struct {
     char method[CDRL_CFG_STR_MAX];
     char select[CDRL_CFG_STR_MAX];
     int horizon, candidates, particles, iterations, elites;
-    double smoothing;
+    double smoothing, init_std;
     double beta;     /* score = mean + beta * std over particles */
     int thompson;    /* one mask set per episode instead of particles */
     /* probes */
@@ -50,7 +52,7 @@ typedef struct {
 } mb_config;
 
 /* The schema of mb_config (mb_schema.c), MB_N_KEYS keys. */
-#define MB_N_KEYS 30
+#define MB_N_KEYS 33
 extern const cdrl_cfg_key mb_keys[MB_N_KEYS];
 
 /* Counters a checkpoint carries; plain data, written as one section. */
@@ -99,13 +101,15 @@ typedef struct {
     cdrl_replay_buffer buf;
     cdrl_dynamics_model *model;
     cdrl_planner *planner;
-    float *probe_near, *probe_far, *probe_actions; /* (n, obs_dim), (n) */
+    float *probe_near, *probe_far, *probe_actions; /* (n, obs_dim), (n, action stride) */
+    int action_stride;  /* floats per action: 1 (an index) or the env's action_dim */
     mb_counters c;
     /* A watching window (--viz, cdrl viz replay): shown every real step, with
      * the model's predicted states along the chosen plan as ghosts. */
     cdrl_frame_fn frame;
     void *frame_user;
-    int *plan_seq;   /* (horizon) */
+    int *plan_seq;   /* (horizon) discrete plan */
+    float *plan_cont;/* (horizon, action_dim) continuous plan */
     double *ghosts;  /* (horizon, obs_dim) */
     /* The episode just played, for its metrics row and progress line. */
     int last_planned;
