@@ -105,7 +105,7 @@ void cdrl_concrete_dropout_forward(float *out, float *z, const float *inp, const
                                    float p_logit, int n)
 {
     // inp (n), u (n), out (n), z (n)
-    _Static_assert(1.0f / CDRL_CONCRETE_TEMPERATURE == 10.0f,
+    _Static_assert(CDRL_CONCRETE_INVERSE_TEMPERATURE == 10,
                    "concrete_mask computes sigmoid(x / t) as a 10th power: t must be 0.1");
     const double eps = CDRL_CONCRETE_EPS;
     double p = cdrl_sigmoid(p_logit);
