@@ -30,6 +30,9 @@ exported=$(nm -D --defined-only "$libdir/libcdrl.so" | awk '$2 ~ /[TDBR]/ {sub(/
 [ "$(echo "$exported" | wc -l)" -gt 50 ] || fail "libcdrl.so exports too little: $exported"
 bad=$(echo "$exported" | grep -v '^cdrl_' || true)
 [ -z "$bad" ] || fail "libcdrl.so exports non-API symbols: $(echo $bad | head -c 300)"
+for public in cdrl_version cdrl_build_info cdrl_env_register cdrl_train cdrl_policy_load cdrl_vec_env_step; do
+  echo "$exported" | grep -qx "$public" || fail "libcdrl.so does not export $public"
+done
 for internal in cdrl_env_def_find cdrl_env_registry cdrl_env_wrap_set pg_eval; do
   echo "$exported" | grep -qx "$internal" && fail "libcdrl.so exports the internal $internal"
 done
@@ -75,4 +78,12 @@ cmake --build "$tmp/cm" >/dev/null || fail "building examples/ with find_package
    --set run.steps=2000 --out "$tmp/cartpole" > /dev/null) || fail "installed cdrl train"
 "$tmp/pc/load_policy" "$tmp/cartpole" 2 > /dev/null || fail "load_policy (pkg-config build)"
 "$tmp/pc/load_policy-static" "$tmp/cartpole" 2 > /dev/null || fail "load_policy (static build)"
+# The installed Python package over the installed library, found by its SONAME.
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+PYTHONPATH=$prefix/share/cdrl/python PYTHONDONTWRITEBYTECODE=1 "$py" -c '
+import cdrl
+env = cdrl.Env("cartpole")
+obs, info = env.reset(seed=5)
+assert obs.shape == (4,) and env.step(1)[1] == 1.0
+' || fail "the installed Python package"
 echo "install: prefix, exports, pkg-config (shared, static) and find_package(cdrl) builds all pass"
