@@ -31,10 +31,10 @@ exported=$(nm -D --defined-only "$libdir/libcdrl.so" | awk '$2 ~ /[TDBR]/ {sub(/
 bad=$(echo "$exported" | grep -v '^cdrl_' || true)
 [ -z "$bad" ] || fail "libcdrl.so exports non-API symbols: $(echo $bad | head -c 300)"
 for public in cdrl_version cdrl_build_info cdrl_env_register cdrl_train cdrl_policy_load cdrl_vec_env_step; do
-  echo "$exported" | grep -qx "$public" || fail "libcdrl.so does not export $public"
+  echo "$exported" | grep -x >/dev/null "$public" || fail "libcdrl.so does not export $public"
 done
 for internal in cdrl_env_def_find cdrl_env_registry cdrl_env_wrap_set pg_eval; do
-  echo "$exported" | grep -qx "$internal" && fail "libcdrl.so exports the internal $internal"
+  echo "$exported" | grep -x >/dev/null "$internal" && fail "libcdrl.so exports the internal $internal"
 done
 for sym in $exported; do
   grep -qw "$sym" "$src"/include/cdrl/*.h "$build"/include/cdrl/version.h ||
@@ -60,7 +60,7 @@ for example in "$src"/examples/*.c; do
     $(pkg-config --cflags cdrl) "$libdir/libcdrl.a" $(pkg-config --libs-only-L --libs-only-l --static cdrl | sed 's/-lcdrl//') -lm ||
     fail "static pkg-config build of examples/$name.c"
 done
-ldd "$tmp/pc/vec_env_step" | grep -q "$libdir/$soname" || fail "pkg-config build does not use the installed $soname"
+ldd "$tmp/pc/vec_env_step" | grep >/dev/null "$libdir/$soname" || fail "pkg-config build does not use the installed $soname"
 "$tmp/pc/vec_env_step" cartpole 3 40 5 | cmp - "$reference" || fail "pkg-config vec_env_step differs from the in-tree build"
 "$tmp/pc/vec_env_step-static" cartpole 3 40 5 | cmp - "$reference" || fail "static vec_env_step differs from the in-tree build"
 
