@@ -47,5 +47,5 @@ const char *cdrl_version(void)
 const char *cdrl_build_info(void)
 {
     return CDRL_COMPILER ", SIMD " CDRL_SIMD " (compiler target; OpenBLAS dispatches at run time), "
-           "sanitizers " CDRL_SANITIZERS ", MPI sweep " CDRL_STR(CDRL_BUILD_MPI);
+           "sanitizers " CDRL_SANITIZERS;
 }
