@@ -13,6 +13,7 @@
 #include "cdrl/loss.h"
 #include "cdrl/mc.h"
 #include "cdrl/run.h"
+#include "matmul.h"
 
 #define LOSS_WINDOW 50 /* steps averaged into the reported fit loss */
 
@@ -106,7 +107,7 @@ void cdrl_dynamics_free(cdrl_dynamics_model *m)
     cdrl_adam_free(&m->adam);
     free(m->norm);
     for (int i = 0; i < CDRL_MLP_MAX_LAYERS; i++)
-        free(m->mult[i]);
+        free(m->wt[i]);
     free(m->x);
     free(m->y);
     free(m->dout);
@@ -125,11 +126,22 @@ static void encode_row(const cdrl_dynamics_model *m, const float *obs, float act
         x[D + k] = ((k == a ? 1.0f : 0.0f) - m->in_mean[D + k]) / m->in_std[D + k];
 }
 
+/* encode_row for B rows: the one-hot part of each action is worked out once. */
 static void encode(const cdrl_dynamics_model *m, const float *obs, const float *actions, int B,
                    float *x)
 {
-    for (int b = 0; b < B; b++)
-        encode_row(m, obs + (size_t)b * m->spec.obs_dim, actions[b], x + (size_t)b * m->n_inputs);
+    int D = m->spec.obs_dim, A = m->spec.action_count, W = m->n_inputs;
+    float onehot[64 * 64]; /* (A, A): the encoded one-hot part of action a */
+    for (int a = 0; a < A; a++)
+        for (int k = 0; k < A; k++)
+            onehot[a * A + k] = ((k == a ? 1.0f : 0.0f) - m->in_mean[D + k]) / m->in_std[D + k];
+    for (int b = 0; b < B; b++) {
+        float *row = x + (size_t)b * W;
+        const float *o = obs + (size_t)b * D;
+        for (int d = 0; d < D; d++)
+            row[d] = (o[d] - m->in_mean[d]) / m->in_std[d];
+        memcpy(row + D, onehot + (size_t)(int)actions[b] * A, sizeof(float) * A);
+    }
 }
 
 /* Normalised target of one transition. */
@@ -356,36 +368,52 @@ int cdrl_dynamics_predict(cdrl_dynamics_model *m, const float *obs, const float 
     return 0;
 }
 
+/* The dropout multiplier a unit input gets in each particle: the mask itself,
+ * computed once per particle so no rollout step pays for logs and exps. */
+static int frozen_multipliers(const cdrl_mlp_layer *L, int P, float *mult)
+{
+    size_t n = (size_t)P * L->n_in;
+    float *ones = malloc(sizeof(float) * n), *scratch = malloc(sizeof(float) * n);
+    if (ones && scratch) {
+        for (size_t k = 0; k < n; k++)
+            ones[k] = 1.0f;
+        if (L->dropout == CDRL_DROPOUT_CONCRETE)
+            cdrl_concrete_dropout_forward(mult, scratch, ones, L->frozen_noise, *L->p_logit, (int)n);
+        else
+            cdrl_fixed_dropout_forward(mult, scratch, ones, L->frozen_noise, L->fixed_p, (int)n);
+    }
+    int ok = ones && scratch;
+    free(ones);
+    free(scratch);
+    return ok ? 0 : -1;
+}
+
 int cdrl_dynamics_freeze(cdrl_dynamics_model *m, int P, cdrl_error *err)
 {
     if (cdrl_mlp_freeze_masks(m->net, P, err))
         return err ? err->code : CDRL_EINVAL;
     int rc = 0;
-    for (int l = 0; l < m->net->n_layers && !rc; l++) {
-        cdrl_mlp_layer *L = &m->net->layers[l];
-        free(m->mult[l]);
-        m->mult[l] = NULL;
-        if (!L->frozen_noise)
-            continue;
-        size_t n = (size_t)P * L->n_in;
-        float *ones = malloc(sizeof(float) * n), *scratch = malloc(sizeof(float) * n);
-        m->mult[l] = malloc(sizeof(float) * n);
-        if (!ones || !scratch || !m->mult[l]) {
+    for (int l = 0; l < m->net->n_layers; l++) {
+        free(m->wt[l]);
+        m->wt[l] = NULL;
+    }
+    /* (x * mask) W^T = x (W diag(mask))^T: masking the kernel once per particle
+     * spares every rollout step a pass over the activations. */
+    for (int l = 0; l <= m->spec.n_hidden && !rc; l++) {
+        const cdrl_mlp_layer *L = &m->net->layers[l];
+        int K = L->n_in, N = L->n_out;
+        float *mult = L->frozen_noise ? malloc(sizeof(float) * (size_t)P * K) : NULL;
+        m->wt[l] = malloc(sizeof(float) * (size_t)P * K * N);
+        if (!m->wt[l] || (L->frozen_noise && (!mult || frozen_multipliers(L, P, mult)))) {
             rc = cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: cannot freeze %d particles", P);
         } else {
-            /* The multiplier a unit input gets is the mask itself: computing it
-             * once per particle spares every rollout step the logs and exps. */
-            for (size_t k = 0; k < n; k++)
-                ones[k] = 1.0f;
-            if (L->dropout == CDRL_DROPOUT_CONCRETE)
-                cdrl_concrete_dropout_forward(m->mult[l], scratch, ones, L->frozen_noise,
-                                              *L->p_logit, (int)n);
-            else
-                cdrl_fixed_dropout_forward(m->mult[l], scratch, ones, L->frozen_noise, L->fixed_p,
-                                           (int)n);
+            for (int p = 0; p < P; p++)
+                for (int k = 0; k < K; k++)
+                    for (int n = 0; n < N; n++)
+                        m->wt[l][((size_t)p * K + k) * N + n] =
+                            L->weight[(size_t)n * K + k] * (mult ? mult[(size_t)p * K + k] : 1.0f);
         }
-        free(ones);
-        free(scratch);
+        free(mult);
     }
     cdrl_mlp_unfreeze_masks(m->net);
     m->particles = rc ? 0 : P;
@@ -407,20 +435,16 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
     int per = B / P;
     float *in = m->x;
     /* The trunk, then only the mean head: planning needs no noise prediction.
-     * Masks are applied in place (row r, particle r / per); the dense output
-     * goes to whichever scratch buffer does not hold the input. */
+     * Rows are particle-major, so each particle's block of rows goes through
+     * its own masked kernel; the output goes to whichever scratch buffer does
+     * not hold the input. */
     for (int l = 0; l <= m->spec.n_hidden; l++) {
         const cdrl_mlp_layer *L = &m->net->layers[l];
         int K = L->n_in, N = L->n_out;
-        if (m->mult[l])
-            for (int r = 0; r < B; r++) {
-                const float *mk = m->mult[l] + (size_t)(r / per) * K;
-                float *row = in + (size_t)r * K;
-                for (int k = 0; k < K; k++)
-                    row[k] *= mk[k];
-            }
         float *dst = in == m->h[0] ? m->h[1] : m->h[0];
-        cdrl_dense_forward(dst, in, L->weight, L->bias, B, K, N);
+        for (int p = 0; p < P; p++)
+            cdrl_matmul_bias(dst + (size_t)p * per * N, N, in + (size_t)p * per * K, K, 1,
+                             m->wt[l] + (size_t)p * K * N, N, L->bias, per, K, N);
         cdrl_activation_forward(dst, dst, B * N, L->activation);
         in = dst;
     }

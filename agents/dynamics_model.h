@@ -69,7 +69,9 @@ typedef struct {
     float *in_mean, *in_std, *out_mean, *out_std;
     cdrl_rng rng;            /* minibatch draws */
     int particles;           /* P while frozen, else 0 */
-    float *mult[CDRL_MLP_MAX_LAYERS]; /* (P, K) dropout multipliers per layer, NULL if none */
+    float *wt[CDRL_MLP_MAX_LAYERS]; /* (P, K, N) per particle: layer l's kernel transposed, its
+                                       rows scaled by the frozen dropout multipliers (the weights
+                                       as of the freeze); trunk and mean head, else NULL */
     int rows;                /* rows the scratch below holds */
     float *x, *y, *dout, *h[2]; /* scratch: inputs, targets, output grads, activations */
 } cdrl_dynamics_model;

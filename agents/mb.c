@@ -34,6 +34,7 @@
 #include "cdrl/metric_names.h"
 #include "cdrl/run_config.h"
 #include "cdrl/run_guard.h"
+#include "cdrl/shortest.h"
 
 /* ---- Setup ---------------------------------------------------------------------- */
 
@@ -256,9 +257,9 @@ static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
         a->c.solved = a->last_test.passed;
         a->c.test_mean = a->last_test.mean_return;
     }
-    return cdrl_csv_row(io->episodes, err, "%lld,%lld,%d,%.17g,%lld,%d", (long long)a->c.episodes,
-                        (long long)a->c.env_steps, planned, es->ret, (long long)es->length,
-                        es->terminated);
+    return cdrl_csv_row(io->episodes, err, "%lld,%lld,%d,%s,%lld,%d", (long long)a->c.episodes,
+                        (long long)a->c.env_steps, planned, cdrl_shortest_double(es->ret).text,
+                        (long long)es->length, es->terminated);
 }
 
 static double plan_ms_per_step(const episode_stats *es)
@@ -273,15 +274,18 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
     const episode_stats *es = &a->last_episode;
     const refit_stats *rs = &a->last_refit;
     const solve_test *test = &a->last_test;
-    int n = snprintf(row, size, "%lld,%lld,%lld,%d,%.17g,%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g",
-                     (long long)a->c.episodes, (long long)a->c.env_steps, (long long)a->buf.size,
-                     a->last_planned, es->ret, (long long)es->length, rs->fit_loss, rs->val.val_mse,
-                     rs->val.zero_mse, rs->val.val_spread, rs->near_spread, rs->far_spread,
-                     rs->val.aleatoric);
+    int n = snprintf(row, size, "%lld,%lld,%lld,%d,%s,%lld", (long long)a->c.episodes,
+                     (long long)a->c.env_steps, (long long)a->buf.size, a->last_planned,
+                     cdrl_shortest_double(es->ret).text, (long long)es->length);
+    const double fit[7] = {rs->fit_loss,   rs->val.val_mse, rs->val.zero_mse,   rs->val.val_spread,
+                           rs->near_spread, rs->far_spread,  rs->val.aleatoric};
+    for (int k = 0; k < 7; k++)
+        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_double(fit[k]).text);
     for (int l = 0; l < cdrl_dynamics_layers(a->model); l++)
-        n += snprintf(row + n, size - (size_t)n, ",%.9g", cdrl_dynamics_p(a->model, l));
-    snprintf(row + n, size - (size_t)n, ",%d,%.17g,%.17g,%.4f", test->episodes, test->min_return,
-             test->mean_return, plan_ms_per_step(es));
+        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_float(cdrl_dynamics_p(a->model, l)).text);
+    snprintf(row + n, size - (size_t)n, ",%d,%s,%s,%.4f", test->episodes,
+             cdrl_shortest_double(test->min_return).text, cdrl_shortest_double(test->mean_return).text,
+             plan_ms_per_step(es));
     return 0;
 }
 

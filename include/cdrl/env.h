@@ -52,6 +52,9 @@ typedef struct {
     int solved_window;           /* ... over this many consecutive episodes */
     uint32_t obs_hidden;         /* bit d: component d of the env's full observation is
                                     left out (obs_mask option); 0 = all observed */
+    double steps_per_second;     /* real time: 1 / the env's time step (CartPole 50,
+                                    tau = 0.02 s); videos play at this rate. 0 = not
+                                    known (taken as 50) */
 } cdrl_env_spec;
 
 /* Result of one step. */
