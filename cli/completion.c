@@ -11,7 +11,8 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-    &train_command, &eval_command, &regress_command, &sweep_command, &viz_command, &env_command, &lstm_command,
+    &train_command, &eval_command, &regress_command, &sweep_command, &viz_command,
+    &env_command,   &lstm_command, &nn_command,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -12,7 +12,7 @@
 #include "flags.h"
 
 extern const cli_command train_command, eval_command, regress_command, sweep_command, viz_command;
-extern const cli_command env_command, lstm_command; /* cdrl bench env, cdrl bench lstm */
+extern const cli_command env_command, lstm_command, nn_command; /* cdrl bench env, lstm, nn */
 
 /* `cdrl completion SHELL`: prints the completion script for SHELL (bash). */
 int cmd_completion(int argc, char **argv);

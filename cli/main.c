@@ -4,6 +4,7 @@
 #include "completion.h"
 #include "flags.h"
 
+#include "cdrl/vecmath.h"
 #include "cdrl/version.h"
 
 #include <stdarg.h>
@@ -86,7 +87,8 @@ static void print_version(void)
 #else
     const char *mpi = "no";
 #endif
-    printf("cdrl %s\nlibcdrl %s: %s\nMPI sweep: %s\n", CDRL_VERSION, cdrl_version(), cdrl_build_info(), mpi);
+    printf("cdrl %s\nlibcdrl %s: %s\nSIMD: vector math %s (chosen at run time for this CPU)\nMPI sweep: %s\n",
+           CDRL_VERSION, cdrl_version(), cdrl_build_info(), cdrl_vec_isa_name(cdrl_vec_current()), mpi);
 }
 
 int cmd_completion(int argc, char **argv)

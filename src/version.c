@@ -42,10 +42,10 @@ const char *cdrl_version(void)
     return CDRL_VERSION_STRING;
 }
 
-/* The SIMD level is what the compiler was allowed to use for the library's own
- * loops (its -m flags); OpenBLAS picks its kernels for the CPU at run time. */
+/* The SIMD level here is what the compiler was allowed to use for the
+ * library's own loops (its -m flags); the vector math picks its level for the
+ * CPU at run time (cdrl_vec_current, vecmath.h), and so does OpenBLAS. */
 const char *cdrl_build_info(void)
 {
-    return CDRL_COMPILER ", SIMD " CDRL_SIMD " (compiler target; OpenBLAS dispatches at run time), "
-           "sanitizers " CDRL_SANITIZERS;
+    return CDRL_COMPILER ", compiler SIMD target " CDRL_SIMD ", sanitizers " CDRL_SANITIZERS;
 }

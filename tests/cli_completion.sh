@@ -9,7 +9,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 version=$("$cdrl" --version)
 [[ $(echo "$version" | head -1) =~ ^cdrl\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version line 1: $version"
-echo "$version" | grep "^libcdrl [0-9.]*: .*SIMD" > /dev/null || fail "--version names no library build: $version"
+echo "$version" | grep "^libcdrl [0-9.]*: .*SIMD target" > /dev/null || fail "--version names no library build: $version"
+echo "$version" | grep -E "^SIMD: vector math (scalar|sse|avx2|avx512) " > /dev/null || fail "--version names no SIMD level: $version"
 echo "$version" | grep "^MPI sweep: " > /dev/null || fail "--version does not say whether MPI is built: $version"
 
 script=$("$cdrl" completion bash) || fail "cdrl completion bash"
@@ -31,11 +32,23 @@ complete_words cdrl train --agent "" | grep -x pg > /dev/null || fail "no agents
 [ "$(complete_words cdrl bench e)" = env ] || fail "cdrl bench e"
 complete_words cdrl bench env --thr | grep -x -- --threads > /dev/null || fail "cdrl bench env --thr"
 
-# Every flag of every command's --help is completed for that command.
-for cmd in train eval regress viz sweep "bench env"; do
+# Every command of `cdrl --help` and `cdrl bench --help` is completed (a new
+# command must join cli/completion.c's list)...
+commands=$("$cdrl" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}')
+benches=$("$cdrl" bench --help | awk '/^benchmarks:/ {on = 1; next} on && /^  [a-z]/ {print $1}')
+[ -n "$commands" ] && [ -n "$benches" ] || fail "no commands in cdrl --help or cdrl bench --help"
+for c in $commands; do
+  complete_words cdrl "" | grep -x "$c" > /dev/null || fail "command $c is not completed"
+done
+for b in $benches; do
+  complete_words cdrl bench "" | grep -x "$b" > /dev/null || fail "benchmark $b is not completed"
+done
+# ... and every flag of every command's --help is completed for that command.
+for cmd in train eval regress viz sweep $(for b in $benches; do echo "bench_$b"; done); do
+  cmd=${cmd/_/ }
   # shellcheck disable=SC2086
   flags=$("$cdrl" $cmd --help | grep -o -- '^  --[a-z][a-z-]*' | tr -d ' ' | sort -u)
-  [ -n "$flags" ] || fail "cdrl $cmd --help lists no flags"
+  case $cmd in train | eval | viz | sweep) [ -n "$flags" ] || fail "cdrl $cmd --help lists no flags" ;; esac
   # shellcheck disable=SC2086
   offered=$(complete_words cdrl $cmd -- | sort -u)
   for f in $flags; do
