@@ -47,7 +47,7 @@ done
 for cmd in train eval regress viz sweep $(for b in $benches; do echo "bench_$b"; done); do
   cmd=${cmd/_/ }
   # shellcheck disable=SC2086
-  flags=$("$cdrl" $cmd --help | grep -o -- '^  --[a-z][a-z-]*' | tr -d ' ' | sort -u)
+  flags=$("$cdrl" $cmd --help | { grep -o -- '^  --[a-z][a-z-]*' || true; } | tr -d ' ' | sort -u)
   case $cmd in train | eval | viz | sweep) [ -n "$flags" ] || fail "cdrl $cmd --help lists no flags" ;; esac
   # shellcheck disable=SC2086
   offered=$(complete_words cdrl $cmd -- | sort -u)
