@@ -299,7 +299,7 @@ static void print_workloads(FILE *out)
         fprintf(out, "  %s\n", workloads[i].name);
 }
 
-static const cli_command nn_command = {
+const cli_command nn_command = {
     "bench nn",
     "cdrl bench nn [options]",
     "CPU microseconds per step of the network workloads (this thread's CPU time; pin\n"

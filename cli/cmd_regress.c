@@ -120,7 +120,7 @@ static const cli_flag regress_flags_table[] = {
 };
 #undef ARG
 
-static const cli_command regress_command = {
+const cli_command regress_command = {
     "regress",
     "cdrl regress [options]",
     "Concrete Dropout on the synthetic problem of Gal, Hron & Kendall (2017):\n"

@@ -202,7 +202,7 @@ static const cli_flag viz_flags[] = {
 };
 #undef ARG
 
-static const cli_command viz_command = {
+const cli_command viz_command = {
     "viz",
     "cdrl viz RUN_DIR [--compare RUN_DIR2 ...] [--png FILE] [--frames DIR] [options]\n"
     "       cdrl viz --state X,V,A,W [--env NAME] [--push left|right] --png FILE [--size WxH]\n"
