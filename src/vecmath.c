@@ -30,14 +30,21 @@ static const vec_table scalar_table = {scalar_tanh, scalar_exp, scalar_expm1, sc
 #define VEC_HAVE_X86 1
 #include <immintrin.h>
 
+/* The instruction sets each variant is compiled for: a function passing
+ * 256- or 512-bit vectors by value must be declared with its target, or the
+ * calling convention is not the one libmvec uses (clang refuses it). */
+#define SSE_TARGET
+#define AVX2_TARGET __attribute__((target("avx2")))
+#define AVX512_TARGET __attribute__((target("avx512f")))
+
 /* libmvec's entry points, named by the x86-64 vector function ABI:
  * b = SSE (4 lanes), d = AVX2 (8), e = AVX-512 (16); N<lanes>v = one vector
  * argument. glibc declares them only under -ffast-math, which cdrl does not
  * use (it would let the compiler reorder sums and change results). */
 #define LIBMVEC_DECLARE(fn)                                                                    \
     __m128 _ZGVbN4v_##fn(__m128);                                                              \
-    __m256 _ZGVdN8v_##fn(__m256);                                                              \
-    __m512 _ZGVeN16v_##fn(__m512);
+    AVX2_TARGET __m256 _ZGVdN8v_##fn(__m256);                                                  \
+    AVX512_TARGET __m512 _ZGVeN16v_##fn(__m512);
 LIBMVEC_DECLARE(tanhf)
 LIBMVEC_DECLARE(expf)
 LIBMVEC_DECLARE(expm1f)
@@ -61,9 +68,6 @@ LIBMVEC_DECLARE(logf)
         }                                                                                      \
     }
 
-#define SSE_TARGET
-#define AVX2_TARGET __attribute__((target("avx2")))
-#define AVX512_TARGET __attribute__((target("avx512f")))
 
 #define VEC_VARIANTS(fn)                                                                       \
     VEC_MAP(sse_##fn, SSE_TARGET, 4, _mm_loadu_ps, _mm_storeu_ps, _ZGVbN4v_##fn##f)            \
