@@ -47,6 +47,7 @@ typedef struct {
     long long episodes;         /* --episodes: 0 = the default of the mode */
     long long seed;             /* --seed: -1 = the run's */
     int no_replay;
+    int solved_given;           /* --solved: else the run's env says where solved is */
     int bench_live;             /* --bench-live, with --steps */
     long long bench_steps;      /* 0: the default */
 } viz_args;
@@ -148,6 +149,7 @@ static int take_solved(const cli_flag *row, const char *value, void *args)
 {
     (void)row;
     viz_args *a = args;
+    a->solved_given = 1;
     if (strcmp(value, "none") == 0) {
         a->dashboard.solved_return = NAN;
         return 0;
@@ -193,7 +195,8 @@ static const cli_flag viz_flags[] = {
     {"--push", "left|right", CLI_CALL, 0, 0, 0, take_push, "draw the force arrow of that action with --state", 0, 0},
     {"--size", "WxH", CLI_CALL, 0, 0, 0, take_size, "picture or window size in pixels (default 1280x800)", 0, 0},
     {"--solved", "R|none", CLI_CALL, 0, 0, 0, take_solved,
-     "the solved line on the returns plot (default 475, CartPole-v1)", "a return or 'none'", 0},
+     "the solved line on the returns plot (default: the run's env's\nsolved threshold; none where it has none)",
+     "a return or 'none'", 0},
     {"--mean", "N", CLI_CALL, 0, 1, 100000, take_mean, "window of the running mean of returns (default 100)", 0, 0},
     {"--bench-live", NULL, CLI_SWITCH, ARG(bench_live), 0, 0, NULL,
      "measure what a live window costs a training loop (below)", 0, 0},
@@ -585,12 +588,28 @@ static int bench_live(long steps)
     return CLI_EXIT_OK;
 }
 
+/* The solved line of the returns plot where --solved does not set it: the
+ * threshold of the first run's env (none for Pendulum and the swing-up);
+ * CartPole-v1's 475 when the run cannot say. */
+static void solved_of_run(viz_args *a)
+{
+    if (a->solved_given || !a->n_dirs)
+        return;
+    run_setup setup;
+    cdrl_env *env = NULL;
+    if (run_setup_from_run_dir(&setup, a->dirs[0], NULL) == 0 && cdrl_env_create(setup.run.env, &env, NULL) == 0)
+        a->dashboard.solved_return = cdrl_env_spec_of(env)->solved_threshold;
+    cdrl_env_free(env);
+    run_setup_free(&setup);
+}
+
 int cmd_viz(int argc, char **argv)
 {
     viz_args a;
     int status = parse_args(argc, argv, &a);
     if (status)
         return status == CLI_HELP_SHOWN ? CLI_EXIT_OK : status;
+    solved_of_run(&a);
     if (a.bench_live) {
         if (a.primary || a.n_dirs || a.png || a.frames || a.has_state)
             return cli_fail("viz", "usage: cdrl viz --bench-live [--steps N]");
