@@ -42,7 +42,7 @@ one_run() { # one_run CDRL SETTING SEED OUT
 export -f one_run
 
 for d in "${settings[@]}"; do for s in "${seeds[@]}"; do echo "$d $s"; done; done |
-  xargs -P "$jobs" -n 2 bash -c 'one_run "$0" "$1" "$2" "$3"' "$work/cdrl" "$out"
+  xargs -P "$jobs" -n 2 bash -c 'one_run "$0" "$2" "$3" "$1"' "$work/cdrl" "$out"
 
 # column of metrics.csv named $1, first and last row
 pcol() { awk -F, -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
