@@ -15,8 +15,9 @@
  * pg_schema.c, pg_rollout.c, pg_update.c, pg_loss.c, pg_checkpoint.c,
  * pg_eval.c (map in pg_internal.h).
  *
- * What is deliberately not here: parallel rollouts, recurrent policies,
- * continuous actions. */
+ * agent.policy.kind = "lstm" makes both networks recurrent (pg_recurrent.h).
+ *
+ * What is deliberately not here: parallel rollouts, continuous actions. */
 #include "pg_internal.h"
 
 #include <math.h>
@@ -60,12 +61,45 @@ int pg_build_networks(const pg_config *cfg, const cdrl_run_config *run, int D, i
                           cdrl_mlp **policy, cdrl_mlp **value, cdrl_error *err)
 {
     uint64_t seed = (uint64_t)run->seed;
-    int rc = build_network(cfg, D, A, cfg->policy_layers, cfg->policy_hidden, cfg->policy_dropout,
+    /* Recurrent nets: these are the linear heads on h_t; the dropout keys
+     * belong to the LSTMs' inputs. */
+    int rec = strcmp(cfg->policy_kind, "lstm") == 0;
+    int in = rec ? cfg->lstm_hidden : D;
+    int rc = build_network(cfg, in, A, rec ? 0 : cfg->policy_layers, cfg->policy_hidden,
+                           rec ? "none" : cfg->policy_dropout,
                            pg_stream_seed(seed, STREAM_POLICY_INIT), policy, err);
     if (rc)
         return cdrl_error_prefix(err, "agent.policy");
-    rc = build_network(cfg, D, 1, cfg->value_layers, cfg->value_hidden, cfg->value_dropout,
+    rc = build_network(cfg, in, 1, rec ? 0 : cfg->value_layers, cfg->value_hidden,
+                       rec ? "none" : cfg->value_dropout,
                        pg_stream_seed(seed, STREAM_VALUE_INIT), value, err);
+    if (rc)
+        return cdrl_error_prefix(err, "agent.value");
+    return 0;
+}
+
+int pg_build_recurrent(const pg_config *cfg, const cdrl_run_config *run, int D,
+                       pg_lstm_net **policy, pg_lstm_net **value, cdrl_error *err)
+{
+    *policy = *value = NULL;
+    if (strcmp(cfg->policy_kind, "lstm") != 0)
+        return 0;
+    uint64_t seed = (uint64_t)run->seed;
+    float p0 = (float)cfg->concrete_init_p;
+    cdrl_dropout_spec rec, pin, vin;
+    int rc = cdrl_dropout_parse(cfg->lstm_recurrent_dropout, p0, &rec, err);
+    if (rc)
+        return cdrl_error_prefix(err, "agent.lstm.recurrent_dropout");
+    if ((rc = cdrl_dropout_parse(cfg->policy_dropout, p0, &pin, err)))
+        return cdrl_error_prefix(err, "agent.policy.dropout");
+    if ((rc = cdrl_dropout_parse(cfg->value_dropout, p0, &vin, err)))
+        return cdrl_error_prefix(err, "agent.value.dropout");
+    rc = pg_lstm_net_create(D, cfg->lstm_hidden, &pin, &rec,
+                            pg_stream_seed(seed, STREAM_POLICY_LSTM), policy, err);
+    if (rc)
+        return cdrl_error_prefix(err, "agent.policy");
+    rc = pg_lstm_net_create(D, cfg->lstm_hidden, &vin, &rec,
+                            pg_stream_seed(seed, STREAM_VALUE_LSTM), value, err);
     if (rc)
         return cdrl_error_prefix(err, "agent.value");
     return 0;
@@ -92,20 +126,25 @@ int pg_mc_spread(cdrl_mlp *policy, const float *states, int rows, int T, double 
 {
     int D = policy->spec.n_inputs, A = policy->n_outputs;
     float *inp = calloc((size_t)rows * T * D, sizeof(float));
-    double *probs = malloc(sizeof(double) * (size_t)T * A);
-    if (!inp || !probs) {
-        free(inp), free(probs);
+    if (!inp)
         return cdrl_errorf(err, CDRL_ENOMEM, "pg: cannot allocate the MC spread buffers");
-    }
     for (int r = 0; r < rows; r++)
         for (int t = 0; t < T; t++)
             memcpy(inp + ((size_t)r * T + t) * D, states + (size_t)r * D, sizeof(float) * D);
     const float *out = cdrl_mlp_forward(policy, inp, rows * T, CDRL_MODE_MC, err);
-    if (!out) {
-        free(inp), free(probs);
+    free(inp);
+    if (!out)
         return err ? err->code : CDRL_EINVAL;
-    }
+    return pg_probs_spread(out, rows, T, A, spread, mean_probs, err);
+}
+
+int pg_probs_spread(const float *out, int rows, int T, int A, double *spread,
+                    double *mean_probs, cdrl_error *err)
+{
+    double *probs = malloc(sizeof(double) * (size_t)T * A);
     double total = 0.0;
+    if (!probs)
+        return cdrl_errorf(err, CDRL_ENOMEM, "pg: cannot allocate the MC spread buffers");
     for (int r = 0; r < rows; r++) {
         for (int t = 0; t < T; t++)
             pg_softmax_row(probs + (size_t)t * A, out + ((size_t)r * T + t) * A, A);
@@ -124,7 +163,7 @@ int pg_mc_spread(cdrl_mlp *policy, const float *states, int rows, int T, double 
         }
     }
     *spread = total / ((double)rows * A);
-    free(inp), free(probs);
+    free(probs);
     return 0;
 }
 
@@ -160,6 +199,26 @@ static int agent_alloc(pg_agent *ag, cdrl_error *err)
     ro->ret = alloc_rows(cap, 1, sizeof(float), &fail);
     ro->ended = alloc_rows(cap, 1, 1, &fail);
     size_t mbn = (size_t)ag->cfg->minibatch < cap ? (size_t)ag->cfg->minibatch : cap;
+    if (ag->policy_rnn) {
+        /* whole chunks per minibatch: M sequences of L steps, at least one */
+        size_t L = (size_t)ag->cfg->lstm_chunk, H = (size_t)ag->cfg->lstm_hidden;
+        size_t chunks = ((size_t)T + L - 1) / L, M = pg_chunks_per_minibatch(ag->cfg, chunks * B);
+        size_t Wp = (size_t)ag->policy_rnn->noise_width, Wv = (size_t)ag->value_rnn->noise_width;
+        mbn = mbn > M * L ? mbn : M * L;
+        ro->keep = alloc_rows(cap, 1, sizeof(float), &fail);
+        ro->chunk_state = alloc_rows(chunks * B, 4 * H, sizeof(float), &fail);
+        ro->seq_noise = alloc_rows((size_t)B, Wp, sizeof(float), &fail);
+        batch->len = alloc_rows(M, 1, sizeof(int), &fail);
+        batch->seq_obs = alloc_rows(M * L, D, sizeof(float), &fail);
+        batch->keep = alloc_rows(M * L, 1, sizeof(float), &fail);
+        batch->state = alloc_rows(4 * M, H, sizeof(float), &fail);
+        batch->seq_noise = alloc_rows(M, Wp, sizeof(float), &fail);
+        batch->value_noise = alloc_rows(M, Wv, sizeof(float), &fail);
+        ag->rnn_state = alloc_rows(4 * (size_t)B, H, sizeof(float), &fail);
+        ag->step_len = alloc_rows((size_t)B, 1, sizeof(int), &fail);
+        for (int e = 0; !fail && e < B; e++)
+            ag->step_len[e] = 1;
+    }
     batch->obs = alloc_rows(mbn, D, sizeof(float), &fail);
     batch->logp = alloc_rows(mbn, 1, sizeof(float), &fail);
     batch->adv = alloc_rows(mbn, 1, sizeof(float), &fail);
@@ -195,6 +254,13 @@ static void agent_free(pg_agent *ag)
     free(ro->obs), free(ro->actions), free(ro->logp), free(ro->value), free(ro->reward);
     free(ro->next_value), free(ro->adv), free(ro->ret), free(ro->ended);
     free(batch->obs), free(batch->logp), free(batch->adv), free(batch->ret), free(batch->actions), free(batch->order);
+    free(ro->keep), free(ro->chunk_state), free(ro->seq_noise);
+    free(batch->len), free(batch->seq_obs), free(batch->keep), free(batch->state);
+    free(batch->seq_noise), free(batch->value_noise), free(ag->rnn_state), free(ag->step_len);
+    cdrl_adam_free(&ag->policy_rnn_opt);
+    cdrl_adam_free(&ag->value_rnn_opt);
+    pg_lstm_net_free(ag->policy_rnn);
+    pg_lstm_net_free(ag->value_rnn);
     for (int l = 0; l < CDRL_MLP_MAX_LAYERS; l++)
         free(ro->noise[l]), free(batch->noise[l]);
     free(ag->obs_d), free(ag->final_obs), free(ag->rewards_d), free(ag->actions_d);
@@ -227,17 +293,37 @@ static int agent_init(pg_agent *ag, const pg_config *cfg, const cdrl_run_config 
         return rc;
     ag->policy_opt.clip_norm = (float)cfg->max_grad_norm;
     ag->value_opt.clip_norm = (float)cfg->max_grad_norm;
+    if ((rc = pg_build_recurrent(cfg, run, ag->D, &ag->policy_rnn, &ag->value_rnn, err)))
+        return rc;
+    if (ag->policy_rnn) {
+        if ((rc = cdrl_adam_init(&ag->policy_rnn_opt, ag->policy_rnn->n_params, (float)cfg->lr, err)) ||
+            (rc = cdrl_adam_init(&ag->value_rnn_opt, ag->value_rnn->n_params, (float)cfg->value_lr, err)))
+            return rc;
+        /* The norm is clipped over LSTM and head together (pg_recurrent_update.c). */
+        ag->policy_opt.clip_norm = ag->value_opt.clip_norm = 0.0f;
+    }
     cdrl_rng_seed(&ag->action_rng, (uint64_t)run->seed, STREAM_ACTIONS);
     cdrl_rng_seed(&ag->shuffle_rng, (uint64_t)run->seed, STREAM_SHUFFLE);
     return agent_alloc(ag, err);
 }
 
+static int apply_env_option(void *user, const char *key, const char *value, cdrl_error *err)
+{
+    return cdrl_env_set_option(user, key, value, err);
+}
+
+/* The spec of the env as the rollout will see it: with env.options applied,
+ * since a wrapper (obs_mask) changes obs_dim. */
 static int spec_of_env(const cdrl_run_config *run, cdrl_env_spec *spec, cdrl_error *err)
 {
     cdrl_env *env;
     int rc = cdrl_env_create(run->env, &env, err);
     if (rc)
         return rc;
+    if ((rc = cdrl_env_options_each(run->env_options, apply_env_option, env, err))) {
+        cdrl_env_free(env);
+        return cdrl_error_prefix(err, "env.options");
+    }
     *spec = *cdrl_env_spec_of(env);
     cdrl_env_free(env);
     return 0;
@@ -256,6 +342,11 @@ static void metrics_header(const void *self, char *out, size_t size)
     const char *names[2] = {"policy", "value"};
     for (int k = 0; k < 2; k++)
         for (int l = 1; l < nets[k]->n_layers && used < size; l++)
+            used += (size_t)snprintf(out + used, size - used, ","),
+            used += (size_t)cdrl_metric_p_name(out + used, used < size ? size - used : 0, names[k], l);
+    /* Recurrent nets: layer 1 is the LSTM's input, layer 2 its recurrent input h. */
+    for (int k = 0; ag->policy_rnn && k < 2; k++)
+        for (int l = 1; l <= 2 && used < size; l++)
             used += (size_t)snprintf(out + used, size - used, ","),
             used += (size_t)cdrl_metric_p_name(out + used, used < size ? size - used : 0, names[k], l);
     if (used < size)
@@ -287,6 +378,11 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
         for (int l = 1; l < nets[k]->n_layers && used < size; l++)
             used += (size_t)snprintf(row + used, size - used, ",%s",
                                      cdrl_shortest_float(cdrl_mlp_dropout_p(nets[k], l)).text);
+    const pg_lstm_net *rnns[2] = {ag->policy_rnn, ag->value_rnn};
+    for (int k = 0; ag->policy_rnn && k < 2; k++)
+        for (int l = 0; l < 2 && used < size; l++)
+            used += (size_t)snprintf(row + used, size - used, ",%s",
+                                     cdrl_shortest_float(cdrl_lstm_dropout_p(&rnns[k]->lstm, l)).text);
     if (used < size)
         snprintf(row + used, size - used, ",%s,%.1f", cdrl_shortest_double(st->mc_spread).text, sps);
     return 0;
@@ -306,6 +402,14 @@ static void progress_line(const void *self, const cdrl_run_io *io, char *line, s
         if (ag->policy->layers[l].dropout != CDRL_DROPOUT_CONCRETE)
             continue;
         used += (size_t)snprintf(line + used, size - used, "%s %.4f", sep, cdrl_mlp_dropout_p(ag->policy, l));
+        sep = "";
+    }
+    for (int l = 0; ag->policy_rnn && l < 2 && used < size; l++) {
+        const cdrl_dropout_spec *d = l ? &ag->policy_rnn->lstm.spec.recurrent : &ag->policy_rnn->lstm.spec.dropout;
+        if (d->kind != CDRL_DROPOUT_CONCRETE)
+            continue;
+        used += (size_t)snprintf(line + used, size - used, "%s %.4f", sep,
+                                 cdrl_lstm_dropout_p(&ag->policy_rnn->lstm, l));
         sep = "";
     }
     sep = "  p(value)";
@@ -380,9 +484,12 @@ static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
         pick_probe(ag);
     if ((rc = pg_update(ag, &ag->last, err)))
         return rc;
-    if (ag->c.n_probe > 0 &&
-        (rc = pg_mc_spread(ag->policy, ag->probe, (int)ag->c.n_probe, ag->cfg->mc_samples,
-                           &ag->last.mc_spread, NULL, err)))
+    if (ag->c.n_probe > 0 && ag->policy_rnn)
+        rc = pg_recurrent_mc_spread(ag, &ag->last.mc_spread, err);
+    else if (ag->c.n_probe > 0)
+        rc = pg_mc_spread(ag->policy, ag->probe, (int)ag->c.n_probe, ag->cfg->mc_samples,
+                          &ag->last.mc_spread, NULL, err);
+    if (rc)
         return rc;
     ag->c.update++;
     ag->c.solved = ag->c.solved || pg_is_solved(ag);
@@ -396,7 +503,13 @@ static int watch(const void *self, cdrl_run_watch *out)
     out[1] = (cdrl_run_watch){"value.params", ag->value->params, ag->value->n_params};
     out[2] = (cdrl_run_watch){"policy.adam.state", ag->policy_opt.state, 2 * ag->policy_opt.n};
     out[3] = (cdrl_run_watch){"value.adam.state", ag->value_opt.state, 2 * ag->value_opt.n};
-    return 4;
+    if (!ag->policy_rnn)
+        return 4;
+    out[4] = (cdrl_run_watch){"policy.lstm.params", ag->policy_rnn->params, ag->policy_rnn->n_params};
+    out[5] = (cdrl_run_watch){"value.lstm.params", ag->value_rnn->params, ag->value_rnn->n_params};
+    out[6] = (cdrl_run_watch){"policy.lstm.adam.state", ag->policy_rnn_opt.state, 2 * ag->policy_rnn_opt.n};
+    out[7] = (cdrl_run_watch){"value.lstm.adam.state", ag->value_rnn_opt.state, 2 * ag->value_rnn_opt.n};
+    return 8;
 }
 
 static void result(const void *self, void *result)

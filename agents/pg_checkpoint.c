@@ -51,6 +51,47 @@ int pg_read_net(const cdrl_ckpt *ck, const char *name, cdrl_mlp *net, cdrl_adam 
     return 0;
 }
 
+/* A recurrent net's LSTM: "<name>.lstm.params", ".rng" (its noise
+ * generator), ".adam.state", ".adam.t". There is no recurrent state to save:
+ * every update starts from a reset (pg_internal.h). */
+static int add_lstm(cdrl_ckpt_writer *w, const char *name, const pg_lstm_net *net,
+                    const cdrl_adam *opt, cdrl_error *err)
+{
+    char key[CDRL_CKPT_NAME_MAX];
+    int64_t t = opt->t;
+    int rc = 0;
+    snprintf(key, sizeof key, "%s.lstm.params", name);
+    rc = rc ? rc : cdrl_ckpt_add(w, key, net->params, sizeof(float) * net->n_params, err);
+    snprintf(key, sizeof key, "%s.lstm.rng", name);
+    rc = rc ? rc : cdrl_ckpt_add(w, key, &net->noise_rng, sizeof net->noise_rng, err);
+    snprintf(key, sizeof key, "%s.lstm.adam.state", name);
+    rc = rc ? rc : cdrl_ckpt_add(w, key, opt->state, sizeof(float) * 2 * opt->n, err);
+    snprintf(key, sizeof key, "%s.lstm.adam.t", name);
+    rc = rc ? rc : cdrl_ckpt_add(w, key, &t, sizeof t, err);
+    return rc;
+}
+
+int pg_read_lstm(const cdrl_ckpt *ck, const char *name, pg_lstm_net *net, cdrl_adam *opt,
+                 cdrl_error *err)
+{
+    char key[CDRL_CKPT_NAME_MAX];
+    int64_t t = 0;
+    int rc = 0;
+    snprintf(key, sizeof key, "%s.lstm.params", name);
+    rc = rc ? rc : cdrl_ckpt_read(ck, key, net->params, sizeof(float) * net->n_params, err);
+    if (!opt)
+        return rc;
+    snprintf(key, sizeof key, "%s.lstm.rng", name);
+    rc = rc ? rc : cdrl_ckpt_read(ck, key, &net->noise_rng, sizeof net->noise_rng, err);
+    snprintf(key, sizeof key, "%s.lstm.adam.state", name);
+    rc = rc ? rc : cdrl_ckpt_read(ck, key, opt->state, sizeof(float) * 2 * opt->n, err);
+    snprintf(key, sizeof key, "%s.lstm.adam.t", name);
+    rc = rc ? rc : cdrl_ckpt_read(ck, key, &t, sizeof t, err);
+    if (!rc)
+        opt->t = (long)t;
+    return rc;
+}
+
 int pg_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *rows, cdrl_error *err)
 {
     pg_agent *ag = self;
@@ -63,6 +104,10 @@ int pg_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *ro
     rc = cdrl_ckpt_add(w, "pg.counters", &ag->c, sizeof ag->c, err);
     rc = rc ? rc : add_net(w, "policy", ag->policy, &ag->policy_opt, err);
     rc = rc ? rc : add_net(w, "value", ag->value, &ag->value_opt, err);
+    if (ag->policy_rnn) {
+        rc = rc ? rc : add_lstm(w, "policy", ag->policy_rnn, &ag->policy_rnn_opt, err);
+        rc = rc ? rc : add_lstm(w, "value", ag->value_rnn, &ag->value_rnn_opt, err);
+    }
     rc = rc ? rc : cdrl_ckpt_add(w, "rng.actions", &ag->action_rng, sizeof ag->action_rng, err);
     rc = rc ? rc : cdrl_ckpt_add(w, "rng.shuffle", &ag->shuffle_rng, sizeof ag->shuffle_rng, err);
     rc = rc ? rc : cdrl_ckpt_add(w, "window", ag->window, sizeof(double) * ag->window_size, err);
@@ -87,6 +132,10 @@ int pg_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cd
         rc = cdrl_errorf(err, CDRL_ECORRUPT, "%s: counters out of range", path);
     rc = rc ? rc : pg_read_net(ck, "policy", ag->policy, &ag->policy_opt, err);
     rc = rc ? rc : pg_read_net(ck, "value", ag->value, &ag->value_opt, err);
+    if (ag->policy_rnn) {
+        rc = rc ? rc : pg_read_lstm(ck, "policy", ag->policy_rnn, &ag->policy_rnn_opt, err);
+        rc = rc ? rc : pg_read_lstm(ck, "value", ag->value_rnn, &ag->value_rnn_opt, err);
+    }
     rc = rc ? rc : cdrl_ckpt_read(ck, "rng.actions", &ag->action_rng, sizeof ag->action_rng, err);
     rc = rc ? rc : cdrl_ckpt_read(ck, "rng.shuffle", &ag->shuffle_rng, sizeof ag->shuffle_rng, err);
     rc = rc ? rc : cdrl_ckpt_read(ck, "window", ag->window, sizeof(double) * ag->window_size, err);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cdrl/file.h"
 #include "cdrl/run_config.h"
@@ -16,13 +17,79 @@ static int apply_env_option(void *user, const char *key, const char *value, cdrl
     return cdrl_env_set_option(user, key, value, err);
 }
 
+/* ==== A recurrent policy in eval and MC mode ============================================ */
+
+/* The recurrent policy's state through an episode: one sequence in EVAL
+ * mode; in MC mode T particles, each one frozen mask draw of the LSTM held
+ * for the whole episode, each with its own state. */
+typedef struct {
+    pg_lstm_net *rnn;
+    int T;
+    float *h, *c, *obs;   /* (T,H), (T,H), (T,D) */
+    int *len;             /* (T) all 1 */
+    cdrl_rng rng;         /* the particles' masks, seeded by the eval seed */
+} rnn_episode;
+
+static int rnn_episode_init(rnn_episode *r, pg_lstm_net *rnn, int T, int D, uint64_t seed,
+                            cdrl_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->rnn = rnn;
+    r->T = T;
+    r->h = calloc((size_t)T * rnn->H, sizeof(float));
+    r->c = calloc((size_t)T * rnn->H, sizeof(float));
+    r->obs = calloc((size_t)T * D, sizeof(float));
+    r->len = malloc(sizeof(int) * (size_t)T);
+    if (!r->h || !r->c || !r->obs || !r->len)
+        return cdrl_errorf(err, CDRL_ENOMEM, "pg eval: out of memory");
+    for (int i = 0; i < T; i++)
+        r->len[i] = 1;
+    cdrl_rng_seed(&r->rng, seed, 200);
+    return 0;
+}
+
+static void rnn_episode_free(rnn_episode *r)
+{
+    cdrl_lstm_unfreeze_masks(&r->rnn->lstm);
+    free(r->h), free(r->c), free(r->obs), free(r->len);
+}
+
+/* A new episode: zero state; in MC mode, fresh particles. */
+static int rnn_episode_start(rnn_episode *r, int mc, cdrl_error *err)
+{
+    memset(r->h, 0, sizeof(float) * (size_t)r->T * r->rnn->H);
+    memset(r->c, 0, sizeof(float) * (size_t)r->T * r->rnn->H);
+    return mc ? cdrl_lstm_freeze_masks(&r->rnn->lstm, r->T, &r->rng, err) : 0;
+}
+
+/* The action probabilities (mean over the particles in MC mode) of one step. */
+static int rnn_episode_step(rnn_episode *r, cdrl_mlp *head, const float *obs, int D, int mc,
+                            double *probs, double *spread, cdrl_error *err)
+{
+    int M = mc ? r->T : 1;
+    for (int i = 0; i < M; i++)
+        memcpy(r->obs + (size_t)i * D, obs, sizeof(float) * D);
+    pg_seq_batch sb = {.M = M, .L = 1, .len = r->len, .obs = r->obs, .h0 = r->h, .c0 = r->c};
+    const float *logits = pg_recurrent_forward(r->rnn, head, &sb, mc ? CDRL_MODE_MC : CDRL_MODE_EVAL,
+                                               r->h, r->c, err);
+    if (!logits)
+        return err ? err->code : CDRL_EINVAL;
+    if (!mc) {
+        pg_softmax_row(probs, logits, head->n_outputs);
+        return 0;
+    }
+    return pg_probs_spread(logits, 1, M, head->n_outputs, spread, probs, err);
+}
+
+/* ==== Episodes ========================================================================== */
+
 /* Runs `episodes` episodes acting greedily on the policy's probabilities:
  * EVAL mode (no dropout), or MC mode (the mean over T dropout draws). */
-static int run_episodes(cdrl_mlp *policy, cdrl_env *env, const cdrl_eval_args *args, int mc,
-                        double *returns, int *finished, double *spread_sum, int64_t *decisions,
-                        cdrl_error *err)
+static int run_episodes(cdrl_mlp *policy, rnn_episode *rnn, cdrl_env *env,
+                        const cdrl_eval_args *args, int mc, double *returns, int *finished,
+                        double *spread_sum, int64_t *decisions, cdrl_error *err)
 {
-    int D = policy->spec.n_inputs, A = policy->n_outputs;
+    int D = rnn ? rnn->rnn->lstm.spec.n_inputs : policy->spec.n_inputs, A = policy->n_outputs;
     double obs[CDRL_ENV_MAX_DIM], probs[64];
     float obs_f[CDRL_ENV_MAX_DIM];
     /* Only the eval-mode episodes are shown: they are the policy itself. */
@@ -32,13 +99,21 @@ static int run_episodes(cdrl_mlp *policy, cdrl_env *env, const cdrl_eval_args *a
     for (int ep = 0; !rc && ep < args->episodes; ep++) {
         if (ep > 0 && (rc = cdrl_env_reset(env, obs, err)))
             break;
+        if (rnn && (rc = rnn_episode_start(rnn, mc, err)))
+            return rc;
         cdrl_env_view view = cdrl_env_view_of(env);
         if (show && args->frame(args->user, &view, NULL, 0))
             return 0;
         double total = 0.0;
         for (;;) {
             pg_to_float(obs_f, obs, (size_t)D);
-            if (mc) {
+            if (rnn) {
+                double spread = 0.0;
+                if ((rc = rnn_episode_step(rnn, policy, obs_f, D, mc, probs, &spread, err)))
+                    return rc;
+                *spread_sum += spread;
+                *decisions += mc;
+            } else if (mc) {
                 double spread;
                 if ((rc = pg_mc_spread(policy, obs_f, 1, args->mc_samples, &spread, probs, err)))
                     return rc;
@@ -76,6 +151,8 @@ int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     const pg_config *cfg = args->config;
     cdrl_env *env = NULL;
     cdrl_mlp *policy = NULL, *value = NULL;
+    pg_lstm_net *policy_rnn = NULL, *value_rnn = NULL;
+    rnn_episode rnn_ep = {0};
     cdrl_ckpt *ck = NULL;
     char path[CDRL_PATH_MAX];
     double *returns = calloc((size_t)args->episodes, sizeof(double));
@@ -93,18 +170,22 @@ int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     rc = rc ? rc : cdrl_ckpt_open(path, &ck, err);
     rc = rc ? rc : cdrl_ckpt_check(ck, "pg", args->config_hash, err);
     rc = rc ? rc : pg_read_net(ck, "policy", policy, NULL, err);
+    rc = rc ? rc : pg_build_recurrent(cfg, args->run, spec->obs_dim, &policy_rnn, &value_rnn, err);
+    if (!rc && policy_rnn && !(rc = pg_read_lstm(ck, "policy", policy_rnn, NULL, err)))
+        rc = rnn_episode_init(&rnn_ep, policy_rnn, args->mc_samples, spec->obs_dim, args->seed, err);
+    rnn_episode *rnn = policy_rnn ? &rnn_ep : NULL;
     /* The eval episodes' dropout draws are seeded by the eval seed, not the run's. */
     for (int l = 0; !rc && l < policy->n_layers; l++)
         cdrl_rng_seed(&policy->layers[l].rng, args->seed, 100 + (uint64_t)l);
     double spread_sum = 0.0;
     int64_t decisions = 0;
     int finished = 0;
-    if (!rc && !(rc = run_episodes(policy, env, args, 0, returns, &finished, &spread_sum, &decisions, err)) &&
+    if (!rc && !(rc = run_episodes(policy, rnn, env, args, 0, returns, &finished, &spread_sum, &decisions, err)) &&
         finished > 0)
         cdrl_mean_std(returns, finished, &result->eval_mean, &result->eval_std);
     result->episodes = finished;
     if (!rc && !args->replay && finished == args->episodes &&
-        !(rc = run_episodes(policy, env, args, 1, returns, &finished, &spread_sum, &decisions, err)))
+        !(rc = run_episodes(policy, rnn, env, args, 1, returns, &finished, &spread_sum, &decisions, err)))
         cdrl_mean_std(returns, args->episodes, &result->mc_mean, &result->mc_std);
     if (!rc) {
         result->mc_spread = decisions ? spread_sum / (double)decisions : 0.0;
@@ -113,6 +194,10 @@ int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     cdrl_ckpt_free(ck);
     cdrl_mlp_free(policy);
     cdrl_mlp_free(value);
+    if (rnn_ep.rnn)
+        rnn_episode_free(&rnn_ep);
+    pg_lstm_net_free(policy_rnn);
+    pg_lstm_net_free(value_rnn);
     cdrl_env_free(env);
     free(returns);
     return rc;

@@ -5,7 +5,9 @@
  *   pg_update.c   the PPO-clip update of the policy and the value network
  *   pg_loss.c     the policy's surrogate loss and its gradient (pg_loss.h)
  *   pg_checkpoint.c  saving and loading the whole state
- *   pg_eval.c     cdrl eval of a pg run */
+ *   pg_eval.c     cdrl eval of a pg run
+ *   pg_recurrent.c         the LSTM network of agent.policy.kind = "lstm" and its loss
+ *   pg_recurrent_update.c  its rollout steps and its update over chunks of sequences */
 #ifndef CDRL_PG_INTERNAL_H
 #define CDRL_PG_INTERNAL_H
 
@@ -21,6 +23,7 @@
 #include "cdrl/run_csv.h"
 #include "cdrl/run_loop.h"
 #include "pg_loss.h"
+#include "pg_recurrent.h"
 
 /* The policy-gradient agent: `cdrl train --agent pg`.
  *
@@ -41,8 +44,13 @@
  * end of the update are cut and bootstrapped from the value network. Between
  * updates there is then no env state to save.
  *
- * What is deliberately not here: parallel rollouts, recurrent policies,
- * continuous actions. */
+ * With agent.policy.kind = "lstm" both networks are an LSTM with a linear
+ * head (pg_recurrent.h). Because every update starts its envs from a reset,
+ * every update also starts the recurrent state from zero: there is no
+ * recurrent state between updates, and a checkpoint (taken between updates)
+ * needs none; the state at each chunk start lives in the rollout only.
+ *
+ * What is deliberately not here: parallel rollouts, continuous actions. */
 
 typedef struct {
     int policy_layers, policy_hidden;
@@ -58,10 +66,13 @@ typedef struct {
     double clip, entropy, max_grad_norm;
     int normalize_advantages;
     int probe_states, mc_samples;
+    char policy_kind[CDRL_CFG_STR_MAX];
+    int lstm_hidden, lstm_chunk;
+    char lstm_recurrent_dropout[CDRL_CFG_STR_MAX];
 } pg_config;
 
 /* The schema of pg_config (pg_schema.c), PG_N_KEYS keys. */
-#define PG_N_KEYS 24
+#define PG_N_KEYS 28
 extern const cdrl_cfg_key pg_keys[PG_N_KEYS];
 
 /* Generator streams of the run seed; the networks use (net seed, layer) inside. */
@@ -70,6 +81,8 @@ enum {
     STREAM_VALUE_INIT = 2,
     STREAM_ACTIONS = 3,
     STREAM_SHUFFLE = 4,
+    STREAM_POLICY_LSTM = 5,
+    STREAM_VALUE_LSTM = 6,
     STREAM_ENVS = 1u << 20, /* + update: the seed of that update's envs */
 };
 
@@ -89,6 +102,11 @@ typedef struct {
     float *logp, *value, *reward, *next_value, *adv, *ret;
     uint8_t *ended;             /* the episode ended at this row; next_value holds its bootstrap */
     float *noise[CDRL_MLP_MAX_LAYERS]; /* (capacity, K_l) policy dropout uniforms, or NULL */
+    /* recurrent nets only: */
+    float *keep;                /* (capacity) 0 where the row starts an episode after another */
+    float *chunk_state;         /* (chunks * B, 4H) state before each chunk's first step:
+                                   policy h, c, value h, c (chunk k of env e at row k * B + e) */
+    float *seq_noise;           /* (B, policy noise width) the env's held dropout uniforms */
 } pg_rollout;
 
 /* One minibatch: rows gathered from the rollout. */
@@ -97,6 +115,11 @@ typedef struct {
     int *actions;
     float *noise[CDRL_MLP_MAX_LAYERS];
     int *order;                 /* (rollout capacity) shuffled row indices */
+    /* recurrent nets only: M sequences of agent.lstm.chunk steps */
+    int *len;                   /* (M) */
+    float *seq_obs, *keep;      /* (M, L, D), (M, L) */
+    float *state;               /* (4, M, H): policy h0, c0, value h0, c0 */
+    float *seq_noise, *value_noise; /* (M, noise width) of each net */
 } pg_batch;
 
 /* Last update's measurements, for the metrics row and progress line. */
@@ -110,8 +133,12 @@ typedef struct {
     const cdrl_env_spec *spec;  /* = &env_spec */
     cdrl_env_spec env_spec;
     int D, A;
-    cdrl_mlp *policy, *value;
+    cdrl_mlp *policy, *value;   /* with recurrent nets: their linear heads */
     cdrl_adam policy_opt, value_opt;
+    pg_lstm_net *policy_rnn, *value_rnn; /* NULL for agent.policy.kind = "mlp" */
+    cdrl_adam policy_rnn_opt, value_rnn_opt;
+    float *rnn_state;           /* (4, B, H) policy h, c, value h, c of the envs in flight */
+    int *step_len;              /* (B) all 1: the lengths of one rollout step's sequences */
     cdrl_rng action_rng, shuffle_rng;
     pg_counters c;
     double *window;             /* returns of the last spec->solved_window episodes (ring) */
@@ -134,8 +161,21 @@ typedef struct {
 
 uint64_t pg_stream_seed(uint64_t seed, uint64_t stream);
 
+/* The policy and value MLPs; for agent.policy.kind = "lstm" the linear
+ * heads (H inputs, no hidden layer, no dropout) on the LSTMs. */
 int pg_build_networks(const pg_config *cfg, const cdrl_run_config *run, int D, int A,
                           cdrl_mlp **policy, cdrl_mlp **value, cdrl_error *err);
+
+/* The LSTMs of agent.policy.kind = "lstm" (both NULL for "mlp"). */
+int pg_build_recurrent(const pg_config *cfg, const cdrl_run_config *run, int D,
+                       pg_lstm_net **policy, pg_lstm_net **value, cdrl_error *err);
+
+/* The std over T draws of each action's probability, averaged over actions
+ * and the rows; logits (rows*T, A), draw t of row r at r*T + t. With
+ * mean_probs not NULL, also writes the (rows, A) mean probabilities.
+ * Returns 0 or CDRL_ENOMEM. */
+int pg_probs_spread(const float *logits, int rows, int T, int A, double *spread,
+                    double *mean_probs, cdrl_error *err);
 
 /* Softmax of one row of logits, in double. */
 void pg_softmax_row(double *probs, const float *logits, int A);
@@ -166,10 +206,41 @@ void pg_window_stats(const pg_agent *ag, double *mean, double *lo, double *hi);
 /* 1 once the window is full and its mean reaches the env's threshold. */
 int pg_is_solved(const pg_agent *ag);
 
+/* Sequences per minibatch of a recurrent net: agent.minibatch / agent.lstm.chunk,
+ * at least 1, at most n_seqs. */
+static inline size_t pg_chunks_per_minibatch(const pg_config *cfg, size_t n_seqs)
+{
+    size_t M = (size_t)(cfg->minibatch / cfg->lstm_chunk);
+    M = M < 1 ? 1 : M;
+    return M < n_seqs ? M : n_seqs;
+}
+
 /* ---- pg_update.c ---- */
+
+/* order = a permutation of 0..n-1 drawn from rng. */
+void pg_shuffle(int *order, int n, cdrl_rng *rng);
 
 /* agent.epochs passes of minibatch steps over the rollout, both networks. */
 int pg_update(pg_agent *ag, pg_update_stats *st, cdrl_error *err);
+
+/* ---- pg_recurrent_update.c ---- */
+
+/* The recurrent rollout's step for B envs at time t: stores keep and, at a
+ * chunk start, the state; writes the logits (B,A) and the values (B) and
+ * advances the state. */
+int pg_recurrent_act(pg_agent *ag, int t, const float **logits, cdrl_error *err);
+
+/* Values of obs (B,D) one step after the current state, which stays. */
+int pg_recurrent_values(pg_agent *ag, const float *obs, float *out, cdrl_error *err);
+
+/* Zero state and fresh held noise per env: the start of an update. */
+void pg_recurrent_begin(pg_agent *ag);
+
+/* pg_update for recurrent nets, over the normalised advantages. */
+int pg_update_recurrent(pg_agent *ag, pg_update_stats *st, cdrl_error *err);
+
+/* The MC spread on the probe states, each a one-step sequence from zero. */
+int pg_recurrent_mc_spread(pg_agent *ag, double *spread, cdrl_error *err);
 
 /* ---- pg_checkpoint.c ---- */
 
@@ -179,6 +250,10 @@ int pg_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cd
 /* Reads network `name`'s parameters, and with opt not NULL its generators
  * and Adam state, from a checkpoint. */
 int pg_read_net(const cdrl_ckpt *ck, const char *name, cdrl_mlp *net, cdrl_adam *opt, cdrl_error *err);
+
+/* The same for a recurrent net's LSTM (section "<name>.lstm.*"). */
+int pg_read_lstm(const cdrl_ckpt *ck, const char *name, pg_lstm_net *net, cdrl_adam *opt,
+                 cdrl_error *err);
 
 /* ---- pg_eval.c ---- */
 

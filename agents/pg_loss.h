@@ -54,4 +54,13 @@ typedef struct {
 int cdrl_pg_policy_loss(cdrl_mlp *policy, const cdrl_pg_batch *batch, float clip,
                         float entropy_coef, cdrl_pg_loss_stats *stats, cdrl_error *err);
 
+/* The loss above from the policy's logits (B,A) alone: writes (not
+ * accumulates) its gradient w.r.t. the logits into dlogits (B,A) and fills
+ * *stats (may be NULL). The MLP and the recurrent policy share it. Returns 0
+ * or CDRL_ENOMEM. */
+int cdrl_pg_surrogate_grad(float *dlogits, const float *logits, int B, int A,
+                           const int *actions, const float *old_logp, const float *adv,
+                           float clip, float entropy_coef, cdrl_pg_loss_stats *stats,
+                           cdrl_error *err);
+
 #endif

@@ -106,7 +106,16 @@ static int finish_episodes(pg_agent *ag, cdrl_vec_env *venv, size_t row0, uint8_
             trunc_env[n_trunc++] = e;
         }
     }
-    if (n_trunc) {
+    if (n_trunc && ag->policy_rnn) {
+        /* V(final obs) one step on from each env's value state */
+        float v[4096];
+        pg_to_float(trunc_obs, ag->final_obs, (size_t)B * D);
+        int rc = pg_recurrent_values(ag, trunc_obs, v, err);
+        if (rc)
+            return rc;
+        for (int i = 0; i < n_trunc; i++)
+            ag->ro.next_value[row0 + trunc_env[i]] = v[trunc_env[i]];
+    } else if (n_trunc) {
         const float *v = cdrl_mlp_forward(ag->value, trunc_obs, n_trunc, CDRL_MODE_EVAL, err);
         if (!v)
             return err ? err->code : CDRL_EINVAL;
@@ -118,14 +127,19 @@ static int finish_episodes(pg_agent *ag, cdrl_vec_env *venv, size_t row0, uint8_
 
 /* Draws the actions of B envs from the policy's probabilities (dropout noise
  * drawn fresh, kept in the rollout for the loss) and records them. */
-static int act(pg_agent *ag, size_t row0, cdrl_error *err)
+static int act(pg_agent *ag, int t, cdrl_error *err)
 {
     int B = ag->cfg->envs, A = ag->A;
-    const float *logits = cdrl_mlp_forward(ag->policy, ag->ro.obs + row0 * ag->D, B,
-                                           CDRL_MODE_TRAIN, err);
-    if (!logits)
+    size_t row0 = (size_t)t * B;
+    const float *logits;
+    if (ag->policy_rnn) {
+        int rc = pg_recurrent_act(ag, t, &logits, err);
+        if (rc)
+            return rc;
+    } else if (!(logits = cdrl_mlp_forward(ag->policy, ag->ro.obs + row0 * ag->D, B,
+                                           CDRL_MODE_TRAIN, err)))
         return err ? err->code : CDRL_EINVAL;
-    for (int l = 0; l < ag->policy->n_layers; l++)
+    for (int l = 0; !ag->policy_rnn && l < ag->policy->n_layers; l++)
         if (ag->ro.noise[l])
             memcpy(ag->ro.noise[l] + row0 * ag->policy->layers[l].n_in, ag->policy->layers[l].noise,
                    sizeof(float) * (size_t)B * ag->policy->layers[l].n_in);
@@ -148,6 +162,8 @@ static int act(pg_agent *ag, size_t row0, cdrl_error *err)
         ag->ro.logp[row0 + e] = logp[a];
         ag->actions_d[e] = a;
     }
+    if (ag->policy_rnn) /* pg_recurrent_act wrote the values */
+        return 0;
     return predict_values(ag->value, ag->ro.obs + row0 * ag->D, B, ag->ro.value + row0, err);
 }
 
@@ -182,6 +198,8 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
         return rc;
     uint8_t done_once[4096] = {0};
     rc = cdrl_vec_env_reset(venv, ag->obs_d, err);
+    if (ag->policy_rnn)
+        pg_recurrent_begin(ag);
     int t = 0;
     while (!rc && t < T_max && ag->c.env_steps + B <= ag->run->steps) {
         int all_done = 1;
@@ -191,7 +209,7 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
             break;
         size_t row0 = (size_t)t * B;
         pg_to_float(ag->ro.obs + row0 * D, ag->obs_d, (size_t)B * D);
-        if ((rc = act(ag, row0, err)))
+        if ((rc = act(ag, t, err)))
             break;
         rc = cdrl_vec_env_step(venv, ag->actions_d, ag->obs_d, ag->rewards_d, ag->terminated,
                                ag->truncated, ag->final_obs, err);
@@ -215,7 +233,9 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
     if (t > 0) {
         float last[4096];
         pg_to_float(ag->step_obs, ag->obs_d, (size_t)B * D);
-        if ((rc = predict_values(ag->value, ag->step_obs, B, last, err)))
+        rc = ag->policy_rnn ? pg_recurrent_values(ag, ag->step_obs, last, err)
+                            : predict_values(ag->value, ag->step_obs, B, last, err);
+        if (rc)
             return rc;
         compute_advantages(ag, t, last);
     }

@@ -60,6 +60,17 @@ const cdrl_cfg_key pg_keys[] = {
      .default_text = "64", .help = "states (from the first update) the MC spread is measured on"},
     {KEY("agent.mc_samples", CDRL_CFG_INT, mc_samples), INT_RANGE(1, 1000),
      .default_text = "20", .help = "dropout samples T for the MC spread in metrics.csv"},
+    {KEY("agent.policy.kind", CDRL_CFG_CHOICE, policy_kind), .choices = "mlp|lstm",
+     .default_text = "mlp",
+     .help = "mlp, or lstm: both networks are an LSTM with a linear head (agent.lstm.*); the dropout keys then set the LSTM's input dropout"},
+    {KEY("agent.lstm.hidden", CDRL_CFG_INT, lstm_hidden), INT_RANGE(1, 1024),
+     .default_text = "64", .help = "units of the policy's and the value network's LSTM"},
+    {KEY("agent.lstm.chunk", CDRL_CFG_INT, lstm_chunk), INT_RANGE(1, 1000000),
+     .default_text = "16",
+     .help = "steps per training sequence: the truncated-BPTT window, started from the recurrent state the rollout had there"},
+    {KEY("agent.lstm.recurrent_dropout", CDRL_CFG_STRING, lstm_recurrent_dropout),
+     .default_text = "none", .validate = cdrl_cfg_validate_dropout,
+     .help = "dropout on the LSTMs' recurrent input h (mask held per sequence): none, fixed:P, concrete"},
 };
 
 /* The header declares the array with PG_N_KEYS entries; a count that differs is

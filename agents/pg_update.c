@@ -26,7 +26,7 @@ static void normalize(float *x, int n)
         x[i] = (float)((x[i] - mean) * inv);
 }
 
-static void shuffle(int *order, int n, cdrl_rng *rng)
+void pg_shuffle(int *order, int n, cdrl_rng *rng)
 {
     for (int i = 0; i < n; i++)
         order[i] = i;
@@ -110,13 +110,15 @@ int pg_update(pg_agent *ag, pg_update_stats *st, cdrl_error *err)
     memset(st, 0, sizeof *st);
     if (ag->cfg->normalize_advantages && n > 1)
         normalize(ag->ro.adv, n);
+    if (ag->policy_rnn)
+        return pg_update_recurrent(ag, st, err);
     /* N = every transition seen so far: the regulariser's weight falls as data grows. */
     double n_data = (double)ag->c.env_steps;
     cdrl_mlp_set_data_size(ag->policy, ag->cfg->length_scale, ag->cfg->tau, n_data, 1);
     cdrl_mlp_set_data_size(ag->value, ag->cfg->length_scale, ag->cfg->tau, n_data, 0);
     int steps = 0;
     for (int epoch = 0; epoch < ag->cfg->epochs; epoch++) {
-        shuffle(ag->batch.order, n, &ag->shuffle_rng);
+        pg_shuffle(ag->batch.order, n, &ag->shuffle_rng);
         for (int start = 0; start < n; start += mbn) {
             int m = n - start < mbn ? n - start : mbn;
             gather(ag, ag->batch.order + start, m);
