@@ -57,6 +57,10 @@ int cdrl_policy_load(const char *run_dir, cdrl_policy **out, cdrl_error *err)
     if (!rc && strcmp(p->config.agent->name, "pg") != 0)
         rc = cdrl_errorf(err, CDRL_EUNAVAIL, "%s: a run of agent '%s'; policies load from pg runs only",
                          run_dir, p->config.agent->name);
+    if (!rc && strcmp(((const pg_config *)p->config.agent_config)->policy_kind, "mlp") != 0)
+        rc = cdrl_errorf(err, CDRL_EUNAVAIL, "%s: a recurrent (agent.policy.kind = %s) pg run; policies load "
+                         "from feed-forward pg runs only (cdrl eval replays recurrent ones)", run_dir,
+                         ((const pg_config *)p->config.agent_config)->policy_kind);
     rc = rc ? rc : cdrl_policy_make_env(p, &env, err);
     if (!rc) {
         p->spec = *cdrl_env_spec_of(env);
