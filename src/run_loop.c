@@ -164,6 +164,12 @@ int cdrl_run_train(const cdrl_run_ops *ops, const cdrl_run_args *args, const voi
     r.args = args;
     r.last_ckpt = -1;
     cdrl_run_rows rows = {0, 0};
+    if (args->check_only) {
+        int rc = ops->create(agent_args, &r.agent, err);
+        if (r.agent)
+            ops->free(r.agent);
+        return rc;
+    }
     int rc = cdrl_path_join(r.ckpt, sizeof r.ckpt, args->run_dir, CDRL_RUN_CHECKPOINT_FILE, err);
     rc = rc ? rc : ops->create(agent_args, &r.agent, err);
     if (!rc && args->resume && !(rc = ops->load(r.agent, r.ckpt, args->config_hash, &rows, err)))

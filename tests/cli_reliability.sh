@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Regression tests of issue 20's defects, one block each: what a hostile
+# user did to cdrl, and what cdrl must do instead. The long tables of bad
+# input are tests/bad_input.tsv (cli_bad_input.sh); faults are cli_faults.sh.
+set -u
+. "$(dirname "$0")/check_cli.sh"
+cdrl=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+pg=(train --agent pg --env cartpole)
+
+# D1: the agent and env are chosen by flags (or the config); a --set that
+# names another one is a contradiction, refused before any work.
+check d1-set-agent 2 "^cdrl train: --set run.agent=ppo contradicts the agent pg" -- "${pg[@]}" --steps 600 --set run.agent=ppo --out d1
+check d1-set-agent-mb 2 "^cdrl train: --set run.agent=mb contradicts the agent pg" -- "${pg[@]}" --set run.agent=mb --out d1
+check d1-set-env 2 "^cdrl train: --set env.name=mountaincar contradicts the env cartpole" -- "${pg[@]}" --set env.name=mountaincar --out d1
+check d1-set-same 0 "" -- "${pg[@]}" --set run.agent=pg --dry-run
+[ -e d1 ] && { echo "FAIL d1 left a directory"; fail=1; }
+
+# D2: what only the env or the agent can judge is judged before the run
+# directory exists, and by --dry-run.
+check d2-env-option-value 2 "^cdrl train: env.options: cartpole: option integrator: unknown value 'rk9'" -- "${pg[@]}" --set env.options=integrator=rk9 --out d2
+check d2-env-option-dry 2 "^cdrl train: env.options: cartpole: option integrator: unknown value 'rk9'" -- "${pg[@]}" --set env.options=integrator=rk9 --dry-run
+check d2-env-option-key 2 "^cdrl train: env.options: cartpole: unknown option 'bogus'" -- "${pg[@]}" --set env.options=bogus=1 --out d2
+check d2-rows 2 "^cdrl train: pg: agent.envs x steps per update = .* rows is too many$" -- "${pg[@]}" --set agent.envs=4096 --set agent.min_steps=1000000 --out d2
+check d2-rows-dry 2 "rows is too many$" -- "${pg[@]}" --set agent.envs=4096 --set agent.min_steps=1000000 --dry-run
+sed 's/"cartpole"/"pendulum"/' "$src/configs/mb_cartpole.cfg" > mb_pendulum.cfg
+check d2-mb-continuous 2 "^cdrl train: agent mb: env pendulum has continuous actions" -- train --config mb_pendulum.cfg --dry-run
+[ -e d2 ] && { echo "FAIL d2 left a directory"; fail=1; }
+
+# D3: a run killed before its first checkpoint is resumable: --resume starts
+# it again, and the result is the uninterrupted run's.
+"$cdrl" "${pg[@]}" --steps 1200 --out whole >/dev/null 2>&1
+CDRL_TEST_RAISE=KILL@1 "$cdrl" "${pg[@]}" --steps 1200 --set run.checkpoint_every=1000 --out d3 >/dev/null 2>&1
+[ -e d3/checkpoint.bin ] && { echo "FAIL d3: a checkpoint exists"; fail=1; }
+check d3-resume-from-scratch 0 "starting it again from the beginning" -- train --resume d3
+same_run d3-same-as-whole whole d3
+
+# D4 / m6: one writer per run directory. The lock is held here by the shell
+# (flock(1)), as a running cdrl would hold it; once released, the stale .lock
+# file is no obstacle.
+exec 9>whole/.lock
+flock -n 9 || { echo "FAIL d4: cannot take the lock"; fail=1; }
+check d4-second-writer 2 "^cdrl train: whole is in use by another cdrl \(pid [0-9a-z]+\); wait for it" -- train --resume whole
+mkdir fresh && exec 8>fresh/.lock && flock -n 8
+check d4-second-fresh 2 "^cdrl train: fresh is in use by another cdrl" -- "${pg[@]}" --out fresh
+exec 9>&- 8>&-
+check d4-stale-lock 0 "" -- train --resume whole
+ln -s loop d3/loop2 && ln -s loop2 d3/loop && rm -f d3/checkpoint.bin && ln -s loop d3/checkpoint.bin
+check m6-checkpoint-loop 2 "^cdrl train: d3/checkpoint.bin: cannot read: Too many levels of symbolic links$" -- train --resume d3
+
+exit $fail
