@@ -431,6 +431,10 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
     cdrl_error_clear(&err);
     if (cdrl_stop_install(&err))
         return cli_report("train", &err);
+    char note[2 * CDRL_PATH_MAX + 128];
+    snprintf(note, sizeof note, "work since the last checkpoint in %s is abandoned (resume with: cdrl "
+             "train --resume %s)", dir, dir);
+    cdrl_stop_set_abandon_note("cdrl train", note);
     if (progress->live && cdrl_viz_live_follow(progress->live, dir, &err))
         return cli_fail("train", "--viz: %s", err.msg);
     cdrl_train_args args = {
@@ -446,6 +450,8 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
     };
     cdrl_train_result result;
     memset(&result, 0, sizeof result);
+    int learned_nothing = 0;
+    args.learned_nothing = &learned_nothing;
     printf("%s %s on %s, seed %lld: run directory %s\n", a->resume ? "resuming" : "training",
            setup->agent->name, setup->run.env, (long long)setup->run.seed, dir);
     fflush(stdout);
@@ -460,6 +466,13 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
     printf("%s after %lld env steps, %lld episodes; mean return %.2f; run directory %s\n",
            result.solved ? "solved" : "step budget reached", (long long)result.env_steps,
            (long long)result.episodes, result.last_mean_return, dir);
+    if (learned_nothing) {
+        /* Not success: the files are whole, but the networks are as they started. */
+        fprintf(stderr, "cdrl train: the run learned nothing: no parameter changed in %lld units of "
+                "work (check the learning rates and gradient clipping in %s/config.cfg)\n",
+                (long long)result.iterations, dir);
+        return CLI_EXIT_FAIL;
+    }
     return CLI_EXIT_OK;
 }
 

@@ -51,4 +51,26 @@ check d4-stale-lock 0 "" -- train --resume whole
 ln -s loop d3/loop2 && ln -s loop2 d3/loop && rm -f d3/checkpoint.bin && ln -s loop d3/checkpoint.bin
 check m6-checkpoint-loop 2 "^cdrl train: d3/checkpoint.bin: cannot read: Too many levels of symbolic links$" -- train --resume d3
 
+# D5: a run that learns nothing is not a success (exit 1 and one line); the
+# overflow of Adam's second moment is divergence.
+check d5-adam-inf 2 "^cdrl train: diverged at update 1 \(no checkpoint was written before it\): .*adam.state" -- "${pg[@]}" --steps 2000 --set agent.entropy=1e30 --set agent.max_grad_norm=0 --out d5
+
+# D6: mb's divergence before any checkpoint does not claim one is kept.
+run_cdrl() { CDRL_TEST_POISON=1 "$cdrl" "$@"; }
+check d6-mb-no-checkpoint 2 "^cdrl train: diverged at episode 1 \(no checkpoint was written before it\)" -- train --agent mb --env cartpole --steps 400 --out d6
+run_cdrl() { "$cdrl" "$@"; }
+
+# D9: a signal during a long unit of work (MC sampling over 100000 probe
+# states, minutes of work) is honoured at once: the unit is abandoned, the
+# message says so (ctest's timeout turns a hang into a failure).
+"$cdrl" train --agent mb --env cartpole --set agent.probe.states=100000 --set agent.mc_samples=10000 \
+  --out d9 > d9.out 2> d9.err & pid=$!
+for _ in $(seq 100); do [ -s d9.out ] && break; sleep 0.2; done
+sleep 1; kill -INT $pid; wait $pid; status=$?
+if [ "$status" = 130 ] && grep -Eq "^cdrl train: stopped by SIGINT (during episode 1, which is abandoned|at episode 0)" d9.err; then
+  echo "ok d9-long-unit-signal"
+else
+  echo "FAIL d9-long-unit-signal: exit $status: $(cat d9.err)"; fail=1
+fi
+
 exit $fail

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -227,6 +228,36 @@ static void test_run_dir_lock(void **state)
     rmdir(dir);
 }
 
+/* Issue 20 D9: a second signal ends the process at once, but says what it
+ * abandons, on stderr, from the handler. */
+static void test_second_signal_says_what_it_abandons(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        cdrl_error err;
+        cdrl_stop_install(&err);
+        cdrl_stop_set_abandon_note("cdrl train", "work since the last checkpoint in R is abandoned");
+        raise(SIGINT);
+        raise(SIGINT);
+        _exit(0);
+    }
+    close(fds[1]);
+    char text[512] = "";
+    ssize_t n = read(fds[0], text, sizeof text - 1);
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    text[n > 0 ? n : 0] = '\0';
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+    assert_string_equal(text, "cdrl train: second SIGINT: stopping now; work since the last checkpoint in R is "
+                              "abandoned\n");
+}
+
 static void test_stop_flag(void **state)
 {
     (void)state;
@@ -310,6 +341,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_resume_errors, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_run_dirs, make_dir, remove_dir),
         cmocka_unit_test(test_run_dir_lock),
+        cmocka_unit_test(test_second_signal_says_what_it_abandons),
         cmocka_unit_test(test_stop_flag),
         cmocka_unit_test(test_divergence_guard),
         cmocka_unit_test(test_env_options),

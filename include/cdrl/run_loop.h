@@ -49,6 +49,11 @@ typedef struct {
      * setting that would fail the run fails before its directory exists
      * (`cdrl train` and its --dry-run). run_dir may then be NULL. */
     int check_only;
+    /* NULL, or set to 1 when a run that did at least one unit of work in
+     * this process ends (well) with every watched array named "*.params"
+     * bit-for-bit as it began: it learned nothing (a learning rate of 0, an
+     * update that overflowed to no change), which must not look like success. */
+    int *learned_nothing;
 } cdrl_run_args;
 
 /* What the harness lends an agent during one unit of work. */
