@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 
 struct subcommand {
@@ -74,6 +75,9 @@ int cli_is_help(const char *arg)
 
 int main(int argc, char **argv)
 {
+    /* A file-size limit (ulimit -f) must be an error message, EFBIG from
+     * write(2), and not a silent death that leaves temporary files behind. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         fprintf(stderr, "cdrl: no command given; try 'cdrl --help'\n");
         return CLI_EXIT_USAGE;
