@@ -109,13 +109,19 @@ int cdrl_read_file(const char *path, size_t max_size, char **data, size_t *size,
 {
     *data = NULL;
     *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer that never comes. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return cdrl_errorf(err, CDRL_EIO, "%s: cannot read: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
         return cdrl_errorf(err, CDRL_EIO, "%s: cannot read: not a regular file", path);
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return cdrl_errorf(err, CDRL_ENOMEM, "%s: cannot read: %s", path, strerror(errno));
     }
     /* Read to the end, whatever st_size says: /proc and /sys files report 0. */
     size_t cap = st.st_size > 0 && (uint64_t)st.st_size <= max_size ? (size_t)st.st_size + 1 : 4096;
