@@ -73,4 +73,24 @@ else
   echo "FAIL d9-long-unit-signal: exit $status: $(cat d9.err)"; fail=1
 fi
 
+# D7: a state far beyond any screen is drawn at the screen's edge by every
+# drawer; no value crashes the visualizer.
+d7=ok
+for env in cartpole pendulum mountaincar acrobot cartpole-swingup; do
+  for v in 1e38 -1e39 1e100 1e308 -1e308; do
+    case $env in pendulum|mountaincar) st="$v,$v" ;; *) st="$v,$v,$v,$v" ;; esac
+    SDL_VIDEODRIVER=offscreen "$cdrl" viz --state "$st" --env $env --png d7.png >/dev/null 2>d7.err ||
+      { echo "FAIL d7-huge-state $env $st: $(cat d7.err)"; d7=; fail=1; }
+  done
+done
+[ -n "$d7" ] && echo "ok d7-huge-state"
+
+# m8: a file-size limit is one line, "File too large", and leaves no temp file.
+( ulimit -f 20; "$cdrl" "${pg[@]}" --steps 3000 --out m8 >/dev/null 2>m8.err ); status=$?
+if [ "$status" = 2 ] && grep -q "cannot write: File too large$" m8.err && ! ls m8 | grep -q tmp; then
+  echo "ok m8-file-size-limit"
+else
+  echo "FAIL m8-file-size-limit: exit $status: $(cat m8.err); $(ls m8)"; fail=1
+fi
+
 exit $fail

@@ -146,8 +146,8 @@ void viz_fill_polygon(cdrl_viz_canvas *canvas, const double *xs, const double *y
     int idx[3 * 14];
     SDL_Color col = {(uint8_t)(color >> 16), (uint8_t)(color >> 8), (uint8_t)color, (uint8_t)alpha};
     for (int i = 0; i < n; i++) {
-        v[i].position.x = (float)xs[i];
-        v[i].position.y = (float)ys[i];
+        v[i].position.x = (float)viz_clamp(xs[i], VIZ_PIXEL_LIMIT);
+        v[i].position.y = (float)viz_clamp(ys[i], VIZ_PIXEL_LIMIT);
         v[i].color = col;
         v[i].tex_coord.x = v[i].tex_coord.y = 0;
     }
@@ -167,7 +167,9 @@ void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, dou
         return;
     if (thickness <= 1.0) {
         set_color(canvas, color, 255);
-        SDL_RenderDrawLineF(canvas->renderer, (float)x0, (float)y0, (float)x1, (float)y1);
+        SDL_RenderDrawLineF(canvas->renderer, (float)viz_clamp(x0, VIZ_PIXEL_LIMIT),
+                            (float)viz_clamp(y0, VIZ_PIXEL_LIMIT), (float)viz_clamp(x1, VIZ_PIXEL_LIMIT),
+                            (float)viz_clamp(y1, VIZ_PIXEL_LIMIT));
         return;
     }
     /* A quad around the segment, extended by half the thickness at both ends
@@ -186,7 +188,8 @@ void viz_dashed_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, d
                      double dash, double gap, uint32_t color)
 {
     double len = hypot(x1 - x0, y1 - y0);
-    if (!(len > 0) || !(dash > 0) || gap < 0)
+    /* A dash count beyond any screen would loop for ages. */
+    if (!(len > 0) || !(len < VIZ_PIXEL_LIMIT) || !(dash > 0) || gap < 0)
         return;
     double ux = (x1 - x0) / len, uy = (y1 - y0) / len;
     for (double t = 0; t < len; t += dash + gap) {
