@@ -93,4 +93,19 @@ else
   echo "FAIL m8-file-size-limit: exit $status: $(cat m8.err); $(ls m8)"; fail=1
 fi
 
+# D8, m9: sweep points are identified by their value; equal values and names
+# that would share a directory are refused when the file is read.
+mk() { printf 'sweep: {\n  env = "cartpole";\n  agents = ["pg"];\n  dropout = %s;\n  seeds = [0];\n  out = "sw-out";\n%s\n};\n' "$2" "$3" > "$1"; }
+mk m9.cfg '["fixed:0.1", "fixed:0.10"]' ''
+check m9-same-dropout 2 '^cdrl sweep: m9.cfg:4: sweep.dropout\[1\] = "fixed:0.10" is the same setting as sweep.dropout\[0\]' -- sweep --config m9.cfg
+mk d8a.cfg '["none"]' '  grid = ( { key = "agent.lr"; values = [0.001, 0.0010]; } );'
+check d8-same-number 2 "^cdrl sweep: d8a.cfg:7: sweep.grid\[0\].values: 0.001 and 0.001 are the same value" -- sweep --config d8a.cfg
+mk d8b.cfg '["none"]' '  grid = ( { key = "agent.activation"; values = ["0.5", "0.50"]; } );'
+check d8-same-number-text 2 "are the same value" -- sweep --config d8b.cfg
+mk d8c.cfg '["none"]' '  grid = ( { key = "agent.activation"; values = ["a/b", "a-b"]; } );'
+check d8-name-collision 2 "^cdrl sweep: d8c.cfg: two points would share the run directory" -- sweep --config d8c.cfg
+mk d8d.cfg '["none"]' '  grid = ( { key = "agent.entropy"; values = [1e300, 1e-300]; } );'
+if "$cdrl" sweep --config d8d.cfg --dry-run | grep -q "entropy=1e+300_seed0" ; then echo "ok d8-exponent-sign"; else echo "FAIL d8-exponent-sign"; fail=1; fi
+[ -e sw-out ] && { echo "FAIL d8: a refused sweep created its directory"; fail=1; }
+
 exit $fail
