@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cdrl/checkpoint.h"
+#include "cdrl/file.h"
 
 /* Writes a correct total_size and CRC into a candidate checkpoint. */
 static void make_consistent(uint8_t *b, size_t size)
