@@ -48,7 +48,6 @@ mkdir -p unreadable && cp empty.cfg unreadable/config.cfg && chmod 000 unreadabl
 mkdir -p bad-ckpt && "$cdrl" train --agent pg --env cartpole --steps 100 --dry-run > bad-ckpt/config.cfg && printf 'garbage' > bad-ckpt/checkpoint.bin
 mkdir -p metrics-dir && "$cdrl" train --agent pg --env cartpole --steps 100 --dry-run > metrics-dir/config.cfg && mkdir metrics-dir/metrics.csv
 printf 'not a sweep\n' > bad.sweep
-sed 's/"cartpole"/"pendulum"/' "$src/configs/mb_cartpole.cfg" > mb_pendulum.cfg
 : > empty.sweep
 export LONG_PATH="/tmp/$long/$long/$long/$long/$long/$long/x"
 

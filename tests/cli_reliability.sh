@@ -26,8 +26,7 @@ check d2-env-option-dry 2 "^cdrl train: env.options: cartpole: option integrator
 check d2-env-option-key 2 "^cdrl train: env.options: cartpole: unknown option 'bogus'" -- "${pg[@]}" --set env.options=bogus=1 --out d2
 check d2-rows 2 "^cdrl train: pg: agent.envs x steps per update = .* rows is too many$" -- "${pg[@]}" --set agent.envs=4096 --set agent.min_steps=1000000 --out d2
 check d2-rows-dry 2 "rows is too many$" -- "${pg[@]}" --set agent.envs=4096 --set agent.min_steps=1000000 --dry-run
-sed 's/"cartpole"/"pendulum"/' "$src/configs/mb_cartpole.cfg" > mb_pendulum.cfg
-check d2-mb-continuous 2 "^cdrl train: agent mb: env pendulum has continuous actions" -- train --config mb_pendulum.cfg --dry-run
+check d2-mb-elites-dry 2 "must be <= agent.planner.candidates" -- train --agent mb --env cartpole --set agent.planner.elites=50 --set agent.planner.candidates=10 --dry-run
 [ -e d2 ] && { echo "FAIL d2 left a directory"; fail=1; }
 
 # D3: a run killed before its first checkpoint is resumable: --resume starts
