@@ -13,6 +13,7 @@
 #include "cdrl/loss.h"
 #include "cdrl/mc.h"
 #include "cdrl/run.h"
+#include "matmul.h"
 
 #define LOSS_WINDOW 50 /* steps averaged into the reported fit loss */
 
@@ -50,9 +51,21 @@ int cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_dynamics_model **o
     int rc;
     if (spec->obs_dim < 1 || spec->obs_dim > 64)
         return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: obs_dim %d out of range [1, 64]", spec->obs_dim);
-    if (spec->action_count < 2 || spec->action_count > 64)
-        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: action_count %d out of range [2, 64] "
-                           "(discrete actions)", spec->action_count);
+    int discrete = spec->action_dim == 0;
+    if (discrete ? spec->action_count < 2 || spec->action_count > 64
+                 : spec->action_count != 0 || spec->action_dim < 1 || spec->action_dim > 64)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: action_count %d, action_dim %d: need "
+                           "action_count in [2, 64] (discrete) or action_dim in [1, 64] (continuous)",
+                           spec->action_count, spec->action_dim);
+    if (spec->n_angles < 0 || spec->n_angles > CDRL_DYNAMICS_MAX_ANGLES)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: %d angle pairs out of range [0, %d]",
+                           spec->n_angles, CDRL_DYNAMICS_MAX_ANGLES);
+    for (int i = 0; i < spec->n_angles; i++)
+        if (spec->angle_cos[i] < 0 || spec->angle_cos[i] >= spec->obs_dim || spec->angle_sin[i] < 0 ||
+            spec->angle_sin[i] >= spec->obs_dim || spec->angle_cos[i] == spec->angle_sin[i])
+            return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: angle pair %d (%d:%d) is not two "
+                               "different observation components of [0, %d)", i, spec->angle_cos[i],
+                               spec->angle_sin[i], spec->obs_dim);
     if (spec->batch < 1 || spec->lr <= 0 || spec->length_scale <= 0 || spec->tau <= 0)
         return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch >= 1, lr > 0, length_scale > 0 and "
                            "tau > 0 are required");
@@ -60,7 +73,8 @@ int cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_dynamics_model **o
     if (!m)
         return cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: out of memory");
     m->spec = *spec;
-    m->n_inputs = spec->obs_dim + spec->action_count;
+    m->n_inputs = spec->obs_dim + (discrete ? spec->action_count : spec->action_dim);
+    m->action_stride = discrete ? 1 : spec->action_dim;
     cdrl_mlp_spec ms = cdrl_mlp_spec_default();
     ms.n_inputs = m->n_inputs;
     ms.n_hidden = spec->n_hidden;
@@ -106,7 +120,7 @@ void cdrl_dynamics_free(cdrl_dynamics_model *m)
     cdrl_adam_free(&m->adam);
     free(m->norm);
     for (int i = 0; i < CDRL_MLP_MAX_LAYERS; i++)
-        free(m->mult[i]);
+        free(m->wt[i]);
     free(m->x);
     free(m->y);
     free(m->dout);
@@ -115,21 +129,52 @@ void cdrl_dynamics_free(cdrl_dynamics_model *m)
     free(m);
 }
 
-/* Normalised network input of one row: the state, then the one-hot action. */
-static void encode_row(const cdrl_dynamics_model *m, const float *obs, float action, float *x)
+/* The action columns of one row, unnormalised: one-hot or the values. */
+static void action_features(const cdrl_dynamics_model *m, const float *action, float *out)
 {
-    int D = m->spec.obs_dim, A = m->spec.action_count, a = (int)action;
-    for (int d = 0; d < D; d++)
-        x[d] = (obs[d] - m->in_mean[d]) / m->in_std[d];
-    for (int k = 0; k < A; k++)
-        x[D + k] = ((k == a ? 1.0f : 0.0f) - m->in_mean[D + k]) / m->in_std[D + k];
+    if (m->spec.action_dim == 0) {
+        int a = (int)action[0];
+        for (int k = 0; k < m->spec.action_count; k++)
+            out[k] = k == a ? 1.0f : 0.0f;
+    } else {
+        memcpy(out, action, sizeof(float) * (size_t)m->spec.action_dim);
+    }
 }
 
+/* Normalised network input of one row: the state, then the action. */
+static void encode_row(const cdrl_dynamics_model *m, const float *obs, const float *action, float *x)
+{
+    int D = m->spec.obs_dim;
+    for (int d = 0; d < D; d++)
+        x[d] = (obs[d] - m->in_mean[d]) / m->in_std[d];
+    action_features(m, action, x + D);
+    for (int k = D; k < m->n_inputs; k++)
+        x[k] = (x[k] - m->in_mean[k]) / m->in_std[k];
+}
+
+/* encode_row for B rows: for discrete actions the one-hot part of each action
+ * is worked out once. */
 static void encode(const cdrl_dynamics_model *m, const float *obs, const float *actions, int B,
                    float *x)
 {
-    for (int b = 0; b < B; b++)
-        encode_row(m, obs + (size_t)b * m->spec.obs_dim, actions[b], x + (size_t)b * m->n_inputs);
+    if (m->spec.action_dim) {
+        for (int b = 0; b < B; b++)
+            encode_row(m, obs + (size_t)b * m->spec.obs_dim, actions + (size_t)b * m->action_stride,
+                       x + (size_t)b * m->n_inputs);
+        return;
+    }
+    int D = m->spec.obs_dim, A = m->spec.action_count, W = m->n_inputs;
+    float onehot[64 * 64]; /* (A, A): the encoded one-hot part of action a */
+    for (int a = 0; a < A; a++)
+        for (int k = 0; k < A; k++)
+            onehot[a * A + k] = ((k == a ? 1.0f : 0.0f) - m->in_mean[D + k]) / m->in_std[D + k];
+    for (int b = 0; b < B; b++) {
+        float *row = x + (size_t)b * W;
+        const float *o = obs + (size_t)b * D;
+        for (int d = 0; d < D; d++)
+            row[d] = (o[d] - m->in_mean[d]) / m->in_std[d];
+        memcpy(row + D, onehot + (size_t)(int)actions[b] * A, sizeof(float) * A);
+    }
 }
 
 /* Normalised target of one transition. */
@@ -139,15 +184,25 @@ static void target_row(const cdrl_dynamics_model *m, const float *obs, const flo
         y[d] = (next[d] - obs[d] - m->out_mean[d]) / m->out_std[d];
 }
 
-/* next = obs + out_mean + out_std * pred, pred the first obs_dim of a row of `stride`. */
+/* next = obs + out_mean + out_std * pred, pred the first obs_dim of a row of
+ * `stride`; then each angle pair back on the unit circle (see the header). */
 static void decode(const cdrl_dynamics_model *m, const float *obs, const float *pred, int stride,
                    int B, float *next)
 {
     int D = m->spec.obs_dim;
-    for (int b = 0; b < B; b++)
+    for (int b = 0; b < B; b++) {
+        float *row = next + (size_t)b * D;
         for (int d = 0; d < D; d++)
-            next[(size_t)b * D + d] = obs[(size_t)b * D + d] + m->out_mean[d] +
-                                      m->out_std[d] * pred[(size_t)b * stride + d];
+            row[d] = obs[(size_t)b * D + d] + m->out_mean[d] + m->out_std[d] * pred[(size_t)b * stride + d];
+        for (int i = 0; i < m->spec.n_angles; i++) {
+            float *c = row + m->spec.angle_cos[i], *s = row + m->spec.angle_sin[i];
+            float norm = sqrtf(*c * *c + *s * *s);
+            if (norm > 0.0f)
+                *c /= norm, *s /= norm;
+            else
+                *c = 1.0f, *s = 0.0f;
+        }
+    }
 }
 
 /* Mean and std of each column, in double; a near-constant column keeps std 1
@@ -181,9 +236,10 @@ static void input_of(void *ctx, int64_t j, double *out)
     size_t i = (size_t)cdrl_replay_buffer_train_index(c->buf, j);
     for (int d = 0; d < D; d++)
         out[d] = c->buf->obs[i * D + d];
-    int a = (int)c->buf->action[i * c->buf->action_dim];
-    for (int k = 0; k < c->m->spec.action_count; k++)
-        out[D + k] = k == a;
+    float f[128];
+    action_features(c->m, c->buf->action + i * (size_t)c->buf->action_dim, f);
+    for (int k = D; k < c->m->n_inputs; k++)
+        out[k] = f[k - D];
 }
 
 static void delta_of(void *ctx, int64_t j, double *out)
@@ -197,9 +253,10 @@ static void delta_of(void *ctx, int64_t j, double *out)
 
 static int check_buffer(const cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, cdrl_error *err)
 {
-    if (buf->obs_dim != m->spec.obs_dim || buf->action_dim != 1)
+    if (buf->obs_dim != m->spec.obs_dim || buf->action_dim != m->action_stride)
         return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: buffer holds obs_dim %d, action_dim %d; "
-                           "the model expects %d and 1", buf->obs_dim, buf->action_dim, m->spec.obs_dim);
+                           "the model expects %d and %d", buf->obs_dim, buf->action_dim, m->spec.obs_dim,
+                           m->action_stride);
     return 0;
 }
 
@@ -226,7 +283,7 @@ int cdrl_dynamics_fit(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int
         for (int b = 0; b < B; b++) {
             int64_t j = (int64_t)cdrl_rng_below(&m->rng, (uint64_t)n);
             size_t i = (size_t)cdrl_replay_buffer_train_index(buf, j);
-            encode_row(m, buf->obs + i * D, buf->action[i], m->x + (size_t)b * m->n_inputs);
+            encode_row(m, buf->obs + i * D, buf->action + i * m->action_stride, m->x + (size_t)b * m->n_inputs);
             target_row(m, buf->obs + i * D, buf->next_obs + i * D, m->y + (size_t)b * D);
         }
         const float *out = cdrl_mlp_forward(m->net, m->x, B, CDRL_MODE_TRAIN, err);
@@ -268,6 +325,67 @@ static int mc_moments(cdrl_dynamics_model *m, const float *x, int n, int T, floa
     return cdrl_mc_predict(m->net, x, n, T, mean, epi, err);
 }
 
+/* Without a log-variance head: each dimension's mean squared residual of
+ * the deterministic (eval-mode, noise-free) prediction over the training
+ * slice, as the homoscedastic noise variance var (obs_dim). */
+static int train_residual_var(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, double *var,
+                              cdrl_error *err)
+{
+    enum { CHUNK = 512 };
+    int D = m->spec.obs_dim;
+    int64_t n = cdrl_replay_buffer_train_count(buf);
+    for (int d = 0; d < D; d++)
+        var[d] = 0.0;
+    if (n == 0)
+        return 0;
+    if (reserve_rows(m, CHUNK, err))
+        return err ? err->code : CDRL_ENOMEM;
+    for (int64_t start = 0; start < n; start += CHUNK) {
+        int B = (int)(n - start < CHUNK ? n - start : CHUNK);
+        for (int b = 0; b < B; b++) {
+            size_t i = (size_t)cdrl_replay_buffer_train_index(buf, start + b);
+            encode_row(m, buf->obs + i * D, buf->action + i * m->action_stride, m->x + (size_t)b * m->n_inputs);
+            target_row(m, buf->obs + i * D, buf->next_obs + i * D, m->y + (size_t)b * D);
+        }
+        const float *out = cdrl_mlp_forward(m->net, m->x, B, CDRL_MODE_EVAL, err);
+        if (!out)
+            return err ? err->code : CDRL_EINVAL;
+        for (int b = 0; b < B; b++)
+            for (int d = 0; d < D; d++) {
+                double e = (double)out[(size_t)b * m->net->n_outputs + d] - m->y[(size_t)b * D + d];
+                var[d] += e * e;
+            }
+    }
+    for (int d = 0; d < D; d++)
+        var[d] /= (double)n;
+    return 0;
+}
+
+/* Calibration of the validation predictions (see cdrl_dynamics_stats):
+ * mean, epi, alea and y are (cells); alea is replaced by the full variance. */
+static int calibrate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, const float *mean,
+                     const float *epi, float *alea, const float *y, size_t cells,
+                     cdrl_dynamics_stats *stats, cdrl_error *err)
+{
+    int D = m->spec.obs_dim, rc;
+    if (!m->spec.logvar_head) {
+        double noise[64];
+        if ((rc = train_residual_var(m, buf, noise, err)))
+            return rc;
+        for (size_t c = 0; c < cells; c++)
+            alea[c] = (float)noise[c % D];
+    }
+    for (size_t c = 0; c < cells; c++)
+        alea[c] += epi[c];
+    if ((rc = cdrl_calibration_score(mean, alea, y, (int)cells, &stats->cal, err)) ||
+        (rc = cdrl_calibration_curve(mean, alea, y, (int)cells, cdrl_metric_cal_levels,
+                                     CDRL_METRIC_CAL_LEVELS, stats->cover, err)) ||
+        (rc = cdrl_calibration_curve(mean, epi, y, (int)cells, cdrl_metric_cal_levels,
+                                     CDRL_METRIC_CAL_LEVELS, stats->cover_epi, err)))
+        return cdrl_error_prefix(err, "dynamics model calibration");
+    return 0;
+}
+
 int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int T,
                            cdrl_dynamics_stats *stats, cdrl_error *err)
 {
@@ -291,7 +409,7 @@ int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf
     float *epi = mean + cells, *alea = epi + cells;
     for (int j = 0; j < n; j++) {
         size_t i = (size_t)cdrl_replay_buffer_val_index(buf, j);
-        encode_row(m, buf->obs + i * D, buf->action[i], x + (size_t)j * m->n_inputs);
+        encode_row(m, buf->obs + i * D, buf->action + i * m->action_stride, x + (size_t)j * m->n_inputs);
         target_row(m, buf->obs + i * D, buf->next_obs + i * D, y + (size_t)j * D);
     }
     if ((rc = mc_moments(m, x, n, T, mean, epi, alea, err)))
@@ -309,6 +427,7 @@ int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf
     stats->zero_mse = zero / (double)cells;
     stats->val_spread = spread / (double)cells;
     stats->aleatoric = noise / (double)cells;
+    rc = calibrate(m, buf, mean, epi, alea, y, cells, stats, err);
 done:
     free(x);
     free(y);
@@ -356,36 +475,52 @@ int cdrl_dynamics_predict(cdrl_dynamics_model *m, const float *obs, const float 
     return 0;
 }
 
+/* The dropout multiplier a unit input gets in each particle: the mask itself,
+ * computed once per particle so no rollout step pays for logs and exps. */
+static int frozen_multipliers(const cdrl_mlp_layer *L, int P, float *mult)
+{
+    size_t n = (size_t)P * L->n_in;
+    float *ones = malloc(sizeof(float) * n), *scratch = malloc(sizeof(float) * n);
+    if (ones && scratch) {
+        for (size_t k = 0; k < n; k++)
+            ones[k] = 1.0f;
+        if (L->dropout == CDRL_DROPOUT_CONCRETE)
+            cdrl_concrete_dropout_forward(mult, scratch, ones, L->frozen_noise, *L->p_logit, (int)n);
+        else
+            cdrl_fixed_dropout_forward(mult, scratch, ones, L->frozen_noise, L->fixed_p, (int)n);
+    }
+    int ok = ones && scratch;
+    free(ones);
+    free(scratch);
+    return ok ? 0 : -1;
+}
+
 int cdrl_dynamics_freeze(cdrl_dynamics_model *m, int P, cdrl_error *err)
 {
     if (cdrl_mlp_freeze_masks(m->net, P, err))
         return err ? err->code : CDRL_EINVAL;
     int rc = 0;
-    for (int l = 0; l < m->net->n_layers && !rc; l++) {
-        cdrl_mlp_layer *L = &m->net->layers[l];
-        free(m->mult[l]);
-        m->mult[l] = NULL;
-        if (!L->frozen_noise)
-            continue;
-        size_t n = (size_t)P * L->n_in;
-        float *ones = malloc(sizeof(float) * n), *scratch = malloc(sizeof(float) * n);
-        m->mult[l] = malloc(sizeof(float) * n);
-        if (!ones || !scratch || !m->mult[l]) {
+    for (int l = 0; l < m->net->n_layers; l++) {
+        free(m->wt[l]);
+        m->wt[l] = NULL;
+    }
+    /* (x * mask) W^T = x (W diag(mask))^T: masking the kernel once per particle
+     * spares every rollout step a pass over the activations. */
+    for (int l = 0; l <= m->spec.n_hidden && !rc; l++) {
+        const cdrl_mlp_layer *L = &m->net->layers[l];
+        int K = L->n_in, N = L->n_out;
+        float *mult = L->frozen_noise ? malloc(sizeof(float) * (size_t)P * K) : NULL;
+        m->wt[l] = malloc(sizeof(float) * (size_t)P * K * N);
+        if (!m->wt[l] || (L->frozen_noise && (!mult || frozen_multipliers(L, P, mult)))) {
             rc = cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: cannot freeze %d particles", P);
         } else {
-            /* The multiplier a unit input gets is the mask itself: computing it
-             * once per particle spares every rollout step the logs and exps. */
-            for (size_t k = 0; k < n; k++)
-                ones[k] = 1.0f;
-            if (L->dropout == CDRL_DROPOUT_CONCRETE)
-                cdrl_concrete_dropout_forward(m->mult[l], scratch, ones, L->frozen_noise,
-                                              *L->p_logit, (int)n);
-            else
-                cdrl_fixed_dropout_forward(m->mult[l], scratch, ones, L->frozen_noise, L->fixed_p,
-                                           (int)n);
+            for (int p = 0; p < P; p++)
+                for (int k = 0; k < K; k++)
+                    for (int n = 0; n < N; n++)
+                        m->wt[l][((size_t)p * K + k) * N + n] =
+                            L->weight[(size_t)n * K + k] * (mult ? mult[(size_t)p * K + k] : 1.0f);
         }
-        free(ones);
-        free(scratch);
+        free(mult);
     }
     cdrl_mlp_unfreeze_masks(m->net);
     m->particles = rc ? 0 : P;
@@ -407,20 +542,16 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
     int per = B / P;
     float *in = m->x;
     /* The trunk, then only the mean head: planning needs no noise prediction.
-     * Masks are applied in place (row r, particle r / per); the dense output
-     * goes to whichever scratch buffer does not hold the input. */
+     * Rows are particle-major, so each particle's block of rows goes through
+     * its own masked kernel; the output goes to whichever scratch buffer does
+     * not hold the input. */
     for (int l = 0; l <= m->spec.n_hidden; l++) {
         const cdrl_mlp_layer *L = &m->net->layers[l];
         int K = L->n_in, N = L->n_out;
-        if (m->mult[l])
-            for (int r = 0; r < B; r++) {
-                const float *mk = m->mult[l] + (size_t)(r / per) * K;
-                float *row = in + (size_t)r * K;
-                for (int k = 0; k < K; k++)
-                    row[k] *= mk[k];
-            }
         float *dst = in == m->h[0] ? m->h[1] : m->h[0];
-        cdrl_dense_forward(dst, in, L->weight, L->bias, B, K, N);
+        for (int p = 0; p < P; p++)
+            cdrl_matmul_bias(dst + (size_t)p * per * N, N, in + (size_t)p * per * K, K, 1,
+                             m->wt[l] + (size_t)p * K * N, N, L->bias, per, K, N);
         cdrl_activation_forward(dst, dst, B * N, L->activation);
         in = dst;
     }
@@ -436,4 +567,31 @@ float cdrl_dynamics_p(const cdrl_dynamics_model *m, int layer)
 int cdrl_dynamics_layers(const cdrl_dynamics_model *m)
 {
     return m->net->n_layers;
+}
+
+int cdrl_dynamics_parse_angles(const char *text, cdrl_dynamics_spec *spec, cdrl_error *err)
+{
+    spec->n_angles = 0;
+    if (text[0] == '\0' || strcmp(text, "none") == 0)
+        return 0;
+    const char *s = text;
+    for (;;) {
+        char *end;
+        long c = strtol(s, &end, 10), sn;
+        if (end == s || *end != ':' || c < 0 || c > 63)
+            break;
+        s = end + 1;
+        sn = strtol(s, &end, 10);
+        if (end == s || (*end != ',' && *end != '\0') || sn < 0 || sn > 63 ||
+            spec->n_angles == CDRL_DYNAMICS_MAX_ANGLES)
+            break;
+        spec->angle_cos[spec->n_angles] = (int)c;
+        spec->angle_sin[spec->n_angles++] = (int)sn;
+        if (*end == '\0')
+            return 0;
+        s = end + 1;
+    }
+    spec->n_angles = 0;
+    return cdrl_errorf(err, CDRL_EINVAL, "angle pairs \"%s\": expected COS:SIN[,COS:SIN...] with "
+                       "observation indices 0..63, at most %d pairs, or none", text, CDRL_DYNAMICS_MAX_ANGLES);
 }

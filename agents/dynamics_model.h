@@ -1,11 +1,21 @@
 /* A learned dynamics model with Concrete Dropout: predicts the change of
  * state from (state, action), and knows how unsure it is.
  *
- *   input  = normalised state (obs_dim) then the one-hot action (action_count),
+ *   input  = normalised state (obs_dim) then the action: one-hot (action_count)
+ *            for discrete actions, the action_dim values for continuous ones;
  *            each column normalised by the training data's mean and std
  *   output = normalised change of state (obs_dim); with a log-variance head,
  *            also its log-variance (obs_dim), read as aleatoric noise
- *   next   = state + out_mean + out_std * output
+ *   next   = state + out_mean + out_std * output, then each angle pair
+ *            (cos, sin) put back on the unit circle
+ *
+ * Angles: envs that observe an angle observe its cos and sin (pendulum,
+ * cartpole-swingup, acrobot), which are already the smooth, bounded input
+ * features a network wants (no wrap at +-pi). Predicted independently, the
+ * two drift off the circle over an imagined rollout and the reward's atan2
+ * then reads a wrong angle or a pendulum of the wrong length; so after every
+ * predicted step each declared pair is divided by its norm. Which
+ * observation components form pairs is the spec's `angle_cos`/`angle_sin`.
  *
  * Fitting follows the Concrete Dropout authors' objective: the data term is
  * twice the Gaussian NLL (MSE times tau without a log-variance head), plus
@@ -29,14 +39,21 @@
 #include <stdint.h>
 
 #include "cdrl/error.h"
+#include "cdrl/metric_names.h"
 #include "cdrl/mlp.h"
 #include "cdrl/optim.h"
 #include "replay_buffer.h"
 #include "cdrl/rng.h"
+#include "cdrl/stats.h"
+
+#define CDRL_DYNAMICS_MAX_ANGLES 8
 
 typedef struct {
     int obs_dim;                     /* >= 1 */
-    int action_count;                /* discrete actions, >= 2 */
+    int action_count;                /* discrete actions, >= 2; or 0 with: */
+    int action_dim;                  /* continuous action length >= 1 (0 when discrete) */
+    int n_angles;                    /* angle pairs in the observation, 0..CDRL_DYNAMICS_MAX_ANGLES */
+    int angle_cos[CDRL_DYNAMICS_MAX_ANGLES], angle_sin[CDRL_DYNAMICS_MAX_ANGLES];  /* observation index of each pair's cos and sin */
     int n_hidden;                    /* 1..CDRL_MLP_MAX_HIDDEN */
     int hidden[CDRL_MLP_MAX_HIDDEN]; /* widths */
     cdrl_activation activation;
@@ -56,11 +73,23 @@ typedef struct {
     double zero_mse;      /* of predicting no change at all, same slice */
     double val_spread;    /* epistemic spread on the validation slice */
     double aleatoric;     /* mean predicted noise std (0 without a log-variance head) */
+    /* Calibration on the validation slice of the Gaussian predictive per
+     * state dimension (normalised units): mean = MC mean, variance =
+     * epistemic + aleatoric, where aleatoric is the log-variance head's
+     * exp(logvar) averaged over the draws, or, without that head, the mean
+     * squared residual of the deterministic prediction on the training slice
+     * per dimension (one noise level per dimension, learned from data the
+     * score does not see). cover[k] / cover_epi[k]: observed coverage of the
+     * central cdrl_metric_cal_levels[k] interval with the full / the
+     * epistemic-only variance. All 0 with an empty validation slice. */
+    cdrl_calibration cal;
+    double cover[CDRL_METRIC_CAL_LEVELS], cover_epi[CDRL_METRIC_CAL_LEVELS];
 } cdrl_dynamics_stats;
 
 typedef struct {
     cdrl_dynamics_spec spec;
-    int n_inputs;            /* obs_dim + action_count */
+    int n_inputs;            /* obs_dim + action_count (discrete) or + action_dim */
+    int action_stride;       /* floats per action in every array: 1 (an index) or action_dim */
     cdrl_mlp *net;
     cdrl_adam adam;
     /* normalisers, one allocation `norm`: in_mean, in_std (n_inputs each),
@@ -69,7 +98,9 @@ typedef struct {
     float *in_mean, *in_std, *out_mean, *out_std;
     cdrl_rng rng;            /* minibatch draws */
     int particles;           /* P while frozen, else 0 */
-    float *mult[CDRL_MLP_MAX_LAYERS]; /* (P, K) dropout multipliers per layer, NULL if none */
+    float *wt[CDRL_MLP_MAX_LAYERS]; /* (P, K, N) per particle: layer l's kernel transposed, its
+                                       rows scaled by the frozen dropout multipliers (the weights
+                                       as of the freeze); trunk and mean head, else NULL */
     int rows;                /* rows the scratch below holds */
     float *x, *y, *dout, *h[2]; /* scratch: inputs, targets, output grads, activations */
 } cdrl_dynamics_model;
@@ -89,18 +120,20 @@ void cdrl_dynamics_free(cdrl_dynamics_model *m);
 int cdrl_dynamics_fit(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int steps,
                       double *loss, cdrl_error *err);
 
-/* Scores the buffer's validation slice with T Monte-Carlo draws (T >= 1).
- * With an empty slice every field is 0. */
+/* Scores the buffer's validation slice with T Monte-Carlo draws (T >= 1),
+ * calibration included (the same draws; the training-residual noise of a
+ * model without a log-variance head comes from eval-mode passes, which
+ * draw no random numbers). With an empty slice every field is 0. */
 int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int T,
                            cdrl_dynamics_stats *stats, cdrl_error *err);
 
 /* Epistemic spread (see above) at n states obs (n, obs_dim) with actions
- * (n) (indices), over T draws. */
+ * (n, action_stride), over T draws. */
 int cdrl_dynamics_spread(cdrl_dynamics_model *m, const float *obs, const float *actions, int n,
                          int T, double *spread, cdrl_error *err);
 
 /* Deterministic prediction (dropout off, eval mode): next (B, obs_dim) from
- * obs (B, obs_dim) and actions (B) (indices). */
+ * obs (B, obs_dim) and actions (B, action_stride). */
 int cdrl_dynamics_predict(cdrl_dynamics_model *m, const float *obs, const float *actions, int B,
                           float *next, cdrl_error *err);
 
@@ -111,6 +144,12 @@ int cdrl_dynamics_freeze(cdrl_dynamics_model *m, int P, cdrl_error *err);
  * particle-major. next may not alias obs. */
 int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const float *actions,
                               int B, float *next, cdrl_error *err);
+
+/* Reads angle pairs "C:S,C:S,..." (observation indices of each angle's cos
+ * and sin; "" or "none": no pairs) into spec's n_angles, angle_cos,
+ * angle_sin. Indices are checked against obs_dim by cdrl_dynamics_create.
+ * Returns 0, or CDRL_EINVAL with a message quoting the text. */
+int cdrl_dynamics_parse_angles(const char *text, cdrl_dynamics_spec *spec, cdrl_error *err);
 
 /* The learned (or fixed) drop rate of each layer's input, as cdrl_mlp_dropout_p. */
 float cdrl_dynamics_p(const cdrl_dynamics_model *m, int layer);

@@ -34,6 +34,7 @@
 #include "cdrl/metric_names.h"
 #include "cdrl/run_config.h"
 #include "cdrl/run_guard.h"
+#include "cdrl/shortest.h"
 
 /* ---- Setup ---------------------------------------------------------------------- */
 
@@ -43,6 +44,9 @@ static int model_spec_of(const mb_config *cfg, const cdrl_env_spec *spec, uint64
     memset(out, 0, sizeof *out);
     out->obs_dim = spec->obs_dim;
     out->action_count = spec->action_count;
+    out->action_dim = spec->action_dim;
+    if (cdrl_dynamics_parse_angles(cfg->angles, out, err))
+        return cdrl_error_prefix(err, "agent.model.angles");
     out->n_hidden = cfg->layers;
     for (int i = 0; i < cfg->layers; i++)
         out->hidden[i] = cfg->hidden;
@@ -70,6 +74,8 @@ int mb_planner_spec_of(const mb_config *cfg, int particles, cdrl_planner_spec *o
         .iterations = cfg->iterations,
         .elites = cfg->elites,
         .smoothing = cfg->smoothing,
+        .beta = cfg->beta,
+        .init_std = cfg->init_std,
     };
     return 0;
 }
@@ -80,9 +86,13 @@ static void make_probes(mb_agent *a, uint64_t seed)
 {
     cdrl_rng rng;
     cdrl_rng_seed(&rng, seed, PROBE_STREAM);
-    int n = a->cfg->probe_states, D = a->spec->obs_dim;
+    int n = a->cfg->probe_states, D = a->spec->obs_dim, S = a->spec->action_dim;
     for (int i = 0; i < n; i++) {
-        a->probe_actions[i] = (float)(i % a->spec->action_count);
+        if (S == 0)
+            a->probe_actions[i] = (float)(i % a->spec->action_count);
+        for (int d = 0; d < S; d++)
+            a->probe_actions[(size_t)i * S + d] =
+                (float)cdrl_rng_range(&rng, a->spec->action_low[d], a->spec->action_high[d]);
         for (int d = 0; d < D; d++) {
             double bound = fmin(a->cfg->probe_far, a->spec->obs_high[d]);
             double sign = cdrl_rng_uniform(&rng) < 0.5 ? -1.0 : 1.0;
@@ -103,6 +113,7 @@ void mb_agent_free(mb_agent *a)
     free(a->probe_far);
     free(a->probe_actions);
     free(a->plan_seq);
+    free(a->plan_cont);
     free(a->ghosts);
 }
 
@@ -125,13 +136,17 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
     if ((rc = cdrl_env_options_each(run->env_options, apply_env_option, a->env, err)))
         return rc;
     a->spec = cdrl_env_spec_of(a->env);
-    if (a->spec->action_count < 2)
-        return cdrl_errorf(err, CDRL_EUNAVAIL, "agent mb: env %s has continuous actions; mb plans "
-                           "discrete actions only", run->env);
+    a->action_stride = a->spec->action_dim > 0 ? a->spec->action_dim : 1;
+    if (a->spec->action_dim > 0 && strcmp(cfg->method, "cem") != 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "agent.planner.method = %s: env %s has continuous actions, "
+                           "which mb plans with cem", cfg->method, run->env);
     if (cfg->elites > cfg->candidates)
         return cdrl_errorf(err, CDRL_EINVAL, "agent.planner.elites = %d: must be <= "
                            "agent.planner.candidates = %d", cfg->elites, cfg->candidates);
-    if ((rc = cdrl_replay_buffer_init(&a->buf, a->spec->obs_dim, 1, cfg->val_every, err)))
+    if (cfg->thompson && cfg->beta != 0.0)
+        return cdrl_errorf(err, CDRL_EINVAL, "agent.planner.beta = %g with agent.planner.thompson: "
+                           "one held mask set has no spread to weigh; set beta = 0", cfg->beta);
+    if ((rc = cdrl_replay_buffer_init(&a->buf, a->spec->obs_dim, a->action_stride, cfg->val_every, err)))
         return rc;
     cdrl_dynamics_spec ms;
     if ((rc = model_spec_of(cfg, a->spec, (uint64_t)run->seed, &ms, err)))
@@ -145,7 +160,7 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
     size_t n = (size_t)cfg->probe_states, D = (size_t)a->spec->obs_dim;
     a->probe_near = malloc(sizeof(float) * n * D);
     a->probe_far = malloc(sizeof(float) * n * D);
-    a->probe_actions = malloc(sizeof(float) * n);
+    a->probe_actions = malloc(sizeof(float) * n * (size_t)a->action_stride);
     if (!a->probe_near || !a->probe_far || !a->probe_actions)
         return cdrl_errorf(err, CDRL_ENOMEM, "agent mb: out of memory");
     make_probes(a, (uint64_t)run->seed);
@@ -180,7 +195,16 @@ static void metrics_header(const void *self, char *metrics, size_t size)
         n += snprintf(metrics + n, size - (size_t)n, ","),
         n += cdrl_metric_p_name(metrics + n, size - (size_t)n, "model", l);
     if (n > 0 && (size_t)n < size)
-        snprintf(metrics + n, size - (size_t)n, ",test_episodes,test_min_return,test_mean_return,plan_time_ms");
+        n += snprintf(metrics + n, size - (size_t)n, ",test_episodes,test_min_return,test_mean_return,plan_time_ms");
+    if (n > 0 && (size_t)n < size)
+        n += snprintf(metrics + n, size - (size_t)n, ",%s,%s", CDRL_METRIC_CAL_NLL, CDRL_METRIC_CAL_RANK);
+    for (int epi = 0; epi < 2; epi++)
+        for (int k = 0; k < CDRL_METRIC_CAL_LEVELS && n > 0 && (size_t)n < size; k++)
+            n += snprintf(metrics + n, size - (size_t)n, ","),
+            n += cdrl_metric_cal_cover_name(metrics + n, size - (size_t)n, epi, cdrl_metric_cal_levels[k]);
+    if (a->cfg->beta != 0.0 && n > 0 && (size_t)n < size)
+        snprintf(metrics + n, size - (size_t)n, ",%s,%s,%s", CDRL_METRIC_PLAN_SCORE, CDRL_METRIC_PLAN_MEAN,
+                 CDRL_METRIC_PLAN_PARTICLE_STD);
 }
 
 /* ---- On the run harness ------------------------------------------------------ */
@@ -192,7 +216,8 @@ static int mb_create(const void *agent_args, void **out, cdrl_error *err)
     mb_agent *a = malloc(sizeof *a);
     if (!a)
         return cdrl_errorf(err, CDRL_ENOMEM, "agent mb: out of memory");
-    int rc = mb_agent_init(a, cfg, args->run, cfg->particles, err);
+    /* Thompson sampling plans with its episode's one network: P = 1. */
+    int rc = mb_agent_init(a, cfg, args->run, cfg->thompson ? 1 : cfg->particles, err);
     rc = rc ? rc : mb_watch(a, args->frame, args->user, err);
     if (rc) {
         mb_agent_free(a);
@@ -235,7 +260,7 @@ static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
     mb_agent *a = self;
     const mb_config *cfg = a->cfg;
     const cdrl_run_config *run = a->run;
-    model_view view = {a->model, 0};
+    model_view view = {a->model, 0, cfg->thompson};
     episode_stats *es = &a->last_episode;
     int planned = a->last_planned = a->c.episodes >= cfg->random_episodes;
     int rc = mb_play_episode(a, a->c.episodes, (uint64_t)run->seed, planned ? &view : NULL,
@@ -256,9 +281,9 @@ static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
         a->c.solved = a->last_test.passed;
         a->c.test_mean = a->last_test.mean_return;
     }
-    return cdrl_csv_row(io->episodes, err, "%lld,%lld,%d,%.17g,%lld,%d", (long long)a->c.episodes,
-                        (long long)a->c.env_steps, planned, es->ret, (long long)es->length,
-                        es->terminated);
+    return cdrl_csv_row(io->episodes, err, "%lld,%lld,%d,%s,%lld,%d", (long long)a->c.episodes,
+                        (long long)a->c.env_steps, planned, cdrl_shortest_double(es->ret).text,
+                        (long long)es->length, es->terminated);
 }
 
 static double plan_ms_per_step(const episode_stats *es)
@@ -273,15 +298,30 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
     const episode_stats *es = &a->last_episode;
     const refit_stats *rs = &a->last_refit;
     const solve_test *test = &a->last_test;
-    int n = snprintf(row, size, "%lld,%lld,%lld,%d,%.17g,%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g",
-                     (long long)a->c.episodes, (long long)a->c.env_steps, (long long)a->buf.size,
-                     a->last_planned, es->ret, (long long)es->length, rs->fit_loss, rs->val.val_mse,
-                     rs->val.zero_mse, rs->val.val_spread, rs->near_spread, rs->far_spread,
-                     rs->val.aleatoric);
+    int n = snprintf(row, size, "%lld,%lld,%lld,%d,%s,%lld", (long long)a->c.episodes,
+                     (long long)a->c.env_steps, (long long)a->buf.size, a->last_planned,
+                     cdrl_shortest_double(es->ret).text, (long long)es->length);
+    const double fit[7] = {rs->fit_loss,   rs->val.val_mse, rs->val.zero_mse,   rs->val.val_spread,
+                           rs->near_spread, rs->far_spread,  rs->val.aleatoric};
+    for (int k = 0; k < 7; k++)
+        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_double(fit[k]).text);
     for (int l = 0; l < cdrl_dynamics_layers(a->model); l++)
-        n += snprintf(row + n, size - (size_t)n, ",%.9g", cdrl_dynamics_p(a->model, l));
-    snprintf(row + n, size - (size_t)n, ",%d,%.17g,%.17g,%.4f", test->episodes, test->min_return,
-             test->mean_return, plan_ms_per_step(es));
+        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_float(cdrl_dynamics_p(a->model, l)).text);
+    n += snprintf(row + n, size - (size_t)n, ",%d,%s,%s,%.4f", test->episodes,
+                  cdrl_shortest_double(test->min_return).text, cdrl_shortest_double(test->mean_return).text,
+                  plan_ms_per_step(es));
+    n += snprintf(row + n, size - (size_t)n, ",%s,%s", cdrl_shortest_double(rs->val.cal.nll).text,
+                  cdrl_shortest_double(rs->val.cal.spread_error_rank).text);
+    for (int k = 0; k < CDRL_METRIC_CAL_LEVELS; k++)
+        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_double(rs->val.cover[k]).text);
+    for (int k = 0; k < CDRL_METRIC_CAL_LEVELS; k++)
+        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_double(rs->val.cover_epi[k]).text);
+    if (a->cfg->beta != 0.0) {
+        /* a random episode planned nothing: NaN, a gap in the curves */
+        double per = es->planned ? 1.0 / (double)es->planned : NAN;
+        snprintf(row + n, size - (size_t)n, ",%s,%s,%s", cdrl_shortest_double(es->plan_score * per).text,
+                 cdrl_shortest_double(es->plan_mean * per).text, cdrl_shortest_double(es->plan_spread * per).text);
+    }
     return 0;
 }
 
@@ -301,10 +341,12 @@ static void progress_line(const void *self, const cdrl_run_io *io, char *line, s
         snprintf(tested, sizeof tested, " | test %d ep min %.0f", test->episodes, test->min_return);
     snprintf(line, size,
              "episode %lld (%s) return %.0f | buffer %lld | val mse %.4g (zero change %.3g) | "
-             "p %s | spread val %.3g near %.3g far %.3g | plan %.1f ms/step%s",
+             "p %s | spread val %.3g near %.3g far %.3g | cal nll %.3g cover50/90 %.2f/%.2f | "
+             "plan %.1f ms/step%s",
              (long long)a->c.episodes, a->last_planned ? "mpc" : "random", es->ret, (long long)a->buf.size,
              rs->val.val_mse, rs->val.zero_mse, ps[0] ? ps : "-", rs->val.val_spread,
-             rs->near_spread, rs->far_spread, plan_ms_per_step(es), tested);
+             rs->near_spread, rs->far_spread, rs->val.cal.nll, rs->val.cal.coverage50, rs->val.cal.coverage90,
+             plan_ms_per_step(es), tested);
 }
 
 static int watch_arrays(const void *self, cdrl_run_watch *out)

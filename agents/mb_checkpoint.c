@@ -34,7 +34,7 @@ int mb_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *ro
         (rc = cdrl_ckpt_add(w, "rng.model.layers", layer_rng, sizeof(cdrl_rng) * m->net->n_layers, err)) ||
         (rc = cdrl_ckpt_add(w, "rng.planner", &a->planner->rng, sizeof a->planner->rng, err)) ||
         (rc = cdrl_ckpt_add(w, "buffer.obs", a->buf.obs, sizeof(float) * n * D, err)) ||
-        (rc = cdrl_ckpt_add(w, "buffer.action", a->buf.action, sizeof(float) * n, err)) ||
+        (rc = cdrl_ckpt_add(w, "buffer.action", a->buf.action, sizeof(float) * n * (size_t)a->buf.action_dim, err)) ||
         (rc = cdrl_ckpt_add(w, "buffer.next_obs", a->buf.next_obs, sizeof(float) * n * D, err)) ||
         (rc = cdrl_ckpt_add(w, "buffer.reward", a->buf.reward, sizeof(float) * n, err)) ||
         (rc = cdrl_ckpt_add(w, "buffer.terminated", a->buf.terminated, n, err)))
@@ -78,7 +78,7 @@ int mb_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cd
         (rc = cdrl_ckpt_read(ck, "rng.model.layers", layer_rng, sizeof(cdrl_rng) * m->net->n_layers, err)) ||
         (rc = cdrl_ckpt_read(ck, "rng.planner", &a->planner->rng, sizeof a->planner->rng, err)) ||
         (rc = cdrl_ckpt_read(ck, "buffer.obs", a->buf.obs, sizeof(float) * (size_t)n * D, err)) ||
-        (rc = cdrl_ckpt_read(ck, "buffer.action", a->buf.action, sizeof(float) * (size_t)n, err)) ||
+        (rc = cdrl_ckpt_read(ck, "buffer.action", a->buf.action, sizeof(float) * (size_t)n * (size_t)a->buf.action_dim, err)) ||
         (rc = cdrl_ckpt_read(ck, "buffer.next_obs", a->buf.next_obs, sizeof(float) * (size_t)n * D, err)) ||
         (rc = cdrl_ckpt_read(ck, "buffer.reward", a->buf.reward, sizeof(float) * (size_t)n, err)) ||
         (rc = cdrl_ckpt_read(ck, "buffer.terminated", a->buf.terminated, (size_t)n, err)))

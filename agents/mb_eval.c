@@ -32,7 +32,7 @@ int mb_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     rc = rc ? rc : mb_watch(&a, args->frame, args->user, err);
     /* A replay runs eval mode only and stops when its window is closed. */
     for (int mode = 0; mode < (args->replay ? 1 : 2) && !rc; mode++) {
-        model_view view = {a.model, mode == 0};
+        model_view view = {a.model, mode == 0, 0}; /* eval plans with particles, never Thompson */
         cdrl_planner_spec ps;
         mb_planner_spec_of(cfg, mode ? args->mc_samples : 1, &ps);
         cdrl_planner_free(a.planner);

@@ -27,11 +27,13 @@ typedef struct {
     int64_t max_episodes;
     int solve_episodes;
     double solve_return;
+    char solve_by[CDRL_CFG_STR_MAX]; /* "each" or "mean" */
     int mc_samples;
     /* model */
     int layers, hidden;
     char activation[CDRL_CFG_STR_MAX];
     char dropout[CDRL_CFG_STR_MAX];
+    char angles[CDRL_CFG_STR_MAX];
     double init_p;
     int logvar;
     double lr;
@@ -41,14 +43,16 @@ typedef struct {
     char method[CDRL_CFG_STR_MAX];
     char select[CDRL_CFG_STR_MAX];
     int horizon, candidates, particles, iterations, elites;
-    double smoothing;
+    double smoothing, init_std;
+    double beta;     /* score = mean + beta * std over particles */
+    int thompson;    /* one mask set per episode instead of particles */
     /* probes */
     int probe_states;
     double probe_near, probe_far;
 } mb_config;
 
 /* The schema of mb_config (mb_schema.c), MB_N_KEYS keys. */
-#define MB_N_KEYS 28
+#define MB_N_KEYS 33
 extern const cdrl_cfg_key mb_keys[MB_N_KEYS];
 
 /* Counters a checkpoint carries; plain data, written as one section. */
@@ -65,6 +69,8 @@ typedef struct {
     int terminated;
     double plan_ms; /* total planning time */
     int64_t planned;/* steps planned */
+    /* sums over the planned steps of the executed action's plan_info */
+    double plan_score, plan_mean, plan_spread;
 } episode_stats;
 
 /* What the model looks like after a refit. */
@@ -95,13 +101,15 @@ typedef struct {
     cdrl_replay_buffer buf;
     cdrl_dynamics_model *model;
     cdrl_planner *planner;
-    float *probe_near, *probe_far, *probe_actions; /* (n, obs_dim), (n) */
+    float *probe_near, *probe_far, *probe_actions; /* (n, obs_dim), (n, action stride) */
+    int action_stride;  /* floats per action: 1 (an index) or the env's action_dim */
     mb_counters c;
     /* A watching window (--viz, cdrl viz replay): shown every real step, with
      * the model's predicted states along the chosen plan as ghosts. */
     cdrl_frame_fn frame;
     void *frame_user;
-    int *plan_seq;   /* (horizon) */
+    int *plan_seq;   /* (horizon) discrete plan */
+    float *plan_cont;/* (horizon, action_dim) continuous plan */
     double *ghosts;  /* (horizon, obs_dim) */
     /* The episode just played, for its metrics row and progress line. */
     int last_planned;
@@ -111,10 +119,12 @@ typedef struct {
 } mb_agent;
 
 /* The planner's view of the model: MC particles with frozen masks, or the
- * deterministic network when `deterministic`. */
+ * deterministic network when `deterministic`, or with `thompson` one set
+ * of masks drawn when an episode starts and held for all its plans. */
 typedef struct {
     cdrl_dynamics_model *model;
     int deterministic;
+    int thompson;
 } model_view;
 
 /* ---- mb.c ---- */

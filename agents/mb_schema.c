@@ -5,6 +5,12 @@
 #define KEY(p, t, f, def, h) .path = p, .type = t, .offset = offsetof(mb_config, f), .default_text = def, .help = h
 #define INT_AT_LEAST(lo) .range = CDRL_CFG_MIN, .min = lo
 
+static int mb_validate_angles(const char *value, cdrl_error *err)
+{
+    cdrl_dynamics_spec spec;
+    return cdrl_dynamics_parse_angles(value, &spec, err);
+}
+
 const cdrl_cfg_key mb_keys[] = {
     {KEY("agent.random_episodes", CDRL_CFG_INT, random_episodes, "2",
          "episodes of uniformly random actions before planning starts"), INT_AT_LEAST(1)},
@@ -16,6 +22,11 @@ const cdrl_cfg_key mb_keys[] = {
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 0, .max = 1000},
     {KEY("agent.solve_return", CDRL_CFG_FLOAT, solve_return, "500",
          "return every test episode must reach (CartPole-v1's maximum is 500)")},
+    {KEY("agent.solve_by", CDRL_CFG_CHOICE, solve_by, "each",
+         "solved when each test episode returns >= agent.solve_return (each; the test stops at the "
+         "first that does not) or when their mean does (mean; the test stops once the remaining episodes "
+         "could not lift the mean to it even returning 0, so use it for envs whose returns are <= 0)"),
+     .choices = "each|mean"},
     {KEY("agent.mc_samples", CDRL_CFG_INT, mc_samples, "20",
          "T: dropout samples for the logged validation error and epistemic spread"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 10000},
@@ -28,6 +39,10 @@ const cdrl_cfg_key mb_keys[] = {
     {KEY("agent.model.dropout", CDRL_CFG_STRING, dropout, "concrete",
          "dropout of each hidden and output layer's input: none, fixed:P, concrete"),
      .validate = cdrl_cfg_validate_dropout},
+    {KEY("agent.model.angles", CDRL_CFG_STRING, angles, "",
+         "observation components that are the cos and sin of an angle, as COS:SIN[,COS:SIN...] "
+         "(pendulum 0:1); each predicted pair is put back on the unit circle (\"\": none)"),
+     .validate = mb_validate_angles},
     {KEY("agent.model.init_p", CDRL_CFG_FLOAT, init_p, "0.1", "initial drop rate of Concrete layers"),
      .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX_EXCL, .min = 0, .max = 1},
     {KEY("agent.model.logvar", CDRL_CFG_BOOL, logvar, "false",
@@ -67,6 +82,16 @@ const cdrl_cfg_key mb_keys[] = {
     {KEY("agent.planner.smoothing", CDRL_CFG_FLOAT, smoothing, "0.25",
          "CEM: weight of the old distribution in each refit"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX_EXCL, .min = 0, .max = 1},
+    {KEY("agent.planner.beta", CDRL_CFG_FLOAT, beta, "0",
+         "candidate score = mean + beta * std of the particles' returns: > 0 optimism "
+         "(explore where the model is unsure), < 0 caution, 0 the mean alone"),
+     .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = -1000, .max = 1000},
+    {KEY("agent.planner.thompson", CDRL_CFG_BOOL, thompson, "false",
+         "Thompson sampling: one dropout mask set drawn per episode and held for all its plans, "
+         "instead of agent.planner.particles fresh sets per plan (needs beta = 0)")},
+    {KEY("agent.planner.init_std", CDRL_CFG_FLOAT, init_std, "0.5",
+         "CEM over continuous actions: starting std of each action as a fraction of its range"),
+     .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX, .min = 0, .max = 10},
     {KEY("agent.probe.states", CDRL_CFG_INT, probe_states, "64", "probe states in each of the near and far sets"),
      .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = 1, .max = 100000},
     {KEY("agent.probe.near", CDRL_CFG_FLOAT, probe_near, "0.05",

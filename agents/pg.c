@@ -27,6 +27,7 @@
 #include "cdrl/dropout.h"
 #include "cdrl/metric_names.h"
 #include "cdrl/run_config.h"
+#include "cdrl/shortest.h"
 
 /* ---- Networks ----------------------------------------------------------------- */
 
@@ -275,17 +276,19 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
     double sps = steps_per_second(ag, io);
     double mean, lo, hi;
     pg_window_stats(ag, &mean, &lo, &hi);
-    size_t used = (size_t)snprintf(row, size, "%lld,%lld,%lld,%.17g,%.17g,%.17g,%.9g,%.9g,%.9g",
-                                   (long long)ag->c.update, (long long)ag->c.env_steps,
-                                   (long long)ag->c.episodes, mean, lo, hi, st->policy_loss,
-                                   st->value_loss, st->entropy);
+    size_t used = (size_t)snprintf(row, size, "%lld,%lld,%lld,%s,%s,%s,%s,%s,%s", (long long)ag->c.update,
+                                   (long long)ag->c.env_steps, (long long)ag->c.episodes,
+                                   cdrl_shortest_double(mean).text, cdrl_shortest_double(lo).text,
+                                   cdrl_shortest_double(hi).text, cdrl_shortest_double(st->policy_loss).text,
+                                   cdrl_shortest_double(st->value_loss).text,
+                                   cdrl_shortest_double(st->entropy).text);
     const cdrl_mlp *nets[2] = {ag->policy, ag->value};
     for (int k = 0; k < 2; k++)
         for (int l = 1; l < nets[k]->n_layers && used < size; l++)
-            used += (size_t)snprintf(row + used, size - used, ",%.9g",
-                                     cdrl_mlp_dropout_p(nets[k], l));
+            used += (size_t)snprintf(row + used, size - used, ",%s",
+                                     cdrl_shortest_float(cdrl_mlp_dropout_p(nets[k], l)).text);
     if (used < size)
-        snprintf(row + used, size - used, ",%.9g,%.1f", st->mc_spread, sps);
+        snprintf(row + used, size - used, ",%s,%.1f", cdrl_shortest_double(st->mc_spread).text, sps);
     return 0;
 }
 

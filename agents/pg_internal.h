@@ -20,6 +20,7 @@
 #include "cdrl/rng.h"
 #include "cdrl/run_csv.h"
 #include "cdrl/run_loop.h"
+#include "pg_loss.h"
 
 /* The policy-gradient agent: `cdrl train --agent pg`.
  *
@@ -42,22 +43,6 @@
  *
  * What is deliberately not here: parallel rollouts, recurrent policies,
  * continuous actions. */
-#include "cdrl/agent.h"
-#include "cdrl/checkpoint.h"
-#include "cdrl/dropout.h"
-#include "cdrl/env.h"
-#include "cdrl/loss.h"
-#include "cdrl/mlp.h"
-#include "cdrl/optim.h"
-#include "pg_loss.h"
-#include "cdrl/rng.h"
-#include "cdrl/run.h"
-
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 typedef struct {
     int policy_layers, policy_hidden;

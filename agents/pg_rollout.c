@@ -17,6 +17,7 @@
 
 #include "cdrl/loss.h"
 #include "cdrl/run_config.h"
+#include "cdrl/shortest.h"
 
 static int apply_vec_option(void *user, const char *key, const char *value, cdrl_error *err)
 {
@@ -96,8 +97,8 @@ static int finish_episodes(pg_agent *ag, cdrl_vec_env *venv, size_t row0, uint8_
         ag->c.episodes++;
         done_once[e] = 1;
         window_push(ag, ret);
-        int rc = cdrl_csv_row(ag->episodes_csv, err, "%lld,%lld,%.17g,%d", (long long)ag->c.episodes,
-                              (long long)(ag->c.env_steps + e + 1), ret, len);
+        int rc = cdrl_csv_row(ag->episodes_csv, err, "%lld,%lld,%s,%d", (long long)ag->c.episodes,
+                              (long long)(ag->c.env_steps + e + 1), cdrl_shortest_double(ret).text, len);
         if (rc)
             return rc;
         if (!ag->terminated[e] && ag->truncated[e]) {

@@ -1,6 +1,6 @@
-/* Model-predictive control for discrete actions: CEM or random shooting over
- * action sequences, every candidate rolled out by P model draws in one batch
- * per time step (see planner.h). */
+/* Model-predictive control: CEM or random shooting over discrete action
+ * sequences, every candidate rolled out by P model draws in one batch per
+ * time step (see planner.h); continuous CEM's own steps are planner_cem.c. */
 #include "planner.h"
 
 #include <math.h>
@@ -13,9 +13,23 @@
 
 static int check_spec(const cdrl_planner_spec *s, const cdrl_env_spec *env, cdrl_error *err)
 {
-    if (env->action_count < 2 || env->action_count > 64 || env->action_dim != 0)
-        return cdrl_errorf(err, CDRL_EUNAVAIL, "planner: env %s has continuous actions; the planner "
-                           "plans 2 to 64 discrete actions only", env->name);
+    if (env->action_dim > 0) {
+        if (env->action_dim > CDRL_ENV_MAX_DIM)
+            return cdrl_errorf(err, CDRL_EUNAVAIL, "planner: env %s has %d action components; at most %d",
+                               env->name, env->action_dim, CDRL_ENV_MAX_DIM);
+        if (s->method != CDRL_PLAN_CEM)
+            return cdrl_errorf(err, CDRL_EINVAL, "planner: env %s has continuous actions; plan them "
+                               "with CEM (random shooting is for discrete actions)", env->name);
+        if (!(s->init_std > 0.0 && s->init_std <= 10.0))
+            return cdrl_errorf(err, CDRL_EINVAL, "planner: init_std %g out of range (0, 10]", s->init_std);
+        for (int d = 0; d < env->action_dim; d++)
+            if (!(env->action_high[d] > env->action_low[d]) || !isfinite(env->action_high[d] - env->action_low[d]))
+                return cdrl_errorf(err, CDRL_EUNAVAIL, "planner: env %s's action %d has no finite "
+                                   "bounds [%g, %g]", env->name, d, env->action_low[d], env->action_high[d]);
+    } else if (env->action_count < 2 || env->action_count > 64) {
+        return cdrl_errorf(err, CDRL_EUNAVAIL, "planner: env %s has %d discrete actions; the planner "
+                           "plans 2 to 64", env->name, env->action_count);
+    }
     if (s->method != CDRL_PLAN_CEM && s->method != CDRL_PLAN_RANDOM)
         return cdrl_errorf(err, CDRL_EINVAL, "planner: method %d is neither CEM nor random shooting",
                            (int)s->method);
@@ -35,6 +49,8 @@ static int check_spec(const cdrl_planner_spec *s, const cdrl_env_spec *env, cdrl
                            s->elites, s->candidates);
     if (!(s->smoothing >= 0.0 && s->smoothing < 1.0))
         return cdrl_errorf(err, CDRL_EINVAL, "planner: smoothing %g out of range [0, 1)", s->smoothing);
+    if (!isfinite(s->beta))
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: beta %g is not a finite number", s->beta);
     return 0;
 }
 
@@ -52,26 +68,36 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
     pl->env = env;
     pl->obs_dim = env->obs_dim;
     pl->action_count = env->action_count;
+    pl->action_dim = env->action_dim;
+    pl->action_stride = env->action_dim > 0 ? env->action_dim : 1;
     pl->rows = spec->particles * spec->candidates;
     cdrl_rng_seed(&pl->rng, seed, stream);
     size_t H = (size_t)spec->horizon, C = (size_t)spec->candidates, R = (size_t)pl->rows;
-    size_t D = (size_t)pl->obs_dim, A = (size_t)pl->action_count;
-    pl->probs = malloc(sizeof(float) * H * A);
+    size_t D = (size_t)pl->obs_dim, A = (size_t)pl->action_count, S = (size_t)pl->action_stride;
+    /* Discrete: probs (H, A) and seqs; continuous: mean, std, plan (H, S) and cseqs. */
+    pl->probs = malloc(sizeof(float) * H * (A ? A : 1));
     pl->seqs = malloc(sizeof(int) * C * H);
+    pl->cem_mean = malloc(sizeof(float) * H * S * 3);
+    pl->cseqs = pl->action_dim ? malloc(sizeof(float) * C * H * S) : NULL;
     pl->scores = malloc(sizeof(double) * C);
+    pl->mean = malloc(sizeof(double) * C);
+    pl->spread = malloc(sizeof(double) * C);
     pl->order = malloc(sizeof(int) * C);
     pl->state = malloc(sizeof(float) * R * D);
     pl->next = malloc(sizeof(float) * R * D);
-    pl->actions = malloc(sizeof(float) * R);
+    pl->actions = malloc(sizeof(float) * R * S);
     pl->reward = malloc(sizeof(float) * R);
     pl->total = malloc(sizeof(double) * R);
     pl->alive = malloc(R);
     pl->term = malloc(R);
-    if (!pl->probs || !pl->seqs || !pl->scores || !pl->order || !pl->state || !pl->next ||
-        !pl->actions || !pl->reward || !pl->total || !pl->alive || !pl->term) {
+    if (!pl->probs || !pl->seqs || !pl->cem_mean || (pl->action_dim && !pl->cseqs) || !pl->scores || !pl->mean ||
+        !pl->spread || !pl->order || !pl->state || !pl->next || !pl->actions || !pl->reward || !pl->total ||
+        !pl->alive || !pl->term) {
         cdrl_planner_free(pl);
         return cdrl_errorf(err, CDRL_ENOMEM, "planner: cannot allocate %zu rollout rows", R);
     }
+    pl->cem_std = pl->cem_mean + H * S;
+    pl->plan = pl->cem_std + H * S;
     cdrl_planner_reset(pl);
     *out = pl;
     return 0;
@@ -83,7 +109,11 @@ void cdrl_planner_free(cdrl_planner *pl)
         return;
     free(pl->probs);
     free(pl->seqs);
+    free(pl->cem_mean);
+    free(pl->cseqs);
     free(pl->scores);
+    free(pl->mean);
+    free(pl->spread);
     free(pl->order);
     free(pl->state);
     free(pl->next);
@@ -97,6 +127,10 @@ void cdrl_planner_free(cdrl_planner *pl)
 
 void cdrl_planner_reset(cdrl_planner *pl)
 {
+    if (pl->action_dim) {
+        cdrl_planner_cem_reset(pl);
+        return;
+    }
     int n = pl->spec.horizon * pl->action_count;
     for (int i = 0; i < n; i++)
         pl->probs[i] = 1.0f / (float)pl->action_count;
@@ -137,9 +171,15 @@ static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, c
         pl->total[r] = 0.0;
         pl->alive[r] = 1;
     }
+    int S = pl->action_dim;
     for (int t = 0; t < H; t++) {
-        for (int r = 0; r < R; r++)
-            pl->actions[r] = (float)pl->seqs[(size_t)(r % C) * H + t];
+        if (S)
+            for (int r = 0; r < R; r++)
+                memcpy(pl->actions + (size_t)r * S, pl->cseqs + ((size_t)(r % C) * H + t) * S,
+                       sizeof(float) * (size_t)S);
+        else
+            for (int r = 0; r < R; r++)
+                pl->actions[r] = (float)pl->seqs[(size_t)(r % C) * H + t];
         if ((rc = model->step(model->user, pl->state, pl->actions, R, pl->next, err)))
             return rc;
         cdrl_env_model_reward(pl->env, R, pl->state, pl->actions, pl->next, pl->reward, pl->term);
@@ -152,12 +192,7 @@ static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, c
         pl->state = pl->next;
         pl->next = swap;
     }
-    for (int c = 0; c < C; c++) {
-        double s = 0.0;
-        for (int p = 0; p < P; p++)
-            s += pl->total[(size_t)p * C + c];
-        pl->scores[c] = s / P;
-    }
+    cdrl_planner_particle_scores(pl->total, C, P, pl->spec.beta, pl->scores, pl->mean, pl->spread);
     return 0;
 }
 
@@ -174,6 +209,17 @@ static void rank(cdrl_planner *pl)
         }
         pl->order[j] = c;
     }
+}
+
+int cdrl_planner_score(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
+                       cdrl_error *err)
+{
+    return score_candidates(pl, model, obs, err);
+}
+
+void cdrl_planner_rank(cdrl_planner *pl)
+{
+    rank(pl);
 }
 
 static void refit(cdrl_planner *pl)
@@ -204,11 +250,15 @@ void cdrl_planner_last_plan(const cdrl_planner *pl, int action, int *seq)
 int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
                      int *action, cdrl_plan_info *info, cdrl_error *err)
 {
+    if (pl->action_dim)
+        return cdrl_errorf(err, CDRL_EINVAL, "planner: env %s has continuous actions; use "
+                           "cdrl_planner_act_continuous", pl->env->name);
     int H = pl->spec.horizon, A = pl->action_count;
     int rounds = pl->spec.method == CDRL_PLAN_CEM ? pl->spec.iterations : 1;
-    double best = -HUGE_VAL;
+    double best = -HUGE_VAL, best_mean = 0.0, best_spread = 0.0;
     int best_first = 0;
     double first_sum[64] = {0}, first_count[64] = {0};
+    double first_mean[64] = {0}, first_spread[64] = {0};
     if (pl->spec.method == CDRL_PLAN_RANDOM)
         cdrl_planner_reset(pl);
     for (int it = 0; it < rounds; it++) {
@@ -221,16 +271,20 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
             int first = pl->seqs[(size_t)c * H];
             first_sum[first] += pl->scores[c];
             first_count[first] += 1.0;
+            first_mean[first] += pl->mean[c];
+            first_spread[first] += pl->spread[c];
         }
         if (pl->scores[pl->order[0]] > best) {
             best = pl->scores[pl->order[0]];
             best_first = pl->seqs[(size_t)pl->order[0] * H];
+            best_mean = pl->mean[pl->order[0]];
+            best_spread = pl->spread[pl->order[0]];
         }
         if (pl->spec.method == CDRL_PLAN_CEM)
             refit(pl);
     }
     int a = best_first;
-    double prob = 1.0, score = best;
+    double prob = 1.0, score = best, mean = best_mean, spread = best_spread;
     if (pl->spec.method == CDRL_PLAN_CEM && pl->spec.select == CDRL_PLAN_SELECT_BEST) {
         a = 0;
         for (int k = 1; k < A; k++)
@@ -245,6 +299,10 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
                 score = first_sum[k] / first_count[k];
                 a = k;
             }
+        if (first_count[a] > 0) {
+            mean = first_mean[a] / first_count[a];
+            spread = first_spread[a] / first_count[a];
+        }
     }
     if (pl->spec.method == CDRL_PLAN_CEM) {
         prob = pl->probs[a];
@@ -259,6 +317,8 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
     if (info) {
         info->score = score;
         info->first_prob = prob;
+        info->mean = mean;
+        info->spread = spread;
     }
     return 0;
 }

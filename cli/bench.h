@@ -9,6 +9,7 @@
 
 #include "cdrl/error.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* cdrl bench env: environment steps per second, single and batched. */
@@ -30,6 +31,22 @@ typedef struct {
 } bench_lstm_times;
 int bench_lstm_measure(int B, int T, int C, int H, int concrete, bench_lstm_times *times,
                        cdrl_error *err);
+
+/* cdrl bench nn: CPU microseconds per step of the network workloads
+ * (bench_nn.c). */
+typedef struct {
+    int rounds;       /* 1..101; the median round is reported */
+    double seconds;   /* CPU seconds per workload and round */
+    const char *only; /* only the workload of that name, or those whose name contains it; NULL: all */
+    uint64_t seed;    /* weights and data */
+} bench_nn_options;
+
+/* Runs the workloads of o and prints their table on out. Returns 0, or an
+ * error code with err filled (no workload matches o->only; out of memory). */
+int bench_nn_run(FILE *out, const bench_nn_options *o, cdrl_error *err);
+
+/* The command: parses argc/argv into options and runs bench_nn_run. */
+int bench_nn(int argc, char **argv);
 
 /* A one-line description of this machine's processor ("AMD EPYC, 2 cores"),
  * written into buf. */

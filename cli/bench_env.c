@@ -339,7 +339,7 @@ static const cli_flag env_flags[] = {
 };
 #undef ARG
 
-static const cli_command env_command = {
+const cli_command env_command = {
     "bench env",
     "cdrl bench env [options]",
     "Environment steps per second: the single env and batches of B envs, on one core\n"

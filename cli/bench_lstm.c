@@ -153,7 +153,7 @@ int bench_lstm_run(FILE *out, cdrl_error *err)
     return 0;
 }
 
-static const cli_command lstm_command = {
+const cli_command lstm_command = {
     "bench lstm",
     "cdrl bench lstm",
     "The LSTM layer's forward and forward+backward time on one thread, for a rollout\n"

@@ -20,6 +20,7 @@ struct benchmark {
 static const struct benchmark benchmarks[] = {
     {"env", bench_env, "environment steps per second, single env and batched, one core and all cores"},
     {"lstm", bench_lstm, "LSTM layer forward and forward+backward time, one thread"},
+    {"nn", bench_nn, "CPU microseconds per network training step, planning step and MC forward"},
 };
 #define N_BENCHMARKS (sizeof benchmarks / sizeof benchmarks[0])
 

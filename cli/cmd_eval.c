@@ -39,7 +39,7 @@ static const cli_flag eval_flags[] = {
 };
 #undef ARG
 
-static const cli_command eval_command = {
+const cli_command eval_command = {
     "eval",
     "cdrl eval RUN_DIR [--episodes N] [--mc-samples T] [--seed N]",
     "Loads RUN_DIR/checkpoint.bin and runs N episodes in eval mode (dropout off)\n"

@@ -92,7 +92,7 @@ static const cli_flag sweep_flags[] = {
 };
 #undef ARG
 
-static const cli_command sweep_command = {
+const cli_command sweep_command = {
     "sweep",
     "cdrl sweep --config FILE [--jobs N] [--out DIR] [options]\n"
     "       cdrl sweep --summarize DIR",

@@ -146,7 +146,7 @@ static const cli_flag train_flags[] = {
 };
 #undef ARG
 
-static const cli_command train_command = {
+const cli_command train_command = {
     "train",
     "cdrl train --agent NAME --env NAME [options]\n"
     "       cdrl train --config FILE [options]\n"

@@ -35,6 +35,8 @@ typedef struct {
     const char *primary;        /* RUN_DIR; dirs holds the --compare runs until the end */
     const char *png;
     const char *frames;
+    const char *gif;            /* --gif FILE, --gif-size WxH */
+    int gif_width, gif_height;
     int width, height;
     cdrl_viz_dashboard_options dashboard;
     const char *env_name;       /* --env: the env whose state --state gives */
@@ -131,6 +133,17 @@ static int take_size(const cli_flag *row, const char *value, void *args)
     return 0;
 }
 
+static int take_gif_size(const cli_flag *row, const char *value, void *args)
+{
+    (void)row;
+    viz_args *a = args;
+    char tail;
+    if (sscanf(value, "%dx%d%c", &a->gif_width, &a->gif_height, &tail) != 2 || a->gif_width < 64 ||
+        a->gif_height < 64 || a->gif_width > 4096 || a->gif_height > 4096)
+        return cli_fail("viz", "--gif-size takes WxH with W and H in 64..4096, got '%s'", value);
+    return 0;
+}
+
 static int take_solved(const cli_flag *row, const char *value, void *args)
 {
     (void)row;
@@ -164,6 +177,9 @@ static const cli_flag viz_flags[] = {
      "a file name", 0},
     {"--frames", "DIR", CLI_STRING, ARG(frames), 0, 0, NULL,
      "replay headless, one PNG per step, into DIR (made if missing)", "a directory", 0},
+    {"--gif", "FILE", CLI_STRING, ARG(gif), 0, 0, NULL,
+     "replay headless into an animated GIF at the env's real frame rate", "a file name", 0},
+    {"--gif-size", "WxH", CLI_CALL, 0, 0, 0, take_gif_size, "size of the --gif frames (default 600x400)", 0, 0},
     {"--episodes", "N", CLI_CALL, ARG(episodes), 1, 1000, take_whole_number,
      "episodes to replay, 1..1000 (default 3 in a window, 1 with\n--frames)", 0, 0},
     {"--seed", "N", CLI_CALL, ARG(seed), 0, LLONG_MAX, take_whole_number,
@@ -186,7 +202,7 @@ static const cli_flag viz_flags[] = {
 };
 #undef ARG
 
-static const cli_command viz_command = {
+const cli_command viz_command = {
     "viz",
     "cdrl viz RUN_DIR [--compare RUN_DIR2 ...] [--png FILE] [--frames DIR] [options]\n"
     "       cdrl viz --state X,V,A,W [--env NAME] [--push left|right] --png FILE [--size WxH]\n"
@@ -209,6 +225,8 @@ static int parse_args(int argc, char **argv, viz_args *a)
     a->env_name = "cartpole";
     a->push = NAN;
     a->seed = -1;
+    a->gif_width = cdrl_viz_gif_defaults().width;
+    a->gif_height = cdrl_viz_gif_defaults().height;
     int rc = cli_parse(&viz_command, argc, argv, a);
     if (rc || a->bench_live)
         return rc;
@@ -290,6 +308,7 @@ done:
 
 typedef struct {
     cdrl_viz_live *live;
+    cdrl_viz_gif *gif; /* --gif: every step goes to the video instead */
     cdrl_error err; /* a frame that could not be written */
     int failed;
 } replay_state;
@@ -297,6 +316,10 @@ typedef struct {
 static int replay_frame(void *user, const cdrl_env_view *view, const double *ghosts, int n_ghosts)
 {
     replay_state *r = user;
+    if (r->gif) {
+        r->failed = cdrl_viz_gif_frame(r->gif, view, ghosts, n_ghosts, &r->err) != 0;
+        return r->failed;
+    }
     if (cdrl_viz_live_wants_frame(r->live) && cdrl_viz_live_frame(r->live, view, ghosts, n_ghosts, &r->err)) {
         r->failed = 1;
         return 1;
@@ -317,7 +340,7 @@ static int has_checkpoint(const char *run_dir)
  * the live view: the agent's own evaluation, with every step handed to the
  * window (or, headless, to the frames directory). Prints one line with the
  * returns. */
-static int replay(const viz_args *a, const char *run_dir, long episodes, cdrl_viz_live *live)
+static int replay(const viz_args *a, const char *run_dir, long episodes, cdrl_viz_live *live, cdrl_viz_gif *gif)
 {
     cdrl_error err = {0};
     run_setup setup;
@@ -329,7 +352,7 @@ static int replay(const viz_args *a, const char *run_dir, long episodes, cdrl_vi
     if (!setup.agent->eval) {
         status = cli_fail("viz", "agent %s cannot replay a checkpoint", setup.agent->name);
     } else {
-        replay_state state = {.live = live};
+        replay_state state = {.live = live, .gif = gif};
         cdrl_eval_args args = run_setup_eval_args(&setup, run_dir, a->seed, (int)episodes, 1);
         args.replay = 1;
         args.frame = replay_frame;
@@ -372,13 +395,44 @@ static int write_frames(const viz_args *a)
         if (cdrl_viz_live_add_run(live, a->dirs[i], &err))
             status = cli_report("viz", &err);
     if (status == CLI_EXIT_OK)
-        status = replay(a, run_dir, a->episodes ? a->episodes : 1, live);
+        status = replay(a, run_dir, a->episodes ? a->episodes : 1, live, NULL);
     long frames;
     double draw_seconds;
     cdrl_viz_live_stats(live, &frames, &draw_seconds);
     cdrl_viz_live_free(live);
     if (status == CLI_EXIT_OK)
         printf("wrote %ld frames to %s\n", frames, a->frames);
+    return status;
+}
+
+/* --gif FILE: a headless replay into an animated GIF at the env's real time. */
+static int write_gif(const viz_args *a)
+{
+    const char *run_dir = a->dirs[0];
+    if (!has_checkpoint(run_dir))
+        return cli_fail("viz", "%s: no %s to replay (the run stopped before its first checkpoint?)", run_dir,
+                        CDRL_RUN_CHECKPOINT_FILE);
+    cdrl_error err = {0};
+    run_setup setup;
+    cdrl_env *env = NULL;
+    cdrl_viz_gif_options opts = {a->gif_width, a->gif_height, 0};
+    int rc = run_setup_from_run_dir(&setup, run_dir, &err) || cdrl_env_create(setup.run.env, &env, &err);
+    if (!rc)
+        opts.steps_per_second = cdrl_env_spec_of(env)->steps_per_second;
+    if (!(opts.steps_per_second > 0))
+        opts.steps_per_second = cdrl_viz_gif_defaults().steps_per_second;
+    cdrl_env_free(env);
+    run_setup_free(&setup);
+    cdrl_viz_gif *gif = NULL;
+    if (rc || cdrl_viz_gif_open(a->gif, &opts, &gif, &err))
+        return cli_report("viz", &err);
+    int status = replay(a, run_dir, a->episodes ? a->episodes : 1, NULL, gif);
+    if (status == CLI_EXIT_OK && cdrl_viz_gif_finish(gif, &err))
+        status = cli_report("viz", &err);
+    if (status == CLI_EXIT_OK)
+        printf("wrote %s (%ld frames, %dx%d, %g frames/s)\n", a->gif, cdrl_viz_gif_frames(gif), opts.width,
+               opts.height, opts.steps_per_second);
+    cdrl_viz_gif_free(gif);
     return status;
 }
 
@@ -416,7 +470,7 @@ static int show_window(const viz_args *a)
     if (status == CLI_EXIT_OK && env && cdrl_viz_live_frame(live, &view, NULL, 0, &err))
         status = cli_report("viz", &err);
     if (status == CLI_EXIT_OK && !env && !a->no_replay && has_checkpoint(a->dirs[0]))
-        status = replay(a, a->dirs[0], a->episodes ? a->episodes : 3, live);
+        status = replay(a, a->dirs[0], a->episodes ? a->episodes : 3, live, NULL);
     if (status == CLI_EXIT_OK && cdrl_viz_live_wait_quit(live, &err))
         status = cli_report("viz", &err);
     cdrl_env_free(env);
@@ -544,6 +598,10 @@ int cmd_viz(int argc, char **argv)
     }
     if (a.frames && (a.png || a.has_state))
         return cli_fail("viz", "--frames replays the run's policy; it does not combine with --png or --state");
+    if (a.gif && (a.png || a.has_state || a.frames))
+        return cli_fail("viz", "--gif replays the run's policy; it does not combine with --png, --state or --frames");
+    if (a.gif)
+        return write_gif(&a);
     if (a.frames)
         return write_frames(&a);
     if (a.png)

@@ -1,7 +1,11 @@
 /* The cdrl program: dispatches to one subcommand per file (see cli.h). */
 #include "cli.h"
 
+#include "completion.h"
 #include "flags.h"
+
+#include "cdrl/vecmath.h"
+#include "cdrl/version.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +26,7 @@ static const struct subcommand subcommands[] = {
     {"regress", cmd_regress, "Concrete Dropout on the authors' synthetic regression, per data size N"},
     {"viz", cmd_viz, "replay a run and draw its curves, in a window or to PNG"},
     {"sweep", cmd_sweep, "compare fixed and learned dropout across settings and seeds"},
+    {"completion", cmd_completion, "print a shell completion script (cdrl completion bash)"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 
@@ -38,7 +43,8 @@ typedef struct {
 } top_args;
 
 static const cli_flag top_flags[] = {
-    {"--version", NULL, CLI_SWITCH, offsetof(top_args, version), 0, 0, NULL, "print the version", 0, 0},
+    {"--version", NULL, CLI_SWITCH, offsetof(top_args, version), 0, 0, NULL,
+     "print the version and how this build was made", 0, 0},
 };
 
 static const cli_command top_command = {
@@ -73,6 +79,39 @@ int cli_is_help(const char *arg)
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+/* The program's version, the library's (they differ only when a program is
+ * run against another libcdrl), and the build's options. */
+static void print_version(void)
+{
+#ifdef CDRL_MPI
+    const char *mpi = "yes (mpirun -n K cdrl sweep)";
+#else
+    const char *mpi = "no";
+#endif
+    printf("cdrl %s\nlibcdrl %s: %s\nSIMD: vector math %s (chosen at run time for this CPU)\nMPI sweep: %s\n",
+           CDRL_VERSION, cdrl_version(), cdrl_build_info(), cdrl_vec_isa_name(cdrl_vec_current()), mpi);
+}
+
+int cmd_completion(int argc, char **argv)
+{
+    if (argc == 1 && cli_is_help(argv[0])) {
+        printf("usage: cdrl completion bash\n\nPrints a bash completion script generated from the commands'\n"
+               "flag tables. Use it with: source <(cdrl completion bash)\n");
+        return CLI_EXIT_OK;
+    }
+    if (argc != 1 || strcmp(argv[0], "bash") != 0)
+        return cli_fail("completion", "which shell? only 'cdrl completion bash' is supported");
+    const char *words[N_SUBCOMMANDS + 3];
+    int n = 0;
+    for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+        words[n++] = subcommands[i].name;
+    words[n++] = "help";
+    words[n++] = "--help";
+    words[n++] = "--version";
+    cli_completion_bash(stdout, words, n);
+    return CLI_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     /* A file-size limit (ulimit -f) must be an error message, EFBIG from
@@ -93,7 +132,7 @@ int main(int argc, char **argv)
         if (status == CLI_HELP_SHOWN)
             return CLI_EXIT_OK;
         if (status == 0 && a.version)
-            printf("cdrl %s\n", CDRL_VERSION);
+            print_version();
         return status;
     }
     for (size_t i = 0; i < N_SUBCOMMANDS; i++)

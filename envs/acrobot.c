@@ -197,7 +197,8 @@ const cdrl_env_def cdrl_acrobot_def = {
              .action_dim = 0,
              .max_episode_steps = 500,
              .solved_threshold = -100.0, /* Gymnasium's reward_threshold */
-             .solved_window = 100},
+             .solved_window = 100,
+             .steps_per_second = 1 / 0.2}, /* Acrobot-v1: dt = 0.2 s */
     .kind = "acrobot",
     .state_dim = ACROBOT_STATE_DIM,
     .n_params = 2,

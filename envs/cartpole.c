@@ -300,7 +300,8 @@ static void cartpole_model_reward(int n, const float *obs, const float *actions,
                  .action_dim = 0,                                                              \
                  .max_episode_steps = time_limit,                                              \
                  .solved_threshold = solved_at,                                                \
-                 .solved_window = 100},                                                        \
+                 .solved_window = 100,                                                         \
+                 .steps_per_second = 1 / 0.02},                                                \
         .kind = "cartpole", .state_dim = CARTPOLE_STATE_DIM, .n_params = 4,                    \
         .settings_size = sizeof(cartpole_settings), .settings_init = cartpole_settings_init,   \
         .settings_set = cartpole_settings_set, .view_params = cartpole_view_params,            \

@@ -169,7 +169,8 @@ const cdrl_env_def cdrl_cartpole_swingup_def = {
              .max_episode_steps = 40,
              /* PILCO judges a swing-up by its cost, with no threshold. */
              .solved_threshold = NAN,
-             .solved_window = 100},
+             .solved_window = 100,
+             .steps_per_second = 1 / 0.1}, /* dt = 0.1 s */
     .kind = "cartpole-swingup",
     .state_dim = SWINGUP_STATE_DIM,
     .n_params = 3,

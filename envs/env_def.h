@@ -1,10 +1,10 @@
-/* Internal to envs/: what one environment file provides to the registry.
+/* Internal to envs/: what the env files share beyond the public
+ * cdrl_env_def (include/cdrl/env_register.h).
  *
- * An environment is a `cdrl_env_def`: its spec, the size of its settings
- * block, and a handful of functions over plain arrays. The single env
- * (registry.c) and the batched env (vec_env.c) are both written once against
- * this table, so a new environment is one file defining a def plus one line in
- * the registry, and it is batched for free.
+ * A built-in environment is one file defining a def plus one line in the
+ * registry; an env from outside is registered at run time
+ * (cdrl_env_register). The single env (env.c) and the batched env (vec_env.c)
+ * are both written once against the def, so every env is batched for free.
  *
  * States are stored in struct-of-arrays form: component d of env i is
  * state[d * stride + i]. The single env is the case n = 1, stride = 1, so it
@@ -16,42 +16,16 @@
 #include <stdint.h>
 
 #include "cdrl/env.h"
+#include "cdrl/env_register.h"
 #include "cdrl/rng.h"
 
-typedef struct cdrl_env_def {
-    cdrl_env_spec spec;
-    const char *kind;  /* drawer name in cdrl_env_view */
-    int state_dim;     /* length of the physical state (<= CDRL_ENV_MAX_DIM) */
-    int n_params;      /* length of the view's params (<= CDRL_ENV_MAX_DIM) */
-    size_t settings_size; /* bytes of the settings block (constants, options) */
+/* cdrl_env_def itself is public: include/cdrl/env_register.h. */
 
-    /* Writes the default settings into a settings_size block. */
-    void (*settings_init)(void *settings);
-    /* Applies one named option; unknown keys and values are errors naming
-     * what is accepted. Leaves settings unchanged on error. */
-    int (*settings_set)(void *settings, const char *key, const char *value, cdrl_error *err);
-    /* Writes the n_params constants a drawer needs (see cdrl_env_view). */
-    void (*view_params)(const void *settings, double *params);
-
-    /* Draws the initial state of one env (state_dim doubles, contiguous). */
-    void (*reset_state)(const void *settings, cdrl_rng *rng, double *state);
-    /* Advances n envs (SoA, see above) by one step with the given actions
-     * (n x max(1, action_dim), row-major, already validated). Writes
-     * reward[n] and terminated[n]. */
-    void (*step_batch)(const void *settings, int n, double *state, size_t stride,
-                       const double *actions, double *reward, uint8_t *terminated);
-    /* Writes the observations of n envs (SoA state) as rows of obs_dim. */
-    void (*observe_batch)(const void *settings, int n, const double *state, size_t stride,
-                          double *obs);
-    /* The model-side scorer of cdrl_env_model_reward for this env. */
-    void (*model_reward)(int n, const float *obs, const float *actions, const float *next_obs,
-                         float *reward, uint8_t *terminated);
-} cdrl_env_def;
-
-/* The registered envs, in registry order, NULL-terminated (registry.c). */
+/* The built-in envs, in registry order, NULL-terminated (registry.c). */
 extern const cdrl_env_def *const cdrl_env_registry[];
 
-/* Looks a def up by registry name; NULL if unknown. */
+/* Looks a def up by registry name, built-in or registered
+ * (cdrl_env_register); NULL if unknown. */
 const cdrl_env_def *cdrl_env_def_find(const char *name);
 
 /* Fills err with "unknown env 'name'; known envs: ..." and returns CDRL_EINVAL. */

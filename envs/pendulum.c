@@ -163,7 +163,8 @@ const cdrl_env_def cdrl_pendulum_def = {
              .max_episode_steps = 200,
              /* Gymnasium registers Pendulum-v1 without a reward threshold. */
              .solved_threshold = NAN,
-             .solved_window = 100},
+             .solved_window = 100,
+             .steps_per_second = 1 / 0.05}, /* dt = 0.05 s */
     .kind = "pendulum",
     .state_dim = PENDULUM_STATE_DIM,
     .n_params = 3,

@@ -33,6 +33,8 @@ frames=$(mktemp -d)
 trap 'rm -rf "$frames"' EXIT
 "$cdrl" viz "$runs/concrete" --frames "$frames" --episodes 1 >/dev/null
 cp "$frames/frame_000120.png" "$img/pg_replay_frame.png"
+# The same episode as a video at real time (50 steps a second).
+"$cdrl" viz "$runs/concrete" --gif "$img/pg_replay.gif" --gif-size 480x300 >/dev/null
 
 # The model-based agent, seed 0, default config (solved after 5 real
 # episodes): a replayed frame, with the model's predicted poles along the plan.
@@ -40,6 +42,7 @@ cp "$frames/frame_000120.png" "$img/pg_replay_frame.png"
 rm -rf "$frames"/*
 "$cdrl" viz "$runs/mb" --frames "$frames" --episodes 1 >/dev/null
 cp "$frames/frame_000100.png" "$img/mb_replay_frame.png"
+"$cdrl" viz "$runs/mb" --gif "$img/mb_replay.gif" --gif-size 480x300 >/dev/null
 
 # A CartPole state alone, with the limits and the force arrow.
 "$cdrl" viz --state 0.6,0.2,0.15,0.1 --push right --size 800x400 --png "$img/viz_cartpole_frame.png"

@@ -2,7 +2,9 @@
  * so each derivative is computed from whichever is exact and cheap. */
 #include "cdrl/activation.h"
 
-#include <math.h>
+#include "cdrl/vecmath.h"
+#include "simd.h"
+
 #include <string.h>
 
 static const char *const activation_names[] = {"identity", "relu", "tanh", "selu"};
@@ -25,6 +27,21 @@ const char *cdrl_activation_name(cdrl_activation act)
     return (int)act >= 0 && (int)act < N_ACTIVATIONS ? activation_names[act] : "unknown";
 }
 
+/* scale * (x > 0 ? x : alpha * (e^x - 1)), by blocks so expm1 runs as vectors
+ * and out may be inp. */
+static void selu_forward(float *out, const float *inp, int n)
+{
+    enum { BLOCK = 256 };
+    float em1[BLOCK];
+    for (int at = 0; at < n; at += BLOCK) {
+        int m = n - at < BLOCK ? n - at : BLOCK;
+        cdrl_vec_expm1(em1, inp + at, m);
+        for (int k = 0; k < m; k++)
+            out[at + k] = inp[at + k] > 0.0f ? CDRL_SELU_SCALE * inp[at + k]
+                                             : CDRL_SELU_SCALE * CDRL_SELU_ALPHA * em1[k];
+    }
+}
+
 void cdrl_activation_forward(float *out, const float *inp, int n, cdrl_activation act)
 {
     switch (act) {
@@ -37,16 +54,27 @@ void cdrl_activation_forward(float *out, const float *inp, int n, cdrl_activatio
             out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
         break;
     case CDRL_ACT_TANH:
-        for (int i = 0; i < n; i++)
-            out[i] = tanhf(inp[i]);
+        cdrl_vec_tanh(out, inp, n);
         break;
     case CDRL_ACT_SELU:
-        for (int i = 0; i < n; i++)
-            out[i] = inp[i] > 0.0f ? CDRL_SELU_SCALE * inp[i]
-                                   : CDRL_SELU_SCALE * CDRL_SELU_ALPHA * expm1f(inp[i]);
+        selu_forward(out, inp, n);
         break;
     }
 }
+
+/* The backward loops, vectorised; elementwise, so every variant gives the
+ * same bits. */
+CDRL_MULTIVERSION(static void, tanh_backward, (float *restrict dinp, const float *restrict dout,
+                                               const float *restrict out, int n), {
+    for (int i = 0; i < n; i++)
+        dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
+})
+
+CDRL_MULTIVERSION(static void, relu_backward, (float *restrict dinp, const float *restrict dout,
+                                               const float *restrict inp, int n), {
+    for (int i = 0; i < n; i++)
+        dinp[i] += inp[i] > 0.0f ? dout[i] : 0.0f;
+})
 
 void cdrl_activation_backward(float *dinp, const float *dout, const float *inp, const float *out,
                               int n, cdrl_activation act)
@@ -57,12 +85,10 @@ void cdrl_activation_backward(float *dinp, const float *dout, const float *inp, 
             dinp[i] += dout[i];
         break;
     case CDRL_ACT_RELU:
-        for (int i = 0; i < n; i++)
-            dinp[i] += inp[i] > 0.0f ? dout[i] : 0.0f;
+        CDRL_PICK(relu_backward)(dinp, dout, inp, n);
         break;
     case CDRL_ACT_TANH:
-        for (int i = 0; i < n; i++)
-            dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
+        CDRL_PICK(tanh_backward)(dinp, dout, out, n);
         break;
     case CDRL_ACT_SELU:
         /* For x <= 0, d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = out + scale*alpha. */

@@ -5,6 +5,9 @@
  * particles and tests that hold u fixed. */
 #include "cdrl/dropout.h"
 
+#include "matmul.h"
+#include "simd.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -71,21 +74,75 @@ float cdrl_logit(float p)
     return logf(p) - log1pf(-p);
 }
 
+/* x^10 in four multiplications (a macro: a function without the vector
+ * variants' target would not be inlined into them, and the loop would stay
+ * scalar). */
+#define POW10(x) ((x) * (x) * ((x) * (x)) * ((x) * (x) * ((x) * (x))) * ((x) * (x)))
+
+/* The Concrete mask needs no logarithm and no exponential at t = 0.1: with
+ * a = 1-u+eps, b = u+eps and K = ((1-p+eps)/(p+eps))^10,
+ *   z = sigmoid(10 (log((p+eps)/(1-p+eps)) + log(b/a))) = b^10 / (b^10 + K a^10)
+ * exactly (e^(-10 log r) = r^-10), and 1-z = K a^10 / (b^10 + K a^10). Every
+ * factor lies in [1e-7, 1e7], so the powers stay inside double's range, and
+ * the result is as exact as double arithmetic, closer to the reference than
+ * four float logarithms and an exponential were. The loop is plain IEEE
+ * arithmetic, so its vector variants give the scalar code's bits. */
+CDRL_MULTIVERSION(static void, concrete_mask, (float *restrict out, float *restrict z,
+                                               const float *restrict inp,
+                                               const float *restrict u, double K,
+                                               double keep_scale, int n), {
+    const double eps = CDRL_CONCRETE_EPS;
+    for (int i = 0; i < n; i++) {
+        double a = 1.0 - u[i] + eps, b = u[i] + eps;
+        double a10 = K * POW10(a), b10 = POW10(b);
+        double share = 1.0 / (b10 + a10), drop = b10 * share, keep = a10 * share;
+        z[i] = (float)drop;
+        out[i] = inp[i] * (float)(keep * keep_scale);
+    }
+})
+
 void cdrl_concrete_dropout_forward(float *out, float *z, const float *inp, const float *u,
                                    float p_logit, int n)
 {
     // inp (n), u (n), out (n), z (n)
-    const float eps = CDRL_CONCRETE_EPS, inv_t = 1.0f / CDRL_CONCRETE_TEMPERATURE;
-    float p = cdrl_sigmoid(p_logit);
-    /* The p part of the logit is the same for every element. */
-    float drop_logit = logf(p + eps) - logf(1.0f - p + eps);
-    float keep_scale = 1.0f / (1.0f - p);
-    for (int i = 0; i < n; i++) {
-        float noise_logit = logf(u[i] + eps) - logf(1.0f - u[i] + eps);
-        z[i] = cdrl_sigmoid((drop_logit + noise_logit) * inv_t);
-        out[i] = inp[i] * (1.0f - z[i]) * keep_scale;
-    }
+    _Static_assert(CDRL_CONCRETE_INVERSE_TEMPERATURE == 10,
+                   "concrete_mask computes sigmoid(x / t) as a 10th power: t must be 0.1");
+    const double eps = CDRL_CONCRETE_EPS;
+    double p = cdrl_sigmoid(p_logit);
+    double r = (1.0 - p + eps) / (p + eps), K = POW10(r);
+    CDRL_PICK(concrete_mask)(out, z, inp, u, K, 1.0 / (1.0 - p), n);
 }
+
+CDRL_MULTIVERSION(static void, concrete_input_grad, (float *restrict dinp,
+                                                     const float *restrict dout,
+                                                     const float *restrict z, double keep_scale,
+                                                     int n), {
+    for (int i = 0; i < n; i++)
+        dinp[i] += dout[i] * (float)((1.0 - z[i]) * keep_scale);
+})
+
+/* sum_i dout_i inp_i ((1-z_i) ks^2 - z_i (1-z_i) dlogit_dp ks), in four
+ * partial sums taken in a fixed order, so every variant adds alike. */
+CDRL_MULTIVERSION(static double, concrete_p_grad, (const float *restrict dout,
+                                                   const float *restrict inp,
+                                                   const float *restrict z, double keep_scale,
+                                                   double dlogit_dp, int n), {
+    enum { LANES = 4 };
+    double part[LANES] = {0};
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) {
+            double zi = z[i + l], dz_dp = zi * (1.0 - zi) * dlogit_dp;
+            part[l] += (double)dout[i + l] * inp[i + l]
+                       * ((1.0 - zi) * keep_scale * keep_scale - dz_dp * keep_scale);
+        }
+    for (; i < n; i++) {
+        double zi = z[i], dz_dp = zi * (1.0 - zi) * dlogit_dp;
+        part[0] += (double)dout[i] * inp[i]
+                   * ((1.0 - zi) * keep_scale * keep_scale - dz_dp * keep_scale);
+    }
+    return (part[0] + part[1]) + (part[2] + part[3]);
+})
 
 void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *dout,
                                     const float *inp, const float *z, float p_logit, int n)
@@ -94,21 +151,14 @@ void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *d
     const double eps = CDRL_CONCRETE_EPS, t = CDRL_CONCRETE_TEMPERATURE;
     double p = cdrl_sigmoid(p_logit);
     double keep_scale = 1.0 / (1.0 - p);
-    /* dz/dp = z(1-z) * dlogit/dp, and dlogit/dp is the same for every element. */
-    double dlogit_dp = (1.0 / (p + eps) + 1.0 / (1.0 - p + eps)) / t;
-    double dp = 0.0;
-    for (int i = 0; i < n; i++) {
-        double zi = z[i];
-        if (dinp)
-            dinp[i] += dout[i] * (float)((1.0 - zi) * keep_scale);
-        if (dp_logit) {
-            double dz_dp = zi * (1.0 - zi) * dlogit_dp;
-            double dout_dp = inp[i] * ((1.0 - zi) * keep_scale * keep_scale - dz_dp * keep_scale);
-            dp += dout[i] * dout_dp;
-        }
-    }
-    if (dp_logit)
+    if (dinp)
+        CDRL_PICK(concrete_input_grad)(dinp, dout, z, keep_scale, n);
+    if (dp_logit) {
+        /* dz/dp = z(1-z) * dlogit/dp, and dlogit/dp is the same for every element. */
+        double dlogit_dp = (1.0 / (p + eps) + 1.0 / (1.0 - p + eps)) / t;
+        double dp = CDRL_PICK(concrete_p_grad)(dout, inp, z, keep_scale, dlogit_dp, n);
         *dp_logit += (float)(dp * p * (1.0 - p));
+    }
 }
 
 float cdrl_concrete_regularizer(float *dweight, float *dp_logit, const float *weight,
@@ -117,9 +167,7 @@ float cdrl_concrete_regularizer(float *dweight, float *dp_logit, const float *we
 {
     // weight (n_weight), dweight (n_weight), dp_logit (1)
     double p = cdrl_sigmoid(p_logit);
-    double sum_sq = 0.0;
-    for (int i = 0; i < n_weight; i++)
-        sum_sq += (double)weight[i] * weight[i];
+    double sum_sq = cdrl_sum_squares(weight, (size_t)n_weight);
     double keep = 1.0 - p;
     double entropy_term = p * log(p) + keep * log(keep); /* negative entropy of Bernoulli(p) */
     double value = weight_reg * sum_sq / keep + (double)dropout_reg * K * entropy_term;

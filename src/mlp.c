@@ -249,8 +249,7 @@ static void fill_noise(cdrl_mlp *net, cdrl_mlp_layer *L, int B, cdrl_mode mode)
     }
     if (net->hold_noise)
         return;
-    for (size_t i = 0; i < (size_t)B * K; i++)
-        L->noise[i] = cdrl_rng_uniform_f(&L->rng);
+    cdrl_rng_fill_uniform_f(&L->rng, L->noise, (size_t)B * K);
 }
 
 static int dropout_active(const cdrl_mlp_layer *L, cdrl_mode mode)
@@ -402,8 +401,7 @@ int cdrl_mlp_freeze_masks(cdrl_mlp *net, int P, cdrl_error *err)
             cdrl_mlp_unfreeze_masks(net);
             return cdrl_errorf(err, CDRL_ENOMEM, "mlp: cannot allocate masks for %d particles", P);
         }
-        for (size_t k = 0; k < n; k++)
-            L->frozen_noise[k] = cdrl_rng_uniform_f(&L->rng);
+        cdrl_rng_fill_uniform_f(&L->rng, L->frozen_noise, n);
     }
     net->frozen_particles = P;
     return 0;

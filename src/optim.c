@@ -2,16 +2,16 @@
  * caller's gradients: the clip factor is applied as each gradient is read. */
 #include "cdrl/optim.h"
 
+#include "matmul.h"
+#include "simd.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 float cdrl_grad_norm(const float *g, size_t n)
 {
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++)
-        sum += (double)g[i] * g[i];
-    return (float)sqrt(sum);
+    return (float)sqrt(cdrl_sum_squares(g, n));
 }
 
 /* The factor that brings a gradient of this norm down to clip_norm (1 if off or under). */
@@ -38,21 +38,34 @@ int cdrl_adam_init(cdrl_adam *opt, size_t n, float lr, cdrl_error *err)
     return 0;
 }
 
+/* The update of every parameter: elementwise IEEE arithmetic only, so the
+ * vector variants give the scalar loop's bits. */
+CDRL_MULTIVERSION(static void, adam_update, (float *restrict params, float *restrict m,
+                                             float *restrict v, const float *restrict grads,
+                                             size_t n, float clip, float beta1, float beta2,
+                                             float step, float eps, float root_inv_correction2), {
+    for (size_t i = 0; i < n; i++) {
+        float g = grads[i] * clip;
+        m[i] = beta1 * m[i] + (1.0f - beta1) * g;
+        v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
+        params[i] -= step * m[i] / (sqrtf(v[i]) * root_inv_correction2 + eps);
+    }
+})
+
 float cdrl_adam_step(cdrl_adam *opt, float *params, const float *grads)
 {
     float norm = cdrl_grad_norm(grads, opt->n);
     float clip = clip_factor(norm, opt->clip_norm);
-    float *m = opt->state, *v = opt->state + opt->n;
     opt->t++;
     double correction1 = 1.0 - pow(opt->beta1, (double)opt->t);
     double correction2 = 1.0 - pow(opt->beta2, (double)opt->t);
-    for (size_t i = 0; i < opt->n; i++) {
-        float g = grads[i] * clip;
-        m[i] = opt->beta1 * m[i] + (1.0f - opt->beta1) * g;
-        v[i] = opt->beta2 * v[i] + (1.0f - opt->beta2) * g * g;
-        double m_hat = m[i] / correction1, v_hat = v[i] / correction2;
-        params[i] -= (float)(opt->lr * m_hat / (sqrt(v_hat) + opt->eps));
-    }
+    /* lr m_hat / (sqrt(v_hat) + eps) with the bias corrections as factors, in
+     * float like the parameters (as PyTorch does): one division and one square
+     * root per parameter, sixteen at a time. The square root comes before the
+     * correction so a huge v cannot overflow to infinity on the way. */
+    CDRL_PICK(adam_update)(params, opt->state, opt->state + opt->n, grads, opt->n, clip,
+                           opt->beta1, opt->beta2, (float)(opt->lr / correction1), opt->eps,
+                           (float)(1.0 / sqrt(correction2)));
     return norm;
 }
 

@@ -53,6 +53,15 @@ float cdrl_rng_uniform_f(cdrl_rng *rng)
     return (float)(cdrl_rng_u64(rng) >> 40) * 0x1.0p-24f;
 }
 
+void cdrl_rng_fill_uniform_f(cdrl_rng *rng, float *out, size_t n)
+{
+    /* A copy of the state, so it stays in registers through the loop. */
+    cdrl_rng local = *rng;
+    for (size_t i = 0; i < n; i++)
+        out[i] = cdrl_rng_uniform_f(&local);
+    *rng = local;
+}
+
 double cdrl_rng_range(cdrl_rng *rng, double lo, double hi)
 {
     return lo + (hi - lo) * cdrl_rng_uniform(rng);

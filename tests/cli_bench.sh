@@ -27,6 +27,10 @@ out=$("$cdrl" bench env --env pendulum,acrobot --env-options action_repeat=2,obs
 grep -Eq "^acrobot +batched +4 " <<<"$out" || { echo "FAIL bench with env options: no acrobot row in: $out"; fail=1; }
 echo "ok bench with env options"
 
+out=$("$cdrl" bench nn --rounds 1 --seconds 0.001 --only planner 2>&1); status=$?
+if [ "$status" = 0 ] && grep -Eq "^planner_mb_default +[0-9.]+$" <<<"$out"; then echo "ok tiny bench nn"
+else echo "FAIL tiny bench nn: exit $status ($out)"; fail=1; fi
+check nn-no-workload 2 "^cdrl bench nn: no workload name contains 'gpu'" -- bench nn --only gpu
 check bad-flag 2 "^cdrl bench env: unknown option '--frob'" -- bench env --frob 1
 check missing-value 2 "^cdrl bench env: --steps needs a value; see '--steps' in 'cdrl bench env --help'$" -- bench env --steps
 check bad-steps 2 "^cdrl bench env: --steps 'x' is invalid" -- bench env --steps x
@@ -37,7 +41,7 @@ check bad-env 2 "^cdrl bench env: unknown env 'pong'; known envs: cartpole, cart
 check bad-integrator 2 "^cdrl bench env: cartpole: option integrator: unknown value 'rk4'" -- bench env --env cartpole --integrator rk4 --steps 10
 check bad-env-option 2 "^cdrl bench env: pendulum: option action_repeat: '0' is invalid" -- bench env --env pendulum --env-options action_repeat=0 --steps 10
 check no-benchmark 2 "^cdrl bench: which benchmark\? try 'cdrl bench --help'$" -- bench
-check unknown-benchmark 2 "^cdrl bench: unknown benchmark 'gpu'; known: env" -- bench gpu
+check unknown-benchmark 2 "^cdrl bench: unknown benchmark 'gpu'; known: env, lstm, nn" -- bench gpu
 check env-help 0 "" -- bench env --help
 check lstm-help 0 "" -- bench lstm --help
 check lstm-bad-flag 2 "^cdrl bench lstm: unknown option '--frob'" -- bench lstm --frob

@@ -14,8 +14,11 @@ check missing-value 2 "^cdrl regress: .*'--seed'" -- --seed
 
 tiny=(--hidden 8 --n 10,30 --epochs 3 --min-steps 0 --test 40 --mc 3 --seed 5)
 out=$("$cdrl" regress "${tiny[@]}") || { echo "FAIL tiny run exit $?"; fail=1; }
-rows=$(grep -Ec '^ +(10|30) +3( +[0-9]+\.[0-9]{3}){8}$' <<<"$out")
+rows=$(grep -Ec '^ +(10|30) +3( +-?[0-9]+\.[0-9]{3}){12}$' <<<"$out")
 [ "$rows" = 2 ] && echo "ok rows" || { echo "FAIL rows: $out"; fail=1; }
+# calibration columns: coverages are fractions, the 90 % interval covers at least what the 50 % does
+sane=$(awk '$1 ~ /^[0-9]+$/ && $12 >= 0 && $12 <= $13 && $13 <= 1 && $14 >= -1 && $14 <= 1' <<<"$out" | wc -l)
+[ "$sane" = 2 ] && echo "ok calibration columns" || { echo "FAIL calibration columns: $out"; fail=1; }
 again=$("$cdrl" regress "${tiny[@]}")
 [ "$out" = "$again" ] && echo "ok deterministic" || { echo "FAIL same seed, different output"; fail=1; }
 other=$("$cdrl" regress "${tiny[@]/5/6}")

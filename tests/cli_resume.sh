@@ -5,7 +5,8 @@
 # seed. The stop points come from CDRL_TEST_RAISE=SIG@N (the signal is raised
 # after the N-th progress line), so the test has no timing in it. Columns
 # whose name says they measure wall time (time, sec, sps, per_s) are left out
-# of the comparison. Each agent runs on cartpole with a small step budget.
+# of the comparison. Each agent runs on cartpole with a small step budget,
+# and mb also on pendulum (continuous actions, CEM) with a small planner.
 set -u
 . "$(dirname "$0")/check_cli.sh"
 cdrl=$1
@@ -14,34 +15,39 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-for agent in pg mb; do
+for case in pg mb mb-pendulum; do
+  agent=${case%%-*}
   # Small and frequent: a checkpoint every 2 iterations, a progress line every
   # one. The budget must allow well over 3 iterations (updates for pg,
   # episodes for mb) and stay quick.
-  case $agent in pg) steps=20000 ;; mb) steps=1000 ;; esac
+  case $case in pg) steps=20000 ;; mb) steps=1000 ;; mb-pendulum) steps=1000 ;; esac
   args=(--agent "$agent" --env cartpole --seed 3 --steps "$steps"
         --set run.checkpoint_every=2 --set run.log_every=1 --set run.stop_when_solved=false)
-  "$cdrl" train "${args[@]}" --out "$agent-whole" >/dev/null || { echo "FAIL $agent: uninterrupted run"; fail=1; continue; }
+  [ "$case" = mb-pendulum ] && args=(--agent mb --env pendulum --seed 3 --steps "$steps"
+        --set run.checkpoint_every=2 --set run.log_every=1 --set run.stop_when_solved=false
+        --set agent.planner.candidates=20 --set agent.planner.horizon=10 --set agent.planner.iterations=2
+        --set agent.planner.particles=2 --set agent.planner.elites=4 --set agent.model.fit_steps=100)
+  "$cdrl" train "${args[@]}" --out "$case-whole" >/dev/null || { echo "FAIL $case: uninterrupted run"; fail=1; continue; }
   for sig in INT TERM KILL; do
-    dir="$agent-$sig"
+    dir="$case-$sig"
     CDRL_TEST_RAISE="$sig@3" "$cdrl" train "${args[@]}" --out "$dir" >/dev/null 2>"$dir.err"
     status=$?
     case $sig in INT) want=130 ;; TERM) want=143 ;; KILL) want=137 ;; esac
-    if [ "$status" = 0 ]; then echo "FAIL $agent $sig: the run ended before its 3rd progress line; give it a larger budget here"; fail=1; continue; fi
-    if [ "$status" != "$want" ]; then echo "FAIL $agent $sig: exit $status, wanted $want ($(cat "$dir.err"))"; fail=1; continue; fi
+    if [ "$status" = 0 ]; then echo "FAIL $case $sig: the run ended before its 3rd progress line; give it a larger budget here"; fail=1; continue; fi
+    if [ "$status" != "$want" ]; then echo "FAIL $case $sig: exit $status, wanted $want ($(cat "$dir.err"))"; fail=1; continue; fi
     if [ "$sig" != KILL ] && ! grep -q "cdrl train --resume $dir" "$dir.err"; then
-      echo "FAIL $agent $sig: the message does not say how to resume: $(cat "$dir.err")"; fail=1; continue
+      echo "FAIL $case $sig: the message does not say how to resume: $(cat "$dir.err")"; fail=1; continue
     fi
     if [ "$sig" = KILL ]; then # killed again during the first resume
       CDRL_TEST_RAISE="KILL@2" "$cdrl" train --resume "$dir" >/dev/null 2>&1
     fi
-    "$cdrl" train --resume "$dir" >/dev/null 2>"$dir.err" || { echo "FAIL $agent $sig: resume: $(cat "$dir.err")"; fail=1; continue; }
-    same_run "$agent-resume-after-$sig" "$agent-whole" "$dir"
+    "$cdrl" train --resume "$dir" >/dev/null 2>"$dir.err" || { echo "FAIL $case $sig: resume: $(cat "$dir.err")"; fail=1; continue; }
+    same_run "$case-resume-after-$sig" "$case-whole" "$dir"
   done
   # A checkpoint from another config is refused, not silently used.
-  cp "$agent-whole/checkpoint.bin" "$agent-INT/checkpoint.bin" 2>/dev/null
-  sed -i 's/seed = 3;/seed = 4;/' "$agent-INT/config.cfg" 2>/dev/null
-  out=$("$cdrl" train --resume "$agent-INT" 2>&1 >/dev/null); status=$?
-  if [ "$status" = 2 ] && grep -q "different config" <<<"$out"; then echo "ok $agent-config-mismatch"; else echo "FAIL $agent-config-mismatch: exit $status: $out"; fail=1; fi
+  cp "$case-whole/checkpoint.bin" "$case-INT/checkpoint.bin" 2>/dev/null
+  sed -i 's/seed = 3;/seed = 4;/' "$case-INT/config.cfg" 2>/dev/null
+  out=$("$cdrl" train --resume "$case-INT" 2>&1 >/dev/null); status=$?
+  if [ "$status" = 2 ] && grep -q "different config" <<<"$out"; then echo "ok $case-config-mismatch"; else echo "FAIL $case-config-mismatch: exit $status: $out"; fail=1; fi
 done
 exit $fail

@@ -52,19 +52,24 @@ check bad-solved 2 "^cdrl viz: --solved takes a number or 'none'" -- "$cdrl" viz
 check bad-mean 2 "^cdrl viz: --mean takes a whole number" -- "$cdrl" viz "$run" --mean 0
 check frames-without-checkpoint 2 "^cdrl viz: $run: no checkpoint.bin to replay" -- "$cdrl" viz "$run" --frames "$tmp/f"
 check frames-with-png 2 "^cdrl viz: --frames replays the run's policy; it does not combine" -- "$cdrl" viz "$run" --frames "$tmp/f" --png "$tmp/x.png"
+check gif-without-checkpoint 2 "^cdrl viz: $run: no checkpoint.bin to replay" -- "$cdrl" viz "$run" --gif "$tmp/x.gif"
+check gif-with-png 2 "^cdrl viz: --gif replays the run's policy; it does not combine" -- "$cdrl" viz "$run" --gif "$tmp/x.gif" --png "$tmp/x.png"
+check gif-without-file 2 "^cdrl viz: --gif needs a file name" -- "$cdrl" viz "$run" --gif
+check bad-gif-size 2 "^cdrl viz: --gif-size takes WxH with W and H in 64..4096, got '64x9'" -- "$cdrl" viz "$run" --gif "$tmp/x.gif" --gif-size 64x9
 check bad-episodes 2 "^cdrl viz: --episodes takes a whole number in 1..1000" -- "$cdrl" viz "$run" --episodes 0
 
 # Headless pictures: a valid PNG of the stated size, nothing else left behind.
-png_ok() { # png_ok FILE WIDTH HEIGHT
+png_ok() { # png_ok FILE WIDTH HEIGHT [pixels: undo the filters too (slow in Python)]
   local f=$1
   [ -s "$f" ] || { echo "FAIL $f missing"; return 1; }
   [ "$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || { echo "FAIL $f: no PNG signature"; return 1; }
   [ "$(tail -c 8 "$f" | head -c 4)" = "IEND" ] || { echo "FAIL $f: does not end with IEND"; return 1; }
   local size; size=$(head -c 24 "$f" | tail -c 8 | od -An -tu1 | awk '{print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8}')
   [ "$size" = "$2x$3" ] || { echo "FAIL $f: size $size, wanted $2x$3"; return 1; }
-  # where python3 is around, a real inflate checks the data and every CRC
+  # where python3 is around, a decoder of its own (zlib's inflate, the
+  # filters undone here) checks the data, every CRC and the pixels
   if command -v python3 >/dev/null 2>&1; then
-    python3 - "$f" "$2" "$3" <<'PY' || { echo "FAIL $f: does not decode"; return 1; }
+    python3 - "$f" "$2" "$3" "${4:-}" <<'PY' || { echo "FAIL $f: does not decode"; return 1; }
 import struct, sys, zlib
 d = open(sys.argv[1], 'rb').read(); i = 8; idat = b''
 while i < len(d):
@@ -73,7 +78,25 @@ while i < len(d):
     if t == b'IDAT': idat += body
     i += 12 + n
 raw = zlib.decompress(idat)
-assert len(raw) == int(sys.argv[3]) * (int(sys.argv[2]) * 3 + 1)
+w, h = int(sys.argv[2]), int(sys.argv[3]); stride = w * 3
+assert len(raw) == h * (stride + 1)
+if sys.argv[4] != 'pixels': sys.exit(0)
+# undo the row filters (PNG spec, section 9) and look at the pixels
+prev = bytearray(stride); colours = set()
+for y in range(h):
+    f = raw[y * (stride + 1)]; row = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = row[i - 3] if i >= 3 else 0; b = prev[i]; c = prev[i - 3] if i >= 3 else 0
+        if f == 1: row[i] = (row[i] + a) & 255
+        elif f == 2: row[i] = (row[i] + b) & 255
+        elif f == 3: row[i] = (row[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        else: assert f == 0, 'filter %d' % f
+    if y % 7 == 0: colours.update(bytes(row[i:i + 3]) for i in range(0, stride, 3))
+    prev = row
+assert bytes(prev[-3:]) != b'' and len(colours) > 8, 'a picture of %d colours' % len(colours)
 PY
   fi
   return 0
@@ -97,10 +120,17 @@ else
   echo "FAIL png-state: $out"; fail=1
 fi
 if out=$("$cdrl" viz --state -1.5,0,-0.18,0 --push left --size 800x400 --png "$tmp/env.png" 2>&1) \
-   && png_ok "$tmp/env.png" 800 400; then
+   && png_ok "$tmp/env.png" 800 400 pixels; then
   echo "ok png-env-alone"
 else
   echo "FAIL png-env-alone: $out"; fail=1
+fi
+# Without the font file the built-in bitmap font draws the labels.
+if out=$(CDRL_FONT=/nonexistent/font.ttf "$cdrl" viz --state 0,0,0,0 --size 400x300 --png "$tmp/bitmap.png" 2>&1) \
+   && png_ok "$tmp/bitmap.png" 400 300 pixels; then
+  echo "ok png-without-font"
+else
+  echo "FAIL png-without-font: $out"; fail=1
 fi
 check state-without-png-needs-run 2 "^cdrl viz: no RUN_DIR given" -- "$cdrl" viz --state 0,0,0,0
 check state-wrong-length 2 "^cdrl viz: --state: env cartpole has 4 state values, got 2" -- "$cdrl" viz "$run" --state 1,2 --png "$tmp/x.png"
@@ -124,11 +154,21 @@ replay_check() { # replay_check AGENT TRAIN_OPTIONS...
   n=$(find "$frames" -name 'frame_*.png' | wc -l)
   last=$(find "$frames" -name 'frame_*.png' | sort | tail -1)
   if [ -n "$want" ] && [ "$got" = "$want" ] && [ "$n" = "$(awk -v r="$want" 'BEGIN { print r + 1 }')" ] &&
-     png_ok "$last" 320 240; then
+     png_ok "$last" 320 240 pixels; then
     echo "ok frames-replay-$agent ($n frames, return $got)"
   else
     echo "FAIL frames-replay-$agent: eval return '$want', replay '$out', $n frames"; fail=1
   fi
+  # The same episode as a GIF: one frame per PNG above, the size asked for
+  # (test_viz_gif decodes GIFs frame by frame; here the header is enough).
+  out=$("$cdrl" viz "$real" --gif "$tmp/$agent.gif" --gif-size 320x200 2>&1)
+  local header; header=$(head -c 10 "$tmp/$agent.gif" | od -An -tu1 | awk '{ printf "%c%c%c%c%c%c %dx%d", $1, $2, $3, $4, $5, $6, $7 + 256 * $8, $9 + 256 * $10 }')
+  if grep -q "^wrote $tmp/$agent.gif ($n frames, 320x200, 50 frames/s)$" <<<"$out" && [ "$header" = "GIF89a 320x200" ]; then
+    echo "ok gif-replay-$agent ($(wc -c <"$tmp/$agent.gif") bytes)"
+  else
+    echo "FAIL gif-replay-$agent: '$out', header '$header', wanted $n frames"; fail=1
+  fi
+  check "gif-in-missing-dir-$agent" 2 "^cdrl viz: $tmp/no/dir/x.gif: cannot create" -- "$cdrl" viz "$real" --gif "$tmp/no/dir/x.gif"
 }
 replay_check pg --steps 3000
 replay_check mb --steps 300 --set run.stop_when_solved=false --set agent.planner.candidates=20 \

@@ -212,10 +212,43 @@ static void sigmoid_and_logit(void **state)
     assert_true(cdrl_sigmoid(-200.0f) >= 0.0f && cdrl_sigmoid(200.0f) == 1.0f);
 }
 
+/* The mask is computed as a rational function (no logs or exps); it must
+ * agree with the defining formula in double to float rounding everywhere,
+ * the extreme uniforms and rates included. */
+static void concrete_mask_to_float_rounding(void **state)
+{
+    (void)state;
+    enum { N = 4099 };
+    static float u[N], inp[N], out[N], z[N];
+    for (int i = 0; i < N; i++) {
+        u[i] = (float)i / (float)(N - 1) * (1.0f - 0x1p-24f); /* 0 to the largest uniform */
+        inp[i] = 1.0f;
+    }
+    u[1] = 0x1p-24f;
+    const double eps = CDRL_CONCRETE_EPS;
+    const float rates[] = {1e-4f, 0.01f, 0.1f, 0.5f, 0.9f, 0.9999f};
+    for (int r = 0; r < 6; r++) {
+        float p_logit = cdrl_logit(rates[r]);
+        double p = cdrl_sigmoid(p_logit);
+        cdrl_concrete_dropout_forward(out, z, inp, u, p_logit, N);
+        for (int i = 0; i < N; i++) {
+            double ui = u[i];
+            double x = (log(p + eps) - log(1 - p + eps) + log(ui + eps) - log(1 - ui + eps))
+                       / 0.1; /* the paper's t, which the reference implementations use */
+            double want = 1.0 / (1.0 + exp(-x));
+            /* One float rounding in z, two in out (the keep factor, then the product). */
+            assert_true(fabs(z[i] - want) <= 0x1p-24 * want + 1e-30);
+            double keep = 1.0 / (1.0 + exp(x)) / (1.0 - p); /* 1 - z without cancelling */
+            assert_true(fabs(out[i] - keep) <= 0x1p-23 * keep + 1e-30);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(concrete_forward_matches_formula),
+        cmocka_unit_test(concrete_mask_to_float_rounding),
         cmocka_unit_test(concrete_gradients_match_finite_differences),
         cmocka_unit_test(p_logit_gradient_through_rescaling),
         cmocka_unit_test(regularizer_by_hand),

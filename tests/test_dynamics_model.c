@@ -222,6 +222,82 @@ static void bad_use_is_an_error(void **state)
     cdrl_replay_buffer_free(&buf);
 }
 
+/* Pendulum with random torques: a continuous action as an input, and the
+ * (cos, sin) pair kept on the unit circle along an imagined rollout. */
+static void learns_pendulum_with_continuous_torque(void **state)
+{
+    (void)state;
+    cdrl_dynamics_spec spec = small_spec();
+    spec.obs_dim = 3;
+    spec.action_count = 0;
+    spec.action_dim = 1;
+    spec.activation = CDRL_ACT_TANH;
+    assert_int_equal(cdrl_dynamics_parse_angles("0:1", &spec, NULL), 0);
+    assert_int_equal(spec.n_angles, 1);
+    cdrl_dynamics_model *m = dynamics_create_or_null(&spec, NULL);
+    assert_non_null(m);
+    assert_int_equal(m->n_inputs, 4);
+    cdrl_env *env;
+    cdrl_rng rng;
+    cdrl_replay_buffer buf;
+    assert_int_equal(cdrl_env_create("pendulum", &env, NULL), 0);
+    assert_int_equal(cdrl_replay_buffer_init(&buf, 3, 1, 5, NULL), 0);
+    cdrl_rng_seed(&rng, 2, 0);
+    double obs[3], next[3];
+    for (int e = 0; e < 3; e++) {
+        assert_int_equal(cdrl_env_reset_seeded(env, (uint64_t)e, obs, NULL), 0);
+        cdrl_step_result r = {0};
+        while (!r.truncated) {
+            double u = cdrl_rng_range(&rng, -2.0, 2.0);
+            assert_int_equal(cdrl_env_step(env, &u, next, &r, NULL), 0);
+            assert_int_equal(cdrl_replay_buffer_push(&buf, obs, &u, next, r.reward, 0, NULL), 0);
+            memcpy(obs, next, sizeof obs);
+        }
+    }
+    assert_int_equal(cdrl_dynamics_fit(m, &buf, 1500, NULL, NULL), 0);
+    cdrl_dynamics_stats st;
+    assert_int_equal(cdrl_dynamics_validate(m, &buf, 10, &st, NULL), 0);
+    /* Seen: about 1 % of predicting no change. */
+    assert_true(st.val_mse < 0.05 * st.zero_mse);
+    /* 50 imagined steps under a constant torque: still on the circle. */
+    float x[3] = {-1.0f, 0.0f, 0.5f}, y[3], u = 1.5f;
+    for (int t = 0; t < 50; t++) {
+        assert_int_equal(cdrl_dynamics_predict(m, x, &u, 1, y, NULL), 0);
+        assert_float_equal(y[0] * y[0] + y[1] * y[1], 1.0f, 1e-5);
+        memcpy(x, y, sizeof x);
+    }
+    /* The frozen step takes a continuous action row too. */
+    float rows[6] = {1, 0, 0, 0, 1, 0}, acts[2] = {2.0f, -2.0f}, out[6];
+    assert_int_equal(cdrl_dynamics_freeze(m, 2, NULL), 0);
+    assert_int_equal(cdrl_dynamics_step_frozen(m, rows, acts, 2, out, NULL), 0);
+    assert_float_equal(out[0] * out[0] + out[1] * out[1], 1.0f, 1e-5);
+    cdrl_replay_buffer_free(&buf);
+    cdrl_env_free(env);
+    cdrl_dynamics_free(m);
+}
+
+static void angle_pairs_are_checked(void **state)
+{
+    (void)state;
+    cdrl_dynamics_spec spec = small_spec();
+    cdrl_error err;
+    assert_int_equal(cdrl_dynamics_parse_angles("0:1,2:3", &spec, NULL), 0);
+    assert_int_equal(spec.n_angles, 2);
+    assert_int_equal(spec.angle_sin[1], 3);
+    assert_int_equal(cdrl_dynamics_parse_angles("none", &spec, NULL), 0);
+    assert_int_equal(spec.n_angles, 0);
+    const char *bad[] = {"0", "0:", ":1", "0:1,", "0;1", "a:b", "0:64"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(cdrl_dynamics_parse_angles(bad[i], &spec, &err), CDRL_EINVAL);
+        assert_non_null(strstr(err.msg, bad[i]));
+    }
+    assert_int_equal(cdrl_dynamics_parse_angles("0:4", &spec, NULL), 0); /* obs_dim is 4 */
+    assert_null(dynamics_create_or_null(&spec, &err));
+    assert_non_null(strstr(err.msg, "angle pair"));
+    assert_int_equal(cdrl_dynamics_parse_angles("1:1", &spec, NULL), 0);
+    assert_null(dynamics_create_or_null(&spec, &err));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +306,8 @@ int main(void)
         cmocka_unit_test(drop_rate_falls_with_more_data),
         cmocka_unit_test(same_seed_same_bits),
         cmocka_unit_test(bad_use_is_an_error),
+        cmocka_unit_test(learns_pendulum_with_continuous_torque),
+        cmocka_unit_test(angle_pairs_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

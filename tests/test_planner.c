@@ -3,7 +3,15 @@
  * for a whole episode; it asks the model for one batch of all particles and
  * candidates per imagined step;
  * with a model whose particles disagree it prefers the action all of them
- * survive; the same seed plans the same actions; bad specs are refused. */
+ * survive; the same seed plans the same actions; bad specs are refused;
+ * beta = 0 scores by the particles' mean alone, and beta weighs their
+ * spread: with one action certain and the other a gamble, the sign of beta
+ * decides which is taken.
+ * Continuous CEM (on Pendulum's reward, with a model that makes the return a
+ * known quadratic in the actions): it finds the optimum, stays within the
+ * action bounds (and sits on the bound when the optimum lies past it), beats
+ * one round of random sequences, shifts its mean as the next step's warm
+ * start, and still steps all P x C rows in one batch. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -212,6 +220,116 @@ static void averages_over_particles(void **state)
     cdrl_env_free(env);
 }
 
+/* The particle scores by hand: returns {2, 4} and {3, 3} have means 3 and
+ * 3, population stds 1 and 0. */
+static void particle_scores_by_hand(void **state)
+{
+    (void)state;
+    const double total[4] = {2, 3, 4, 3}; /* (P = 2, C = 2): particle-major */
+    double score[4], mean[4], spread[4];
+    cdrl_planner_particle_scores(total, 2, 2, 0.0, score, mean, spread);
+    assert_memory_equal(score, mean, sizeof(double) * 2); /* beta = 0: the mean, bit for bit */
+    assert_float_equal(mean[0], 3.0, 0.0);
+    assert_float_equal(spread[0], 1.0, 1e-15);
+    assert_float_equal(spread[1], 0.0, 0.0);
+    cdrl_planner_particle_scores(total, 2, 2, -1.5, score, mean, spread);
+    assert_float_equal(score[0], 1.5, 1e-15);
+    assert_float_equal(score[1], 3.0, 0.0);
+    /* one particle has no spread, whatever beta */
+    cdrl_planner_particle_scores(total, 4, 1, 7.0, score, mean, spread);
+    assert_memory_equal(score, total, sizeof total);
+}
+
+/* A model whose first action fixes each particle's fate: the pole falls
+ * after fate[action][particle] imagined steps (the return of that particle),
+ * whatever comes later. obs[3] marks a row that has taken its first step,
+ * obs[1] counts down. Two particles: row r is particle r / (B / 2). */
+typedef struct {
+    float fate[2][2];
+} fate_model;
+
+static int fate_step(void *user, const float *obs, const float *actions, int B, float *next,
+                     cdrl_error *err)
+{
+    (void)err;
+    const fate_model *m = user;
+    for (int r = 0; r < B; r++) {
+        const float *s = obs + 4 * r;
+        float *n = next + 4 * r;
+        int particle = r / (B / 2), a = actions[r] > 0.5f;
+        n[0] = 0.0f;
+        n[3] = 1.0f;
+        n[1] = (s[3] == 0.0f ? m->fate[a][particle] : s[1]) - 1.0f;
+        n[2] = n[1] <= 0.0f ? 1.0f : 0.0f; /* 1 rad: past the angle limit */
+    }
+    return 0;
+}
+
+static int act_with_beta(const fate_model *m, double beta, cdrl_plan_info *info)
+{
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    cdrl_planner_model model = {physics_sample, fate_step, (void *)m};
+    cdrl_planner_spec spec = {.method = CDRL_PLAN_RANDOM, .select = CDRL_PLAN_SELECT_MEAN, .horizon = 8,
+                              .candidates = 50, .particles = 2, .iterations = 1, .elites = 1,
+                              .beta = beta};
+    cdrl_planner *pl = planner_create_or_null(&spec, es, 11, 0, NULL);
+    assert_non_null(pl);
+    double zero[4] = {0, 0, 0, 0};
+    int a;
+    assert_int_equal(cdrl_planner_act(pl, &model, zero, &a, info, NULL), 0);
+    cdrl_planner_free(pl);
+    cdrl_env_free(env);
+    return a;
+}
+
+static void beta_weighs_the_particle_spread(void **state)
+{
+    (void)state;
+    cdrl_plan_info info;
+    /* Action 0 is certain (3 and 3); action 1 a gamble (1 or 6: mean 3.5, std 2.5). */
+    fate_model gamble = {{{3, 3}, {1, 6}}};
+    assert_int_equal(act_with_beta(&gamble, 0.0, &info), 1); /* the mean prefers the gamble */
+    assert_float_equal(info.score, 3.5, 1e-12);
+    assert_float_equal(info.mean, 3.5, 1e-12);
+    assert_float_equal(info.spread, 2.5, 1e-12);
+    assert_int_equal(act_with_beta(&gamble, -1.0, &info), 0); /* caution: 3 > 3.5 - 2.5 */
+    assert_float_equal(info.score, 3.0, 1e-12);
+    assert_float_equal(info.spread, 0.0, 0.0);
+    /* A worse mean but a chance of more (1 or 4: mean 2.5, std 1.5) against 3 for sure. */
+    fate_model longshot = {{{3, 3}, {1, 4}}};
+    assert_int_equal(act_with_beta(&longshot, 0.0, &info), 0);
+    assert_int_equal(act_with_beta(&longshot, 1.0, &info), 1); /* optimism: 2.5 + 1.5 > 3 */
+    assert_float_equal(info.score, 4.0, 1e-12);
+}
+
+/* beta = 0 plans exactly as a spec that never mentions beta, on a model
+ * whose particles disagree. */
+static void beta_zero_plans_as_before(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = cartpole_spec(&env);
+    cdrl_planner_model model = {physics_sample, pessimist_step, NULL};
+    cdrl_planner_spec plain = default_spec(), zero = default_spec();
+    zero.beta = -0.0;
+    cdrl_planner *a = planner_create_or_null(&plain, es, 4, 0, NULL), *b = planner_create_or_null(&zero, es, 4, 0, NULL);
+    double s[4] = {0.02, 0.1, -0.03, 0.05};
+    for (int t = 0; t < 10; t++) {
+        int x, y;
+        cdrl_plan_info ix, iy;
+        assert_int_equal(cdrl_planner_act(a, &model, s, &x, &ix, NULL), 0);
+        assert_int_equal(cdrl_planner_act(b, &model, s, &y, &iy, NULL), 0);
+        assert_int_equal(x, y);
+        assert_memory_equal(&ix, &iy, sizeof ix);
+        assert_memory_equal(a->scores, b->scores, sizeof(double) * plain.candidates);
+        s[2] += 0.01;
+    }
+    cdrl_planner_free(a);
+    cdrl_planner_free(b);
+    cdrl_env_free(env);
+}
+
 static void same_seed_same_plan(void **state)
 {
     (void)state;
@@ -254,16 +372,199 @@ static void bad_specs_are_refused(void **state)
     spec.smoothing = 1.0;
     assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
     assert_non_null(strstr(err.msg, "smoothing"));
+    spec = default_spec();
+    spec.beta = NAN;
+    assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
+    assert_non_null(strstr(err.msg, "beta"));
+    cdrl_env_free(env);
+}
+
+/* ---- Continuous CEM ---------------------------------------------------------- */
+
+/* A "model" for Pendulum's observation (cos th, sin th, th'): the pole stays
+ * upright and the next th' is the action minus `target`. Pendulum's reward
+ * scores the state before a step, -(th^2 + 0.1 th'^2 + 0.001 u^2), so a
+ * sequence's return from upright at rest is
+ *   -sum_t 0.001 a_t^2 - 0.1 sum_{t < H-1} (a_t - target)^2,
+ * a quadratic whose maximum, within the bounds [-2, 2], is
+ * a_t = 0.1 target / 0.101 for t < H - 1 (and 0 at the last step). */
+typedef struct {
+    float target;
+    int steps, rows;
+    float lo, hi; /* the smallest and largest action the model was given */
+} quadratic_model;
+
+static int quadratic_step(void *user, const float *obs, const float *actions, int B, float *next,
+                          cdrl_error *err)
+{
+    (void)obs, (void)err;
+    quadratic_model *q = user;
+    q->steps++;
+    q->rows = B;
+    for (int r = 0; r < B; r++) {
+        next[3 * r] = 1.0f;
+        next[3 * r + 1] = 0.0f;
+        next[3 * r + 2] = actions[r] - q->target;
+        q->lo = fminf(q->lo, actions[r]);
+        q->hi = fmaxf(q->hi, actions[r]);
+    }
+    return 0;
+}
+
+static const cdrl_env_spec *pendulum_spec(cdrl_env **env)
+{
+    assert_int_equal(cdrl_env_create("pendulum", env, NULL), 0);
+    return cdrl_env_spec_of(*env);
+}
+
+static cdrl_planner_spec cem_spec(void)
+{
+    cdrl_planner_spec s = {.method = CDRL_PLAN_CEM, .horizon = 8, .candidates = 200,
+                           .particles = 2, .iterations = 6, .elites = 20, .smoothing = 0.1,
+                           .init_std = 0.5};
+    return s;
+}
+
+/* The return of a constant sequence of a, by the formula above. */
+static double quadratic_return(double a, double target, int H)
+{
+    return -H * 0.001 * a * a - (H - 1) * 0.1 * (a - target) * (a - target);
+}
+
+static void cem_finds_the_optimum_of_a_quadratic(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = pendulum_spec(&env);
+    quadratic_model q = {.target = 0.7f, .lo = HUGE_VALF, .hi = -HUGE_VALF};
+    cdrl_planner_model model = {physics_sample, quadratic_step, &q};
+    cdrl_planner_spec spec = cem_spec();
+    cdrl_planner *pl = planner_create_or_null(&spec, es, 11, 0, NULL);
+    assert_non_null(pl);
+    double up[3] = {1, 0, 0}, a;
+    cdrl_plan_info info;
+    assert_int_equal(cdrl_planner_act_continuous(pl, &model, up, &a, &info, NULL), 0);
+    double best_a = 0.1 * 0.7 / 0.101;
+    assert_float_equal(a, best_a, 0.05);
+    /* The best sequence closes more than 99 % of the gap between the start
+     * (all zeros) and the optimum (best_a, then 0 at the last step). Seen:
+     * -0.0045 against -0.0034, from -0.343. */
+    double optimum = quadratic_return(best_a, 0.7, spec.horizon) + 0.001 * best_a * best_a;
+    double start = quadratic_return(0.0, 0.7, spec.horizon);
+    assert_true(info.score <= optimum + 1e-6);
+    assert_true(optimum - info.score < 0.01 * (optimum - start));
+    /* One round of random sequences from the same start does much worse. */
+    cdrl_planner_spec one = spec;
+    one.iterations = 1;
+    cdrl_planner *rs = planner_create_or_null(&one, es, 11, 0, NULL);
+    cdrl_plan_info info1;
+    assert_int_equal(cdrl_planner_act_continuous(rs, &model, up, &a, &info1, NULL), 0);
+    assert_true(info.score > info1.score + 0.05);
+    /* And both are better than the mean it started from (all zeros). */
+    assert_true(info1.score > quadratic_return(0.0, 0.7, spec.horizon));
+    /* One batch of all P x C rows per imagined step. */
+    assert_int_equal(q.rows, spec.particles * spec.candidates);
+    assert_int_equal(q.steps, (spec.iterations + 1) * spec.horizon);
+    cdrl_planner_free(rs);
+    cdrl_planner_free(pl);
+    cdrl_env_free(env);
+}
+
+static void cem_respects_the_action_bounds(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = pendulum_spec(&env);
+    /* The unconstrained optimum, 0.1 * 30 / 0.101 ~ 29.7, lies far past 2. */
+    quadratic_model q = {.target = 30.0f, .lo = HUGE_VALF, .hi = -HUGE_VALF};
+    cdrl_planner_model model = {physics_sample, quadratic_step, &q};
+    cdrl_planner_spec spec = cem_spec();
+    spec.init_std = 3.0; /* wide draws: many fall outside and must be clipped */
+    cdrl_planner *pl = planner_create_or_null(&spec, es, 12, 0, NULL);
+    double up[3] = {1, 0, 0}, a;
+    for (int t = 0; t < 3; t++) {
+        assert_int_equal(cdrl_planner_act_continuous(pl, &model, up, &a, NULL, NULL), 0);
+        /* The elites' mean of clipped draws: just below the bound (1.94 seen). */
+        assert_true(a >= 1.9 && a <= 2.0);
+    }
+    assert_true(q.lo >= -2.0f);
+    assert_float_equal(q.hi, 2.0f, 0.0); /* clipped draws sit on the bound */
+    cdrl_planner_free(pl);
+    cdrl_env_free(env);
+}
+
+static void cem_warm_start_shifts_the_plan(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = pendulum_spec(&env);
+    quadratic_model q = {.target = 0.7f, .lo = HUGE_VALF, .hi = -HUGE_VALF};
+    cdrl_planner_model model = {physics_sample, quadratic_step, &q};
+    cdrl_planner_spec spec = cem_spec();
+    cdrl_planner *pl = planner_create_or_null(&spec, es, 13, 0, NULL);
+    double up[3] = {1, 0, 0}, a;
+    assert_int_equal(cdrl_planner_act_continuous(pl, &model, up, &a, NULL, NULL), 0);
+    int H = spec.horizon;
+    float plan[64];
+    cdrl_planner_last_plan_continuous(pl, plan);
+    assert_float_equal(a, plan[0], 0.0); /* select = mean: the mean's first step is executed */
+    for (int t = 0; t < H - 1; t++)
+        assert_float_equal(pl->cem_mean[t], plan[t + 1], 0.0);
+    assert_float_equal(pl->cem_mean[H - 1], 0.0f, 0.0); /* the middle of [-2, 2] */
+    for (int t = 0; t < H; t++)
+        assert_float_equal(pl->cem_std[t], 0.5f * 4.0f, 1e-6);
+    /* The warm start is candidate 0 of the next step's first round: the
+     * second step's first action is the optimum again. */
+    cdrl_plan_info info;
+    assert_int_equal(cdrl_planner_act_continuous(pl, &model, up, &a, &info, NULL), 0);
+    assert_float_equal(a, 0.1 * 0.7 / 0.101, 0.05);
+    /* Reset forgets it. */
+    cdrl_planner_reset(pl);
+    for (int t = 0; t < H; t++)
+        assert_float_equal(pl->cem_mean[t], 0.0f, 0.0);
+    cdrl_planner_free(pl);
+    cdrl_env_free(env);
+}
+
+static void continuous_needs_cem(void **state)
+{
+    (void)state;
+    cdrl_env *env;
+    const cdrl_env_spec *es = pendulum_spec(&env);
+    cdrl_error err;
+    cdrl_planner_spec spec = cem_spec();
+    spec.method = CDRL_PLAN_RANDOM;
+    assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
+    assert_non_null(strstr(err.msg, "CEM"));
+    spec = cem_spec();
+    spec.init_std = 0.0;
+    assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
+    assert_non_null(strstr(err.msg, "init_std"));
+    /* The discrete entry point refuses a continuous planner, and vice versa. */
+    spec = cem_spec();
+    cdrl_planner *pl = planner_create_or_null(&spec, es, 0, 0, NULL);
+    double up[3] = {1, 0, 0};
+    int a;
+    cdrl_planner_model model = {physics_sample, quadratic_step, NULL};
+    assert_int_equal(cdrl_planner_act(pl, &model, up, &a, NULL, &err), CDRL_EINVAL);
+    cdrl_planner_free(pl);
     cdrl_env_free(env);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cem_finds_the_optimum_of_a_quadratic),
+        cmocka_unit_test(cem_respects_the_action_bounds),
+        cmocka_unit_test(cem_warm_start_shifts_the_plan),
+        cmocka_unit_test(continuous_needs_cem),
         cmocka_unit_test(pushes_a_falling_pole_back),
         cmocka_unit_test(balances_the_real_pole),
         cmocka_unit_test(one_batch_per_step),
         cmocka_unit_test(averages_over_particles),
+        cmocka_unit_test(particle_scores_by_hand),
+        cmocka_unit_test(beta_weighs_the_particle_spread),
+        cmocka_unit_test(beta_zero_plans_as_before),
         cmocka_unit_test(same_seed_same_plan),
         cmocka_unit_test(bad_specs_are_refused),
     };

@@ -1,5 +1,6 @@
 /* Tests of the dashboard: the curves it picks from a run's columns (by
- * name: p_* for the dropout rates, *spread* for the epistemic spread), where
+ * name: p_* for the dropout rates, *spread* for the epistemic spread,
+ * cal_cover_* for the reliability diagram, plan_* for the planner), where
  * its panels go with and without an env view, overlaid runs, and errors. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cdrl/metric_names.h"
 #include "cdrl/viz.h"
 
 #define W 1000
@@ -120,6 +122,54 @@ static void overlaid_runs_keep_one_colour_each(void **state)
     cdrl_viz_run_free(&runs[1]);
 }
 
+/* A model-based run that logs calibration and the planner's expectations:
+ * the bottom row holds four panels, the third the reliability diagram (the
+ * diagonal in grey, the full predictive in colour 0, the epistemic part in
+ * colour 1), the fourth the planner's three curves. */
+static void reliability_and_planner_panels(void **state)
+{
+    (void)state;
+    cdrl_viz_run run;
+    memset(&run, 0, sizeof run);
+    strcpy(run.name, "mb");
+    const char *names[5 + 2 * 9];
+    char cover[18][32];
+    names[0] = "env_steps", names[1] = "p_model_l1", names[2] = CDRL_METRIC_PLAN_SCORE;
+    names[3] = CDRL_METRIC_PLAN_MEAN, names[4] = CDRL_METRIC_PLAN_PARTICLE_STD;
+    for (int k = 0; k < 18; k++) {
+        cdrl_metric_cal_cover_name(cover[k], sizeof cover[k], k >= 9, cdrl_metric_cal_levels[k % 9]);
+        names[5 + k] = cover[k];
+    }
+    int epi;
+    double level;
+    assert_true(cdrl_metric_cal_cover_level(cover[13], &epi, &level) && epi == 1 && level == 0.5);
+    assert_false(cdrl_metric_cal_cover_level("cal_cover_", &epi, &level));
+    assert_false(cdrl_metric_cal_cover_level("cal_nll", &epi, &level));
+    for (int i = 0; i < 10; i++) {
+        double v[23] = {100.0 * (i + 1), 0.3 / (i + 1), 15 + i, 12 + i, 3.0 / (i + 1)};
+        for (int k = 0; k < 9; k++) {
+            v[5 + k] = sqrt(cdrl_metric_cal_levels[k]);                                   /* under-confident */
+            v[14 + k] = cdrl_metric_cal_levels[k] * cdrl_metric_cal_levels[k];           /* over-confident */
+        }
+        assert_int_equal(cdrl_viz_table_append(&run.metrics, 23, names, v, NULL), 0);
+    }
+    cdrl_viz_canvas *c = NULL;
+    cdrl_error err = {0};
+    assert_int_equal(cdrl_viz_canvas_create(W, H, &c, &err), 0);
+    assert_int_equal(cdrl_viz_draw_dashboard(c, &run, 1, NULL, NULL, 0, NULL, NULL, &err), 0);
+    int quarter = W / 4;
+    cdrl_viz_rect rel = {2 * quarter, H / 2, quarter, H / 2}, plan = {3 * quarter, H / 2, quarter, H / 2};
+    assert_true(count_color(c, rel, 0x999999u) > 50);
+    assert_true(count_color(c, rel, cdrl_viz_palette(0)) > 100);
+    assert_true(count_color(c, rel, cdrl_viz_palette(1)) > 50);
+    for (int k = 0; k < 3; k++)
+        assert_true(count_color(c, plan, cdrl_viz_palette(k)) > 50);
+    /* the p panel shrank to the first quarter */
+    assert_true(count_color(c, (cdrl_viz_rect){0, H / 2, quarter, H / 2}, cdrl_viz_palette(0)) > 100);
+    cdrl_viz_canvas_free(c);
+    cdrl_viz_run_free(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +177,7 @@ int main(void)
         cmocka_unit_test(missing_columns_leave_a_panel_empty),
         cmocka_unit_test(view_takes_the_top_left_panel),
         cmocka_unit_test(overlaid_runs_keep_one_colour_each),
+        cmocka_unit_test(reliability_and_planner_panels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,14 +22,27 @@ static cdrl_viz_canvas *new_canvas(int w, int h)
     return c;
 }
 
-/* True if color is at (x, y) or one of its 8 neighbours: the drawn marker
- * is 3x3 pixels centred on the rounded point. */
+/* 1 if pixel p is ink of color: at least half covered by it over the white
+ * background (lines are anti-aliased, so their edge pixels are blends). */
+static int is_ink_of(uint32_t p, uint32_t color)
+{
+    double d2 = 0, full2 = 0;
+    for (int s = 0; s < 24; s += 8) {
+        double pc = p >> s & 255, cc = color >> s & 255;
+        d2 += (pc - cc) * (pc - cc);
+        full2 += (255 - cc) * (255 - cc);
+    }
+    return d2 <= full2 / 4;
+}
+
+/* True if ink of color is at (x, y) or one of its 8 neighbours: the drawn
+ * marker is 3x3 pixels centred on the rounded point. */
 static int color_near(cdrl_viz_canvas *c, double x, double y, uint32_t color)
 {
     int cx = (int)lround(x), cy = (int)lround(y);
     for (int dy = -1; dy <= 1; dy++)
         for (int dx = -1; dx <= 1; dx++)
-            if (cdrl_viz_canvas_pixel(c, cx + dx, cy + dy) == color)
+            if (is_ink_of(cdrl_viz_canvas_pixel(c, cx + dx, cy + dy), color))
                 return 1;
     return 0;
 }
@@ -196,6 +209,29 @@ static void running_mean_of_last_window(void **state)
     assert_true(isnan(m[0]) && isnan(m[1]));
 }
 
+/* A one-pixel line between pixels is shaded, not stepped: in every column
+ * its ink adds up to one pixel, centred where the line passes. */
+static void thin_lines_are_anti_aliased(void **state)
+{
+    (void)state;
+    cdrl_viz_canvas *c = new_canvas(160, 100);
+    cdrl_viz_line(c, 10.5, 10.5, 130.5, 70.5, 1, 0x000000u); /* from pixel centre to pixel centre */
+    int shaded = 0;
+    for (int x = 12; x <= 128; x++) {
+        double ink = 0, moment = 0;
+        for (int y = 0; y < 100; y++) {
+            double v = (255 - (cdrl_viz_canvas_pixel(c, x, y) & 255)) / 255.0;
+            ink += v, moment += v * (y + 0.5);
+            shaded += v > 0.05 && v < 0.95;
+        }
+        double want_y = 10.5 + (x + 0.5 - 10.5) * 0.5;
+        assert_true(fabs(ink - 1) < 0.15);
+        assert_true(fabs(moment / ink - want_y) < 0.2);
+    }
+    assert_true(shaded > 100); /* half of the columns fall between two rows */
+    cdrl_viz_canvas_free(c);
+}
+
 static void text_has_the_size_it_reports(void **state)
 {
     (void)state;
@@ -225,6 +261,7 @@ int main(void)
         cmocka_unit_test(several_series_keep_their_colors),
         cmocka_unit_test(empty_plot_draws_without_data),
         cmocka_unit_test(running_mean_of_last_window),
+        cmocka_unit_test(thin_lines_are_anti_aliased),
         cmocka_unit_test(text_has_the_size_it_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,8 @@
 /* The whole picture of a run (or of several, overlaid): the CartPole panel
  * and the curves the toolkit is about, namely episode returns, the dropout
- * rate p each Concrete-Dropout layer learned, and the epistemic spread. The
+ * rate p each Concrete-Dropout layer learned, and the epistemic spread; and,
+ * when a run logs them, the reliability diagram of its model's predictive
+ * and what its planner expected (beta-weighted score, particle spread). The
  * same function draws the PNG, the replay window and the live window. */
 #include "cdrl/metric_names.h"
 #include "viz_internal.h"
@@ -260,6 +262,70 @@ static void metric_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz
     plot_data_free(&d);
 }
 
+/* 1 when some run's metrics have a column `pick` accepts. */
+static int any_column(const cdrl_viz_run *runs, int n_runs, int (*pick)(const char *))
+{
+    for (int k = 0; k < n_runs; k++)
+        for (int c = 0; c < runs[k].metrics.n_cols; c++)
+            if (runs[k].metrics.n_rows > 0 && pick(runs[k].metrics.names[c]))
+                return 1;
+    return 0;
+}
+
+static int is_cal_cover(const char *name)
+{
+    int epi;
+    double level;
+    return cdrl_metric_cal_cover_level(name, &epi, &level);
+}
+
+/* The reliability diagram: observed against expected coverage of the
+ * central intervals, from each run's last metrics row (its latest refit),
+ * the full predictive solid and the epistemic part alone dashed, beside the
+ * diagonal a calibrated model would follow. */
+static void reliability_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz_run *runs, int n_runs)
+{
+    static const double ideal[2] = {0.0, 1.0};
+    plot_data d = {0};
+    add_series(&d, "ideal", ideal, ideal, 2, 0x999999u, CDRL_VIZ_DASHED);
+    for (int k = 0; k < n_runs; k++) {
+        const cdrl_viz_table *t = &runs[k].metrics;
+        if (t->n_rows == 0)
+            continue;
+        char name[32];
+        short_name(name, sizeof name, runs[k].name);
+        for (int epi = 0; epi < 2; epi++) {
+            double *x = keep_column(&d, malloc(sizeof(double) * (t->n_cols + 2)));
+            double *y = keep_column(&d, malloc(sizeof(double) * (t->n_cols + 2)));
+            if (!x || !y)
+                break;
+            int n = 0;
+            x[n] = y[n] = 0.0, n++;
+            for (int c = 0; c < t->n_cols; c++) {
+                int is_epi;
+                double level;
+                if (cdrl_metric_cal_cover_level(t->names[c], &is_epi, &level) && is_epi == epi)
+                    x[n] = level, y[n] = cdrl_viz_table_get(t, t->n_rows - 1, c), n++;
+            }
+            x[n] = y[n] = 1.0, n++;
+            if (n == 2)
+                continue;
+            const char *what = epi ? "epistemic only" : "epistemic + aleatoric";
+            char label[96];
+            if (n_runs > 1)
+                snprintf(label, sizeof label, "%s %s", name, epi ? "epi" : "full");
+            else
+                snprintf(label, sizeof label, "%s", what);
+            uint32_t color = palette[(n_runs > 1 ? k : epi) % PALETTE_N];
+            add_series(&d, label, x, y, n, color, epi ? CDRL_VIZ_DASHED : CDRL_VIZ_SOLID);
+        }
+    }
+    cdrl_viz_plot_spec spec = {"Reliability (last refit)", "expected coverage", "observed", d.series,
+                               d.n_series, 0, 0, NULL, 1, 0.0};
+    cdrl_viz_draw_plot(canvas, r, &spec, NULL);
+    plot_data_free(&d);
+}
+
 void viz_dashboard_layout(int w, int h, int has_status, int has_view, viz_dashboard_cells *cells)
 {
     int status_h = has_status ? 30 : 0;
@@ -299,13 +365,30 @@ int cdrl_viz_draw_dashboard(cdrl_viz_canvas *canvas, const cdrl_viz_run *runs, i
     if (view && cdrl_viz_draw_env(canvas, cells.cartpole, view, ghosts, n_ghosts, err))
         return err ? err->code : CDRL_EINVAL;
     cdrl_viz_fill_rect(canvas, cells.returns, 0xFFFFFFu);
-    cdrl_viz_fill_rect(canvas, cells.rates, 0xFFFFFFu);
-    cdrl_viz_fill_rect(canvas, cells.spread, 0xFFFFFFu);
     returns_plot(canvas, inset(cells.returns, 6), runs, n_runs, opts);
-    metric_plot(canvas, inset(cells.rates, 6), runs, n_runs, cdrl_metric_is_p, "Dropout rate p per layer",
+    /* Runs that log calibration or the planner's expectations share the
+     * bottom row with them: rates, spread, reliability, planner. */
+    int has_cal = any_column(runs, n_runs, is_cal_cover);
+    int has_plan = any_column(runs, n_runs, cdrl_metric_is_plan_uncertainty);
+    int panels = 2 + has_cal + has_plan;
+    cdrl_viz_rect row = {cells.rates.x, cells.rates.y, cells.spread.x + cells.spread.w - cells.rates.x,
+                         cells.rates.h};
+    cdrl_viz_rect bottom[4];
+    int gap = cells.spread.x - (cells.rates.x + cells.rates.w), pw = (row.w - (panels - 1) * gap) / panels;
+    for (int i = 0; i < panels; i++)
+        bottom[i] = panels == 2 ? (i ? cells.spread : cells.rates)
+                                : (cdrl_viz_rect){row.x + i * (pw + gap), row.y, pw, row.h};
+    for (int i = 0; i < panels; i++)
+        cdrl_viz_fill_rect(canvas, bottom[i], 0xFFFFFFu);
+    metric_plot(canvas, inset(bottom[0], 6), runs, n_runs, cdrl_metric_is_p, "Dropout rate p per layer",
                 "p", 1);
-    metric_plot(canvas, inset(cells.spread, 6), runs, n_runs, cdrl_metric_is_spread, "Epistemic spread (MC dropout)", "spread",
+    metric_plot(canvas, inset(bottom[1], 6), runs, n_runs, cdrl_metric_is_spread, "Epistemic spread (MC dropout)", "spread",
                 1);
+    if (has_cal)
+        reliability_plot(canvas, inset(bottom[2], 6), runs, n_runs);
+    if (has_plan)
+        metric_plot(canvas, inset(bottom[2 + has_cal], 6), runs, n_runs, cdrl_metric_is_plan_uncertainty,
+                    "Planner: mean + beta std", "return (horizon)", 0);
     if (status)
         viz_dashboard_status(canvas, cells.status, status);
     return 0;

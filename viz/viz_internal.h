@@ -62,7 +62,7 @@ int viz_env_view_check(const cdrl_env_view *view, const char *kind, int state_di
  * rasterizer and int rectangles never overflow. NaN becomes 0. */
 #define VIZ_MAX_STATE 64
 #define VIZ_STATE_LIMIT 1e4
-#define VIZ_PIXEL_LIMIT 1e6
+#define VIZ_PIXEL_LIMIT 1e5
 static inline double viz_clamp(double v, double limit)
 {
     return v != v ? 0.0 : v > limit ? limit : v < -limit ? -limit : v;

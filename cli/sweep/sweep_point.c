@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cdrl/agent.h"
+#include "cdrl/shortest.h"
 #include "cli.h"
 #include "run_setup.h"
 
@@ -82,7 +83,7 @@ int sweep_result_read(const char *dir, sweep_result *out, cdrl_error *err)
  * finite (a run with no episode yet has no return to speak of: 0). */
 static void float_text(double v, char *out, size_t size)
 {
-    snprintf(out, size, "%.17g", isfinite(v) ? v : 0.0);
+    snprintf(out, size, "%s", cdrl_shortest_double(isfinite(v) ? v : 0.0).text);
     if (!strpbrk(out, ".e"))
         strncat(out, ".0", size - strlen(out) - 1);
 }

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cdrl/shortest.h"
 #include "cdrl/viz.h"
 
 #define MAX_P_COLS 32
@@ -177,7 +178,7 @@ static void put(text_buf *b, const char *fmt, ...)
 static void csv_number(text_buf *b, double v)
 {
     if (isfinite(v))
-        put(b, ",%.17g", v);
+        put(b, ",%s", cdrl_shortest_double(v).text);
     else
         put(b, ",");
 }

@@ -27,7 +27,7 @@ void cdrl_activation_forward(float *out, const float *inp, int n, cdrl_activatio
 
 /* dout (n); inp (n) the pre-activation and out (n) the post-activation that
  * forward saw and produced (each formula uses whichever is cheaper).
- * Accumulates dinp (n) += act'(inp) * dout. */
+ * Accumulates dinp (n) += act'(inp) * dout; dinp may not alias the others. */
 void cdrl_activation_backward(float *dinp, const float *dout, const float *inp, const float *out,
                               int n, cdrl_activation act);
 

@@ -1,7 +1,9 @@
 /* The fully connected layer: out = inp W^T + b, as a forward/backward pair.
  *
- * Flat row-major float arrays, shapes in the comments. The matrix work goes
- * through cblas_sgemm (OpenBLAS). Backward ACCUMULATES (+=) into every
+ * Flat row-major float arrays, shapes in the comments. Products of up to 4M
+ * multiply-adds (the usual narrow layers) go through cdrl's own register-blocked
+ * kernel, whose bits do not depend on the processor's vector width or on B;
+ * larger ones through cblas_sgemm (OpenBLAS). Backward ACCUMULATES (+=) into every
  * gradient it is given, so a weight used twice just works; the caller zeroes
  * gradients once per step. */
 #ifndef CDRL_DENSE_H

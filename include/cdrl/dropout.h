@@ -22,7 +22,10 @@
 #include "cdrl/error.h"
 
 #define CDRL_CONCRETE_EPS 1e-7f
-#define CDRL_CONCRETE_TEMPERATURE 0.1f
+/* The relaxation's temperature t = 1/10, kept as its integer inverse so the
+ * mask's exact 10th-power form can check it at compile time (dropout.c). */
+#define CDRL_CONCRETE_INVERSE_TEMPERATURE 10
+#define CDRL_CONCRETE_TEMPERATURE (1.0f / CDRL_CONCRETE_INVERSE_TEMPERATURE)
 #define CDRL_CONCRETE_DEFAULT_INIT_P 0.1f
 
 typedef enum {

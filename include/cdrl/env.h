@@ -1,6 +1,7 @@
 /* Environments: one interface for every task, single and batched.
  *
- * An environment is created by name from a registry (envs/registry.c). Adding
+ * An environment is created by name from a registry (envs/registry.c); code
+ * outside cdrl adds its own with cdrl_env_register (env_register.h). Adding
  * one means one new file under envs/ that defines a `cdrl_env_def`, and one
  * line in the registry. Simulation never depends on rendering: an env exposes
  * a read-only view of its physical state (cdrl_env_view) that the visualizer
@@ -51,6 +52,9 @@ typedef struct {
     int solved_window;           /* ... over this many consecutive episodes */
     uint32_t obs_hidden;         /* bit d: component d of the env's full observation is
                                     left out (obs_mask option); 0 = all observed */
+    double steps_per_second;     /* real time: 1 / the env's time step (CartPole 50,
+                                    tau = 0.02 s); videos play at this rate. 0 = not
+                                    known (taken as 50) */
 } cdrl_env_spec;
 
 /* Result of one step. */
@@ -149,7 +153,8 @@ int cdrl_env_set_state(cdrl_env *env, const double *state, cdrl_error *err);
 void cdrl_env_model_reward(const cdrl_env_spec *spec, int n, const float *obs, const float *actions,
                            const float *next_obs, float *reward, uint8_t *terminated);
 
-/* Names of all registered envs, NULL-terminated, static storage. */
+/* Names of all envs, built-in then registered (cdrl_env_register),
+ * NULL-terminated, static storage (it grows in place when an env is registered). */
 const char *const *cdrl_env_names(void);
 
 /* ---- Batched stepping ------------------------------------------------------

@@ -29,7 +29,8 @@
  *
  * Threads: creating a network calls openblas_set_num_threads(1). The matrices
  * here are small, so OpenBLAS's threads cost more than they give, and a
- * single-threaded sgemm sums in a fixed order: same seed, same bits. */
+ * single-threaded sgemm sums in a fixed order: same seed, same bits. (Most
+ * products do not reach OpenBLAS at all: see dense.h.) */
 #ifndef CDRL_MLP_H
 #define CDRL_MLP_H
 

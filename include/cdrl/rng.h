@@ -9,6 +9,7 @@
 #ifndef CDRL_RNG_H
 #define CDRL_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -28,6 +29,10 @@ double cdrl_rng_uniform(cdrl_rng *rng);
 
 /* Uniform float in [0, 1) with 24 random bits. */
 float cdrl_rng_uniform_f(cdrl_rng *rng);
+
+/* out (n) = n successive cdrl_rng_uniform_f draws, the same values in the same
+ * order, without a call per draw (dropout noise for a whole batch). */
+void cdrl_rng_fill_uniform_f(cdrl_rng *rng, float *out, size_t n);
 
 /* Uniform double in [lo, hi). */
 double cdrl_rng_range(cdrl_rng *rng, double lo, double hi);

@@ -54,27 +54,89 @@ void cdrl_viz_fill_rect(cdrl_viz_canvas *canvas, cdrl_viz_rect r, uint32_t color
 void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, double y1, double thickness,
                    uint32_t color);
 
-/* Draws text with the built-in 5x7 bitmap font at an integer scale (1 = a
- * 6x10-pixel cell per character, 2 = 12x20, ...). Top-left anchored; '\n'
- * starts a new line. Characters outside printable ASCII draw as '?'. */
+/* Draws UTF-8 text at an integer scale, top-left anchored; '\n' starts a new
+ * line. At scale s capitals are 7 s pixels high on a baseline 7 s below y,
+ * and lines are 10 s apart, in either font: the TrueType font in use
+ * (anti-aliased, see cdrl_viz_set_font) or, without one, the built-in 5x7
+ * bitmap font (a 6 s x 10 s cell per character; characters outside
+ * printable ASCII draw as '?'). */
 void cdrl_viz_text(cdrl_viz_canvas *canvas, int x, int y, int scale, uint32_t color, const char *text);
 
-/* Width and height in pixels of `text` (its longest line) at `scale`. */
+/* Width and height in pixels of `text` (its longest line; down to the
+ * lowest descender) at `scale`, in the font in use. */
 int cdrl_viz_text_width(int scale, const char *text);
 int cdrl_viz_text_height(int scale, const char *text);
 
+/* The font of all text, for the whole process. By default it is the
+ * TrueType font named by the environment variable CDRL_FONT or, when that is
+ * unset, DejaVu Sans from Debian's fonts-dejavu-core (its path is set at
+ * build time: cmake -DCDRL_FONT=...); CDRL_FONT="" or a font that does not
+ * open gives the built-in bitmap font. cdrl_viz_set_font(path) switches to
+ * the TrueType font at path (NULL or "": the built-in font); CDRL_EIO if it
+ * does not open, and the built-in font is used. cdrl_viz_font() returns the
+ * path of the TrueType font in use (static storage, until the next switch),
+ * or NULL for the built-in font. Safe to call from any thread. */
+int cdrl_viz_set_font(const char *path, cdrl_error *err);
+const char *cdrl_viz_font(void);
+
 /* ---- PNG -------------------------------------------------------------------
- * Our own writer (SDL writes only BMP): 8-bit RGB, one IDAT, zlib stream with
- * either stored blocks or one fixed-Huffman block with LZ77 matches. */
+ * Written by libpng: 8-bit RGB, not interlaced. The same pixels give the same
+ * bytes (for a given libpng and zlib). */
 
 /* Encodes width x height packed RGB pixels as a PNG in memory. `compress`
- * 0 = stored deflate blocks, 1 = fixed-Huffman LZ77. On success *out is a
- * malloc'd buffer the caller frees, *out_len its length. */
+ * 0 = no compression (zlib level 0, for checking), 1 = compressed (zlib
+ * level 6, every row "up"-filtered). On success *out is a malloc'd buffer
+ * the caller frees, *out_len its length. */
 int cdrl_viz_png_encode(const uint8_t *rgb, int width, int height, int compress, uint8_t **out,
                         size_t *out_len, cdrl_error *err);
 
 /* Encodes (compressed) and writes atomically to path. */
 int cdrl_viz_png_write(const char *path, const uint8_t *rgb, int width, int height, cdrl_error *err);
+
+/* ---- Episode video (animated GIF) -------------------------------------------
+ * A replayed episode as an animated GIF (giflib): each frame is the env drawn
+ * by its drawer at the video's size, with a small overlay (step, return,
+ * time) at the bottom left, and is shown for 1 / steps_per_second seconds,
+ * so the video plays at the env's real-time rate (GIF delays are whole
+ * hundredths of a second; their sum follows the exact clock). The video
+ * loops. Each frame has its own palette of its most used colours (exact;
+ * rarer colours map to their nearest) and stores only what changed since the
+ * frame before. The file is written atomically by cdrl_viz_gif_finish; that
+ * it can be written is tried at open. Same frames, same bytes. */
+
+typedef struct cdrl_viz_gif cdrl_viz_gif;
+
+typedef struct {
+    int width, height;       /* frame size in pixels, 64 .. 4096 each */
+    double steps_per_second; /* the env's real-time rate, (0, 1000] */
+} cdrl_viz_gif_options;
+
+/* 600 x 400 at 50 steps per second (CartPole: tau = 0.02 s). */
+cdrl_viz_gif_options cdrl_viz_gif_defaults(void);
+
+/* Starts a video to be written to path (opts NULL = the defaults). Errors:
+ * CDRL_EINVAL for a size or rate out of range, CDRL_EIO naming the path when
+ * no file can be made there. Free with cdrl_viz_gif_free. */
+int cdrl_viz_gif_open(const char *path, const cdrl_viz_gif_options *opts, cdrl_viz_gif **out, cdrl_error *err);
+
+/* Adds one frame: the view drawn as cdrl_viz_draw_cartpole draws it (with
+ * n_ghosts imagined states, may be 0), plus the overlay. */
+int cdrl_viz_gif_frame(cdrl_viz_gif *gif, const cdrl_env_view *view, const double *ghosts, int n_ghosts,
+                       cdrl_error *err);
+
+/* Adds a frame drawn by the caller: a canvas of the video's size. */
+int cdrl_viz_gif_add_canvas(cdrl_viz_gif *gif, cdrl_viz_canvas *canvas, cdrl_error *err);
+
+/* Frames added so far. */
+long cdrl_viz_gif_frames(const cdrl_viz_gif *gif);
+
+/* Ends the video and writes the file (atomically: whole or not at all). Call
+ * once, with at least one frame added; then free. */
+int cdrl_viz_gif_finish(cdrl_viz_gif *gif, cdrl_error *err);
+
+/* Frees the video; without cdrl_viz_gif_finish nothing is written. NULL is
+ * allowed. */
+void cdrl_viz_gif_free(cdrl_viz_gif *gif);
 
 /* ---- CartPole ----------------------------------------------------------------
  * Drawn to scale inside a rectangle: the world's horizontal extent
@@ -253,7 +315,11 @@ cdrl_viz_dashboard_options cdrl_viz_dashboard_defaults(void);
  * not NULL, with optional ghosts as in cdrl_viz_draw_cartpole) and the
  * curves of all runs overlaid: episode returns with their running mean and
  * the solved line; the dropout rate p of every layer (columns named p_*);
- * the epistemic spread (columns whose name contains "spread"). The metric
+ * the epistemic spread (columns whose name contains "spread"); when some run
+ * has them (metric_names.h), the reliability diagram of its last row's
+ * cal_cover_* / cal_epi_cover_* columns (observed against expected coverage,
+ * beside the diagonal) and the planner's plan_* curves, sharing the bottom
+ * row with the p and spread panels. The metric
  * curves are plotted against env_steps (or buffer_size, episodes, episode,
  * else the row number), whichever the run's metrics have first. `status`,
  * if not NULL, is one line shown at the bottom (speed, paused, ...). */

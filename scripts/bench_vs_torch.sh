@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# cdrl against PyTorch and numpy on the workloads of `cdrl bench nn`, pinned
+# to one core, interleaved: each round runs cdrl's workloads, then the same in
+# PyTorch (torch.set_num_threads(1)) and numpy (the planner), so a slow spell
+# of the machine hits all alike. Prints the median µs per step of each over
+# the rounds and the ratios (peer time / cdrl time: how many times faster
+# cdrl is). A benchmark for the docs, not a test: cdrl does not depend on
+# PyTorch or numpy (Debian's python3-torch and python3-numpy, which this
+# script asks scripts/setup for).
+#
+#   bash scripts/bench_vs_torch.sh [CDRL_BINARY] [ROUNDS] [SECONDS] [CORE]
+#
+# Defaults: build/cdrl, 5 rounds, 0.3 CPU seconds per workload and round, core 0.
+set -eu
+cdrl=$(realpath "${1:-build/cdrl}")
+rounds=${2:-5}
+seconds=${3:-0.3}
+core=${4:-0}
+here=$(dirname "$(realpath "$0")")
+python=/usr/bin/python3 # Debian's, where python3-torch installs
+bash "$here/setup" python3-torch python3-numpy
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for r in $(seq "$rounds"); do
+  taskset -c "$core" "$cdrl" bench nn --rounds 1 --seconds "$seconds" |
+    awk '/^(cdmlp|planner|mc_forward)/ { print $1, "cdrl", $2 }' >> "$work/times"
+  taskset -c "$core" "$python" "$here/bench_vs_torch.py" --seconds "$seconds" >> "$work/times"
+  echo "round $r of $rounds done" >&2
+done
+
+head -2 < <(taskset -c "$core" "$cdrl" bench nn --rounds 1 --seconds 0.01)
+echo "PyTorch $("$python" -c 'import torch; print(torch.__version__)'), numpy $("$python" -c 'import numpy; print(numpy.__version__)'), $rounds interleaved rounds of ${seconds} CPU s each, pinned to core $core"
+echo
+echo "| workload | cdrl µs | PyTorch µs | numpy µs | PyTorch / cdrl | numpy / cdrl |"
+echo "|---|---|---|---|---|---|"
+sort -k1,1 -k2,2 -k3,3g "$work/times" | awk '
+  { v[$1 " " $2, ++n[$1 " " $2]] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++w] = $1 } }
+  function med(key,  k, m) { m = n[key]; if (!m) return 0; k = int((m + 1) / 2);
+    return m % 2 ? v[key, k] : (v[key, k] + v[key, k + 1]) / 2 }
+  function cell(x) { return x ? sprintf("%.1f", x) : "-" }
+  function ratio(x, y) { return x && y ? sprintf("%.1fx", x / y) : "-" }
+  END { for (i = 1; i <= w; i++) { k = order[i]; c = med(k " cdrl"); t = med(k " torch"); p = med(k " numpy")
+          printf "| %s | %s | %s | %s | %s | %s |\n", k, cell(c), cell(t), cell(p), ratio(t, c), ratio(p, c) } }'

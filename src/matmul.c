@@ -1,0 +1,131 @@
+/* The register-blocked product of small matrices (see matmul.h). */
+#include "matmul.h"
+
+#include <string.h>
+
+#include "simd.h"
+
+/* Above this many multiply-adds a BLAS kernel's cache blocking wins. */
+#define SMALL_PRODUCT (1L << 22)
+
+int cdrl_matmul_is_small(int M, int L, int N)
+{
+    return (long)M * L * N <= SMALL_PRODUCT;
+}
+
+/* GCC vector types: the compiler splits them into whatever the target has,
+ * lane by lane, so the arithmetic per output is the same in every variant. */
+typedef float v16f __attribute__((vector_size(64)));
+typedef float v4f __attribute__((vector_size(16)));
+
+/* Four rows of a block of `vec` columns starting at column n0: the sums stay
+ * in registers over all of l. Rows past M repeat row m (never stored). */
+#define MATMUL_BLOCK(vec)                                                                      \
+    for (; n0 + (int)(sizeof(vec) / sizeof(float)) <= N; n0 += sizeof(vec) / sizeof(float))  \
+        for (int m = 0; m < M; m += 4) {                                                       \
+            const float *a0 = a + (size_t)m * a_row;                                           \
+            const float *a1 = a + (size_t)(m + 1 < M ? m + 1 : m) * a_row;                     \
+            const float *a2 = a + (size_t)(m + 2 < M ? m + 2 : m) * a_row;                     \
+            const float *a3 = a + (size_t)(m + 3 < M ? m + 3 : m) * a_row;                     \
+            vec s[4], w;                                                                       \
+            for (int r = 0; r < 4; r++)                                                        \
+                memcpy(&s[r], bias ? bias + n0 : c + (size_t)(m + r < M ? m + r : m) * ldc + n0, \
+                       sizeof(vec));                                                           \
+            vec s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];                                    \
+            for (int l = 0; l < L; l++) {                                                      \
+                memcpy(&w, b + (size_t)l * ldb + n0, sizeof(vec));                             \
+                size_t at = (size_t)l * a_col;                                                 \
+                s0 += a0[at] * w;                                                              \
+                s1 += a1[at] * w;                                                              \
+                s2 += a2[at] * w;                                                              \
+                s3 += a3[at] * w;                                                              \
+            }                                                                                  \
+            s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;                                        \
+            for (int r = 0; r < 4 && m + r < M; r++)                                           \
+                memcpy(c + (size_t)(m + r) * ldc + n0, &s[r], sizeof(vec));                    \
+        }
+
+/* Four rows of two blocks of 16 columns, n0 and n0 + 16: each broadcast of
+ * an element of a serves two vectors of b, which keeps the loads (not the
+ * arithmetic) from being the limit. */
+#define MATMUL_BLOCK32                                                                         \
+    for (; n0 + 32 <= N; n0 += 32)                                                             \
+        for (int m = 0; m < M; m += 4) {                                                       \
+            const float *ar[4];                                                                \
+            v16f s[8], w, u;                                                                   \
+            for (int r = 0; r < 4; r++) {                                                      \
+                int row = m + r < M ? m + r : m;                                               \
+                ar[r] = a + (size_t)row * a_row;                                               \
+                const float *from = bias ? bias + n0 : c + (size_t)row * ldc + n0;             \
+                memcpy(&s[2 * r], from, sizeof(v16f));                                         \
+                memcpy(&s[2 * r + 1], from + 16, sizeof(v16f));                                \
+            }                                                                                  \
+            v16f s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], s6 = s[6],  \
+                 s7 = s[7];                                                                    \
+            const float *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3];                    \
+            for (int l = 0; l < L; l++) {                                                      \
+                memcpy(&w, b + (size_t)l * ldb + n0, sizeof(v16f));                            \
+                memcpy(&u, b + (size_t)l * ldb + n0 + 16, sizeof(v16f));                       \
+                size_t at = (size_t)l * a_col;                                                 \
+                float x0 = a0[at], x1 = a1[at], x2 = a2[at], x3 = a3[at];                      \
+                s0 += x0 * w;                                                                  \
+                s1 += x0 * u;                                                                  \
+                s2 += x1 * w;                                                                  \
+                s3 += x1 * u;                                                                  \
+                s4 += x2 * w;                                                                  \
+                s5 += x2 * u;                                                                  \
+                s6 += x3 * w;                                                                  \
+                s7 += x3 * u;                                                                  \
+            }                                                                                  \
+            s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3, s[4] = s4, s[5] = s5, s[6] = s6;       \
+            s[7] = s7;                                                                         \
+            for (int r = 0; r < 4 && m + r < M; r++) {                                         \
+                memcpy(c + (size_t)(m + r) * ldc + n0, &s[2 * r], sizeof(v16f));               \
+                memcpy(c + (size_t)(m + r) * ldc + n0 + 16, &s[2 * r + 1], sizeof(v16f));      \
+            }                                                                                  \
+        }
+
+CDRL_MULTIVERSION(static void, matmul, (float *restrict c, int ldc, const float *restrict a,
+                                        int a_row, int a_col, const float *restrict b, int ldb,
+                                        const float *restrict bias, int M, int L, int N), {
+    int n0 = 0;
+    MATMUL_BLOCK32
+    MATMUL_BLOCK(v16f)
+    MATMUL_BLOCK(v4f)
+    for (; n0 < N; n0++)
+        for (int m = 0; m < M; m++) {
+            float s = bias ? bias[n0] : c[(size_t)m * ldc + n0];
+            for (int l = 0; l < L; l++)
+                s += a[(size_t)m * a_row + (size_t)l * a_col] * b[(size_t)l * ldb + n0];
+            c[(size_t)m * ldc + n0] = s;
+        }
+})
+
+void cdrl_matmul_acc(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                     int ldb, int M, int L, int N)
+{
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, M, L, N);
+}
+
+void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                      int ldb, const float *bias, int M, int L, int N)
+{
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
+}
+
+CDRL_MULTIVERSION(static double, sum_squares, (const float *restrict x, size_t n), {
+    enum { LANES = 8 };
+    double part[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++)
+            part[l] += (double)x[i + l] * x[i + l];
+    for (; i < n; i++)
+        part[0] += (double)x[i] * x[i];
+    return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+})
+
+double cdrl_sum_squares(const float *x, size_t n)
+{
+    return CDRL_PICK(sum_squares)(x, n);
+}

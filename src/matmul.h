@@ -1,0 +1,34 @@
+/* Internal: the matrix product of the small layers, without BLAS, and a sum
+ * of squares.
+ *
+ * cdrl's networks are narrow (4 to 64 units) and often run on a handful of
+ * rows, where a BLAS call spends more time packing its operands than
+ * multiplying them. This product keeps a block of outputs in registers and
+ * sums each output over l in order, a product then an add (no fused
+ * multiply-add: ISO C mode does not contract), so the SSE, AVX2 and AVX-512
+ * variants give the same bits, and so does every run on any x86-64. */
+#ifndef CDRL_MATMUL_H
+#define CDRL_MATMUL_H
+
+#include <stddef.h>
+
+/* c (M, N), row stride ldc: c += a b, where a is (M, L) with element (m, l) at
+ * a[m * a_row + l * a_col] (so a transposed operand is just other strides) and
+ * b is (L, N) with row stride ldb and contiguous rows. */
+void cdrl_matmul_acc(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                     int ldb, int M, int L, int N);
+
+/* c = bias + a b: the same with every row of c starting from bias (N)
+ * instead of its old value (which is never read). */
+void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                      int ldb, const float *bias, int M, int L, int N);
+
+/* Whether a product of these sizes is small enough that cdrl_matmul_acc beats
+ * a BLAS call (measured with cdrl bench nn; see docs/perf.md). */
+int cdrl_matmul_is_small(int M, int L, int N);
+
+/* sum of x[i]^2 in double, in eight partial sums combined in a fixed order
+ * (the same in every variant), for gradient norms and weight decay. */
+double cdrl_sum_squares(const float *x, size_t n);
+
+#endif
