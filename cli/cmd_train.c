@@ -34,6 +34,8 @@ typedef struct {
     const char *dropout; /* expanded once the agent's keys are known */
     int dropout_slot;    /* its place among the overrides */
     const char *config_flag_seen; /* first flag that changes the config, for --resume */
+    int from_scratch; /* --resume of a run with no checkpoint yet: start it again */
+    int lock;         /* the run directory's lock (cdrl_run_dir_lock), -1 before */
 } train_args;
 
 static void train_args_free(train_args *a)
@@ -204,6 +206,12 @@ static int parse_test_raise(progress_state *p)
     return 0;
 }
 
+static void ignore_progress(void *user, const char *line)
+{
+    (void)user;
+    (void)line;
+}
+
 static void print_progress(void *user, const char *line)
 {
     progress_state *p = user;
@@ -274,6 +282,50 @@ static int pick_names(train_args *a, char *agent, char *env, size_t size)
     return 0;
 }
 
+/* The agent and env are chosen by --agent/--env (or the config file) before
+ * the config is read, because they decide its schema; a --set that names
+ * another one afterwards would train one agent under another's name. */
+static int check_names_kept(const train_args *a, const run_setup *setup, const char *agent,
+                            const char *env)
+{
+    const char *keys[2] = {"run.agent", "env.name"};
+    const char *chosen[2] = {agent, env};
+    const char *got[2] = {setup->run.agent, setup->run.env};
+    const char *flag[2] = {"--agent", "--env"};
+    for (int k = 0; k < 2; k++) {
+        if (strcmp(chosen[k], got[k]) == 0)
+            continue;
+        const char *by = NULL;
+        for (int i = 0; i < a->n_overrides; i++)
+            if (strncmp(a->overrides[i], keys[k], strlen(keys[k])) == 0)
+                by = a->overrides[i];
+        return cli_fail("train", "--set %s contradicts the %s %s (from %s or the config); choose "
+                        "it with %s, not --set", by ? by : keys[k], k ? "env" : "agent", chosen[k],
+                        flag[k], flag[k]);
+    }
+    return 0;
+}
+
+/* Makes the agent once without a run directory (cdrl_train_args.check_only):
+ * env options the env does not know, an env the agent cannot run, sizes that
+ * cannot be allocated fail here, before anything is written, and in --dry-run. */
+static int check_agent_can_run(const run_setup *setup)
+{
+    cdrl_error err;
+    cdrl_error_clear(&err);
+    cdrl_train_args args = {
+        .run = &setup->run,
+        .config = setup->agent_config,
+        .config_hash = setup->hash,
+        .progress = ignore_progress,
+        .check_only = 1,
+    };
+    cdrl_train_result result;
+    if (run_setup_check_env_options(&setup->run, &err) || setup->agent->train(&args, &result, &err))
+        return cli_report("train", &err);
+    return 0;
+}
+
 /* Resolves the config of a fresh run (or a resumed one) into `setup`. */
 static int resolve(train_args *a, run_setup *setup)
 {
@@ -284,12 +336,10 @@ static int resolve(train_args *a, run_setup *setup)
                             "combined with it", a->config_flag_seen);
         if (run_setup_from_run_dir(setup, a->resume, &err))
             return cli_report("train", &err);
-        char ckpt[CDRL_PATH_MAX];
-        if (cdrl_path_join(ckpt, sizeof ckpt, a->resume, CDRL_RUN_CHECKPOINT_FILE, &err))
+        int has_checkpoint;
+        if (cdrl_run_dir_has_checkpoint(a->resume, &has_checkpoint, &err))
             return cli_report("train", &err);
-        if (access(ckpt, F_OK) != 0)
-            return cli_fail("train", "%s: no %s to resume from (the run stopped before its first "
-                            "checkpoint; start it again)", a->resume, CDRL_RUN_CHECKPOINT_FILE);
+        a->from_scratch = !has_checkpoint;
         if (run_setup_check_env(setup->run.env, &err))
             return cli_report("train", &err);
         return 0;
@@ -320,7 +370,8 @@ static int resolve(train_args *a, run_setup *setup)
     memcpy(overrides + 2, a->overrides, (size_t)a->n_overrides * sizeof *overrides);
     if (run_setup_resolve(setup, agent, file, overrides, a->n_overrides + 2, &err))
         return cli_report("train", &err);
-    return 0;
+    int rc2 = check_names_kept(a, setup, agent_name, env_name);
+    return rc2 ? rc2 : check_agent_can_run(setup);
 }
 
 static int print_dry_run(const run_setup *setup)
@@ -336,19 +387,30 @@ static int print_dry_run(const run_setup *setup)
 }
 
 /* Creates (or, for --resume, reuses) the run directory and saves the config. */
-static int prepare_run_dir(const train_args *a, const run_setup *setup, char *dir, size_t size)
+static int prepare_run_dir(train_args *a, const run_setup *setup, char *dir, size_t size)
 {
     cdrl_error err;
     if (a->resume) {
+        /* Locked first, so that what was read of the directory is still true. */
         snprintf(dir, size, "%s", a->resume);
+        if (cdrl_run_dir_lock(dir, &a->lock, &err))
+            return cli_report("train", &err);
+        if (!a->from_scratch)
+            return 0;
+        fprintf(stderr, "cdrl train: %s has no %s yet (the run stopped before its first checkpoint); "
+                "starting it again from the beginning with its saved config\n", dir, CDRL_RUN_CHECKPOINT_FILE);
         return 0;
     }
     if (a->out) {
-        if (cdrl_run_dir_prepare(a->out, &err))
+        /* Checked again once locked: another cdrl may have started there in between. */
+        if (cdrl_run_dir_prepare(a->out, &err) || cdrl_run_dir_lock(a->out, &a->lock, &err) ||
+            cdrl_run_dir_prepare(a->out, &err))
             return cli_report("train", &err);
         snprintf(dir, size, "%s", a->out);
     } else if (cdrl_run_dir_create("runs", setup->run.agent, setup->run.env,
                                    (uint64_t)setup->run.seed, dir, size, &err)) {
+        return cli_report("train", &err);
+    } else if (cdrl_run_dir_lock(dir, &a->lock, &err)) {
         return cli_report("train", &err);
     }
     char path[CDRL_PATH_MAX], header[3 * CDRL_PATH_MAX];
@@ -369,11 +431,15 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
     cdrl_error_clear(&err);
     if (cdrl_stop_install(&err))
         return cli_report("train", &err);
+    char note[2 * CDRL_PATH_MAX + 128];
+    snprintf(note, sizeof note, "work since the last checkpoint in %s is abandoned (resume with: cdrl "
+             "train --resume %s)", dir, dir);
+    cdrl_stop_set_abandon_note("cdrl train", note);
     if (progress->live && cdrl_viz_live_follow(progress->live, dir, &err))
         return cli_fail("train", "--viz: %s", err.msg);
     cdrl_train_args args = {
         .run_dir = dir,
-        .resume = a->resume != NULL,
+        .resume = a->resume != NULL && !a->from_scratch,
         .run = &setup->run,
         .config = setup->agent_config,
         .config_hash = setup->hash,
@@ -384,6 +450,8 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
     };
     cdrl_train_result result;
     memset(&result, 0, sizeof result);
+    int learned_nothing = 0;
+    args.learned_nothing = &learned_nothing;
     printf("%s %s on %s, seed %lld: run directory %s\n", a->resume ? "resuming" : "training",
            setup->agent->name, setup->run.env, (long long)setup->run.seed, dir);
     fflush(stdout);
@@ -398,6 +466,13 @@ static int run_training(const train_args *a, const run_setup *setup, const char 
     printf("%s after %lld env steps, %lld episodes; mean return %.2f; run directory %s\n",
            result.solved ? "solved" : "step budget reached", (long long)result.env_steps,
            (long long)result.episodes, result.last_mean_return, dir);
+    if (learned_nothing) {
+        /* Not success: the files are whole, but the networks are as they started. */
+        fprintf(stderr, "cdrl train: the run learned nothing: no parameter changed in %lld units of "
+                "work (check the learning rates and gradient clipping in %s/config.cfg)\n",
+                (long long)result.iterations, dir);
+        return CLI_EXIT_FAIL;
+    }
     return CLI_EXIT_OK;
 }
 
@@ -409,6 +484,7 @@ int cmd_train(int argc, char **argv)
     memset(&setup, 0, sizeof setup);
     progress_state progress = {0, 0, 0, NULL, 0};
     a.dropout_slot = -1;
+    a.lock = -1;
     int status = cli_parse(&train_command, argc, argv, &a);
     if (status == CLI_HELP_SHOWN) {
         status = CLI_EXIT_OK; /* --help */
@@ -437,6 +513,7 @@ done:
     if (progress.live)
         cdrl_viz_live_free(progress.live);
     run_setup_free(&setup);
+    cdrl_run_dir_unlock(a.lock);
     train_args_free(&a);
     return status;
 }

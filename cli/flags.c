@@ -2,6 +2,7 @@
  * subcommand's options are a table, read here and turned into --help here. */
 #include "flags.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -16,7 +17,8 @@ int cli_parse_int(const char *text, long long min, long long max, long long *out
 {
     char *end;
     errno = 0;
-    if (!*text)
+    /* strtoll skips leading blanks; a flag's value is the number alone. */
+    if (!*text || isspace((unsigned char)*text))
         return -1;
     long long v = strtoll(text, &end, 10);
     if (*end || errno || v < min || v > max)
@@ -29,6 +31,8 @@ int cli_parse_double(const char *text, double min, double max, double *out)
 {
     char *end;
     errno = 0;
+    if (!*text || isspace((unsigned char)*text))
+        return -1;
     double v = strtod(text, &end);
     if (end == text || *end || errno || !isfinite(v) || !(v >= min && v <= max))
         return -1;
@@ -62,6 +66,11 @@ static const cli_flag *find_flag(const cli_command *cmd, const char *arg, const 
 
 static int store(const cli_command *cmd, const cli_flag *row, const char *value, void *args)
 {
+    /* An empty value is never meant: a path "" or a number "" would only fail
+     * later with a message that does not say which flag. */
+    if (row->kind != CLI_SWITCH && value && !value[0])
+        return cli_fail(cmd->name, "%s '': expects %s", row->name,
+                        row->metavar ? row->metavar : "a value");
     switch (row->kind) {
     case CLI_SWITCH:
         *CLI_TARGET(int, row, args) = 1;

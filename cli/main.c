@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 
 struct subcommand {
@@ -113,6 +114,9 @@ int cmd_completion(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A file-size limit (ulimit -f) must be an error message, EFBIG from
+     * write(2), and not a silent death that leaves temporary files behind. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         fprintf(stderr, "cdrl: no command given; try 'cdrl --help'\n");
         return CLI_EXIT_USAGE;

@@ -37,6 +37,22 @@ int run_setup_check_env(const char *name, cdrl_error *err)
     return cdrl_errorf(err, CDRL_EINVAL, "unknown env '%s' (known: %s)", name, known);
 }
 
+static int apply_option(void *env, const char *key, const char *value, cdrl_error *err)
+{
+    return cdrl_env_set_option(env, key, value, err);
+}
+
+int run_setup_check_env_options(const cdrl_run_config *run, cdrl_error *err)
+{
+    cdrl_env *env;
+    int rc = cdrl_env_create(run->env, &env, err);
+    if (rc)
+        return rc;
+    rc = cdrl_env_options_each(run->env_options, apply_option, env, err);
+    cdrl_env_free(env);
+    return rc ? cdrl_error_prefix(err, "env.options") : 0;
+}
+
 int run_setup_default_config(const char *agent, const char *env, char *out, size_t out_size,
                              cdrl_error *err)
 {

@@ -41,6 +41,11 @@ cdrl_eval_args run_setup_eval_args(const run_setup *setup, const char *run_dir, 
 /* Checks `name` against the env registry (envs/registry.c). */
 int run_setup_check_env(const char *name, cdrl_error *err);
 
+/* Makes run->env once and applies every env.options pair to it, so that an
+ * option the env does not know, or a value it refuses, is an error before
+ * anything is written: "env.options: cartpole: integrator 'rk9' ...". */
+int run_setup_check_env_options(const cdrl_run_config *run, cdrl_error *err);
+
 /* Finds configs/<agent>_<env>.cfg in the current directory, then in the
  * source tree. Returns 0 with the path in out[out_size], or an error naming
  * both places. */

@@ -780,13 +780,32 @@ int cdrl_config_load_string(const cdrl_cfg_section *sections, int n_sections, co
     return rc;
 }
 
+/* Reads a config file whole. libconfig reads a C string, so a NUL byte would
+ * silently end the file early (and hide every key after it): refused, with
+ * its line. */
+static int read_config_text(const char *file, char **text, cdrl_error *err)
+{
+    size_t size;
+    int rc = cdrl_read_file(file, CONFIG_MAX_BYTES, text, &size, err);
+    if (rc)
+        return rc;
+    const char *nul = memchr(*text, '\0', size);
+    if (!nul)
+        return 0;
+    int line = 1;
+    for (const char *c = *text; c < nul; c++)
+        line += *c == '\n';
+    free(*text);
+    *text = NULL;
+    return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: contains a NUL byte; a config is text", file, line);
+}
+
 int cdrl_config_load(const cdrl_cfg_section *sections, int n_sections, const char *file,
                      const char *const *overrides, int n_overrides, cdrl_error *err)
 {
     char *text = NULL;
-    size_t size;
     if (file) {
-        int rc = cdrl_read_file(file, CONFIG_MAX_BYTES, &text, &size, err);
+        int rc = read_config_text(file, &text, err);
         if (rc)
             return rc;
     }
@@ -799,10 +818,9 @@ int cdrl_config_peek_string(const char *file, const char *path, char *out, size_
                             cdrl_error *err)
 {
     char *text, *wide;
-    size_t size;
     if (out_size)
         out[0] = '\0';
-    int rc = cdrl_read_file(file, CONFIG_MAX_BYTES, &text, &size, err);
+    int rc = read_config_text(file, &text, err);
     if (rc)
         return rc;
     int line = include_line(text);

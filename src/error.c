@@ -8,10 +8,23 @@
 int cdrl_errorf(cdrl_error *err, int code, const char *fmt, ...)
 {
     if (err) {
+        /* A message longer than the line (a path of thousands of bytes) keeps
+         * its beginning and its end, where the reason is, with "..." between. */
+        char whole[8 * CDRL_ERROR_MAX];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        int n = vsnprintf(whole, sizeof whole, fmt, ap);
         va_end(ap);
+        size_t len = n < 0 ? 0 : strnlen(whole, sizeof whole);
+        if (len < sizeof err->msg) {
+            memcpy(err->msg, whole, len + 1);
+        } else {
+            size_t head = sizeof err->msg / 3, tail = sizeof err->msg - head - 6;
+            memcpy(err->msg, whole, head);
+            memcpy(err->msg + head, " ... ", 5);
+            memcpy(err->msg + head + 5, whole + len - tail, tail);
+            err->msg[head + 5 + tail] = '\0';
+        }
         err->code = code;
     }
     return code;

@@ -109,31 +109,48 @@ int cdrl_read_file(const char *path, size_t max_size, char **data, size_t *size,
 {
     *data = NULL;
     *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer that never comes. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return cdrl_errorf(err, CDRL_EIO, "%s: cannot read: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
         return cdrl_errorf(err, CDRL_EIO, "%s: cannot read: not a regular file", path);
     }
-    if ((uint64_t)st.st_size > max_size) {
-        fclose(f);
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: too large (%lld bytes, at most %zu)", path,
-                           (long long)st.st_size, max_size);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return cdrl_errorf(err, CDRL_ENOMEM, "%s: cannot read: %s", path, strerror(errno));
     }
-    size_t want = (size_t)st.st_size;
-    char *buf = malloc(want + 1);
-    if (!buf) {
-        fclose(f);
-        return cdrl_errorf(err, CDRL_ENOMEM, "%s: out of memory reading %zu bytes", path, want);
+    /* Read to the end, whatever st_size says: /proc and /sys files report 0. */
+    size_t cap = st.st_size > 0 && (uint64_t)st.st_size <= max_size ? (size_t)st.st_size + 1 : 4096;
+    size_t got = 0;
+    char *buf = malloc(cap + 1);
+    int failed = !buf;
+    while (!failed) {
+        got += fread(buf + got, 1, cap - got, f);
+        if (ferror(f) || got > max_size || got < cap)
+            break;
+        char *bigger = realloc(buf, 2 * cap + 1);
+        if (!bigger) {
+            failed = 1;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
     }
-    size_t got = fread(buf, 1, want, f);
-    int failed = ferror(f);
+    int read_error = buf && ferror(f) ? errno : 0;
     fclose(f);
-    if (failed || got != want) {
+    if (failed) {
         free(buf);
-        return cdrl_errorf(err, CDRL_EIO, "%s: cannot read: short read", path);
+        return cdrl_errorf(err, CDRL_ENOMEM, "%s: out of memory reading it", path);
+    }
+    if (read_error || got > max_size) {
+        free(buf);
+        if (read_error)
+            return cdrl_errorf(err, CDRL_EIO, "%s: cannot read: %s", path, strerror(read_error));
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: too large (more than %zu bytes)", path, max_size);
     }
     buf[got] = '\0';
     *data = buf;

@@ -5,6 +5,19 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cdrl/run_stop.h"
+
+/* T passes over many inputs can take minutes: a signal ends them at the next
+ * pass (run_stop.h), and the run loop abandons the unit of work. */
+static int stopped_by_signal(double *acc, cdrl_error *err)
+{
+    int sig = cdrl_stop_signalled();
+    if (!sig)
+        return 0;
+    free(acc);
+    return cdrl_errorf(err, CDRL_EINTR, "stopped by %s during MC sampling", cdrl_signal_name(sig));
+}
+
 /* One Welford update of (mean, m2) with x after n - 1 earlier values. */
 static void welford(double *mean, double *m2, double x, int n)
 {
@@ -25,6 +38,8 @@ int cdrl_mc_predict(cdrl_mlp *net, const float *inp, int B, int T, float *mean, 
         return cdrl_errorf(err, CDRL_ENOMEM, "mc predict: cannot allocate %zu moments", n);
     double *m = acc, *m2 = acc + n;
     for (int t = 1; t <= T; t++) {
+        if (stopped_by_signal(acc, err))
+            return CDRL_EINTR;
         const float *out = cdrl_mlp_forward(net, inp, B, CDRL_MODE_MC, err);
         if (!out) {
             free(acc);
@@ -57,6 +72,8 @@ int cdrl_mc_predict_gaussian(cdrl_mlp *net, const float *inp, int B, int T, int 
         return cdrl_errorf(err, CDRL_ENOMEM, "mc predict: cannot allocate %zu moments", n);
     double *m = acc, *m2 = acc + n, *noise = acc + 2 * n;
     for (int t = 1; t <= T; t++) {
+        if (stopped_by_signal(acc, err))
+            return CDRL_EINTR;
         const float *out = cdrl_mlp_forward(net, inp, B, CDRL_MODE_MC, err);
         if (!out) {
             free(acc);

@@ -7,6 +7,9 @@
 #include "cdrl/run_dir.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -72,16 +75,80 @@ int cdrl_run_dir_prepare(const char *dir, cdrl_error *err)
     int rc = make_dirs(dir, err);
     if (rc)
         return rc;
-    const char *taken[] = {CDRL_RUN_CONFIG_FILE, CDRL_RUN_CHECKPOINT_FILE};
+    const char *taken[] = {CDRL_RUN_CHECKPOINT_FILE, CDRL_RUN_CONFIG_FILE};
     for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
         char path[CDRL_PATH_MAX];
+        struct stat st;
         rc = cdrl_path_join(path, sizeof path, dir, taken[i], err);
         if (rc)
             return rc;
-        if (access(path, F_OK) == 0)
+        if (lstat(path, &st) != 0 && errno == ENOENT)
+            continue;
+        if (i == 0)
             return cdrl_errorf(err, CDRL_EINVAL,
                                "%s already holds a run; resume it with --resume %s or choose another --out",
                                dir, dir);
+        return cdrl_errorf(err, CDRL_EINVAL,
+                           "%s already holds a run that stopped before its first checkpoint; start it "
+                           "again from its saved config with --resume %s, or choose another --out", dir, dir);
     }
     return 0;
+}
+
+int cdrl_run_dir_has_checkpoint(const char *dir, int *has, cdrl_error *err)
+{
+    char path[CDRL_PATH_MAX];
+    struct stat st;
+    *has = 0;
+    int rc = cdrl_path_join(path, sizeof path, dir, CDRL_RUN_CHECKPOINT_FILE, err);
+    if (rc)
+        return rc;
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode))
+            return cdrl_errorf(err, CDRL_EIO, "%s: not a regular file", path);
+        *has = 1;
+        return 0;
+    }
+    if (errno == ENOENT && lstat(path, &st) != 0)
+        return 0;
+    return cdrl_errorf(err, CDRL_EIO, "%s: cannot read: %s", path,
+                       errno == ENOENT ? "dangling symbolic link" : strerror(errno));
+}
+
+int cdrl_run_dir_lock(const char *dir, int *fd, cdrl_error *err)
+{
+    char path[CDRL_PATH_MAX];
+    *fd = -1;
+    int rc = cdrl_path_join(path, sizeof path, dir, CDRL_RUN_LOCK_FILE, err);
+    if (rc)
+        return rc;
+    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (lock < 0)
+        return cdrl_errorf(err, CDRL_EIO, "%s: cannot create the run's lock: %s", path, strerror(errno));
+    if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(lock, pid, sizeof pid - 1, 0);
+        close(lock);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (e == EWOULDBLOCK)
+            return cdrl_errorf(err, CDRL_ESTATE, "%s is in use by another cdrl (pid %s); wait for it to "
+                               "finish or stop it", dir, pid[0] ? pid : "unknown");
+        return cdrl_errorf(err, CDRL_EIO, "%s: cannot lock: %s", path, strerror(e));
+    }
+    /* The pid is for the message above only; the lock itself is the flock. */
+    char text[32];
+    int len = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+    if (ftruncate(lock, 0) != 0 || pwrite(lock, text, (size_t)len, 0) != len) {
+        /* A full disk must not stop a run that can still lock: ignore. */
+    }
+    *fd = lock;
+    return 0;
+}
+
+void cdrl_run_dir_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
 }

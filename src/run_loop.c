@@ -91,7 +91,38 @@ static int diverged(const run_state *r, int64_t unit, cdrl_error *err)
     return cdrl_error_prefix(err, "diverged at %s %lld (%s)", r->ops->unit, (long long)unit, kept);
 }
 
+/* ---- Learning at all ------------------------------------------------------------- */
+
+/* A fingerprint of the learned parameters (the watched arrays "*.params"). */
+static uint32_t params_crc(const run_state *r)
+{
+    cdrl_run_watch w[CDRL_RUN_MAX_WATCH];
+    int n = r->ops->watch(r->agent, w);
+    uint32_t crc = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(w[i].name);
+        if (len >= 7 && strcmp(w[i].name + len - 7, ".params") == 0)
+            crc = cdrl_crc32(crc, w[i].x, w[i].n * sizeof(float));
+    }
+    return crc;
+}
+
 /* ---- The loop -------------------------------------------------------------------- */
+
+/* A signal ended a long unit half-way (cdrl_stop_signalled): its state is
+ * half-updated and must not be saved; the last checkpoint is the run. */
+static int abandoned(const run_state *r, int64_t unit, cdrl_error *err)
+{
+    char kept[CDRL_PATH_MAX + 64];
+    if (r->last_ckpt >= 0)
+        snprintf(kept, sizeof kept, "the last checkpoint %s (%s %lld) is kept", r->ckpt, r->ops->unit,
+                 (long long)r->last_ckpt);
+    else
+        snprintf(kept, sizeof kept, "no checkpoint was written yet; --resume starts the run again");
+    return cdrl_errorf(err, CDRL_EINTR, "stopped by %s during %s %lld, which is abandoned (%s); resume "
+                       "with: cdrl train --resume %s", cdrl_signal_name(cdrl_stop_requested()),
+                       r->ops->unit, (long long)unit, kept, r->args->run_dir);
+}
 
 static int stopped(run_state *r, int sig, cdrl_error *err)
 {
@@ -116,6 +147,8 @@ static int one_unit(run_state *r, int *did_work, cdrl_error *err)
     rc = rc ? rc : check_watched(r, err);
     if (rc == CDRL_EDIVERGED)
         return diverged(r, before + 1, err);
+    if (rc == CDRL_EINTR)
+        return abandoned(r, before + 1, err);
     if (rc)
         return rc;
     int64_t units = ops->units(r->agent);
@@ -164,6 +197,12 @@ int cdrl_run_train(const cdrl_run_ops *ops, const cdrl_run_args *args, const voi
     r.args = args;
     r.last_ckpt = -1;
     cdrl_run_rows rows = {0, 0};
+    if (args->check_only) {
+        int rc = ops->create(agent_args, &r.agent, err);
+        if (r.agent)
+            ops->free(r.agent);
+        return rc;
+    }
     int rc = cdrl_path_join(r.ckpt, sizeof r.ckpt, args->run_dir, CDRL_RUN_CHECKPOINT_FILE, err);
     rc = rc ? rc : ops->create(agent_args, &r.agent, err);
     if (!rc && args->resume && !(rc = ops->load(r.agent, r.ckpt, args->config_hash, &rows, err)))
@@ -172,7 +211,11 @@ int cdrl_run_train(const cdrl_run_ops *ops, const cdrl_run_args *args, const voi
     if (!rc) {
         r.io.env_steps_at_start = ops->env_steps(r.agent);
         r.t0 = cdrl_clock_seconds();
+        uint32_t crc_before = params_crc(&r);
+        int64_t units_before = ops->units(r.agent);
         rc = train_loop(&r, err);
+        if (!rc && args->learned_nothing)
+            *args->learned_nothing = ops->units(r.agent) > units_before && params_crc(&r) == crc_before;
     }
     cdrl_error spare;
     int close_rc = cdrl_csv_close(r.metrics, &spare);

@@ -12,12 +12,40 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t stop_signal;
+static char abandon_prefix[64] = "cdrl";
+static char abandon_what[400] = "work since the last checkpoint is abandoned";
+
+void cdrl_stop_set_abandon_note(const char *prefix, const char *what)
+{
+    snprintf(abandon_prefix, sizeof abandon_prefix, "%s", prefix);
+    snprintf(abandon_what, sizeof abandon_what, "%s", what);
+}
+
+/* write(2) is async-signal-safe; stdio is not. */
+static void say(const char *text)
+{
+    size_t n = strlen(text);
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, text, n);
+        if (w <= 0)
+            return;
+        text += w;
+        n -= (size_t)w;
+    }
+}
 
 static void on_stop_signal(int sig)
 {
     if (stop_signal != 0) {
+        say(abandon_prefix);
+        say(": second ");
+        say(sig == SIGINT ? "SIGINT" : "SIGTERM");
+        say(": stopping now; ");
+        say(abandon_what);
+        say("\n");
         signal(sig, SIG_DFL);
         raise(sig);
         return;
@@ -48,6 +76,11 @@ int cdrl_stop_requested(void)
 void cdrl_stop_request(void)
 {
     stop_signal = -1;
+}
+
+int cdrl_stop_signalled(void)
+{
+    return stop_signal > 0 ? stop_signal : 0;
 }
 
 void cdrl_stop_clear(void)

@@ -59,9 +59,12 @@ check file-type 2 "^cdrl train: type.cfg:1: run.steps = \"many\": expects an int
 if cmp -s dry.cfg dry2.cfg && grep -q "seed = 3;" dry.cfg; then echo "ok dry-run-round-trip"; else echo "FAIL dry-run-round-trip"; fail=1; fi
 if grep -Eq 'dropout = "(fixed|concrete)' dry.cfg; then echo "FAIL --dropout none not applied"; fail=1; else echo "ok dropout-flag"; fi
 if [ -e runs ]; then echo "FAIL errors or dry runs created runs/"; fail=1; else echo "ok nothing-created"; fi
-mkdir -p taken && cp dry.cfg taken/config.cfg
-check out-taken 2 "^cdrl train: taken already holds a run; resume it with --resume taken or choose another --out$" -- train --agent pg --env cartpole --out taken
-check resume-no-checkpoint 2 "^cdrl train: taken: no checkpoint.bin to resume from" -- train --resume taken
+# A run that stopped before its first checkpoint (killed, diverged, disk
+# full) is no dead end: --out says to --resume it, and --resume starts it again.
+mkdir -p taken && "$cdrl" train --agent pg --env cartpole --steps 400 --dry-run > taken/config.cfg
+check out-taken 2 "^cdrl train: taken already holds a run that stopped before its first checkpoint; start it again from its saved config with --resume taken, or choose another --out$" -- train --agent pg --env cartpole --out taken
+check resume-no-checkpoint 0 "^cdrl train: taken has no checkpoint.bin yet \(the run stopped before its first checkpoint\); starting it again" -- train --resume taken
+check out-taken-checkpoint 2 "^cdrl train: taken already holds a run; resume it with --resume taken or choose another --out$" -- train --agent pg --env cartpole --out taken
 # Divergence after a checkpoint: CDRL_TEST_POISON=12 writes a NaN into the
 # policy's parameters after update 12, as a diverging update would (a real
 # divergence at learning rate 1 happened at update 152 on one CPU and never on

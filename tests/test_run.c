@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -178,8 +179,86 @@ static void test_run_dirs(void **state)
     assert_int_equal(cdrl_run_dir_prepare(out, &err), CDRL_EINVAL);
     char expected[1200];
     snprintf(expected, sizeof expected,
+             "%s already holds a run that stopped before its first checkpoint; start it again from its "
+             "saved config with --resume %s, or choose another --out", out, out);
+    assert_string_equal(err.msg, expected);
+    char ckpt[600];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", out);
+    assert_int_equal(cdrl_write_file_atomic(ckpt, "x", 1, &err), 0);
+    assert_int_equal(cdrl_run_dir_prepare(out, &err), CDRL_EINVAL);
+    snprintf(expected, sizeof expected,
              "%s already holds a run; resume it with --resume %s or choose another --out", out, out);
     assert_string_equal(err.msg, expected);
+}
+
+/* One writer per run directory: a second lock is refused with the holder's
+ * pid; the lock dies with its holder (here: its close), so a stale .lock file
+ * is no obstacle. */
+static void test_run_dir_lock(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cdrl_test_lock_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    cdrl_error err;
+    int a, b;
+    assert_int_equal(cdrl_run_dir_lock(dir, &a, &err), 0);
+    assert_int_equal(cdrl_run_dir_lock(dir, &b, &err), CDRL_ESTATE);
+    char expected[256];
+    snprintf(expected, sizeof expected, "%s is in use by another cdrl (pid %ld); wait for it to finish or stop it",
+             dir, (long)getpid());
+    assert_string_equal(err.msg, expected);
+    cdrl_run_dir_unlock(a);
+    assert_int_equal(cdrl_run_dir_lock(dir, &b, &err), 0);
+    cdrl_run_dir_unlock(b);
+    /* A checkpoint that is a symlink loop is an error, not "no checkpoint". */
+    char path[300], loop[300];
+    int has = 1;
+    assert_int_equal(cdrl_run_dir_has_checkpoint(dir, &has, &err), 0);
+    assert_int_equal(has, 0);
+    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+    snprintf(loop, sizeof loop, "%s/loop", dir);
+    assert_int_equal(symlink(loop, path), 0);
+    assert_int_equal(symlink(path, loop), 0);
+    assert_int_equal(cdrl_run_dir_has_checkpoint(dir, &has, &err), CDRL_EIO);
+    assert_non_null(strstr(err.msg, "Too many levels of symbolic links"));
+    unlink(path);
+    unlink(loop);
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Issue 20 D9: a second signal ends the process at once, but says what it
+ * abandons, on stderr, from the handler. */
+static void test_second_signal_says_what_it_abandons(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        cdrl_error err;
+        cdrl_stop_install(&err);
+        cdrl_stop_set_abandon_note("cdrl train", "work since the last checkpoint in R is abandoned");
+        raise(SIGINT);
+        raise(SIGINT);
+        _exit(0);
+    }
+    close(fds[1]);
+    char text[512] = "";
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof text - 1 && (n = read(fds[0], text + got, sizeof text - 1 - got)) > 0)
+        got += (size_t)n;
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    text[got] = '\0';
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+    assert_string_equal(text, "cdrl train: second SIGINT: stopping now; work since the last checkpoint in R is "
+                              "abandoned\n");
 }
 
 static void test_stop_flag(void **state)
@@ -264,6 +343,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_resume_matches_uninterrupted, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_csv_resume_errors, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_run_dirs, make_dir, remove_dir),
+        cmocka_unit_test(test_run_dir_lock),
+        cmocka_unit_test(test_second_signal_says_what_it_abandons),
         cmocka_unit_test(test_stop_flag),
         cmocka_unit_test(test_divergence_guard),
         cmocka_unit_test(test_env_options),

@@ -34,6 +34,8 @@ typedef struct {
 /* What the next run's agent does wrong, and at which unit (0: never). */
 static struct {
     int64_t stop_at, nan_param_at, inf_state_at, loss_at;
+    int frozen;           /* 1: the parameters never change */
+    int64_t signal_in_unit_at; /* this unit returns CDRL_EINTR half-way, as MC sampling does on a signal */
 } plan;
 
 typedef struct {
@@ -87,7 +89,10 @@ static int fake_iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
         return rc;
     if (u == plan.loss_at)
         return cdrl_errorf(err, CDRL_EDIVERGED, "fake loss is not finite");
-    f->s.params[0] += 0.5f;
+    if (u == plan.signal_in_unit_at)
+        return cdrl_errorf(err, CDRL_EINTR, "stopped by SIGINT during MC sampling");
+    if (!plan.frozen)
+        f->s.params[0] += 0.5f;
     f->s.state[0] += 0.25f;
     if (u == plan.nan_param_at)
         f->s.params[2] = NAN;
@@ -206,6 +211,8 @@ static int teardown(void **state)
     return 0;
 }
 
+static int learned_nothing;
+
 /* Trains in root/name: budget 10 units, a checkpoint every 2, a line every 3. */
 static int train(const char *name, int resume, cdrl_train_result *res, cdrl_error *err)
 {
@@ -219,7 +226,7 @@ static int train(const char *name, int resume, cdrl_train_result *res, cdrl_erro
     if (!resume)
         assert_int_equal(cdrl_run_dir_prepare(dir, err), 0);
     cdrl_run_args args = {.run_dir = dir, .resume = resume, .run = &run, .config_hash = 42,
-                          .progress = count_line};
+                          .progress = count_line, .learned_nothing = &learned_nothing};
     cdrl_error_clear(err);
     memset(res, 0, sizeof *res);
     return cdrl_run_train(&fake_ops, &args, &args, res, err);
@@ -273,6 +280,35 @@ static void test_runs_to_its_budget(void **state)
     assert_int_equal(s.units, 10);
     assert_int_equal(s.rows[0], 10);
     free(metrics), free(episodes);
+}
+
+/* Issue 20 D5: a run whose parameters never changed is flagged, not passed
+ * off as a success; a run that learned is not. */
+static void test_a_run_that_learned_nothing_is_flagged(void **state)
+{
+    (void)state;
+    cdrl_train_result res;
+    cdrl_error err;
+    assert_int_equal(train("learns", 0, &res, &err), 0);
+    assert_int_equal(learned_nothing, 0);
+    plan.frozen = 1;
+    assert_int_equal(train("frozen", 0, &res, &err), 0);
+    assert_int_equal(learned_nothing, 1);
+}
+
+/* Issue 20 D9: a unit ended half-way by a signal is abandoned: no checkpoint
+ * of its half-updated state, and the message says what is kept. */
+static void test_a_unit_ended_by_a_signal_is_abandoned(void **state)
+{
+    (void)state;
+    cdrl_train_result res;
+    cdrl_error err;
+    plan.signal_in_unit_at = 6;
+    assert_int_equal(train("abandoned", 0, &res, &err), CDRL_EINTR);
+    assert_non_null(strstr(err.msg, "during update 6, which is abandoned (the last checkpoint "));
+    assert_non_null(strstr(err.msg, "(update 4) is kept); resume with: cdrl train --resume "));
+    fake_state s = checkpoint_of("abandoned");
+    assert_int_equal(s.units, 4);
 }
 
 static void test_stop_writes_a_checkpoint_and_returns_eintr(void **state)
@@ -367,6 +403,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_optimizer_state_divergence_keeps_the_last_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_divergence_before_any_checkpoint_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loss_divergence_names_the_unit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_run_that_learned_nothing_is_flagged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_unit_ended_by_a_signal_is_abandoned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_cuts_the_csv_files_back_to_the_checkpoint, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -161,8 +161,8 @@ void cdrl_viz_fill_rect(cdrl_viz_canvas *canvas, cdrl_viz_rect r, uint32_t color
 static SDL_Vertex vertex_at(double x, double y, uint32_t color, int alpha)
 {
     SDL_Vertex v;
-    v.position.x = (float)floor(x + 0.5);
-    v.position.y = (float)floor(y + 0.5);
+    v.position.x = (float)floor(viz_clamp(x, VIZ_PIXEL_LIMIT) + 0.5);
+    v.position.y = (float)floor(viz_clamp(y, VIZ_PIXEL_LIMIT) + 0.5);
     v.color = (SDL_Color){(uint8_t)(color >> 16), (uint8_t)(color >> 8), (uint8_t)color, (uint8_t)alpha};
     v.tex_coord.x = v.tex_coord.y = 0;
     return v;
@@ -307,6 +307,10 @@ void cdrl_viz_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, dou
 {
     if (!(isfinite(x0) && isfinite(y0) && isfinite(x1) && isfinite(y1)))
         return;
+    /* Far beyond any screen, a line is drawn to the limit: SDL's float
+     * rasterizer and the per-column loops never see 1e38. */
+    x0 = viz_clamp(x0, VIZ_PIXEL_LIMIT), y0 = viz_clamp(y0, VIZ_PIXEL_LIMIT);
+    x1 = viz_clamp(x1, VIZ_PIXEL_LIMIT), y1 = viz_clamp(y1, VIZ_PIXEL_LIMIT);
     if (thickness <= 1.0 && (x0 == x1 || y0 == y1)) {
         /* grid lines, ticks, frames: on whole pixels already, kept crisp */
         set_color(canvas, color, 255);
@@ -341,7 +345,8 @@ void viz_dashed_line(cdrl_viz_canvas *canvas, double x0, double y0, double x1, d
                      double dash, double gap, uint32_t color)
 {
     double len = hypot(x1 - x0, y1 - y0);
-    if (!(len > 0) || !(dash > 0) || gap < 0)
+    /* A dash count beyond any screen would loop for ages. */
+    if (!(len > 0) || !(len < VIZ_PIXEL_LIMIT) || !(dash > 0) || gap < 0)
         return;
     double ux = (x1 - x0) / len, uy = (y1 - y0) / len;
     for (double t = 0; t < len; t += dash + gap) {

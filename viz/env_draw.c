@@ -26,8 +26,18 @@ int cdrl_viz_draw_env(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_env_v
 {
     const int n = (int)(sizeof drawers / sizeof drawers[0]);
     for (int i = 0; view && view->kind && i < n; i++)
-        if (strcmp(view->kind, drawers[i].kind) == 0)
-            return drawers[i].draw(canvas, r, view, ghosts, n_ghosts, err);
+        if (strcmp(view->kind, drawers[i].kind) == 0) {
+            /* A state far beyond any screen (1e38, inf) is drawn at the
+             * screen's edge, never handed to SDL as it is. */
+            double state[VIZ_MAX_STATE];
+            cdrl_env_view shown = *view;
+            if (view->state && view->state_dim > 0 && view->state_dim <= VIZ_MAX_STATE) {
+                for (int k = 0; k < view->state_dim; k++)
+                    state[k] = viz_clamp(view->state[k], VIZ_STATE_LIMIT);
+                shown.state = state;
+            }
+            return drawers[i].draw(canvas, r, &shown, ghosts, n_ghosts, err);
+        }
     char known[160] = "";
     size_t used = 0;
     for (int i = 0; i < n && used < sizeof known; i++)

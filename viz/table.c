@@ -136,6 +136,8 @@ static int split_fields(char *line, char **fields, int max)
     }
 }
 
+#define VIZ_TABLE_MAX_ABS 1e30
+
 static double parse_number(const char *s)
 {
     if (!*s)
@@ -143,7 +145,9 @@ static double parse_number(const char *s)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    return *end == '\0' ? v : NAN;
+    /* Text, NaN, inf or a magnitude no metric has (a damaged or hand-edited
+     * file) is a missing value: never drawn, never an axis of 1e308. */
+    return *end == '\0' && fabs(v) <= VIZ_TABLE_MAX_ABS ? v : NAN;
 }
 
 int cdrl_viz_table_load(const char *path, cdrl_viz_table *t, cdrl_error *err)

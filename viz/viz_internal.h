@@ -57,6 +57,17 @@ void viz_dashboard_status(cdrl_viz_canvas *canvas, cdrl_viz_rect cell, const cha
  * finite params; else CDRL_EINVAL naming what is wrong. */
 int viz_env_view_check(const cdrl_env_view *view, const char *kind, int state_dim, int n_params,
                        cdrl_error *err);
+/* What drawing clamps to: a state value (in env units) and a pixel
+ * coordinate. Far beyond any screen, small enough that SDL's float
+ * rasterizer and int rectangles never overflow. NaN becomes 0. */
+#define VIZ_MAX_STATE 64
+#define VIZ_STATE_LIMIT 1e4
+#define VIZ_PIXEL_LIMIT 1e5
+static inline double viz_clamp(double v, double limit)
+{
+    return v != v ? 0.0 : v > limit ? limit : v < -limit ? -limit : v;
+}
+
 void viz_fill_circle(cdrl_viz_canvas *canvas, double cx, double cy, double radius, uint32_t color);
 /* A bar of the given width (pixels) from (x0, y0) to (x1, y1). */
 void viz_fill_bar(cdrl_viz_canvas *canvas, double x0, double y0, double x1, double y1, double width,

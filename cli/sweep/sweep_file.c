@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "cdrl/agent.h"
+#include "cdrl/dropout.h"
 
 static const char *const sweep_keys[] = {"env", "agents", "dropout", "seeds", "n_seeds",
                                          "out", "set", "grid", "baseline", NULL};
@@ -167,6 +168,30 @@ static int read_sets(const config_setting_t *s, const char *what, const char *fi
     return 0;
 }
 
+/* The value a text stands for: a number (however written: "0.001",
+ * "0.0010", "1e-3") compares as a number, anything else as text. */
+static int same_value(const char *a, const char *b)
+{
+    char *end_a, *end_b;
+    double x = strtod(a, &end_a), y = strtod(b, &end_b);
+    if (end_a != a && !*end_a && end_b != b && !*end_b)
+        return x == y;
+    return strcmp(a, b) == 0;
+}
+
+/* Two equal values on an axis would be one run trained twice into one
+ * directory at once: refused when the file is read. */
+static int check_distinct_values(const sweep_axis *axis, const char *where, const char *file, int line,
+                                 cdrl_error *err)
+{
+    for (int i = 0; i < axis->n_values; i++)
+        for (int j = 0; j < i; j++)
+            if (same_value(axis->values[i], axis->values[j]))
+                return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: %s.values: %s and %s are the same value; list each "
+                                   "value once", file, line, where, axis->values[j], axis->values[i]);
+    return 0;
+}
+
 /* `grid = ( { key = "agent.lr"; values = [1e-3, 3e-4]; }, ... )`. */
 static int read_axes(const config_setting_t *s, const char *what, const char *file, sweep_axis *axes, int *n,
                      cdrl_error *err)
@@ -210,6 +235,9 @@ static int read_axes(const config_setting_t *s, const char *what, const char *fi
                                    file, config_setting_source_line(e), where, v);
         }
         axis->n_values = config_setting_length(values);
+        int bad = check_distinct_values(axis, where, file, (int)config_setting_source_line(values), err);
+        if (bad)
+            return bad;
         ++*n;
     }
     return 0;
@@ -380,12 +408,20 @@ static int read_settings(const config_setting_t *sweep, sweep_spec *spec, cdrl_e
     if (rc)
         return rc;
     spec->settings_line = config_setting_source_line(s);
+    cdrl_dropout_spec parsed[SWEEP_MAX_SETTINGS];
     for (int i = 0; i < spec->n_settings; i++) {
         cdrl_error why;
-        if (cdrl_cfg_validate_dropout(spec->settings[i], &why))
-            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.dropout[%d] = \"%s\": %s", file,
-                               config_setting_source_line(config_setting_get_elem(s, (unsigned)i)), i,
+        int line = config_setting_source_line(config_setting_get_elem(s, (unsigned)i));
+        if (cdrl_cfg_validate_dropout(spec->settings[i], &why) ||
+            cdrl_dropout_parse(spec->settings[i], CDRL_CONCRETE_DEFAULT_INIT_P, &parsed[i], &why))
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.dropout[%d] = \"%s\": %s", file, line, i,
                                spec->settings[i], why.msg);
+        /* "fixed:0.1" and "fixed:0.10" are one setting: one run, not two. */
+        for (int j = 0; j < i; j++)
+            if (parsed[j].kind == parsed[i].kind && parsed[j].p == parsed[i].p)
+                return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.dropout[%d] = \"%s\" is the same setting as "
+                                   "sweep.dropout[%d] = \"%s\"; list each setting once", file, line, i,
+                                   spec->settings[i], j, spec->settings[j]);
     }
     return read_baseline(sweep, spec, err);
 }
@@ -537,13 +573,26 @@ void sweep_combo_label(const sweep_agent *agent, int combo, char *out, size_t si
                                  agent->axes[k].values[axis_value(agent, combo, k)]);
 }
 
-/* A directory name keeps letters, digits, '.', '-' and '='; the rest become '-'. */
+/* A directory name keeps letters, digits, '.', '-', '+' and '=' (so 1e+300
+ * and 1e-300 stay apart); the rest become '-'. Names that still collide are
+ * refused by sweep_points. */
 static void sanitize(char *s)
 {
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
-              *s == '-' || *s == '='))
+              *s == '-' || *s == '+' || *s == '='))
             *s = '-';
+}
+
+/* Two points in one directory would write one run from two processes. */
+static int check_distinct_names(const sweep_spec *spec, const sweep_point *p, int n, cdrl_error *err)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(p[i].name, p[j].name) == 0)
+                return cdrl_errorf(err, CDRL_EINVAL, "%s: two points would share the run directory %s; make the "
+                                   "values differ in letters, digits, '.', '-', '+' or '='", spec->file, p[i].name);
+    return 0;
 }
 
 int sweep_points(const sweep_spec *spec, const char *dir, sweep_point **points, int *n_points, cdrl_error *err)
@@ -576,6 +625,11 @@ int sweep_points(const sweep_spec *spec, const char *dir, sweep_point **points, 
                         return rc;
                     }
                 }
+    }
+    int rc = check_distinct_names(spec, p, n, err);
+    if (rc) {
+        free(p);
+        return rc;
     }
     *points = p;
     *n_points = n;

@@ -195,7 +195,14 @@ int sweep_run_point(const char *dir)
         run_setup_free(&setup);
         return cli_report("sweep", &err);
     }
-    int resume = access(ckpt, F_OK) == 0;
+    /* One writer per point (a second sweep on the same directory), and a
+     * checkpoint that cannot be read is an error, not "start again". */
+    int lock = -1, resume = 0;
+    if (cdrl_run_dir_lock(dir, &lock, &err) || cdrl_run_dir_has_checkpoint(dir, &resume, &err)) {
+        cdrl_run_dir_unlock(lock);
+        run_setup_free(&setup);
+        return cli_report("sweep", &err);
+    }
     cdrl_train_args args = {
         .run_dir = dir,
         .resume = resume,
@@ -232,7 +239,9 @@ int sweep_run_point(const char *dir)
     }
     run_setup_free(&setup);
     cdrl_error werr;
-    if (sweep_result_write(dir, &result, &werr))
+    int wrc = sweep_result_write(dir, &result, &werr);
+    cdrl_run_dir_unlock(lock);
+    if (wrc)
         return cli_report("sweep", &werr);
     return CLI_EXIT_OK;
 }

@@ -53,13 +53,16 @@ typedef struct {
     cdrl_frame_fn frame;
     void *user;                 /* passed to progress and frame */
     int64_t test_poison_unit;   /* test seam, 0 = off: see cdrl_run_args */
+    int check_only;             /* 1: make the agent and free it, no files (cdrl_run_args) */
+    int *learned_nothing;       /* NULL or set to 1 if no parameter changed (cdrl_run_args) */
 } cdrl_train_args;
 
 /* The harness's view of train's arguments (run_loop.h). */
 static inline cdrl_run_args cdrl_train_run_args(const cdrl_train_args *a)
 {
     return (cdrl_run_args){a->run_dir, a->resume,   a->run, a->config_hash,
-                           a->progress, a->user, a->test_poison_unit};
+                           a->progress, a->user, a->test_poison_unit, a->check_only,
+                           a->learned_nothing};
 }
 
 /* What train reports when it returns 0 (the run ended at its budget or solved). */

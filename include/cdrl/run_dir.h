@@ -33,7 +33,26 @@ int cdrl_run_dir_create(const char *root, const char *agent, const char *env, ui
 /* Prepares a directory the user named (--out DIR): creates it (and missing
  * parents) if needed; an existing directory is accepted only if it holds no
  * checkpoint or config yet (CDRL_EINVAL "DIR already holds a run; resume it
- * with --resume DIR or choose another --out"). */
+ * with --resume DIR or choose another --out"; a run that stopped before its
+ * first checkpoint is said so: --resume starts it again from its config). */
 int cdrl_run_dir_prepare(const char *dir, cdrl_error *err);
+
+#define CDRL_RUN_LOCK_FILE ".lock"
+
+/* Takes the run directory's advisory lock (flock on DIR/.lock, created if
+ * missing, holding the owner's pid for messages) so that one process at a
+ * time writes a run. The lock is the kernel's: it goes away with the process
+ * that held it, however it ended, so a stale .lock from a killed run needs
+ * no cleaning. Held: CDRL_ESTATE "DIR is in use by another
+ * cdrl (pid N); wait for it to finish or stop it". On success *fd is the
+ * lock; keep it open for the run's life and give it to cdrl_run_dir_unlock. */
+int cdrl_run_dir_lock(const char *dir, int *fd, cdrl_error *err);
+
+/* Releases a lock taken by cdrl_run_dir_lock; -1 is ignored. */
+void cdrl_run_dir_unlock(int fd);
+
+/* Whether DIR has a checkpoint: 1 yes, 0 no (ENOENT), or an error for
+ * anything else (a symlink loop, permissions), with the reason. */
+int cdrl_run_dir_has_checkpoint(const char *dir, int *has, cdrl_error *err);
 
 #endif

@@ -44,6 +44,16 @@ typedef struct {
      * the divergence path (message, checkpoint kept) is tested end to end on
      * every machine; a real divergence depends on the CPU's float kernels. */
     int64_t test_poison_unit;
+    /* 1: only make the agent (env, options, networks, buffers: every
+     * allocation a run needs) and free it again, touching no file, so that a
+     * setting that would fail the run fails before its directory exists
+     * (`cdrl train` and its --dry-run). run_dir may then be NULL. */
+    int check_only;
+    /* NULL, or set to 1 when a run that did at least one unit of work in
+     * this process ends (well) with every watched array named "*.params"
+     * bit-for-bit as it began: it learned nothing (a learning rate of 0, an
+     * update that overflowed to no change), which must not look like success. */
+    int *learned_nothing;
 } cdrl_run_args;
 
 /* What the harness lends an agent during one unit of work. */

@@ -23,6 +23,19 @@ void cdrl_stop_request(void);
 /* Clears the flag. */
 void cdrl_stop_clear(void);
 
+/* The signal number if a SIGNAL (not cdrl_stop_request) asked to stop, else
+ * 0. Long loops inside one unit of work (MC sampling over many states) poll
+ * it and return CDRL_EINTR, so that a user's Ctrl-C is honoured within about
+ * a second; the run loop then abandons that unit and keeps the last
+ * checkpoint. A request (the --viz window's quit) waits for the unit's end. */
+int cdrl_stop_signalled(void);
+
+/* What a second signal says on stderr before it ends the process at once,
+ * e.g. "cdrl train: second SIGINT: stopping now; work since the last
+ * checkpoint in DIR is abandoned". `what` is copied (truncated to 400 bytes);
+ * "SIGINT"/"SIGTERM" is filled in by the handler after `prefix`. */
+void cdrl_stop_set_abandon_note(const char *prefix, const char *what);
+
 /* The name of what cdrl_stop_requested() returned, for messages: "SIGINT",
  * "SIGTERM", "SIGKILL", "SIGSEGV", "request" for -1, "signal" otherwise.
  * A static string. */

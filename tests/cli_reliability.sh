@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Regression tests of issue 20's defects, one block each: what a hostile
+# user did to cdrl, and what cdrl must do instead. The long tables of bad
+# input are tests/bad_input.tsv (cli_bad_input.sh); faults are cli_faults.sh.
+set -u
+. "$(dirname "$0")/check_cli.sh"
+cdrl=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+pg=(train --agent pg --env cartpole)
+
+# D1: the agent and env are chosen by flags (or the config); a --set that
+# names another one is a contradiction, refused before any work.
+check d1-set-agent 2 "^cdrl train: --set run.agent=ppo contradicts the agent pg" -- "${pg[@]}" --steps 600 --set run.agent=ppo --out d1
+check d1-set-agent-mb 2 "^cdrl train: --set run.agent=mb contradicts the agent pg" -- "${pg[@]}" --set run.agent=mb --out d1
+check d1-set-env 2 "^cdrl train: --set env.name=mountaincar contradicts the env cartpole" -- "${pg[@]}" --set env.name=mountaincar --out d1
+check d1-set-same 0 "" -- "${pg[@]}" --set run.agent=pg --dry-run
+[ -e d1 ] && { echo "FAIL d1 left a directory"; fail=1; }
+
+# D2: what only the env or the agent can judge is judged before the run
+# directory exists, and by --dry-run.
+check d2-env-option-value 2 "^cdrl train: env.options: cartpole: option integrator: unknown value 'rk9'" -- "${pg[@]}" --set env.options=integrator=rk9 --out d2
+check d2-env-option-dry 2 "^cdrl train: env.options: cartpole: option integrator: unknown value 'rk9'" -- "${pg[@]}" --set env.options=integrator=rk9 --dry-run
+check d2-env-option-key 2 "^cdrl train: env.options: cartpole: unknown option 'bogus'" -- "${pg[@]}" --set env.options=bogus=1 --out d2
+check d2-rows 2 "^cdrl train: pg: agent.envs x steps per update = .* rows is too many$" -- "${pg[@]}" --set agent.envs=4096 --set agent.min_steps=1000000 --out d2
+check d2-rows-dry 2 "rows is too many$" -- "${pg[@]}" --set agent.envs=4096 --set agent.min_steps=1000000 --dry-run
+check d2-mb-elites-dry 2 "must be <= agent.planner.candidates" -- train --agent mb --env cartpole --set agent.planner.elites=50 --set agent.planner.candidates=10 --dry-run
+[ -e d2 ] && { echo "FAIL d2 left a directory"; fail=1; }
+
+# D3: a run killed before its first checkpoint is resumable: --resume starts
+# it again, and the result is the uninterrupted run's.
+"$cdrl" "${pg[@]}" --steps 1200 --out whole >/dev/null 2>&1
+CDRL_TEST_RAISE=KILL@1 "$cdrl" "${pg[@]}" --steps 1200 --set run.checkpoint_every=1000 --out d3 >/dev/null 2>&1
+[ -e d3/checkpoint.bin ] && { echo "FAIL d3: a checkpoint exists"; fail=1; }
+check d3-resume-from-scratch 0 "starting it again from the beginning" -- train --resume d3
+same_run d3-same-as-whole whole d3
+
+# D4 / m6: one writer per run directory. The lock is held here by the shell
+# (flock(1)), as a running cdrl would hold it; once released, the stale .lock
+# file is no obstacle.
+exec 9>whole/.lock
+flock -n 9 || { echo "FAIL d4: cannot take the lock"; fail=1; }
+check d4-second-writer 2 "^cdrl train: whole is in use by another cdrl \(pid [0-9a-z]+\); wait for it" -- train --resume whole
+mkdir fresh && exec 8>fresh/.lock && flock -n 8
+check d4-second-fresh 2 "^cdrl train: fresh is in use by another cdrl" -- "${pg[@]}" --out fresh
+exec 9>&- 8>&-
+check d4-stale-lock 0 "" -- train --resume whole
+ln -s loop d3/loop2 && ln -s loop2 d3/loop && rm -f d3/checkpoint.bin && ln -s loop d3/checkpoint.bin
+check m6-checkpoint-loop 2 "^cdrl train: d3/checkpoint.bin: cannot read: Too many levels of symbolic links$" -- train --resume d3
+
+# D5: a run that learns nothing is not a success (exit 1 and one line); the
+# overflow of Adam's second moment is divergence.
+check d5-adam-inf 2 "^cdrl train: diverged at update 1 \(no checkpoint was written before it\): .*adam.state" -- "${pg[@]}" --steps 2000 --set agent.entropy=1e30 --set agent.max_grad_norm=0 --out d5
+
+# D6: mb's divergence before any checkpoint does not claim one is kept.
+run_cdrl() { CDRL_TEST_POISON=1 "$cdrl" "$@"; }
+check d6-mb-no-checkpoint 2 "^cdrl train: diverged at episode 1 \(no checkpoint was written before it\)" -- train --agent mb --env cartpole --steps 400 --out d6
+run_cdrl() { "$cdrl" "$@"; }
+
+# D9: a signal during a long unit of work (MC sampling over 100000 probe
+# states, minutes of work) is honoured at once: the unit is abandoned, the
+# message says so (ctest's timeout turns a hang into a failure).
+"$cdrl" train --agent mb --env cartpole --set agent.probe.states=100000 --set agent.mc_samples=10000 \
+  --out d9 > d9.out 2> d9.err & pid=$!
+for _ in $(seq 100); do [ -s d9.out ] && break; sleep 0.2; done
+sleep 1; kill -INT $pid; wait $pid; status=$?
+if [ "$status" = 130 ] && grep -Eq "^cdrl train: stopped by SIGINT (during episode 1, which is abandoned|at episode 0)" d9.err; then
+  echo "ok d9-long-unit-signal"
+else
+  echo "FAIL d9-long-unit-signal: exit $status: $(cat d9.err)"; fail=1
+fi
+
+# D7: a state far beyond any screen is drawn at the screen's edge by every
+# drawer; no value crashes the visualizer.
+d7=ok
+for env in cartpole pendulum mountaincar acrobot cartpole-swingup; do
+  for v in 1e38 -1e39 1e100 1e308 -1e308; do
+    case $env in pendulum|mountaincar) st="$v,$v" ;; *) st="$v,$v,$v,$v" ;; esac
+    SDL_VIDEODRIVER=offscreen "$cdrl" viz --state "$st" --env $env --png d7.png >/dev/null 2>d7.err ||
+      { echo "FAIL d7-huge-state $env $st: $(cat d7.err)"; d7=; fail=1; }
+  done
+done
+[ -n "$d7" ] && echo "ok d7-huge-state"
+
+# m8: a file-size limit is one line, "File too large", and leaves no temp file.
+( ulimit -f 20; "$cdrl" "${pg[@]}" --steps 3000 --out m8 >/dev/null 2>m8.err ); status=$?
+if [ "$status" = 2 ] && grep -q "cannot write: File too large$" m8.err && ! ls m8 | grep -q tmp; then
+  echo "ok m8-file-size-limit"
+else
+  echo "FAIL m8-file-size-limit: exit $status: $(cat m8.err); $(ls m8)"; fail=1
+fi
+
+# D8, m9: sweep points are identified by their value; equal values and names
+# that would share a directory are refused when the file is read.
+mk() { printf 'sweep: {\n  env = "cartpole";\n  agents = ["pg"];\n  dropout = %s;\n  seeds = [0];\n  out = "sw-out";\n%s\n};\n' "$2" "$3" > "$1"; }
+mk m9.cfg '["fixed:0.1", "fixed:0.10"]' ''
+check m9-same-dropout 2 '^cdrl sweep: m9.cfg:4: sweep.dropout\[1\] = "fixed:0.10" is the same setting as sweep.dropout\[0\]' -- sweep --config m9.cfg
+mk d8a.cfg '["none"]' '  grid = ( { key = "agent.lr"; values = [0.001, 0.0010]; } );'
+check d8-same-number 2 "^cdrl sweep: d8a.cfg:7: sweep.grid\[0\].values: 0.001 and 0.001 are the same value" -- sweep --config d8a.cfg
+mk d8b.cfg '["none"]' '  grid = ( { key = "agent.activation"; values = ["0.5", "0.50"]; } );'
+check d8-same-number-text 2 "are the same value" -- sweep --config d8b.cfg
+mk d8c.cfg '["none"]' '  grid = ( { key = "agent.activation"; values = ["a/b", "a-b"]; } );'
+check d8-name-collision 2 "^cdrl sweep: d8c.cfg: two points would share the run directory" -- sweep --config d8c.cfg
+mk d8d.cfg '["none"]' '  grid = ( { key = "agent.entropy"; values = [1e300, 1e-300]; } );'
+if "$cdrl" sweep --config d8d.cfg --dry-run | grep -q "entropy=1e+300_seed0" ; then echo "ok d8-exponent-sign"; else echo "FAIL d8-exponent-sign"; fail=1; fi
+[ -e sw-out ] && { echo "FAIL d8: a refused sweep created its directory"; fail=1; }
+
+exit $fail
