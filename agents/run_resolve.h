@@ -1,7 +1,6 @@
 /* Internal to agents/: a run's config resolved into its two sections (the
  * common run keys and the agent's schema), for the library's cdrl_train,
- * cdrl_eval_run and cdrl_policy_load. (The cdrl program keeps its own
- * resolver in cli/run_setup.c, which adds the CLI's flags and messages.) */
+ * cdrl_eval_run and cdrl_policy_load, and for the cdrl program (cli/run_setup.h). */
 #ifndef CDRL_AGENTS_RUN_RESOLVE_H
 #define CDRL_AGENTS_RUN_RESOLVE_H
 

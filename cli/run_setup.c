@@ -76,46 +76,15 @@ int run_setup_default_config(const char *agent, const char *env, char *out, size
 int run_setup_resolve(run_setup *out, const cdrl_agent_def *agent, const char *file,
                       const char *const *overrides, int n_overrides, cdrl_error *err)
 {
-    memset(out, 0, sizeof *out);
-    out->agent = agent;
-    out->agent_config = calloc(1, agent->config_size ? agent->config_size : 1);
-    if (!out->agent_config)
-        return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
-    out->sections[0] = (cdrl_cfg_section){cdrl_run_keys, cdrl_run_n_keys, &out->run};
-    out->sections[1] = (cdrl_cfg_section){agent->keys, agent->n_keys, out->agent_config};
-    int rc = cdrl_config_load(out->sections, 2, file, overrides, n_overrides, err);
-    if (rc)
-        return rc;
-    out->hash = cdrl_config_hash(out->sections, 2);
-    return 0;
+    return run_resolve(out, agent, file, overrides, n_overrides, err);
 }
 
 int run_setup_from_run_dir(run_setup *out, const char *run_dir, cdrl_error *err)
 {
-    char file[CDRL_PATH_MAX], agent_name[CDRL_CFG_STR_MAX];
-    const cdrl_agent_def *agent;
-    memset(out, 0, sizeof *out);
-    int rc = cdrl_path_join(file, sizeof file, run_dir, CDRL_RUN_CONFIG_FILE, err);
-    if (rc)
-        return rc;
-    if (access(run_dir, F_OK) != 0)
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: no such run directory", run_dir);
-    if (access(file, F_OK) != 0)
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: not a run directory (it has no %s)", run_dir,
-                           CDRL_RUN_CONFIG_FILE);
-    rc = cdrl_config_peek_string(file, "run.agent", agent_name, sizeof agent_name, err);
-    if (rc)
-        return rc;
-    if (!agent_name[0])
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: names no agent (run.agent)", file);
-    rc = cdrl_agent_find(agent_name, &agent, err);
-    if (rc)
-        return cdrl_error_prefix(err, "%s", run_dir);
-    return run_setup_resolve(out, agent, file, NULL, 0, err);
+    return run_resolve_dir(out, run_dir, err);
 }
 
 void run_setup_free(run_setup *setup)
 {
-    free(setup->agent_config);
-    setup->agent_config = NULL;
+    run_resolved_free(setup);
 }

@@ -12,14 +12,11 @@
 #include "cdrl/config.h"
 #include "cdrl/error.h"
 #include "cdrl/run.h"
+#include "run_resolve.h"
 
-typedef struct {
-    const cdrl_agent_def *agent;
-    cdrl_run_config run;
-    void *agent_config;            /* malloc'd, agent->config_size bytes */
-    cdrl_cfg_section sections[2];  /* run keys, agent keys */
-    uint64_t hash;                 /* cdrl_config_hash of both sections */
-} run_setup;
+/* The library's resolver (agents/run_resolve.h) is the one definition of a
+ * resolved config; the CLI adds its flags and messages around it. */
+typedef run_resolved run_setup;
 
 /* Resolves `file` (may be NULL) and `overrides` against the run keys and
  * agent's schema into `out`. Free with run_setup_free, also after an error. */

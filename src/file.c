@@ -69,16 +69,39 @@ static void fsync_dir(const char *dir)
     }
 }
 
+/* The temporary name of an atomic write of `path`, created (mkstemp); the
+ * open descriptor, or -1 with err filled. */
+static int make_temp(const char *path, char *tmp, size_t size, cdrl_error *err)
+{
+    int n = snprintf(tmp, size, "%s.tmp.XXXXXX", path);
+    if (n < 0 || (size_t)n >= size) {
+        cdrl_errorf(err, CDRL_EINVAL, "%s: path too long", path);
+        return -1;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        cdrl_errorf(err, CDRL_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
+    return fd;
+}
+
+int cdrl_check_writable(const char *path, cdrl_error *err)
+{
+    char tmp[CDRL_PATH_MAX];
+    int fd = make_temp(path, tmp, sizeof tmp, err);
+    if (fd < 0)
+        return err ? err->code : CDRL_EIO;
+    close(fd);
+    unlink(tmp);
+    return 0;
+}
+
 int cdrl_write_file_atomic(const char *path, const void *data, size_t size, cdrl_error *err)
 {
     char tmp[CDRL_PATH_MAX];
     char dir[CDRL_PATH_MAX];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: path too long", path);
-    int fd = mkstemp(tmp);
+    int fd = make_temp(path, tmp, sizeof tmp, err);
     if (fd < 0)
-        return cdrl_errorf(err, CDRL_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
+        return err ? err->code : CDRL_EIO;
     /* mkstemp makes the file private (0600); a run's files are ordinary
      * files, readable as the umask allows. */
     mode_t mask = umask(0);

@@ -176,21 +176,6 @@ static int gif_failed(cdrl_viz_gif *gif, cdrl_error *err)
                        gif->file ? GifErrorString(gif->file->Error) : "cannot start");
 }
 
-/* Makes and removes the temporary file the final write will make. */
-static int try_path(const char *path, cdrl_error *err)
-{
-    char tmp[CDRL_PATH_MAX];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return cdrl_errorf(err, CDRL_EINVAL, "%s: path too long", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return cdrl_errorf(err, CDRL_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-    close(fd);
-    unlink(tmp);
-    return 0;
-}
-
 cdrl_viz_gif_options cdrl_viz_gif_defaults(void)
 {
     cdrl_viz_gif_options o = {600, 400, 50};
@@ -208,7 +193,7 @@ int cdrl_viz_gif_open(const char *path, const cdrl_viz_gif_options *opts, cdrl_v
         return cdrl_errorf(err, CDRL_EINVAL, "gif: %g steps per second outside (0, 1000]", o.steps_per_second);
     if (strlen(path) >= CDRL_PATH_MAX)
         return cdrl_errorf(err, CDRL_EINVAL, "%s: path too long", path);
-    if (try_path(path, err))
+    if (cdrl_check_writable(path, err))
         return err ? err->code : CDRL_EIO;
     cdrl_viz_gif *gif = calloc(1, sizeof *gif);
     if (!gif)

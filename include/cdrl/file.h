@@ -19,6 +19,12 @@ int cdrl_path_join(char *out, size_t out_size, const char *dir, const char *name
  * file is removed. */
 int cdrl_write_file_atomic(const char *path, const void *data, size_t size, cdrl_error *err);
 
+/* Makes and removes the temporary file cdrl_write_file_atomic(path) would
+ * make, so that a writer that works for a long time before its one write
+ * (a GIF of a whole episode) fails on a bad path before the work. Returns 0,
+ * CDRL_EINVAL (path too long) or CDRL_EIO. */
+int cdrl_check_writable(const char *path, cdrl_error *err);
+
 /* Reads a whole file (at most max_size bytes, else CDRL_EINVAL "too large")
  * into a malloc'd buffer with a NUL appended (not counted in *size); the
  * caller frees *data. */
