@@ -5,6 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* An error is one line: a value quoted into it (a libconfig string may hold
+ * a line break, a file name anything) cannot break it. Control characters
+ * become '?'. */
+static void one_line(char *msg)
+{
+    for (unsigned char *c = (unsigned char *)msg; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            *c = '?';
+}
+
 int cdrl_errorf(cdrl_error *err, int code, const char *fmt, ...)
 {
     if (err) {
@@ -25,6 +35,7 @@ int cdrl_errorf(cdrl_error *err, int code, const char *fmt, ...)
             memcpy(err->msg + head + 5, whole + len - tail, tail);
             err->msg[head + 5 + tail] = '\0';
         }
+        one_line(err->msg);
         err->code = code;
     }
     return code;
@@ -53,6 +64,7 @@ int cdrl_error_prefix(cdrl_error *err, const char *fmt, ...)
     memcpy(joined + used, err->msg, rest);
     joined[used + rest] = '\0';
     memcpy(err->msg, joined, sizeof joined);
+    one_line(err->msg);
     return err->code;
 }
 
