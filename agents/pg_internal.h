@@ -1,6 +1,8 @@
 /* The policy-gradient agent's private parts, shared by its files:
- *   pg.c          the agent on the run harness (run_loop.h): networks, buffers, metrics
+ *   pg.c          the agent on the run harness (run_loop.h): buffers, metrics
  *   pg_schema.c   its config keys (agent.*)
+ *   pg_networks.c its networks, their probabilities and MC-dropout spread (also for eval
+ *                 and the library's policy loader)
  *   pg_rollout.c  collecting one update's episodes, GAE advantages, the solved window
  *   pg_update.c   the PPO-clip update of the policy and the value network
  *   pg_loss.c     the policy's surrogate loss and its gradient (pg_loss.h)

@@ -353,6 +353,32 @@ static void format_rate(double rate, char *buf, size_t size)
     snprintf(buf, size, "%.1f M", rate / 1e6);
 }
 
+/* The envs to measure (--env LIST or all) into names[] (pointing into list
+ * or the registry); every name and option is checked up front, so a bad one
+ * fails before any timing. Returns how many, or -1 with err filled. */
+static int env_list(bench_options *opt, char *list, size_t size, const char **names, int max, cdrl_error *err)
+{
+    int n_envs = 0;
+    if (strcmp(opt->env_name, "all") == 0) {
+        for (const char *const *name = cdrl_env_names(); *name && n_envs < max; name++)
+            names[n_envs++] = *name;
+    } else {
+        snprintf(list, size, "%s", opt->env_name);
+        for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && n_envs < max;
+             tok = strtok_r(NULL, ",", &save))
+            names[n_envs++] = tok;
+    }
+    for (int e = 0; e < n_envs; e++) {
+        cdrl_env *probe = NULL;
+        opt->env_name = names[e];
+        int rc = cdrl_env_create(names[e], &probe, err) || apply_options(opt, probe, apply_single_option, err);
+        cdrl_env_free(probe);
+        if (rc)
+            return -1;
+    }
+    return n_envs;
+}
+
 int bench_env(int argc, char **argv)
 {
     long online = sysconf(_SC_NPROCESSORS_ONLN);
@@ -366,30 +392,12 @@ int bench_env(int argc, char **argv)
     opt.seed = (uint64_t)a.seed;
     int *batches = a.batches, n_batches = a.n_batches;
 
-    /* The envs to measure; every name and option is checked up front, so a
-     * bad one fails before any timing. */
     char list[512];
     const char *names[64];
-    int n_envs = 0;
-    if (strcmp(opt.env_name, "all") == 0) {
-        for (const char *const *name = cdrl_env_names(); *name && n_envs < 64; name++)
-            names[n_envs++] = *name;
-    } else {
-        snprintf(list, sizeof list, "%s", opt.env_name);
-        for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && n_envs < 64;
-             tok = strtok_r(NULL, ",", &save))
-            names[n_envs++] = tok;
-    }
     cdrl_error err = {0};
-    for (int e = 0; e < n_envs; e++) {
-        cdrl_env *probe = NULL;
-        opt.env_name = names[e];
-        if (cdrl_env_create(names[e], &probe, &err) || apply_options(&opt, probe, apply_single_option, &err)) {
-            cdrl_env_free(probe);
-            return cli_report("bench env", &err);
-        }
-        cdrl_env_free(probe);
-    }
+    int n_envs = env_list(&opt, list, sizeof list, names, 64, &err);
+    if (n_envs < 0)
+        return cli_report("bench env", &err);
 
     char machine[400], budget[64];
     bench_machine(machine, sizeof machine);
