@@ -146,6 +146,8 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
     if (cfg->thompson && cfg->beta != 0.0)
         return cdrl_errorf(err, CDRL_EINVAL, "agent.planner.beta = %g with agent.planner.thompson: "
                            "one held mask set has no spread to weigh; set beta = 0", cfg->beta);
+    if ((rc = mb_check_memory(cfg, run, a->spec, planner_particles, err)))
+        return rc;
     if ((rc = cdrl_replay_buffer_init(&a->buf, a->spec->obs_dim, a->action_stride, cfg->val_every, err)))
         return rc;
     cdrl_dynamics_spec ms;

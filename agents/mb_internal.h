@@ -137,6 +137,12 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
 /* Frees what mb_agent_init made (not a itself). */
 void mb_agent_free(mb_agent *a);
 
+/* Refuses (CDRL_EINVAL, one line naming the keys) a config whose estimated
+ * memory passes cdrl_memory_limit() (mb_memory.c); `particles` is the
+ * planner's P. Allocates nothing. */
+int mb_check_memory(const mb_config *cfg, const cdrl_run_config *run, const cdrl_env_spec *spec,
+                    int particles, cdrl_error *err);
+
 /* The planner's spec from the config, with P = particles. */
 int mb_planner_spec_of(const mb_config *cfg, int particles, cdrl_planner_spec *out);
 

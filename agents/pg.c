@@ -49,6 +49,9 @@ static int agent_alloc(pg_agent *ag, cdrl_error *err)
     if (cap > 100000000)
         return cdrl_errorf(err, CDRL_EINVAL, "pg: agent.envs x steps per update = %zu rows is too many",
                            cap);
+    int rc = pg_check_memory(ag, cap, err);
+    if (rc)
+        return rc;
     pg_rollout *ro = &ag->ro;
     pg_batch *batch = &ag->batch;
     ro->capacity = (int)cap;

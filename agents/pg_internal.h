@@ -169,6 +169,11 @@ int pg_build_networks(const pg_config *cfg, const cdrl_run_config *run, int D, i
                           cdrl_mlp **policy, cdrl_mlp **value, cdrl_error *err);
 
 /* The LSTMs of agent.policy.kind = "lstm" (both NULL for "mlp"). */
+/* Refuses (CDRL_EINVAL, one line naming the keys) sizes whose estimated
+ * memory passes cdrl_memory_limit(), for a rollout of `rows` rows, before
+ * they are allocated (pg_memory.c). */
+int pg_check_memory(const pg_agent *ag, size_t rows, cdrl_error *err);
+
 int pg_build_recurrent(const pg_config *cfg, const cdrl_run_config *run, int D,
                        pg_lstm_net **policy, pg_lstm_net **value, cdrl_error *err);
 
