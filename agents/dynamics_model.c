@@ -13,6 +13,7 @@
 #include "cdrl/loss.h"
 #include "cdrl/mc.h"
 #include "cdrl/run.h"
+#include "cdrl/run_stop.h"
 #include "matmul.h"
 
 #define LOSS_WINDOW 50 /* steps averaged into the reported fit loss */
@@ -280,6 +281,10 @@ int cdrl_dynamics_fit(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int
     double recent = 0.0;
     int counted = 0;
     for (int s = 0; s < steps; s++) {
+        /* a fit of millions of steps can take minutes: stop between steps */
+        int rc = cdrl_stop_poll("the dynamics model fit", err);
+        if (rc)
+            return rc;
         for (int b = 0; b < B; b++) {
             int64_t j = (int64_t)cdrl_rng_below(&m->rng, (uint64_t)n);
             size_t i = (size_t)cdrl_replay_buffer_train_index(buf, j);

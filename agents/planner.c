@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cdrl/run_stop.h"
+
 /* The shifted plan is a prior, not a commitment: at the next step it is
  * blended this much with uniform so CEM can still change its mind. */
 #define WARM_START_KEEP 0.5f
@@ -180,7 +182,9 @@ static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, c
         else
             for (int r = 0; r < R; r++)
                 pl->actions[r] = (float)pl->seqs[(size_t)(r % C) * H + t];
-        if ((rc = model->step(model->user, pl->state, pl->actions, R, pl->next, err)))
+        /* a plan of many rounds x a long horizon can take minutes: stop between steps */
+        if ((rc = cdrl_stop_poll("planning", err)) ||
+            (rc = model->step(model->user, pl->state, pl->actions, R, pl->next, err)))
             return rc;
         cdrl_env_model_reward(pl->env, R, pl->state, pl->actions, pl->next, pl->reward, pl->term);
         for (int r = 0; r < R; r++) {

@@ -11,11 +11,10 @@
  * pass (run_stop.h), and the run loop abandons the unit of work. */
 static int stopped_by_signal(double *acc, cdrl_error *err)
 {
-    int sig = cdrl_stop_signalled();
-    if (!sig)
-        return 0;
-    free(acc);
-    return cdrl_errorf(err, CDRL_EINTR, "stopped by %s during MC sampling", cdrl_signal_name(sig));
+    int rc = cdrl_stop_poll("MC sampling", err);
+    if (rc)
+        free(acc);
+    return rc;
 }
 
 /* One Welford update of (mean, m2) with x after n - 1 earlier values. */

@@ -83,6 +83,12 @@ int cdrl_stop_signalled(void)
     return stop_signal > 0 ? stop_signal : 0;
 }
 
+int cdrl_stop_poll(const char *during, cdrl_error *err)
+{
+    int sig = cdrl_stop_signalled();
+    return sig ? cdrl_errorf(err, CDRL_EINTR, "stopped by %s during %s", cdrl_signal_name(sig), during) : 0;
+}
+
 void cdrl_stop_clear(void)
 {
     stop_signal = 0;

@@ -72,6 +72,45 @@ else
   echo "FAIL d9-long-unit-signal: exit $status: $(cat d9.err)"; fail=1
 fi
 
+# D9: a signal in the middle of a long dynamics-model fit (40000 steps,
+# seconds of work, after episode 2) abandons episode 2 at once; the resumed
+# run redoes it and ends with the uninterrupted run's files.
+fit=(train --agent mb --env cartpole --set agent.max_episodes=2 --set agent.model.fit_steps=40000
+     --set run.stop_when_solved=false --set run.checkpoint_every=1 --set run.log_every=1)
+"$cdrl" "${fit[@]}" --out fit-whole >/dev/null 2>&1
+"$cdrl" "${fit[@]}" --out fit-cut > fit.out 2> fit.err & pid=$!
+for _ in $(seq 300); do grep -q "^episode 1 " fit.out && break; sleep 0.1; done
+sleep 0.5; kill -INT $pid; wait $pid; status=$?
+if [ "$status" = 130 ] && grep -Eq "^cdrl train: stopped by SIGINT during episode 2, which is abandoned \(the last checkpoint .* \(episode 1\) is kept\)" fit.err; then
+  echo "ok d9-fit-signal"
+else
+  echo "FAIL d9-fit-signal: exit $status: $(cat fit.err)"; fail=1
+fi
+check d9-fit-resume 0 "" -- train --resume fit-cut
+same_run d9-fit-same-as-whole fit-whole fit-cut
+
+# D9: a signal while one plan runs for minutes (2000 candidates x 5
+# particles x 1000 imagined steps x 100 rounds) is honoured between
+# imagined steps; the planned episode is abandoned.
+"$cdrl" train --agent mb --env cartpole --set agent.random_episodes=1 --set agent.model.fit_steps=10 --set run.stop_when_solved=false \
+  --set agent.planner.method=cem --set agent.planner.candidates=2000 --set agent.planner.horizon=1000 \
+  --set agent.planner.iterations=100 --set run.log_every=1 --out plan > plan.out 2> plan.err & pid=$!
+for _ in $(seq 300); do grep -q "^episode 1 " plan.out && break; sleep 0.1; done
+sleep 0.5; kill -TERM $pid; wait $pid; status=$?
+if [ "$status" = 143 ] && grep -Eq "^cdrl train: stopped by SIGTERM during episode 2, which is abandoned" plan.err; then
+  echo "ok d9-plan-signal"
+else
+  echo "FAIL d9-plan-signal: exit $status: $(cat plan.err)"; fail=1
+fi
+
+# D5: a run whose parameters end as they began is not a success, with a
+# real agent: mb whose one episode is one step (time_limit=1) never has the
+# two training transitions a fit needs: exit 1 and one line after the usual
+# final line. The same run with two episodes fits, and exits 0.
+tiny=(train --agent mb --env cartpole --set env.options=time_limit=1 --set run.stop_when_solved=false)
+check d5-mb-learned-nothing 1 "^cdrl train: the run learned nothing: no parameter changed in 1 units of work" -- "${tiny[@]}" --set agent.max_episodes=1 --out d5-mb
+check d5-mb-learned-something 0 "" -- "${tiny[@]}" --set agent.max_episodes=2 --out d5-mb2
+
 # D7: a state far beyond any screen is drawn at the screen's edge by every
 # drawer; no value crashes the visualizer.
 d7=ok

@@ -30,6 +30,10 @@ void cdrl_stop_clear(void);
  * checkpoint. A request (the --viz window's quit) waits for the unit's end. */
 int cdrl_stop_signalled(void);
 
+/* The poll of such a loop: 0 while no signal asked to stop, else
+ * CDRL_EINTR with "stopped by SIGINT during <during>" in err. */
+int cdrl_stop_poll(const char *during, cdrl_error *err);
+
 /* What a second signal says on stderr before it ends the process at once,
  * e.g. "cdrl train: second SIGINT: stopping now; work since the last
  * checkpoint in DIR is abandoned". `what` is copied (truncated to 400 bytes);
