@@ -54,6 +54,57 @@ int cdrl_csv_create(const char *path, const char *header, cdrl_csv **out, cdrl_e
     return csv_open_append(path, 0, out, err);
 }
 
+/* Fields separated by commas in line[0, len). */
+static int count_fields(const char *line, size_t len)
+{
+    int n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += line[i] == ',';
+    return n;
+}
+
+/* A field as cdrl writes it (cdrl_shortest_double): a decimal number
+ * (strtod's form, no spaces), or nan, inf, -inf, which agents may write (nan
+ * is a gap: a random episode has no plan score). Hex floats are not ours. */
+static int is_number_field(const char *field, size_t len)
+{
+    char buf[64], *end;
+    if (len == 0 || len >= sizeof buf || field[0] == ' ')
+        return 0;
+    memcpy(buf, field, len);
+    buf[len] = '\0';
+    if (strcmp(buf, "nan") == 0 || strcmp(buf, "inf") == 0 || strcmp(buf, "-inf") == 0)
+        return 1;
+    if (strpbrk(buf, "xXnNiI"))
+        return 0; /* hex, and strtod's other spellings of nan and inf */
+    strtod(buf, &end);
+    return *end == '\0';
+}
+
+/* Checks a row the checkpoint counts, line `number` of the file: as many
+ * fields as the header, each a number. Returns 0 or CDRL_ECORRUPT naming
+ * the file, the line and the field. */
+static int check_row(const char *path, int64_t number, const char *line, size_t len, int fields,
+                     cdrl_error *err)
+{
+    int n = count_fields(line, len);
+    if (n != fields)
+        return cdrl_errorf(err, CDRL_ECORRUPT, "%s:%lld: %d fields where the header has %d; the file was "
+                           "changed since the run wrote it (restore it, or start the run again)", path,
+                           (long long)number, n, fields);
+    const char *field = line;
+    for (int f = 1; f <= n; f++) {
+        const char *comma = memchr(field, ',', (size_t)(line + len - field));
+        size_t flen = comma ? (size_t)(comma - field) : (size_t)(line + len - field);
+        if (!is_number_field(field, flen))
+            return cdrl_errorf(err, CDRL_ECORRUPT, "%s:%lld: field %d '%.*s' is not a number; the "
+                               "file was changed since the run wrote it (restore it, or start the run again)",
+                               path, (long long)number, f, (int)(flen > 40 ? 40 : flen), field);
+        field = comma ? comma + 1 : field;
+    }
+    return 0;
+}
+
 int cdrl_csv_resume(const char *path, const char *header, int64_t rows, cdrl_csv **out,
                     cdrl_error *err)
 {
@@ -72,7 +123,9 @@ int cdrl_csv_resume(const char *path, const char *header, int64_t rows, cdrl_csv
                            "%s: its header is not the one this agent writes (written by another version?)",
                            path);
     }
-    /* Walk `rows` complete lines past the header; `keep` ends after them. */
+    /* Walk `rows` complete lines past the header, each checked (a row is
+     * what the plots and the sweep summary read); `keep` ends after them. */
+    int fields = count_fields(header, header_len);
     size_t keep = header_len + 1;
     for (int64_t r = 0; r < rows; r++) {
         const char *nl = memchr(text + keep, '\n', size - keep);
@@ -81,6 +134,10 @@ int cdrl_csv_resume(const char *path, const char *header, int64_t rows, cdrl_csv
             return cdrl_errorf(err, CDRL_ECORRUPT,
                                "%s: holds %lld complete rows, the checkpoint counts %lld", path,
                                (long long)r, (long long)rows);
+        }
+        if ((rc = check_row(path, r + 2, text + keep, (size_t)(nl - text) - keep, fields, err))) {
+            free(text);
+            return rc;
         }
         keep = (size_t)(nl - text) + 1;
     }

@@ -111,6 +111,23 @@ tiny=(train --agent mb --env cartpole --set env.options=time_limit=1 --set run.s
 check d5-mb-learned-nothing 1 "^cdrl train: the run learned nothing: no parameter changed in 1 units of work" -- "${tiny[@]}" --set agent.max_episodes=1 --out d5-mb
 check d5-mb-learned-something 0 "" -- "${tiny[@]}" --set agent.max_episodes=2 --out d5-mb2
 
+# m7: on --resume every row the checkpoint counts is checked (docs/reliability.md):
+# a row that is not numbers, or has another number of fields than the
+# header, is one line naming file and line, exit 2, and the file is left as
+# it was; nan, inf and 1e308 are numbers cdrl may write and are kept.
+CDRL_TEST_RAISE=INT@2 "$cdrl" "${pg[@]}" --steps 4000 --set run.checkpoint_every=1 --set run.log_every=1 --out m7 >/dev/null 2>&1
+cp -r m7 m7-text && sed -i '2s/^1,\([0-9]*\),/1,abc,/' m7-text/metrics.csv && cp m7-text/metrics.csv m7-text.before
+check m7-text-field 2 "^cdrl train: m7-text/metrics.csv:2: field 2 'abc' is not a number; the file was changed" -- train --resume m7-text
+cmp -s m7-text/metrics.csv m7-text.before && echo "ok m7-text-untouched" || { echo "FAIL m7-text-untouched"; fail=1; }
+cp -r m7 m7-fields && sed -i '3s/,[^,]*$//' m7-fields/episodes.csv
+check m7-missing-field 2 "^cdrl train: m7-fields/episodes.csv:3: 3 fields where the header has 4" -- train --resume m7-fields
+cp -r m7 m7-empty && sed -i '2s/^1,/,/' m7-empty/metrics.csv
+check m7-empty-field 2 "^cdrl train: m7-empty/metrics.csv:2: field 1 '' is not a number" -- train --resume m7-empty
+cp -r m7 m7-hex && sed -i '3s/^2,/0x2,/' m7-hex/metrics.csv
+check m7-hex-field 2 "m7-hex/metrics.csv:3: field 1 '0x2' is not a number" -- train --resume m7-hex
+cp -r m7 m7-numbers && sed -i '2s/,[^,]*,[^,]*,[^,]*$/,nan,1e308,-inf/' m7-numbers/metrics.csv
+check m7-numbers-kept 0 "" -- train --resume m7-numbers
+
 # D7: a state far beyond any screen is drawn at the screen's edge by every
 # drawer; no value crashes the visualizer.
 d7=ok
