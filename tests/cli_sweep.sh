@@ -213,4 +213,31 @@ for k in 0 1; do
   same_run "Ctrl-C then resume, seed $k" "ref$k" "C/runs/pg_concrete_seed$k"
 done
 
+# ---- One writer per sweep point ------------------------------------------------
+# While a sweep runs its points, a second sweep on the directory, a second
+# child on one point (`--run-point`, what a second sweep's worker would run)
+# and a `cdrl train --resume` of a point are each refused with one line; the
+# point's files get no second writer (every update once, in order). The
+# points run long (100000 steps), so they are still running when the
+# second writers come; the sweep is then stopped with Ctrl-C.
+sed 's/run.steps=15000/run.steps=100000/; s/out = "C"/out = "L"/' long.cfg > lock.cfg
+"$cdrl" sweep --config lock.cfg --jobs 2 > L.out 2> L.err &
+pid=$!
+for _ in $(seq 1 600); do grep -qs '^update' L/runs/pg_concrete_seed0/log.txt && grep -qs '^update' L/runs/pg_concrete_seed1/log.txt && break; sleep 0.05; done
+check "second sweep on a running sweep" 2 "^cdrl sweep: L is in use by another cdrl sweep" -- sweep --config lock.cfg
+check "second child of a running point" 2 "^cdrl sweep: L/runs/pg_concrete_seed0 is in use by another cdrl \(pid [0-9]+\)" -- sweep --run-point L/runs/pg_concrete_seed0
+check "train --resume of a running point" 2 "^cdrl train: L/runs/pg_concrete_seed1 is in use by another cdrl \(pid [0-9]+\)" -- train --resume L/runs/pg_concrete_seed1
+kill -INT $pid
+wait $pid
+status=$?
+[ "$status" = 130 ] && echo "ok the locked sweep stops" || { echo "FAIL locked sweep: exit $status ($(cat L.err))"; fail=1; }
+for k in 0 1; do
+  f=L/runs/pg_concrete_seed$k/metrics.csv
+  if awk -F, 'NR > 1 && $1 != NR - 1 { bad = 1 } END { exit bad || NR < 2 }' "$f"; then
+    echo "ok point $k: every update once, in order"
+  else
+    echo "FAIL point $k: $f has repeated or missing updates"; fail=1
+  fi
+done
+
 exit $fail
