@@ -23,12 +23,15 @@
 #include "sweep.h"
 
 #define MAX_ONLY 16
-#define MAX_OVERRIDES (4 + 2 * SWEEP_MAX_SETS + SWEEP_MAX_DROPOUT_KEYS + SWEEP_MAX_AXES + 64)
+#define MAX_OVERRIDES (4 + 2 * SWEEP_MAX_SETS + SWEEP_MAX_PAIR_SETS + SWEEP_MAX_DROPOUT_KEYS + SWEEP_MAX_AXES + 64)
 
 typedef struct {
     const char *config, *out, *summarize, *run_point;
     const char *only[MAX_ONLY];
     int n_only;
+    char only_envs[SWEEP_MAX_ENVS][CDRL_CFG_STR_MAX]; /* --env A,B */
+    const char *only_env[SWEEP_MAX_ENVS];
+    int n_only_envs;
     const char *sets[SWEEP_MAX_SETS]; /* --set KEY=VALUE, for every point */
     int n_sets;
     long long jobs;
@@ -45,6 +48,27 @@ static int take_agent(const cli_flag *row, const char *value, void *args)
         return cli_fail("sweep", "--agent: at most %d", MAX_ONLY);
     a->only[a->n_only++] = value;
     return 0;
+}
+
+/* --env A,B (repeatable): the envs of the file to run. */
+static int take_env(const cli_flag *row, const char *value, void *args)
+{
+    (void)row;
+    sweep_args *a = args;
+    for (const char *s = value;; s++) {
+        size_t len = strcspn(s, ",");
+        if (len == 0 || len >= CDRL_CFG_STR_MAX)
+            return cli_fail("sweep", "--env %s: expects env names separated by commas, e.g. pendulum,acrobot",
+                            value);
+        if (a->n_only_envs >= SWEEP_MAX_ENVS)
+            return cli_fail("sweep", "--env: at most %d envs", SWEEP_MAX_ENVS);
+        snprintf(a->only_envs[a->n_only_envs], CDRL_CFG_STR_MAX, "%.*s", (int)len, s);
+        a->only_env[a->n_only_envs] = a->only_envs[a->n_only_envs];
+        a->n_only_envs++;
+        s += len;
+        if (!*s)
+            return 0;
+    }
 }
 
 static int take_set(const cli_flag *row, const char *value, void *args)
@@ -78,6 +102,7 @@ static const cli_flag sweep_flags[] = {
     {"--jobs", "N", CLI_INT, ARG(jobs), 1, 4096, NULL, "points run at a time (default: the number of cores)", 0, 0},
     {"--out", "DIR", CLI_STRING, ARG(out), 0, 0, NULL, "the sweep directory (default: the file's sweep.out)", 0, 0},
     {"--agent", "NAME", CLI_CALL, 0, 0, 0, take_agent, "only this agent of the file (repeatable)", 0, 0},
+    {"--env", "A,B", CLI_CALL, 0, 0, 0, take_env, "only these envs of the file (sweep.envs; repeatable)", 0, 0},
     {"--set", "KEY=VALUE", CLI_CALL, 0, 0, 0, take_set,
      "override one config key in every point, after the sweep file's\n"
      "own sets (repeatable; not a key the sweep varies)", 0, 0},
@@ -123,23 +148,30 @@ static int parse_args(int argc, char **argv, sweep_args *a)
 
 /* ---- Resolving points ------------------------------------------------------- */
 
-/* The base config of an agent: its group's `config` (as given, else next to
- * the sweep file), or configs/<agent>_<env>.cfg. */
-static int base_config(const sweep_spec *spec, const sweep_agent *agent, char *out, size_t size, cdrl_error *err)
+/* The base config of an agent on env e: the `<agent>_<env>` group's
+ * `config`, else the agent group's (as given, else next to the sweep file),
+ * else configs/<agent>_<env>.cfg as cdrl train picks it. */
+static int base_config(const sweep_spec *spec, const sweep_agent *agent, int e, char *out, size_t size,
+                       cdrl_error *err)
 {
-    if (!agent->config[0])
-        return run_setup_default_config(agent->name, spec->env, out, size, err);
-    snprintf(out, size, "%s", agent->config);
-    if (access(out, R_OK) == 0 || agent->config[0] == '/')
+    const sweep_pair *pair = &agent->pairs[e];
+    const char *given = pair->config[0] ? pair->config : agent->config;
+    if (!given[0])
+        return run_setup_default_config(agent->name, spec->envs[e], out, size, err);
+    snprintf(out, size, "%s", given);
+    if (access(out, R_OK) == 0 || given[0] == '/')
         return 0;
     const char *slash = strrchr(spec->file, '/');
     if (slash) {
-        int n = snprintf(out, size, "%.*s/%s", (int)(slash - spec->file), spec->file, agent->config);
+        int n = snprintf(out, size, "%.*s/%s", (int)(slash - spec->file), spec->file, given);
         if (n > 0 && (size_t)n < size && access(out, R_OK) == 0)
             return 0;
     }
+    if (pair->config[0])
+        return cdrl_errorf(err, CDRL_EIO, "%s:%d: %s_%s.config: cannot read %s", spec->file, pair->config_line,
+                           agent->name, spec->envs[e], given);
     return cdrl_errorf(err, CDRL_EIO, "%s:%d: %s.config: cannot read %s", spec->file, agent->config_line,
-                       agent->name, agent->config);
+                       agent->name, given);
 }
 
 /* The dropout keys a setting goes to: the agent group's dropout_keys, else
@@ -173,12 +205,12 @@ static int dropout_keys(const sweep_spec *spec, const sweep_agent *agent, const 
  * was made: from the sweep file at its line, "FILE:LINE: agent.lr=0: out of
  * range, accepted (0, 1]"; from the command line (line 0) with the agent,
  * "--set agent.lr=0: out of range, accepted (0, 1] (agent pg)". */
-static int check_override(const sweep_spec *spec, const cdrl_agent_def *def, const char *base, const char *text,
-                          int line, cdrl_error *err)
+static int check_override(const sweep_spec *spec, const cdrl_agent_def *def, int e, const char *base,
+                          const char *text, int line, cdrl_error *err)
 {
     char agent_kv[CDRL_CFG_STR_MAX + 16], env_kv[CDRL_CFG_STR_MAX + 16];
     snprintf(agent_kv, sizeof agent_kv, "run.agent=%s", def->name);
-    snprintf(env_kv, sizeof env_kv, "env.name=%s", spec->env);
+    snprintf(env_kv, sizeof env_kv, "env.name=%s", spec->envs[e]);
     const char *overrides[] = {agent_kv, env_kv, text};
     run_setup setup;
     cdrl_error why;
@@ -190,7 +222,8 @@ static int check_override(const sweep_spec *spec, const cdrl_agent_def *def, con
     if (strncmp(why.msg, "--set ", 6) != 0)
         return cdrl_errorf(err, rc, "%s", why.msg); /* the base config's own mistake */
     if (line <= 0)
-        return cdrl_errorf(err, rc, "%s (agent %s)", why.msg, def->name);
+        return spec->env_in_names ? cdrl_errorf(err, rc, "%s (agent %s, env %s)", why.msg, def->name, spec->envs[e])
+                                  : cdrl_errorf(err, rc, "%s (agent %s)", why.msg, def->name);
     return cdrl_errorf(err, rc, "%s:%d: %s", spec->file, line, msg);
 }
 
@@ -213,31 +246,35 @@ static int check_cli_set_key(const sweep_spec *spec, const sweep_agent *agent, c
             return cdrl_errorf(err, CDRL_EINVAL, "--set %s: %s is what the sweep varies for agent %s; change it "
                                "in %s", text, varied[i], agent->name, spec->file);
     if (len == strlen("env.name") && strncmp(text, "env.name", len) == 0)
-        return cdrl_errorf(err, CDRL_EINVAL, "--set %s: the env of a sweep is its file's sweep.env", text);
+        return cdrl_errorf(err, CDRL_EINVAL, "--set %s: the envs of a sweep are its file's sweep.env or sweep.envs "
+                           "(--env chooses among them)", text);
     return 0;
 }
 
 static int check_agent_overrides(const sweep_spec *spec, const sweep_agent *agent, const cdrl_agent_def *def,
-                                 const char *base, const sweep_args *a, cdrl_error *err)
+                                 int e, const char *base, const sweep_args *a, cdrl_error *err)
 {
     int rc = 0;
     for (int i = 0; !rc && i < agent->n_sets; i++)
-        rc = check_override(spec, def, base, agent->sets[i].text, agent->sets[i].line, err);
+        rc = check_override(spec, def, e, base, agent->sets[i].text, agent->sets[i].line, err);
+    for (int i = 0; !rc && i < agent->pairs[e].n_sets; i++)
+        rc = check_override(spec, def, e, base, agent->pairs[e].sets[i].text, agent->pairs[e].sets[i].line, err);
     for (int i = 0; !rc && i < a->n_sets; i++) {
-        rc = check_override(spec, def, base, a->sets[i], 0, err);
+        rc = check_override(spec, def, e, base, a->sets[i], 0, err);
         rc = rc ? rc : check_cli_set_key(spec, agent, def, a->sets[i], err);
     }
     for (int k = 0; !rc && k < agent->n_axes; k++)
         for (int v = 0; !rc && v < agent->axes[k].n_values; v++) {
             char text[SWEEP_TEXT_MAX];
             snprintf(text, sizeof text, "%s=%s", agent->axes[k].key, agent->axes[k].values[v]);
-            rc = check_override(spec, def, base, text, agent->axes[k].line, err);
+            rc = check_override(spec, def, e, base, text, agent->axes[k].line, err);
         }
     return rc;
 }
 
-/* Resolves the config of one point: the agent's base config, then the sweep
- * file's sets, the command line's --set, the point's dropout setting and
+/* Resolves the config of one point: the agent's base config on its env,
+ * then the sweep file's sets (sweep-wide, the agent's, the agent's on the
+ * env), the command line's --set, the point's dropout setting and
  * seed, its grid values. */
 static int resolve_point(const sweep_spec *spec, const sweep_args *a, const sweep_point *p, run_setup *setup,
                          cdrl_error *err)
@@ -246,7 +283,7 @@ static int resolve_point(const sweep_spec *spec, const sweep_args *a, const swee
     const cdrl_agent_def *def;
     char base[CDRL_PATH_MAX];
     int rc = cdrl_agent_find(agent->name, &def, err);
-    rc = rc ? rc : base_config(spec, agent, base, sizeof base, err);
+    rc = rc ? rc : base_config(spec, agent, p->env, base, sizeof base, err);
     const char *dkeys[SWEEP_MAX_DROPOUT_KEYS];
     int n_dkeys;
     rc = rc ? rc : dropout_keys(spec, agent, def, dkeys, &n_dkeys, err);
@@ -256,9 +293,11 @@ static int resolve_point(const sweep_spec *spec, const sweep_args *a, const swee
     const char *overrides[MAX_OVERRIDES];
     int n = 0;
     snprintf(texts[n++], SWEEP_TEXT_MAX, "run.agent=%s", agent->name);
-    snprintf(texts[n++], SWEEP_TEXT_MAX, "env.name=%s", spec->env);
+    snprintf(texts[n++], SWEEP_TEXT_MAX, "env.name=%s", spec->envs[p->env]);
     for (int i = 0; i < agent->n_sets; i++)
         snprintf(texts[n++], SWEEP_TEXT_MAX, "%s", agent->sets[i].text);
+    for (int i = 0; i < agent->pairs[p->env].n_sets; i++)
+        snprintf(texts[n++], SWEEP_TEXT_MAX, "%s", agent->pairs[p->env].sets[i].text);
     for (int i = 0; i < a->n_sets; i++)
         snprintf(texts[n++], SWEEP_TEXT_MAX, "%s", a->sets[i]);
     for (int i = 0; i < n_dkeys; i++)
@@ -397,6 +436,7 @@ static int load_spec(sweep_state *s, const char *file, const sweep_args *a, cdrl
         return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
     int rc = sweep_spec_load(s->spec, file, err);
     rc = rc ? rc : sweep_spec_keep_agents(s->spec, a->only, a->n_only, err);
+    rc = rc ? rc : sweep_spec_keep_envs(s->spec, a->only_env, a->n_only_envs, err);
     if (rc)
         return rc;
     const char *dir = a->summarize ? a->summarize : a->out ? a->out : s->spec->out;
@@ -419,12 +459,15 @@ static int plan(sweep_state *s, const sweep_args *a, point_plan *plans, cdrl_err
                                "only the others)", spec->file, spec->agents_line, spec->agents[i].name);
         if (rc)
             return cdrl_error_prefix(err, "%s:%d: sweep.agents", spec->file, spec->agents_line);
-        if ((rc = run_setup_check_env(spec->env, err)))
-            return cdrl_error_prefix(err, "%s: sweep.env", spec->file);
-        rc = base_config(spec, &spec->agents[i], base, sizeof base, err);
-        rc = rc ? rc : check_agent_overrides(spec, &spec->agents[i], def, base, a, err);
-        if (rc)
-            return rc;
+        for (int e = 0; e < spec->n_envs; e++) {
+            if ((rc = run_setup_check_env(spec->envs[e], err)))
+                return cdrl_error_prefix(err, "%s:%d: sweep.env%s", spec->file, spec->envs_line,
+                                         spec->env_in_names ? "s" : "");
+            rc = base_config(spec, &spec->agents[i], e, base, sizeof base, err);
+            rc = rc ? rc : check_agent_overrides(spec, &spec->agents[i], def, e, base, a, err);
+            if (rc)
+                return rc;
+        }
     }
     for (int i = 0; i < s->n_points; i++) {
         run_setup setup;

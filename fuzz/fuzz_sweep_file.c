@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     close(fd);
-    sweep_spec spec;
+    static sweep_spec spec; /* over a megabyte: not on the stack */
     cdrl_error err;
     memset(&spec, 0, sizeof spec);
     if (sweep_spec_load(&spec, path, &err) == 0) {

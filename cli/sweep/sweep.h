@@ -29,6 +29,8 @@
 #include "cdrl/stats.h"
 
 #define SWEEP_MAX_AGENTS 8
+#define SWEEP_MAX_ENVS 16
+#define SWEEP_MAX_PAIR_SETS 16
 #define SWEEP_MAX_SETTINGS 32
 #define SWEEP_MAX_SEEDS 1024
 #define SWEEP_MAX_SETS 64
@@ -56,6 +58,15 @@ typedef struct {
     int line;
 } sweep_axis;
 
+/* What one agent does on one env of the sweep: the `<agent>_<env>` group
+ * (e.g. `pg_acrobot: { set = ["run.steps=500000"]; };`), if the file has one. */
+typedef struct {
+    char config[CDRL_PATH_MAX];      /* base config; "" = the agent's, else configs/<agent>_<env>.cfg */
+    int config_line;
+    sweep_override sets[SWEEP_MAX_PAIR_SETS]; /* after the agent's own sets */
+    int n_sets;
+} sweep_pair;
+
 /* What the sweep does with one agent. */
 typedef struct {
     char name[CDRL_CFG_STR_MAX];
@@ -71,12 +82,16 @@ typedef struct {
     int n_axes;
     int n_combos;                    /* product of the axes' sizes (1 without axes) */
     int line;
+    sweep_pair pairs[SWEEP_MAX_ENVS]; /* per env of spec->envs, same index */
 } sweep_agent;
 
 /* A sweep file, read and checked (sweep_spec_load). */
 typedef struct {
     char file[CDRL_PATH_MAX];
-    char env[CDRL_CFG_STR_MAX];
+    char envs[SWEEP_MAX_ENVS][CDRL_CFG_STR_MAX]; /* sweep.env (one) or sweep.envs (a list) */
+    int n_envs;
+    int envs_line;
+    int env_in_names;                 /* 1 with sweep.envs: points and plots carry the env's name */
     char out[CDRL_PATH_MAX];          /* the sweep directory ("" if the file names none) */
     char settings[SWEEP_MAX_SETTINGS][CDRL_CFG_STR_MAX];
     int n_settings;
@@ -92,16 +107,19 @@ typedef struct {
 /* One point of the grid. */
 typedef struct {
     int agent;    /* index into spec->agents */
+    int env;      /* index into spec->envs */
     int setting;  /* index into spec->settings */
     int combo;    /* index of the agent's axes combination */
     int seed;     /* index into spec->seeds */
-    char name[CDRL_PATH_MAX / 4];  /* "pg_fixed-0.05_seed3": its directory's name */
+    char name[CDRL_PATH_MAX / 4];  /* "pg_fixed-0.05_seed3", with sweep.envs
+                                      "pg_acrobot_fixed-0.05_seed3": its directory's name */
     char dir[CDRL_PATH_MAX];       /* <sweep dir>/runs/<name> */
 } sweep_point;
 
-/* Reads the sweep file `path`: a `sweep` group (env, agents, dropout, seeds
- * or n_seeds, out, set, grid) and an optional group per agent (config, set,
- * grid, solve_in, dropout_keys); see docs/sweep.md. Checks the form of every
+/* Reads the sweep file `path`: a `sweep` group (env or envs, agents,
+ * dropout, seeds or n_seeds, out, set, grid), an optional group per agent
+ * (config, set, grid, solve_in, dropout_keys) and per agent and env
+ * (`<agent>_<env>`: config, set); see docs/sweep.md. Checks the form of every
  * value and names the file, line and key of the first mistake; unknown keys
  * suggest the nearest known one. Agents are checked against the registry;
  * the keys and values given to them are checked when the points are resolved
@@ -111,8 +129,12 @@ int sweep_spec_load(sweep_spec *spec, const char *path, cdrl_error *err);
 /* Keeps only the agents named in only[n_only] (each must be in the file). */
 int sweep_spec_keep_agents(sweep_spec *spec, const char *const *only, int n_only, cdrl_error *err);
 
+/* Keeps only the envs named in only[n_only] (each must be in the file); the
+ * points keep their names. */
+int sweep_spec_keep_envs(sweep_spec *spec, const char *const *only, int n_only, cdrl_error *err);
+
 /* Lists every point of the spec under sweep directory `dir`: agents in file
- * order, then axes combinations, settings, seeds. *points is malloc'd (the
+ * order, then envs, axes combinations, settings, seeds. *points is malloc'd (the
  * caller frees it). */
 int sweep_points(const sweep_spec *spec, const char *dir, sweep_point **points, int *n_points,
                  cdrl_error *err);
@@ -202,15 +224,18 @@ int sweep_mpi_work(void);
  * markdown (malloc'd) for printing. */
 int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdrl_error *err);
 
-/* The PNG plots of one agent and axes combination: returns (running mean
+/* The PNG plots of one agent, env and axes combination (`points` may be
+ * just the agent's on the env: they are filtered by agent and combination): returns (running mean
  * across the seeds, one line per setting, with the IQR) and the learned p of
  * every layer for the concrete setting. Written to dir/plots/. */
 int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent,
-                     int combo, const char *dir, cdrl_error *err);
+                     int env, int combo, const char *dir, cdrl_error *err);
 
-/* The path, relative to the sweep directory, of a plot of one agent and
- * combination: "plots/pg_returns.png" (what = "returns" or "p"). */
-void sweep_plot_path(const sweep_spec *spec, int agent, int combo, const char *what, char *out, size_t size);
+/* The path, relative to the sweep directory, of a plot of one agent, env and
+ * combination: "plots/pg_returns.png", with sweep.envs
+ * "plots/pg_acrobot_returns.png" (what = "returns" or "p"). */
+void sweep_plot_path(const sweep_spec *spec, int agent, int env, int combo, const char *what, char *out,
+                     size_t size);
 
 /* ---- What summary and plots share (sweep_stats.c) ------------------------------ */
 

@@ -2,7 +2,7 @@
  * sweep crosses, and the grid points that makes.
  *
  *     sweep: {
- *       env = "cartpole";
+ *       env = "cartpole";                # or envs = ["pendulum", "acrobot"]
  *       agents = ["pg", "mb"];
  *       dropout = ["none", "fixed:0.1", "concrete"];
  *       seeds = [0, 1, 2];               # or n_seeds = 3 (seeds 0 .. 2)
@@ -12,6 +12,7 @@
  *     };
  *     pg: { config = "configs/pg_cartpole.cfg"; set = ["run.steps=300000"];
  *           solve_in = "env_steps"; dropout_keys = ["agent.policy.dropout"]; };
+ *     pg_acrobot: { set = ["run.steps=500000"]; };   # one agent on one env
  *
  * Only the form is judged here (types, names, ranges of the sweep's own
  * keys); whether an agent accepts a key and its value is judged when each
@@ -28,8 +29,9 @@
 #include "cdrl/agent.h"
 #include "cdrl/dropout.h"
 
-static const char *const sweep_keys[] = {"env", "agents", "dropout", "seeds", "n_seeds",
+static const char *const sweep_keys[] = {"env", "envs", "agents", "dropout", "seeds", "n_seeds",
                                          "out", "set", "grid", "baseline", NULL};
+static const char *const pair_keys[] = {"config", "set", NULL};
 static const char *const agent_keys[] = {"config", "set", "grid", "solve_in", "dropout_keys", NULL};
 static const char *const axis_keys[] = {"key", "values", NULL};
 
@@ -160,7 +162,7 @@ static int read_sets(const config_setting_t *s, const char *what, const char *fi
         for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++)
             if ((size_t)(eq - texts[i]) == strlen(owned[k]) && strncmp(texts[i], owned[k], strlen(owned[k])) == 0)
                 return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: %s[%d] = \"%s\": %s is set by the sweep "
-                                   "(sweep.agents, sweep.env, sweep.seeds)", file, line, what, i, texts[i], owned[k]);
+                                   "(sweep.agents, sweep.env or sweep.envs, sweep.seeds)", file, line, what, i, texts[i], owned[k]);
         snprintf(sets[*n].text, sizeof sets[*n].text, "%.*s", CDRL_CFG_STR_MAX - 1, texts[i]);
         sets[*n].line = line;
         ++*n;
@@ -337,8 +339,57 @@ static int read_agent_group(const config_t *cfg, sweep_agent *a, const char *fil
     return 0;
 }
 
-/* Top-level groups are `sweep` and agents' names; anything else is a typo. */
-static int check_top_level(const config_t *cfg, const char *file, cdrl_error *err)
+/* One agent on one env: the `<agent>_<env>` group, if the file has one. */
+static int read_pair_group(const config_t *cfg, const sweep_agent *a, const char *env, sweep_pair *pair,
+                           const char *file, cdrl_error *err)
+{
+    char name[2 * CDRL_CFG_STR_MAX + 2], what[2 * CDRL_CFG_STR_MAX + 16];
+    snprintf(name, sizeof name, "%s_%s", a->name, env);
+    memset(pair, 0, sizeof *pair);
+    const config_setting_t *g = config_setting_get_member(config_root_setting(cfg), name), *s;
+    if (!g)
+        return 0;
+    if (!config_setting_is_group(g))
+        return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: %s: expects a group { config = ...; set = [...]; }", file,
+                           config_setting_source_line(g), name);
+    int rc = check_members(g, name, pair_keys, file, err);
+    if (rc)
+        return rc;
+    if ((s = config_setting_get_member(g, "config"))) {
+        const char *v = config_setting_get_string(s);
+        if (!v || !*v || strlen(v) >= sizeof pair->config)
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: %s.config: expects a config file name", file,
+                               config_setting_source_line(s), name);
+        snprintf(pair->config, sizeof pair->config, "%s", v);
+        pair->config_line = config_setting_source_line(s);
+    }
+    if ((s = config_setting_get_member(g, "set"))) {
+        snprintf(what, sizeof what, "%s.set", name);
+        int n = 0;
+        if (config_setting_length(s) > SWEEP_MAX_PAIR_SETS)
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: %s: at most %d", file, config_setting_source_line(s), what,
+                               SWEEP_MAX_PAIR_SETS);
+        if ((rc = read_sets(s, what, file, pair->sets, &n, err)))
+            return rc;
+        pair->n_sets = n;
+    }
+    return 0;
+}
+
+/* The agent whose `<agent>_<env>` group `name` is, or NULL. */
+static const char *pair_agent(const char *name)
+{
+    for (int i = 0; i < cdrl_agent_count; i++) {
+        size_t len = strlen(cdrl_agents[i].name);
+        if (strncmp(name, cdrl_agents[i].name, len) == 0 && name[len] == '_' && name[len + 1])
+            return cdrl_agents[i].name;
+    }
+    return NULL;
+}
+
+/* Top-level groups are `sweep`, agents' names and `<agent>_<env>` of the
+ * sweep's agents and envs; anything else is a typo. */
+static int check_top_level(const config_t *cfg, const sweep_spec *spec, const char *file, cdrl_error *err)
 {
     const config_setting_t *root = config_root_setting(cfg);
     const char *known[SWEEP_MAX_AGENTS + 2];
@@ -347,17 +398,61 @@ static int check_top_level(const config_t *cfg, const char *file, cdrl_error *er
     for (int i = 0; i < cdrl_agent_count && n < SWEEP_MAX_AGENTS + 1; i++)
         known[n++] = cdrl_agents[i].name;
     known[n] = NULL;
-    return check_members(root, "the file's top level", known, file, err);
+    for (int i = 0; i < config_setting_length(root); i++) {
+        const config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
+        const char *name = config_setting_name(g), *agent = pair_agent(name);
+        if (!agent)
+            continue;
+        const char *env = name + strlen(agent) + 1;
+        int listed = 0;
+        for (int e = 0; e < spec->n_envs && !listed; e++)
+            listed = strcmp(spec->envs[e], env) == 0;
+        if (!listed)
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: %s: the sweep has no env '%s' (sweep.env or sweep.envs)",
+                               file, config_setting_source_line(g), name, env);
+    }
+    const char *const *k;
+    for (int i = 0; i < config_setting_length(root); i++) {
+        const config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
+        const char *name = config_setting_name(g);
+        if (pair_agent(name))
+            continue;
+        int ok = 0;
+        for (k = known; *k && !ok; k++)
+            ok = strcmp(*k, name) == 0;
+        if (!ok) {
+            char near[CDRL_CFG_STR_MAX + 32], all[512];
+            suggestion(name, known, near, sizeof near);
+            join_words(known, all, sizeof all);
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: unknown key '%s'%s; accepted at the file's top level: "
+                               "%s, or <agent>_<env>", file, config_setting_source_line(g), name, near, all);
+        }
+    }
+    return 0;
 }
 
-/* sweep.env and sweep.out. */
+/* sweep.env (one env) or sweep.envs (a list), and sweep.out. */
 static int read_env_out(const config_setting_t *sweep, sweep_spec *spec, cdrl_error *err)
 {
     const char *file = spec->file, *v;
-    if (!config_setting_lookup_string(sweep, "env", &v) || !*v || strlen(v) >= sizeof spec->env)
-        return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.env: expects an env name, e.g. \"cartpole\"", file,
-                           config_setting_source_line(sweep));
-    snprintf(spec->env, sizeof spec->env, "%s", v);
+    const config_setting_t *list = config_setting_get_member(sweep, "envs");
+    if (list && config_setting_get_member(sweep, "env"))
+        return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.envs: give either sweep.env or sweep.envs, not both",
+                           file, config_setting_source_line(list));
+    if (list) {
+        int rc = read_strings(list, "sweep.envs", file, spec->envs, SWEEP_MAX_ENVS, &spec->n_envs, err);
+        if (rc)
+            return rc;
+        spec->envs_line = config_setting_source_line(list);
+        spec->env_in_names = 1;
+    } else {
+        if (!config_setting_lookup_string(sweep, "env", &v) || !*v || strlen(v) >= sizeof spec->envs[0])
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.env: expects an env name, e.g. \"cartpole\" (or "
+                               "sweep.envs, a list)", file, config_setting_source_line(sweep));
+        snprintf(spec->envs[0], sizeof spec->envs[0], "%s", v);
+        spec->n_envs = 1;
+        spec->envs_line = config_setting_source_line(config_setting_get_member(sweep, "env"));
+    }
     if (config_setting_lookup_string(sweep, "out", &v)) {
         if (!*v || strlen(v) >= sizeof spec->out)
             return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.out: expects a directory name", file,
@@ -448,6 +543,8 @@ static int read_agent(const config_t *cfg, sweep_spec *spec, sweep_agent *a, con
     memcpy(a->axes, common_axes, (size_t)n_common_axes * sizeof *common_axes);
     a->n_axes = n_common_axes;
     int rc = read_agent_group(cfg, a, file, err);
+    for (int e = 0; !rc && e < spec->n_envs; e++)
+        rc = read_pair_group(cfg, a, spec->envs[e], &a->pairs[e], file, err);
     a->n_combos = 1;
     for (int k = 0; !rc && k < a->n_axes; k++) {
         for (int j = 0; j < k; j++)
@@ -456,23 +553,24 @@ static int read_agent(const config_t *cfg, sweep_spec *spec, sweep_agent *a, con
                                  a->axes[k].line, a->axes[k].key, a->name);
         a->n_combos *= a->axes[k].n_values;
     }
-    if (!rc && (int64_t)a->n_combos * spec->n_settings * spec->n_seeds > 100000)
+    if (!rc && (int64_t)a->n_combos * spec->n_settings * spec->n_seeds * spec->n_envs > 100000)
         rc = cdrl_errorf(err, CDRL_EINVAL, "%s: agent %s has %lld points; at most 100000", file, a->name,
-                         (long long)a->n_combos * spec->n_settings * spec->n_seeds);
+                         (long long)a->n_combos * spec->n_settings * spec->n_seeds * spec->n_envs);
     return rc;
 }
 
 static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
 {
     const char *file = spec->file;
-    int rc = check_top_level(cfg, file, err);
-    if (rc)
-        return rc;
+    int rc;
     const config_setting_t *sweep = config_lookup(cfg, "sweep");
+    if ((!sweep || !config_setting_is_group(sweep)) && (rc = check_top_level(cfg, spec, file, err)))
+        return rc; /* a misspelt "sweep" is named as such */
     if (!sweep || !config_setting_is_group(sweep))
         return cdrl_errorf(err, CDRL_EINVAL, "%s: no sweep group; a sweep file starts with sweep: { env = ...; "
                            "agents = [...]; dropout = [...]; seeds = [...]; };", file);
-    if ((rc = check_members(sweep, "sweep", sweep_keys, file, err)) || (rc = read_env_out(sweep, spec, err)))
+    if ((rc = check_members(sweep, "sweep", sweep_keys, file, err)) || (rc = read_env_out(sweep, spec, err)) ||
+        (rc = check_top_level(cfg, spec, file, err)))
         return rc;
 
     const config_setting_t *s = config_setting_get_member(sweep, "agents");
@@ -550,6 +648,34 @@ int sweep_spec_keep_agents(sweep_spec *spec, const char *const *only, int n_only
     return 0;
 }
 
+int sweep_spec_keep_envs(sweep_spec *spec, const char *const *only, int n_only, cdrl_error *err)
+{
+    if (n_only == 0)
+        return 0;
+    int keep[SWEEP_MAX_ENVS] = {0};
+    for (int k = 0; k < n_only; k++) {
+        int found = 0;
+        for (int e = 0; e < spec->n_envs; e++)
+            if (strcmp(spec->envs[e], only[k]) == 0)
+                found = keep[e] = 1;
+        if (!found)
+            return cdrl_errorf(err, CDRL_EINVAL, "--env %s: %s sweeps no env %s", only[k], spec->file, only[k]);
+    }
+    int kept = 0;
+    for (int e = 0; e < spec->n_envs; e++) {
+        if (!keep[e])
+            continue;
+        if (kept != e) {
+            memcpy(spec->envs[kept], spec->envs[e], sizeof spec->envs[0]);
+            for (int a = 0; a < spec->n_agents; a++)
+                spec->agents[a].pairs[kept] = spec->agents[a].pairs[e];
+        }
+        kept++;
+    }
+    spec->n_envs = kept;
+    return 0;
+}
+
 /* Which value of each axis a combination takes: mixed radix, the last axis fastest. */
 static int axis_value(const sweep_agent *agent, int combo, int axis)
 {
@@ -595,37 +721,49 @@ static int check_distinct_names(const sweep_spec *spec, const sweep_point *p, in
     return 0;
 }
 
+/* A point's name and directory: "pg_fixed-0.05_seed3", with the env after
+ * the agent when the file lists envs ("pg_acrobot_fixed-0.05_seed3"). */
+static int name_point(const sweep_spec *spec, const char *dir, sweep_point *p, cdrl_error *err)
+{
+    const sweep_agent *agent = &spec->agents[p->agent];
+    char setting[CDRL_CFG_STR_MAX], combo[SWEEP_MAX_AXES * SWEEP_TEXT_MAX], env[CDRL_CFG_STR_MAX + 1] = "";
+    snprintf(setting, sizeof setting, "%s", spec->settings[p->setting]);
+    sanitize(setting);
+    sweep_combo_label(agent, p->combo, combo, sizeof combo);
+    sanitize(combo);
+    if (spec->env_in_names) {
+        snprintf(env, sizeof env, "_%s", spec->envs[p->env]);
+        sanitize(env + 1);
+    }
+    int len = snprintf(p->name, sizeof p->name, "%s%s_%s%s%s_seed%lld", agent->name, env, setting,
+                       combo[0] ? "_" : "", combo, (long long)spec->seeds[p->seed]);
+    int dlen = snprintf(p->dir, sizeof p->dir, "%s/%s/%s", dir, SWEEP_RUNS_DIR, p->name);
+    if (len < 0 || (size_t)len >= sizeof p->name || dlen < 0 || (size_t)dlen >= sizeof p->dir)
+        return cdrl_errorf(err, CDRL_EINVAL, "%s: a point's directory name is too long (%s)", spec->file, p->name);
+    return 0;
+}
+
 int sweep_points(const sweep_spec *spec, const char *dir, sweep_point **points, int *n_points, cdrl_error *err)
 {
     int n = 0;
     for (int a = 0; a < spec->n_agents; a++)
-        n += spec->agents[a].n_combos * spec->n_settings * spec->n_seeds;
+        n += spec->n_envs * spec->agents[a].n_combos * spec->n_settings * spec->n_seeds;
     sweep_point *p = calloc(n ? (size_t)n : 1, sizeof *p);
     if (!p)
         return cdrl_errorf(err, CDRL_ENOMEM, "out of memory for %d points", n);
     int i = 0;
-    for (int a = 0; a < spec->n_agents; a++) {
-        const sweep_agent *agent = &spec->agents[a];
-        for (int c = 0; c < agent->n_combos; c++)
-            for (int s = 0; s < spec->n_settings; s++)
-                for (int k = 0; k < spec->n_seeds; k++, i++) {
-                    char setting[CDRL_CFG_STR_MAX], combo[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
-                    snprintf(setting, sizeof setting, "%s", spec->settings[s]);
-                    sanitize(setting);
-                    sweep_combo_label(agent, c, combo, sizeof combo);
-                    sanitize(combo);
-                    p[i] = (sweep_point){.agent = a, .setting = s, .combo = c, .seed = k};
-                    int len = snprintf(p[i].name, sizeof p[i].name, "%s_%s%s%s_seed%lld", agent->name, setting,
-                                       combo[0] ? "_" : "", combo, (long long)spec->seeds[k]);
-                    int dlen = snprintf(p[i].dir, sizeof p[i].dir, "%s/%s/%s", dir, SWEEP_RUNS_DIR, p[i].name);
-                    if (len < 0 || (size_t)len >= sizeof p[i].name || dlen < 0 || (size_t)dlen >= sizeof p[i].dir) {
-                        int rc = cdrl_errorf(err, CDRL_EINVAL, "%s: a point's directory name is too long (%s)",
-                                             spec->file, p[i].name);
-                        free(p);
-                        return rc;
+    for (int a = 0; a < spec->n_agents; a++)
+        for (int e = 0; e < spec->n_envs; e++)
+            for (int c = 0; c < spec->agents[a].n_combos; c++)
+                for (int s = 0; s < spec->n_settings; s++)
+                    for (int k = 0; k < spec->n_seeds; k++, i++) {
+                        p[i] = (sweep_point){.agent = a, .env = e, .setting = s, .combo = c, .seed = k};
+                        int rc = name_point(spec, dir, &p[i], err);
+                        if (rc) {
+                            free(p);
+                            return rc;
+                        }
                     }
-                }
-    }
     int rc = check_distinct_names(spec, p, n, err);
     if (rc) {
         free(p);

@@ -22,16 +22,28 @@
 #define GRID_POINTS 240
 #define MAX_LINES 64
 
-void sweep_plot_path(const sweep_spec *spec, int agent, int combo, const char *what, char *out, size_t size)
+/* Letters, digits, '.', '-', '=' kept; the rest '-'. */
+static void file_name_part(char *s)
 {
-    const sweep_agent *a = &spec->agents[agent];
-    char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
-    sweep_combo_label(a, combo, label, sizeof label);
-    for (char *c = label; *c; c++)
+    for (char *c = s; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
               *c == '-' || *c == '='))
             *c = '-';
-    snprintf(out, size, "plots/%s%s%s_%s.png", a->name, label[0] ? "_" : "", label, what);
+}
+
+void sweep_plot_path(const sweep_spec *spec, int agent, int env, int combo, const char *what, char *out,
+                     size_t size)
+{
+    const sweep_agent *a = &spec->agents[agent];
+    char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX], env_name[CDRL_CFG_STR_MAX] = "";
+    sweep_combo_label(a, combo, label, sizeof label);
+    file_name_part(label);
+    if (spec->env_in_names) {
+        snprintf(env_name, sizeof env_name, "%s", spec->envs[env]);
+        file_name_part(env_name);
+    }
+    snprintf(out, size, "plots/%s%s%s%s%s_%s.png", a->name, env_name[0] ? "_" : "", env_name, label[0] ? "_" : "",
+             label, what);
 }
 
 /* One run's curve: x ascending, y. */
@@ -241,7 +253,7 @@ static int p_column_names(const sweep_spec *spec, const sweep_point *points, int
 typedef struct {
     const sweep_spec *spec;
     const sweep_point *points;
-    int n_points, agent, combo;
+    int n_points, agent, env, combo; /* points: the agent's on the env */
     const char *dir;
     int episodes;                  /* x is real episodes, not env steps */
     char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
@@ -270,7 +282,7 @@ static int plot_returns(plot_group *g, cdrl_error *err)
     const sweep_spec *spec = g->spec;
     double solved;
     int window, rc = 0;
-    env_solved(spec->env, &solved, &window);
+    env_solved(spec->envs[g->env], &solved, &window);
     const char *ep_x[] = {g->episodes ? "episode" : "env_steps", NULL};
     int counts[SWEEP_MAX_SETTINGS], total = 0;
     for (int s = 0; s < spec->n_settings; s++) {
@@ -284,12 +296,12 @@ static int plot_returns(plot_group *g, cdrl_error *err)
             rc = add_band(g->pl, g->curves + at, counts[s], spec->settings[s], cdrl_viz_palette(s));
     free_curves(g->curves, total);
     snprintf(g->title, sizeof g->title, "%s on %s%s%s: return (mean of last %d episodes), IQM and 95%% CI over seeds",
-             spec->agents[g->agent].name, spec->env, g->label[0] ? ", " : "", g->label, window);
+             spec->agents[g->agent].name, spec->envs[g->env], g->label[0] ? ", " : "", g->label, window);
     cdrl_viz_plot_spec ps = {.title = g->title, .x_label = g->episodes ? "real episodes" : "env steps",
                              .y_label = "return", .series = g->pl->series, .n_series = g->pl->n_series,
                              .has_hline = isfinite(solved), .hline_y = solved, .hline_label = "solved"};
     char name[CDRL_PATH_MAX];
-    sweep_plot_path(spec, g->agent, g->combo, "returns", name, sizeof name);
+    sweep_plot_path(spec, g->agent, g->env, g->combo, "returns", name, sizeof name);
     if (!rc && total) /* nothing finished yet: no picture */
         rc = draw(g->dir, name, &ps, err);
     plot_lines_free(g->pl);
@@ -322,20 +334,20 @@ static int plot_p(plot_group *g, cdrl_error *err)
     }
     if (!rc && g->pl->n_lines) {
         snprintf(g->title, sizeof g->title, "%s on %s%s%s: learned dropout rate p per layer, IQM and 95%% CI over seeds",
-                 spec->agents[g->agent].name, spec->env, g->label[0] ? ", " : "", g->label);
+                 spec->agents[g->agent].name, spec->envs[g->env], g->label[0] ? ", " : "", g->label);
         cdrl_viz_plot_spec pp = {.title = g->title, .x_label = g->episodes ? "real episodes" : "env steps",
                                  .y_label = "p", .series = g->pl->series, .n_series = g->pl->n_series,
                                  .fix_y_min = 1, .y_min = 0};
         char name[CDRL_PATH_MAX];
-        sweep_plot_path(spec, g->agent, g->combo, "p", name, sizeof name);
+        sweep_plot_path(spec, g->agent, g->env, g->combo, "p", name, sizeof name);
         rc = draw(g->dir, name, &pp, err);
     }
     plot_lines_free(g->pl);
     return rc;
 }
 
-int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int combo,
-                     const char *dir, cdrl_error *err)
+int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int env,
+                     int combo, const char *dir, cdrl_error *err)
 {
     char plots[CDRL_PATH_MAX];
     int rc = cdrl_path_join(plots, sizeof plots, dir, "plots", err);
@@ -344,7 +356,7 @@ int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_po
     plot_group *g = calloc(1, sizeof *g);
     if (!g)
         return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
-    *g = (plot_group){.spec = spec, .points = points, .n_points = n_points, .agent = agent, .combo = combo,
+    *g = (plot_group){.spec = spec, .points = points, .n_points = n_points, .agent = agent, .env = env, .combo = combo,
                       .dir = dir, .episodes = strcmp(spec->agents[agent].solve_in, "episodes") == 0};
     sweep_combo_label(&spec->agents[agent], combo, g->label, sizeof g->label);
     g->curves = calloc((size_t)spec->n_seeds * spec->n_settings + 1, sizeof *g->curves);

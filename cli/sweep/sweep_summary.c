@@ -4,7 +4,8 @@
  * a sweep that was stopped, resumed, or run on several machines summarises
  * the same way, and `cdrl sweep --summarize DIR` recomputes it any time.
  *
- * One row per agent, grid combination and dropout setting: runs solved,
+ * One row per agent, env, grid combination and dropout setting (a table per
+ * agent, env and combination): runs solved,
  * the cost of solving (env steps, or real episodes for an agent that counts
  * them) as median and interquartile range over the solved runs, the final
  * return as mean and standard deviation over the finished runs and as the
@@ -202,10 +203,10 @@ typedef struct {
     cdrl_interval improve; /* P(final return > the baseline's) */
 } row_numbers;
 
-static void put_csv_row(text_buf *csv, const sweep_spec *spec, const sweep_agent *a, const char *label, int s,
-                        const group_stats *g, const p_columns *cols, const row_numbers *r)
+static void put_csv_row(text_buf *csv, const sweep_spec *spec, const sweep_agent *a, int env, const char *label,
+                        int s, const group_stats *g, const p_columns *cols, const row_numbers *r)
 {
-    put(csv, "%s,%s,\"%s\",%s,%d,%d,%d,%d,%d,%s", a->name, spec->env, label, spec->settings[s], g->runs,
+    put(csv, "%s,%s,\"%s\",%s,%d,%d,%d,%d,%d,%s", a->name, spec->envs[env], label, spec->settings[s], g->runs,
         g->done, g->failed, g->unfinished, g->solved, a->solve_in);
     double values[] = {r->med,          r->q1,          r->q3,         r->rmean,          r->rstd,
                        g->steps_total,  g->episodes_total, g->wall_total, r->wmed,        r->iqm.point,
@@ -262,7 +263,7 @@ static void put_md_row(text_buf *md, const sweep_spec *spec, int s, const group_
 
 /* Below a group's table: its failed points with their messages, its plots. */
 static void put_failed_and_plots(text_buf *md, const sweep_spec *spec, const sweep_point *points, int n_points,
-                                 int agent, int combo, const char *dir)
+                                 int agent, int env, int combo, const char *dir)
 {
     const sweep_agent *a = &spec->agents[agent];
     for (int i = 0; i < n_points; i++) {
@@ -273,8 +274,8 @@ static void put_failed_and_plots(text_buf *md, const sweep_spec *spec, const swe
         put(md, "\n- failed: `%s`: %s", p->name, r.message);
     }
     char returns[CDRL_PATH_MAX], p_plot[CDRL_PATH_MAX], path[2 * CDRL_PATH_MAX];
-    sweep_plot_path(spec, agent, combo, "returns", returns, sizeof returns);
-    sweep_plot_path(spec, agent, combo, "p", p_plot, sizeof p_plot);
+    sweep_plot_path(spec, agent, env, combo, "returns", returns, sizeof returns);
+    sweep_plot_path(spec, agent, env, combo, "p", p_plot, sizeof p_plot);
     put(md, "\n");
     snprintf(path, sizeof path, "%s/%s", dir, returns);
     if (access(path, F_OK) == 0)
@@ -284,15 +285,16 @@ static void put_failed_and_plots(text_buf *md, const sweep_spec *spec, const swe
         put(md, "\n![%s: learned p](%s)\n", a->name, p_plot);
 }
 
-/* One agent and grid combination: its rows in both files. */
-static int summarize_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int combo,
-                           const char *dir, p_columns *cols, text_buf *csv, text_buf *md, cdrl_error *err)
+/* One agent, env and grid combination: its rows in both files. `points`
+ * are those of the agent on the env. */
+static int summarize_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int env,
+                           int combo, const char *dir, p_columns *cols, text_buf *csv, text_buf *md, cdrl_error *err)
 {
     const sweep_agent *a = &spec->agents[agent];
     int episodes = strcmp(a->solve_in, "episodes") == 0;
     char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
     sweep_combo_label(a, combo, label, sizeof label);
-    put(md, "\n## %s on %s%s%s\n\n", a->name, spec->env, label[0] ? ", " : "", label);
+    put(md, "\n## %s on %s%s%s\n\n", a->name, spec->envs[env], label[0] ? ", " : "", label);
     put(md, "| dropout | solved | %s to solve: median [IQR] | final return: mean ± std | final return: IQM [95%% CI] "
             "| P(final return > %s's) [95%% CI] | final p (mean over seeds) | wall s per run: median | runs |\n"
             "|---|---|---|---|---|---|---|---|---|\n",
@@ -317,7 +319,7 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
         sweep_improvement_interval(g->ret, g->n_ret, base->ret, base->n_ret, &r.improve);
         sweep_quartiles(g->cost, g->n_cost, &r.q1, &r.med, &r.q3);
         sweep_quartiles(g->wall, g->n_wall, &wq1, &r.wmed, &wq3);
-        put_csv_row(csv, spec, a, label, s, g, cols, &r);
+        put_csv_row(csv, spec, a, env, label, s, g, cols, &r);
         put_md_row(md, spec, s, g, cols, &r);
         if (sweep_setting_is_concrete(spec->settings[s])) {
             conc_wall += g->wall_total, conc_steps += g->steps_total, conc_episodes += g->episodes_total;
@@ -345,7 +347,7 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
             one_steps > 0 ? grid_steps / one_steps / spec->n_seeds : NAN);
         (void)conc_episodes;
     }
-    put_failed_and_plots(md, spec, points, n_points, agent, combo, dir);
+    put_failed_and_plots(md, spec, points, n_points, agent, env, combo, dir);
     return 0;
 }
 
@@ -356,6 +358,19 @@ static int write_text(const char *dir, const char *name, const text_buf *b, cdrl
         return cdrl_errorf(err, CDRL_ENOMEM, "out of memory writing %s", name);
     int rc = cdrl_path_join(path, sizeof path, dir, name, err);
     return rc ? rc : cdrl_write_file_atomic(path, b->s ? b->s : "", b->len, err);
+}
+
+/* The points of agent a on env e: a run of the list (sweep_points orders
+ * them agent, env, ...); *n = 0 if there are none. */
+static const sweep_point *pair_points(const sweep_point *points, int n_points, int a, int e, int *n)
+{
+    int first = 0;
+    while (first < n_points && (points[first].agent != a || points[first].env != e))
+        first++;
+    *n = 0;
+    while (first + *n < n_points && points[first + *n].agent == a && points[first + *n].env == e)
+        ++*n;
+    return points + first;
 }
 
 int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdrl_error *err)
@@ -369,8 +384,12 @@ int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdr
     p_columns cols = {.n = 0};
     text_buf csv = {0}, md = {0}, scratch_csv = {0}, scratch_md = {0};
     for (int a = 0; !rc && a < spec->n_agents; a++)
-        for (int c = 0; !rc && c < spec->agents[a].n_combos; c++)
-            rc = summarize_group(spec, points, n_points, a, c, dir, &cols, &scratch_csv, &scratch_md, err);
+        for (int e = 0; e < spec->n_envs; e++) {
+            int n;
+            const sweep_point *pts = pair_points(points, n_points, a, e, &n);
+            for (int c = 0; !rc && c < spec->agents[a].n_combos; c++)
+                rc = summarize_group(spec, pts, n, a, e, c, dir, &cols, &scratch_csv, &scratch_md, err);
+        }
     free(scratch_csv.s);
     free(scratch_md.s);
     put(&csv, "agent,env,grid,dropout,runs,done,failed,unfinished,solved,solve_in,solve_median,solve_q1,solve_q3,"
@@ -389,10 +408,14 @@ int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdr
              "every time.\n",
         spec->file, dir, dir, SWEEP_BOOTSTRAP_REPS, SWEEP_BOOTSTRAP_SEED);
     for (int a = 0; !rc && a < spec->n_agents; a++)
-        for (int c = 0; !rc && c < spec->agents[a].n_combos; c++) {
-            rc = sweep_plot_group(spec, points, n_points, a, c, dir, err);
-            if (!rc)
-                rc = summarize_group(spec, points, n_points, a, c, dir, &cols, &csv, &md, err);
+        for (int e = 0; e < spec->n_envs; e++) {
+            int n;
+            const sweep_point *pts = pair_points(points, n_points, a, e, &n);
+            for (int c = 0; !rc && c < spec->agents[a].n_combos; c++) {
+                rc = sweep_plot_group(spec, pts, n, a, e, c, dir, err);
+                if (!rc)
+                    rc = summarize_group(spec, pts, n, a, e, c, dir, &cols, &csv, &md, err);
+            }
         }
     rc = rc ? rc : write_text(dir, "summary.csv", &csv, err);
     rc = rc ? rc : write_text(dir, "summary.md", &md, err);
