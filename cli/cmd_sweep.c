@@ -150,14 +150,18 @@ static int parse_args(int argc, char **argv, sweep_args *a)
 
 /* The base config of an agent on env e: the `<agent>_<env>` group's
  * `config`, else the agent group's (as given, else next to the sweep file),
- * else configs/<agent>_<env>.cfg as cdrl train picks it. */
+ * else configs/<agent>_<env>.cfg as cdrl train picks it when it exists,
+ * else "" (out[0] = 0): the agent's own defaults, its schema's. */
 static int base_config(const sweep_spec *spec, const sweep_agent *agent, int e, char *out, size_t size,
                        cdrl_error *err)
 {
     const sweep_pair *pair = &agent->pairs[e];
     const char *given = pair->config[0] ? pair->config : agent->config;
-    if (!given[0])
-        return run_setup_default_config(agent->name, spec->envs[e], out, size, err);
+    if (!given[0]) {
+        if (run_setup_default_config(agent->name, spec->envs[e], out, size, NULL))
+            out[0] = '\0';
+        return 0;
+    }
     snprintf(out, size, "%s", given);
     if (access(out, R_OK) == 0 || given[0] == '/')
         return 0;
@@ -214,7 +218,7 @@ static int check_override(const sweep_spec *spec, const cdrl_agent_def *def, int
     const char *overrides[] = {agent_kv, env_kv, text};
     run_setup setup;
     cdrl_error why;
-    int rc = run_setup_resolve(&setup, def, base, overrides, 3, &why);
+    int rc = run_setup_resolve(&setup, def, base[0] ? base : NULL, overrides, 3, &why);
     run_setup_free(&setup);
     if (!rc)
         return 0;
@@ -307,7 +311,7 @@ static int resolve_point(const sweep_spec *spec, const sweep_args *a, const swee
     n += agent->n_axes;
     for (int i = 0; i < n; i++)
         overrides[i] = texts[i];
-    rc = run_setup_resolve(setup, def, base, overrides, n, err);
+    rc = run_setup_resolve(setup, def, base[0] ? base : NULL, overrides, n, err);
     if (rc)
         return cdrl_error_prefix(err, "%s: point %s", spec->file, p->name);
     return 0;
@@ -513,6 +517,16 @@ static int print_dry_run(const sweep_state *s, const point_plan *plans)
 {
     static const char *const words[] = {"to run", "to resume", "done", "failed (skipped; --retry-failed runs it)"};
     printf("cdrl sweep --dry-run: %d points of %s in %s\n", s->n_points, s->spec->file, s->dir);
+    for (int i = 0; i < s->spec->n_agents; i++)
+        for (int e = 0; e < s->spec->n_envs; e++) {
+            char base[CDRL_PATH_MAX];
+            const char *name = s->spec->agents[i].name, *env = s->spec->envs[e];
+            if (base_config(s->spec, &s->spec->agents[i], e, base, sizeof base, NULL) == 0 && base[0])
+                printf("  %s on %s starts from %s\n", name, env, base);
+            else
+                printf("  %s on %s starts from the agent's defaults (there is no configs/%s_%s.cfg)\n", name, env,
+                       name, env);
+        }
     for (int i = 0; i < s->n_points; i++)
         printf("  %-48s %s\n", s->points[i].name, words[plans[i]]);
     return CLI_EXIT_OK;

@@ -279,10 +279,10 @@ static void put_failed_and_plots(text_buf *md, const sweep_spec *spec, const swe
     put(md, "\n");
     snprintf(path, sizeof path, "%s/%s", dir, returns);
     if (access(path, F_OK) == 0)
-        put(md, "\n![%s: returns](%s)\n", a->name, returns);
+        put(md, "\n![%s on %s: returns](%s)\n", a->name, spec->envs[env], returns);
     snprintf(path, sizeof path, "%s/%s", dir, p_plot);
     if (access(path, F_OK) == 0)
-        put(md, "\n![%s: learned p](%s)\n", a->name, p_plot);
+        put(md, "\n![%s on %s: learned p](%s)\n", a->name, spec->envs[env], p_plot);
 }
 
 /* One agent, env and grid combination: its rows in both files. `points`
