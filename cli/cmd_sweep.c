@@ -464,6 +464,8 @@ static int plan(sweep_state *s, const sweep_args *a, point_plan *plans, cdrl_err
         if (rc)
             return cdrl_error_prefix(err, "%s:%d: sweep.agents", spec->file, spec->agents_line);
         for (int e = 0; e < spec->n_envs; e++) {
+            if (!spec->agents[i].on_env[e])
+                continue;
             if ((rc = run_setup_check_env(spec->envs[e], err)))
                 return cdrl_error_prefix(err, "%s:%d: sweep.env%s", spec->file, spec->envs_line,
                                          spec->env_in_names ? "s" : "");
@@ -520,6 +522,8 @@ static int print_dry_run(const sweep_state *s, const point_plan *plans)
     for (int i = 0; i < s->spec->n_agents; i++)
         for (int e = 0; e < s->spec->n_envs; e++) {
             char base[CDRL_PATH_MAX];
+            if (!s->spec->agents[i].on_env[e])
+                continue;
             const char *name = s->spec->agents[i].name, *env = s->spec->envs[e];
             if (base_config(s->spec, &s->spec->agents[i], e, base, sizeof base, NULL) == 0 && base[0])
                 printf("  %s on %s starts from %s\n", name, env, base);

@@ -83,6 +83,38 @@ cp E/summary.csv before.csv
 grep -q '4 points (4 done, 0 failed, 0 to run)' again.out && echo "ok --env A,B: the finished points of those envs" ||
   { echo "FAIL --env pendulum,acrobot re-run: $(head -1 again.out)"; fail=1; }
 
+# ---- The suite file (configs/sweep_dropout_suite.cfg) -----------------------------
+# It loads and every point validates (300: pg on three envs, mb on two); a
+# 1-seed smoke with tiny budgets runs mb's points and pg's Acrobot points
+# (pg has no continuous actions on this build).
+"$cdrl" sweep --config "$src/configs/sweep_dropout_suite.cfg" --dry-run > suite.out 2>&1
+if [ $? = 0 ] && grep -q "^cdrl sweep --dry-run: 300 points" suite.out && ! grep -q "mb_acrobot" suite.out &&
+   [ "$(grep -c '^  pg_acrobot_' suite.out)" = 60 ] && [ "$(grep -c '^  mb_cartpole-swingup_' suite.out)" = 60 ]; then
+  echo "ok the suite file validates: 300 points, mb not on acrobot"
+else
+  echo "FAIL suite --dry-run: $(head -3 suite.out)"; fail=1
+fi
+sed 's/n_seeds = 10;/n_seeds = 1;/; s|out = "sweeps/dropout_suite";|out = "S";|' "$src/configs/sweep_dropout_suite.cfg" > suite1.cfg
+"$cdrl" sweep --config suite1.cfg --agent mb --set agent.max_episodes=1 --set agent.model.fit_steps=20 --set run.stop_when_solved=false --jobs 2 > s1.out 2>&1 &&
+  "$cdrl" sweep --config suite1.cfg --agent pg --env acrobot --set run.steps=600 --jobs 2 > s2.out 2>&1
+status=$?
+done_points=$(grep -l '^status = "done"' S/runs/*/result.cfg 2>/dev/null | wc -l)
+[ "$status" = 0 ] && [ "$done_points" = 18 ] && echo "ok a 1-seed smoke of the suite: 18 points done" ||
+  { echo "FAIL suite smoke: exit $status, $done_points done: $(tail -2 s1.out s2.out)"; fail=1; }
+grep -q 'steps = 600L\?;' S/runs/pg_acrobot_concrete_seed0/config.cfg && grep -q 'max_episodes = 1L\?;' S/runs/mb_pendulum_none_seed0/config.cfg &&
+  echo "ok --set comes after the pair's sets" || { echo "FAIL --set order"; fail=1; }
+
+# An agent on some of the sweep's envs: its group's envs.
+mk2() { printf 'sweep: {\n  envs = ["pendulum", "acrobot"];\n  agents = ["mb", "pg"];\n  dropout = ["none"];\n  seeds = [0];\n  out = "bad-out";\n};\n%s\n' "$1" > sub.cfg; }
+mk2 'pg: { envs = ["acrobot"]; };'
+"$cdrl" sweep --config sub.cfg --dry-run > sub.out 2>&1
+[ "$(grep -c '^  [a-z]*_[a-z-]*_none_seed0 ' sub.out)" = 3 ] && ! grep -q pg_pendulum sub.out &&
+  echo "ok an agent's envs" || { echo "FAIL an agent's envs: $(cat sub.out)"; fail=1; }
+mk2 'pg: { envs = ["cartpole"]; };'
+check "an agent's env not in the sweep" 2 "^cdrl sweep: sub.cfg:8: pg.envs: 'cartpole' is not one of the sweep's envs" -- sweep --config sub.cfg
+mk2 'pg: { envs = ["acrobot", "acrobot"]; };'
+check "an agent's env twice" 2 '^cdrl sweep: sub.cfg:8: pg.envs: "acrobot" is listed twice' -- sweep --config sub.cfg
+
 # ---- Mistakes --------------------------------------------------------------------
 mk() { printf 'sweep: {\n%s\n  agents = ["mb"];\n  dropout = ["none"];\n  seeds = [0];\n  out = "bad-out";\n};\n%s\n' "$1" "${2:-}" > bad.cfg; }
 mk '  env = "pendulum";

@@ -83,6 +83,9 @@ typedef struct {
     int n_combos;                    /* product of the axes' sizes (1 without axes) */
     int line;
     sweep_pair pairs[SWEEP_MAX_ENVS]; /* per env of spec->envs, same index */
+    int on_env[SWEEP_MAX_ENVS];       /* 1: the agent runs on spec->envs[e] (its group's
+                                         envs, a subset of the sweep's; all by default) */
+    int envs_line;
 } sweep_agent;
 
 /* A sweep file, read and checked (sweep_spec_load). */

@@ -12,6 +12,7 @@
  *     };
  *     pg: { config = "configs/pg_cartpole.cfg"; set = ["run.steps=300000"];
  *           solve_in = "env_steps"; dropout_keys = ["agent.policy.dropout"]; };
+ *     mb: { envs = ["pendulum"]; };    # an agent on some of the sweep's envs only
  *     pg_acrobot: { set = ["run.steps=500000"]; };   # one agent on one env
  *
  * Only the form is judged here (types, names, ranges of the sweep's own
@@ -32,7 +33,7 @@
 static const char *const sweep_keys[] = {"env", "envs", "agents", "dropout", "seeds", "n_seeds",
                                          "out", "set", "grid", "baseline", NULL};
 static const char *const pair_keys[] = {"config", "set", NULL};
-static const char *const agent_keys[] = {"config", "set", "grid", "solve_in", "dropout_keys", NULL};
+static const char *const agent_keys[] = {"config", "set", "grid", "solve_in", "dropout_keys", "envs", NULL};
 static const char *const axis_keys[] = {"key", "values", NULL};
 
 /* " (did you mean 'x'?)" for the nearest of known[], or "": the config
@@ -339,6 +340,32 @@ static int read_agent_group(const config_t *cfg, sweep_agent *a, const char *fil
     return 0;
 }
 
+/* The agent group's `envs`: the sweep's envs it runs on (all by default). */
+static int read_agent_envs(const config_t *cfg, const sweep_spec *spec, sweep_agent *a, cdrl_error *err)
+{
+    const config_setting_t *g = config_lookup(cfg, a->name), *s = g ? config_setting_get_member(g, "envs") : NULL;
+    for (int e = 0; e < spec->n_envs; e++)
+        a->on_env[e] = !s;
+    if (!s)
+        return 0;
+    char what[CDRL_CFG_STR_MAX + 16], names[SWEEP_MAX_ENVS][CDRL_CFG_STR_MAX];
+    int n, rc;
+    snprintf(what, sizeof what, "%s.envs", a->name);
+    a->envs_line = config_setting_source_line(s);
+    if ((rc = read_strings(s, what, spec->file, names, SWEEP_MAX_ENVS, &n, err)))
+        return rc;
+    for (int k = 0; k < n; k++) {
+        int found = 0;
+        for (int e = 0; e < spec->n_envs; e++)
+            if (strcmp(spec->envs[e], names[k]) == 0)
+                found = a->on_env[e] = 1;
+        if (!found)
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: %s: '%s' is not one of the sweep's envs (sweep.env or "
+                               "sweep.envs)", spec->file, a->envs_line, what, names[k]);
+    }
+    return 0;
+}
+
 /* One agent on one env: the `<agent>_<env>` group, if the file has one. */
 static int read_pair_group(const config_t *cfg, const sweep_agent *a, const char *env, sweep_pair *pair,
                            const char *file, cdrl_error *err)
@@ -543,6 +570,7 @@ static int read_agent(const config_t *cfg, sweep_spec *spec, sweep_agent *a, con
     memcpy(a->axes, common_axes, (size_t)n_common_axes * sizeof *common_axes);
     a->n_axes = n_common_axes;
     int rc = read_agent_group(cfg, a, file, err);
+    rc = rc ? rc : read_agent_envs(cfg, spec, a, err);
     for (int e = 0; !rc && e < spec->n_envs; e++)
         rc = read_pair_group(cfg, a, spec->envs[e], &a->pairs[e], file, err);
     a->n_combos = 1;
@@ -667,8 +695,10 @@ int sweep_spec_keep_envs(sweep_spec *spec, const char *const *only, int n_only, 
             continue;
         if (kept != e) {
             memcpy(spec->envs[kept], spec->envs[e], sizeof spec->envs[0]);
-            for (int a = 0; a < spec->n_agents; a++)
+            for (int a = 0; a < spec->n_agents; a++) {
                 spec->agents[a].pairs[kept] = spec->agents[a].pairs[e];
+                spec->agents[a].on_env[kept] = spec->agents[a].on_env[e];
+            }
         }
         kept++;
     }
@@ -747,14 +777,15 @@ int sweep_points(const sweep_spec *spec, const char *dir, sweep_point **points, 
 {
     int n = 0;
     for (int a = 0; a < spec->n_agents; a++)
-        n += spec->n_envs * spec->agents[a].n_combos * spec->n_settings * spec->n_seeds;
+        for (int e = 0; e < spec->n_envs; e++)
+            n += spec->agents[a].on_env[e] * spec->agents[a].n_combos * spec->n_settings * spec->n_seeds;
     sweep_point *p = calloc(n ? (size_t)n : 1, sizeof *p);
     if (!p)
         return cdrl_errorf(err, CDRL_ENOMEM, "out of memory for %d points", n);
     int i = 0;
     for (int a = 0; a < spec->n_agents; a++)
         for (int e = 0; e < spec->n_envs; e++)
-            for (int c = 0; c < spec->agents[a].n_combos; c++)
+            for (int c = 0; spec->agents[a].on_env[e] && c < spec->agents[a].n_combos; c++)
                 for (int s = 0; s < spec->n_settings; s++)
                     for (int k = 0; k < spec->n_seeds; k++, i++) {
                         p[i] = (sweep_point){.agent = a, .env = e, .setting = s, .combo = c, .seed = k};

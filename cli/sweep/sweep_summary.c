@@ -387,7 +387,7 @@ int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdr
         for (int e = 0; e < spec->n_envs; e++) {
             int n;
             const sweep_point *pts = pair_points(points, n_points, a, e, &n);
-            for (int c = 0; !rc && c < spec->agents[a].n_combos; c++)
+            for (int c = 0; !rc && n && c < spec->agents[a].n_combos; c++)
                 rc = summarize_group(spec, pts, n, a, e, c, dir, &cols, &scratch_csv, &scratch_md, err);
         }
     free(scratch_csv.s);
@@ -411,7 +411,7 @@ int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdr
         for (int e = 0; e < spec->n_envs; e++) {
             int n;
             const sweep_point *pts = pair_points(points, n_points, a, e, &n);
-            for (int c = 0; !rc && c < spec->agents[a].n_combos; c++) {
+            for (int c = 0; !rc && n && c < spec->agents[a].n_combos; c++) {
                 rc = sweep_plot_group(spec, pts, n, a, e, c, dir, err);
                 if (!rc)
                     rc = summarize_group(spec, pts, n, a, e, c, dir, &cols, &csv, &md, err);
