@@ -22,6 +22,7 @@ int mb_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     memset(&a, 0, sizeof a);
     int rc = returns ? mb_agent_init(&a, cfg, args->run, 1, err)
                      : cdrl_errorf(err, CDRL_ENOMEM, "agent mb: out of memory");
+    rc = rc ? rc : mb_check_memory(cfg, args->run, a.spec, args->mc_samples, err); /* mc mode's P = T */
     char path[CDRL_PATH_MAX];
     cdrl_run_rows rows;
     rc = rc ? rc : cdrl_path_join(path, sizeof path, args->run_dir, CDRL_RUN_CHECKPOINT_FILE, err);

@@ -12,7 +12,8 @@
  *   - one fit step: agent.model.batch rows through the MLP, forward and backward;
  *   - the probes and the validation slice: their rows through the MLP (MC mode);
  *   - the replay buffer: every real transition, up to run.steps (or
- *     max_episodes x the env's time limit), in doubling growth. */
+ *     max_episodes x the env's time limit), in doubling growth.
+ * cdrl eval checks it again with P = --mc-samples (its MC mode's particles). */
 #include "mb_internal.h"
 
 #include <stdio.h>

@@ -166,6 +166,7 @@ int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     if (!rc && spec->action_count > 64)
         rc = cdrl_errorf(err, CDRL_EINVAL, "pg eval: at most 64 actions");
     rc = rc ? rc : pg_build_networks(cfg, args->run, spec->obs_dim, spec->action_count, &policy, &value, err);
+    rc = rc ? rc : pg_check_eval_memory(policy, args->mc_samples, err);
     rc = rc ? rc : cdrl_path_join(path, sizeof path, args->run_dir, CDRL_RUN_CHECKPOINT_FILE, err);
     rc = rc ? rc : cdrl_ckpt_open(path, &ck, err);
     rc = rc ? rc : cdrl_ckpt_check(ck, "pg", args->config_hash, err);

@@ -174,6 +174,10 @@ int pg_build_networks(const pg_config *cfg, const cdrl_run_config *run, int D, i
  * they are allocated (pg_memory.c). */
 int pg_check_memory(const pg_agent *ag, size_t rows, cdrl_error *err);
 
+/* The same for cdrl eval's MC mode: T = --mc-samples rows of the policy per
+ * decision (pg_memory.c). */
+int pg_check_eval_memory(const cdrl_mlp *policy, int T, cdrl_error *err);
+
 int pg_build_recurrent(const pg_config *cfg, const cdrl_run_config *run, int D,
                        pg_lstm_net **policy, pg_lstm_net **value, cdrl_error *err);
 

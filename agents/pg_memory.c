@@ -9,7 +9,8 @@
  *   - one minibatch through both networks, forward and backward;
  *   - the MC-dropout spread: agent.probe_states x agent.mc_samples rows in
  *     one forward of the policy, plus their copied inputs.
- * The recurrent policy's own buffers are not counted (they scale with the
+ * cdrl eval's MC mode is checked on its own (pg_check_eval_memory). The
+ * recurrent policy's own buffers are not counted (they scale with the
  * same rows and agent.lstm.hidden <= 1024). */
 #include "pg_internal.h"
 
@@ -41,4 +42,12 @@ int pg_check_memory(const pg_agent *ag, size_t rows, cdrl_error *err)
              "(agent.policy.hidden %d)", probe, cfg->policy_hidden);
     cdrl_memory_part parts[3] = {{what[0], rollout}, {what[1], update}, {what[2], mc}};
     return cdrl_memory_check("pg", parts, 3, err);
+}
+
+int pg_check_eval_memory(const cdrl_mlp *policy, int T, cdrl_error *err)
+{
+    char what[160];
+    snprintf(what, sizeof what, "the MC decisions: --mc-samples = %d rows of the policy (agent.policy.hidden)", T);
+    cdrl_memory_part part = {what, cdrl_mlp_memory(&policy->spec, T, 0) + 4.0 * T * policy->spec.n_inputs};
+    return cdrl_memory_check("pg eval", &part, 1, err);
 }

@@ -46,6 +46,7 @@ mkfifo fifo.cfg
 mkdir -p run-no-config
 mkdir -p unreadable && cp empty.cfg unreadable/config.cfg && chmod 000 unreadable/config.cfg
 mkdir -p bad-ckpt && "$cdrl" train --agent pg --env cartpole --steps 100 --dry-run > bad-ckpt/config.cfg && printf 'garbage' > bad-ckpt/checkpoint.bin
+mkdir -p mb-run && "$cdrl" train --agent mb --env cartpole --steps 100 --dry-run > mb-run/config.cfg && printf 'garbage' > mb-run/checkpoint.bin
 mkdir -p metrics-dir && "$cdrl" train --agent pg --env cartpole --steps 100 --dry-run > metrics-dir/config.cfg && mkdir metrics-dir/metrics.csv
 printf 'not a sweep\n' > bad.sweep
 : > empty.sweep
