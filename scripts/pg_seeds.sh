@@ -6,7 +6,8 @@
 #
 #   bash scripts/pg_seeds.sh [CDRL_BINARY] [PARALLEL_RUNS] [ENV] [TRAIN OPTIONS...]
 #
-# Defaults: build/cdrl, 2 runs at a time, cartpole. Wall times are of one
+# Defaults: build/cdrl, 2 runs at a time, cartpole; PG_SEEDS_LIST="100 101"
+# runs other seeds (e.g. to tune on seeds the table does not use). Wall times are of one
 # single-threaded run each, measured while PARALLEL_RUNS of them share the
 # machine; the CPU time (user + system) is what the run itself used, and is
 # the figure that stays put when other work shares the cores.
@@ -39,8 +40,8 @@ export -f one_run
 for d in "${settings[@]}"; do for s in "${seeds[@]}"; do echo "$d $s"; done; done |
   xargs -P "$jobs" -n 2 bash -c 'one_run "$0" "$1" "$3" "$4" "$2"' "$work/cdrl" "$env" "$work"
 
-echo "| dropout | seed | solved | steps to solve | wall time (s) | CPU time (s) |"
-echo "|---|---|---|---|---|---|"
+echo "| dropout | seed | solved | steps to solve | wall time (s) | CPU time (s) | mean return at the end |"
+echo "|---|---|---|---|---|---|---|"
 for d in "${settings[@]}"; do
   for s in "${seeds[@]}"; do
     read -r _ _ wall cpu rest < "$work/result-${d/:/_}-$s"
@@ -49,7 +50,8 @@ for d in "${settings[@]}"; do
     else
       steps="-"; solved=no
     fi
-    echo "| $d | $s | $solved | $steps | $wall | $cpu |"
+    ret=$(sed -n 's/.*mean return \([^;]*\);.*/\1/p' <<<"$rest")
+    echo "| $d | $s | $solved | $steps | $wall | $cpu | ${ret:--} |"
   done
 done
 echo
