@@ -741,6 +741,39 @@ static void test_learns_cartpole(void **state)
     free(cfg.agent);
 }
 
+/* Pendulum with the Gaussian policy (configs/pg_pendulum.cfg's settings): a
+ * random policy averages about -1200; seed 1 passes a mean of -800 over its
+ * last 100 episodes within 61,440 steps (30 updates). Then eval plays the
+ * checkpoint in both modes, on the frozen observation statistics. */
+static void test_learns_pendulum(void **state)
+{
+    (void)state;
+    const char *set[] = {"run.agent=pg", "env.name=pendulum", "run.seed=1", "run.steps=61440",
+                         "agent.gamma=0.9", "agent.min_steps=256", "agent.epochs=10", "agent.entropy=0"};
+    cdrl_train_result r;
+    train_into("learn-pendulum", set, 8, &r);
+    assert_true(r.env_steps == 61440);
+    print_message("pendulum: mean return %.2f after %lld steps\n", r.last_mean_return, (long long)r.env_steps);
+    assert_true(r.last_mean_return > -800.0);
+
+    resolved cfg;
+    resolve(&cfg, set, 8);
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/learn-pendulum", root);
+    cdrl_eval_args args = {.run_dir = dir, .run = &cfg.run, .config = cfg.agent,
+                           .config_hash = cfg.hash, .episodes = 2, .mc_samples = 4, .seed = 9};
+    cdrl_eval_result er;
+    cdrl_error err;
+    memset(&er, 0, sizeof er);
+    assert_int_equal(cdrl_agent_pg.eval(&args, &er, &err), 0);
+    assert_int_equal(er.episodes, 2);
+    assert_true(er.eval_mean > -1000.0 && er.eval_mean <= 0.0);
+    assert_true(er.mc_mean > -1000.0 && er.mc_mean <= 0.0);
+    assert_true(er.mc_spread > 0.0); /* Concrete dropout in the policy: the draws' means differ */
+    assert_string_equal(er.spread_what, "std of the mean action");
+    free(cfg.agent);
+}
+
 /* CartPole with the velocities hidden: a random policy averages about 22.
  * The recurrent pg on seed 0 passes a mean of 100 over its last 100 episodes
  * within 100,000 steps (it reaches 162 on the development build), which a
@@ -774,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_obs_norm_statistics),
         cmocka_unit_test(test_same_seed_same_bits),
         cmocka_unit_test(test_learns_cartpole),
+        cmocka_unit_test(test_learns_pendulum),
         cmocka_unit_test(test_recurrent_learns_hidden_cartpole),
     };
     return cmocka_run_group_tests(tests, make_root, remove_root);
