@@ -743,17 +743,17 @@ static void test_learns_cartpole(void **state)
 
 /* Pendulum with the Gaussian policy (configs/pg_pendulum.cfg's settings): a
  * random policy averages about -1200; seed 1 passes a mean of -800 over its
- * last 100 episodes within 61,440 steps (30 updates). Then eval plays the
+ * last 100 episodes within 81,920 steps (40 updates; -388 on the development
+ * build, seeds 0-9 all reach -250 by 100,352: docs/pg.md). Then eval plays the
  * checkpoint in both modes, on the frozen observation statistics. */
 static void test_learns_pendulum(void **state)
 {
     (void)state;
-    const char *set[] = {"run.agent=pg", "env.name=pendulum", "run.seed=1", "run.steps=61440",
+    const char *set[] = {"run.agent=pg", "env.name=pendulum", "run.seed=1", "run.steps=81920",
                          "agent.gamma=0.9", "agent.min_steps=256", "agent.epochs=10", "agent.entropy=0"};
     cdrl_train_result r;
     train_into("learn-pendulum", set, 8, &r);
-    assert_true(r.env_steps == 61440);
-    print_message("pendulum: mean return %.2f after %lld steps\n", r.last_mean_return, (long long)r.env_steps);
+    assert_true(r.env_steps == 81920);
     assert_true(r.last_mean_return > -800.0);
 
     resolved cfg;
