@@ -16,8 +16,10 @@
  * pg_checkpoint.c, pg_eval.c (map in pg_internal.h).
  *
  * agent.policy.kind = "lstm" makes both networks recurrent (pg_recurrent.h).
+ * On an env with continuous actions the policy is a diagonal Gaussian
+ * (pg_continuous.h, pg_gaussian.h).
  *
- * What is deliberately not here: parallel rollouts, continuous actions. */
+ * What is deliberately not here: parallel rollouts. */
 #include "pg_internal.h"
 
 #include <math.h>
@@ -101,7 +103,7 @@ static int agent_alloc(pg_agent *ag, cdrl_error *err)
     ag->obs_d = alloc_rows(B, D, sizeof(double), &fail);
     ag->final_obs = alloc_rows(B, D, sizeof(double), &fail);
     ag->rewards_d = alloc_rows(B, 1, sizeof(double), &fail);
-    ag->actions_d = alloc_rows(B, 1, sizeof(double), &fail);
+    ag->actions_d = alloc_rows(B, ag->A, sizeof(double), &fail); /* A = 1 index, or the action's dims */
     ag->terminated = alloc_rows(B, 1, 1, &fail);
     ag->truncated = alloc_rows(B, 1, 1, &fail);
     ag->step_obs = alloc_rows(B, D, sizeof(float), &fail);
@@ -136,6 +138,8 @@ static void agent_free(pg_agent *ag)
     cdrl_adam_free(&ag->value_opt);
     cdrl_mlp_free(ag->policy);
     cdrl_mlp_free(ag->value);
+    pg_gauss_free(ag->gauss);
+    pg_scaling_free(ag->scaling);
     free(ag);
 }
 
@@ -147,10 +151,15 @@ static int agent_init(pg_agent *ag, const pg_config *cfg, const cdrl_run_config 
     ag->run = run;
     const cdrl_env_spec *spec = ag->spec;
     ag->D = spec->obs_dim;
-    ag->A = spec->action_count;
-    if (ag->A < 2 || ag->A > 64)
+    int continuous = spec->action_dim > 0;
+    ag->A = continuous ? spec->action_dim : spec->action_count;
+    if (!continuous && (ag->A < 2 || ag->A > 64))
         return cdrl_errorf(err, CDRL_EINVAL, "pg: env %s has %d discrete actions; pg needs 2..64",
                            spec->name, ag->A);
+    if (continuous && strcmp(cfg->policy_kind, "mlp") != 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "pg: agent.policy.kind = %s needs discrete actions; env %s's "
+                           "are continuous (use agent.policy.kind = \"mlp\")", cfg->policy_kind, spec->name);
+    ag->solve_threshold = pg_solve_threshold(cfg, spec);
     int rc = pg_build_networks(cfg, run, ag->D, ag->A, &ag->policy, &ag->value, err);
     if (rc)
         return rc;
@@ -170,7 +179,11 @@ static int agent_init(pg_agent *ag, const pg_config *cfg, const cdrl_run_config 
     }
     cdrl_rng_seed(&ag->action_rng, (uint64_t)run->seed, STREAM_ACTIONS);
     cdrl_rng_seed(&ag->shuffle_rng, (uint64_t)run->seed, STREAM_SHUFFLE);
-    return agent_alloc(ag, err);
+    if ((rc = agent_alloc(ag, err)) ||
+        (rc = pg_scaling_create(cfg->obs_norm, cfg->reward_scale, continuous, ag->D, cfg->envs, cfg->gamma,
+                                &ag->scaling, err)))
+        return rc;
+    return continuous ? pg_gauss_create(ag, err) : 0;
 }
 
 static int apply_env_option(void *user, const char *key, const char *value, cdrl_error *err)
@@ -216,7 +229,7 @@ static void metrics_header(const void *self, char *out, size_t size)
             used += (size_t)snprintf(out + used, size - used, ","),
             used += (size_t)cdrl_metric_p_name(out + used, used < size ? size - used : 0, names[k], l);
     if (used < size)
-        snprintf(out + used, size - used, ",mc_spread,sps");
+        snprintf(out + used, size - used, ag->gauss ? ",mc_spread,action_std,sps" : ",mc_spread,sps");
 }
 
 /* Env steps per second since this process started training. */
@@ -249,8 +262,13 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
         for (int l = 0; l < 2 && used < size; l++)
             used += (size_t)snprintf(row + used, size - used, ",%s",
                                      cdrl_shortest_float(cdrl_lstm_dropout_p(&rnns[k]->lstm, l)).text);
+    if (used < size && ag->gauss)
+        used += (size_t)snprintf(row + used, size - used, ",%s,%s", cdrl_shortest_double(st->mc_spread).text,
+                                 cdrl_shortest_double(pg_gauss_mean_std(ag->gauss)).text);
+    else if (used < size)
+        used += (size_t)snprintf(row + used, size - used, ",%s", cdrl_shortest_double(st->mc_spread).text);
     if (used < size)
-        snprintf(row + used, size - used, ",%s,%.1f", cdrl_shortest_double(st->mc_spread).text, sps);
+        snprintf(row + used, size - used, ",%.1f", sps);
     return 0;
 }
 
@@ -352,6 +370,9 @@ static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
         return rc;
     if (ag->c.n_probe > 0 && ag->policy_rnn)
         rc = pg_recurrent_mc_spread(ag, &ag->last.mc_spread, err);
+    else if (ag->c.n_probe > 0 && ag->gauss)
+        rc = pg_gauss_mc_spread(ag->policy, ag->probe, (int)ag->c.n_probe, ag->cfg->mc_samples,
+                                &ag->last.mc_spread, NULL, err);
     else if (ag->c.n_probe > 0)
         rc = pg_mc_spread(ag->policy, ag->probe, (int)ag->c.n_probe, ag->cfg->mc_samples,
                           &ag->last.mc_spread, NULL, err);
@@ -369,6 +390,11 @@ static int watch(const void *self, cdrl_run_watch *out)
     out[1] = (cdrl_run_watch){"value.params", ag->value->params, ag->value->n_params};
     out[2] = (cdrl_run_watch){"policy.adam.state", ag->policy_opt.state, 2 * ag->policy_opt.n};
     out[3] = (cdrl_run_watch){"value.adam.state", ag->value_opt.state, 2 * ag->value_opt.n};
+    if (ag->gauss) {
+        out[4] = (cdrl_run_watch){"policy.log_std.params", ag->gauss->log_std, (size_t)ag->gauss->A};
+        out[5] = (cdrl_run_watch){"policy.log_std.adam.state", ag->gauss->opt.state, 2 * ag->gauss->opt.n};
+        return 6;
+    }
     if (!ag->policy_rnn)
         return 4;
     out[4] = (cdrl_run_watch){"policy.lstm.params", ag->policy_rnn->params, ag->policy_rnn->n_params};

@@ -11,6 +11,7 @@
 #include "cdrl/run_config.h"
 #include "cdrl/run_dir.h"
 #include "cdrl/stats.h"
+#include "pg_gaussian.h"
 
 static int apply_env_option(void *user, const char *key, const char *value, cdrl_error *err)
 {
@@ -83,14 +84,45 @@ static int rnn_episode_step(rnn_episode *r, cdrl_mlp *head, const float *obs, in
 
 /* ==== Episodes ========================================================================== */
 
-/* Runs `episodes` episodes acting greedily on the policy's probabilities:
- * EVAL mode (no dropout), or MC mode (the mean over T dropout draws). */
-static int run_episodes(cdrl_mlp *policy, rnn_episode *rnn, cdrl_env *env,
+/* A Gaussian policy's action: the mean (EVAL mode) or the mean over T
+ * dropout draws of the mean (MC mode), clipped and mapped onto the env's
+ * bounds. */
+static int gauss_action(cdrl_mlp *policy, const float *obs_f, const cdrl_env_spec *spec,
+                        const cdrl_eval_args *args, int mc, double *action, double *spread_sum,
+                        int64_t *decisions, cdrl_error *err)
+{
+    int A = policy->n_outputs;
+    float mu_f[CDRL_ENV_MAX_DIM];
+    if (mc) {
+        double mu[CDRL_ENV_MAX_DIM], spread;
+        int rc = pg_gauss_mc_spread(policy, obs_f, 1, args->mc_samples, &spread, mu, err);
+        if (rc)
+            return rc;
+        *spread_sum += spread;
+        ++*decisions;
+        for (int j = 0; j < A; j++)
+            mu_f[j] = (float)mu[j];
+    } else {
+        const float *mu = cdrl_mlp_forward(policy, obs_f, 1, CDRL_MODE_EVAL, err);
+        if (!mu)
+            return err ? err->code : CDRL_EINVAL;
+        memcpy(mu_f, mu, sizeof(float) * A);
+    }
+    cdrl_pg_gauss_env_action(action, mu_f, spec->action_low, spec->action_high, A);
+    return 0;
+}
+
+/* Runs `episodes` episodes acting greedily on the policy's probabilities
+ * (or a Gaussian policy's mean): EVAL mode (no dropout), or MC mode (the
+ * mean over T dropout draws). Observations pass through the run's frozen
+ * normalisation (scaling may be NULL). */
+static int run_episodes(cdrl_mlp *policy, rnn_episode *rnn, pg_scaling *scaling, cdrl_env *env,
                         const cdrl_eval_args *args, int mc, double *returns, int *finished,
                         double *spread_sum, int64_t *decisions, cdrl_error *err)
 {
     int D = rnn ? rnn->rnn->lstm.spec.n_inputs : policy->spec.n_inputs, A = policy->n_outputs;
-    double obs[CDRL_ENV_MAX_DIM], probs[64];
+    const cdrl_env_spec *spec = cdrl_env_spec_of(env);
+    double obs[CDRL_ENV_MAX_DIM], probs[64], action[CDRL_ENV_MAX_DIM];
     float obs_f[CDRL_ENV_MAX_DIM];
     /* Only the eval-mode episodes are shown: they are the policy itself. */
     int show = !mc && args->frame;
@@ -106,8 +138,11 @@ static int run_episodes(cdrl_mlp *policy, rnn_episode *rnn, cdrl_env *env,
             return 0;
         double total = 0.0;
         for (;;) {
-            pg_to_float(obs_f, obs, (size_t)D);
-            if (rnn) {
+            pg_scaling_observe(scaling, obs_f, obs, 1, D, 0);
+            if (spec->action_dim > 0) {
+                if ((rc = gauss_action(policy, obs_f, spec, args, mc, action, spread_sum, decisions, err)))
+                    return rc;
+            } else if (rnn) {
                 double spread = 0.0;
                 if ((rc = rnn_episode_step(rnn, policy, obs_f, D, mc, probs, &spread, err)))
                     return rc;
@@ -125,13 +160,15 @@ static int run_episodes(cdrl_mlp *policy, rnn_episode *rnn, cdrl_env *env,
                     return err ? err->code : CDRL_EINVAL;
                 pg_softmax_row(probs, logits, A);
             }
-            int best = 0;
-            for (int a = 1; a < A; a++)
-                if (probs[a] > probs[best])
-                    best = a;
-            double action = best;
+            if (spec->action_dim == 0) {
+                int best = 0;
+                for (int a = 1; a < A; a++)
+                    if (probs[a] > probs[best])
+                        best = a;
+                action[0] = best;
+            }
             cdrl_step_result sr;
-            if ((rc = cdrl_env_step(env, &action, obs, &sr, err)))
+            if ((rc = cdrl_env_step(env, action, obs, &sr, err)))
                 return rc;
             total += sr.reward;
             view = cdrl_env_view_of(env);
@@ -152,6 +189,7 @@ int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     cdrl_env *env = NULL;
     cdrl_mlp *policy = NULL, *value = NULL;
     pg_lstm_net *policy_rnn = NULL, *value_rnn = NULL;
+    pg_scaling *scaling = NULL;
     rnn_episode rnn_ep = {0};
     cdrl_ckpt *ck = NULL;
     char path[CDRL_PATH_MAX];
@@ -161,16 +199,23 @@ int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     int rc = cdrl_env_create(args->run->env, &env, err);
     rc = rc ? rc : cdrl_env_options_each(args->run->env_options, apply_env_option, env, err);
     const cdrl_env_spec *spec = env ? cdrl_env_spec_of(env) : NULL;
-    if (!rc && spec->action_count < 2)
-        rc = cdrl_errorf(err, CDRL_EINVAL, "pg eval: env %s has no discrete actions", spec->name);
+    int continuous = spec && spec->action_dim > 0;
+    if (!rc && !continuous && spec->action_count < 2)
+        rc = cdrl_errorf(err, CDRL_EINVAL, "pg eval: env %s has no actions", spec->name);
     if (!rc && spec->action_count > 64)
         rc = cdrl_errorf(err, CDRL_EINVAL, "pg eval: at most 64 actions");
-    rc = rc ? rc : pg_build_networks(cfg, args->run, spec->obs_dim, spec->action_count, &policy, &value, err);
+    rc = rc ? rc : pg_build_networks(cfg, args->run, spec->obs_dim, continuous ? spec->action_dim : spec->action_count,
+                                     &policy, &value, err);
     rc = rc ? rc : pg_check_eval_memory(policy, args->mc_samples, err);
     rc = rc ? rc : cdrl_path_join(path, sizeof path, args->run_dir, CDRL_RUN_CHECKPOINT_FILE, err);
     rc = rc ? rc : cdrl_ckpt_open(path, &ck, err);
     rc = rc ? rc : cdrl_ckpt_check(ck, "pg", args->config_hash, err);
     rc = rc ? rc : pg_read_net(ck, "policy", policy, NULL, err);
+    /* The observation statistics as training left them, frozen. */
+    rc = rc ? rc : pg_scaling_create(cfg->obs_norm, 0, continuous, spec->obs_dim, 1, cfg->gamma, &scaling, err);
+    rc = rc ? rc : pg_scaling_load(scaling, ck, err);
+    if (scaling)
+        scaling->frozen = 1;
     rc = rc ? rc : pg_build_recurrent(cfg, args->run, spec->obs_dim, &policy_rnn, &value_rnn, err);
     if (!rc && policy_rnn && !(rc = pg_read_lstm(ck, "policy", policy_rnn, NULL, err)))
         rc = rnn_episode_init(&rnn_ep, policy_rnn, args->mc_samples, spec->obs_dim, args->seed, err);
@@ -181,18 +226,20 @@ int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     double spread_sum = 0.0;
     int64_t decisions = 0;
     int finished = 0;
-    if (!rc && !(rc = run_episodes(policy, rnn, env, args, 0, returns, &finished, &spread_sum, &decisions, err)) &&
+    if (!rc && !(rc = run_episodes(policy, rnn, scaling, env, args, 0, returns, &finished, &spread_sum, &decisions, err)) &&
         finished > 0)
         cdrl_mean_std(returns, finished, &result->eval_mean, &result->eval_std);
     result->episodes = finished;
     if (!rc && !args->replay && finished == args->episodes &&
-        !(rc = run_episodes(policy, rnn, env, args, 1, returns, &finished, &spread_sum, &decisions, err)))
+        !(rc = run_episodes(policy, rnn, scaling, env, args, 1, returns, &finished, &spread_sum, &decisions, err)))
         cdrl_mean_std(returns, args->episodes, &result->mc_mean, &result->mc_std);
     if (!rc) {
         result->mc_spread = decisions ? spread_sum / (double)decisions : 0.0;
-        snprintf(result->spread_what, sizeof result->spread_what, "std of action probabilities");
+        snprintf(result->spread_what, sizeof result->spread_what,
+                 continuous ? "std of the mean action" : "std of action probabilities");
     }
     cdrl_ckpt_free(ck);
+    pg_scaling_free(scaling);
     cdrl_mlp_free(policy);
     cdrl_mlp_free(value);
     if (rnn_ep.rnn)

@@ -24,6 +24,7 @@
 #include "cdrl/rng.h"
 #include "cdrl/run_csv.h"
 #include "cdrl/run_loop.h"
+#include "pg_continuous.h"
 #include "pg_loss.h"
 #include "pg_recurrent.h"
 
@@ -52,7 +53,10 @@
  * recurrent state between updates, and a checkpoint (taken between updates)
  * needs none; the state at each chunk start lives in the rollout only.
  *
- * What is deliberately not here: parallel rollouts, continuous actions. */
+ * On an env with continuous actions the policy is a diagonal Gaussian
+ * (pg_continuous.h); the rest of the agent is the same.
+ *
+ * What is deliberately not here: parallel rollouts. */
 
 typedef struct {
     int policy_layers, policy_hidden;
@@ -71,10 +75,15 @@ typedef struct {
     char policy_kind[CDRL_CFG_STR_MAX];
     int lstm_hidden, lstm_chunk;
     char lstm_recurrent_dropout[CDRL_CFG_STR_MAX];
+    /* continuous actions and scaling (pg_continuous.h) */
+    double log_std_init;
+    char obs_norm[CDRL_CFG_STR_MAX];
+    int reward_scale;
+    char solve_return[CDRL_CFG_STR_MAX];
 } pg_config;
 
 /* The schema of pg_config (pg_schema.c), PG_N_KEYS keys. */
-#define PG_N_KEYS 28
+#define PG_N_KEYS 32
 extern const cdrl_cfg_key pg_keys[PG_N_KEYS];
 
 /* Generator streams of the run seed; the networks use (net seed, layer) inside. */
@@ -153,6 +162,9 @@ typedef struct {
     float *step_obs;            /* (B, D) scratch */
     cdrl_csv *episodes_csv;     /* the harness's, lent for one update */
     pg_update_stats last;       /* of the last update, for its metrics row */
+    pg_gauss *gauss;            /* the Gaussian policy's state; NULL for discrete actions */
+    pg_scaling *scaling;        /* observation / reward scaling; NULL when both are off */
+    double solve_threshold;     /* agent.solve_return, or the env's solved threshold */
     /* --viz: shown env 0 after each step until the window is closed */
     cdrl_frame_fn frame;
     void *frame_user;
@@ -265,6 +277,39 @@ int pg_read_net(const cdrl_ckpt *ck, const char *name, cdrl_mlp *net, cdrl_adam 
 /* The same for a recurrent net's LSTM (section "<name>.lstm.*"). */
 int pg_read_lstm(const cdrl_ckpt *ck, const char *name, pg_lstm_net *net, cdrl_adam *opt,
                  cdrl_error *err);
+
+/* ---- pg_gaussian_agent.c ---- */
+
+/* The Gaussian policy's state for ag's env (ag->gauss; after the rollout
+ * buffers exist). Returns 0, CDRL_EINVAL (unbounded actions) or CDRL_ENOMEM. */
+int pg_gauss_create(pg_agent *ag, cdrl_error *err);
+void pg_gauss_free(pg_gauss *g);
+
+/* Draws the B envs' actions around the means mu (B, A) with ag->action_rng;
+ * stores the unclipped samples and their log-probabilities at row0 and the
+ * env's (clipped, mapped) actions in ag->actions_d. */
+void pg_gauss_sample(pg_agent *ag, size_t row0, const float *mu);
+
+/* One Adam step of the policy MLP and log_std on the gathered minibatch
+ * (ag->batch) of rollout rows `rows` (n). */
+int pg_gauss_policy_step(pg_agent *ag, const int *rows, int n, pg_update_stats *st, cdrl_error *err);
+
+/* The MC-dropout spread of the mean action: the std over T draws of each
+ * mean component, averaged over components and the rows; with mean_mu not
+ * NULL, also the (rows, A) means over the draws. Zero without dropout. */
+int pg_gauss_mc_spread(cdrl_mlp *policy, const float *states, int rows, int T, double *spread,
+                       double *mean_mu, cdrl_error *err);
+
+/* The mean of exp(log_std) over the action dimensions. */
+double pg_gauss_mean_std(const pg_gauss *g);
+
+/* Checkpoint sections "policy.log_std" and its Adam state. */
+int pg_gauss_save(const pg_gauss *g, cdrl_ckpt_writer *w, cdrl_error *err);
+int pg_gauss_load(pg_gauss *g, const cdrl_ckpt *ck, int with_optimizer, cdrl_error *err);
+
+/* The solve threshold of a run: agent.solve_return as a number, or for
+ * "env" the env's own (NaN when it has none). */
+double pg_solve_threshold(const pg_config *cfg, const cdrl_env_spec *spec);
 
 /* ---- pg_eval.c ---- */
 

@@ -61,6 +61,9 @@ int cdrl_policy_load(const char *run_dir, cdrl_policy **out, cdrl_error *err)
         rc = cdrl_errorf(err, CDRL_EUNAVAIL, "%s: a recurrent (agent.policy.kind = %s) pg run; policies load "
                          "from feed-forward pg runs only (cdrl eval replays recurrent ones)", run_dir,
                          ((const pg_config *)p->config.agent_config)->policy_kind);
+    if (!rc && strcmp(((const pg_config *)p->config.agent_config)->obs_norm, "on") == 0)
+        rc = cdrl_errorf(err, CDRL_EUNAVAIL, "%s: a pg run with agent.obs_norm = on; policies load from runs "
+                         "without observation normalisation only (cdrl eval replays it)", run_dir);
     rc = rc ? rc : cdrl_policy_make_env(p, &env, err);
     if (!rc) {
         p->spec = *cdrl_env_spec_of(env);

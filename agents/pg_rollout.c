@@ -65,7 +65,7 @@ int pg_is_solved(const pg_agent *ag)
     if (ag->c.window_count < ag->window_size)
         return 0;
     pg_window_stats(ag, &mean, &lo, &hi);
-    return mean >= ag->spec->solved_threshold;
+    return mean >= ag->solve_threshold;
 }
 
 /* Value-network predictions (EVAL mode: the deterministic baseline) for B rows. */
@@ -102,14 +102,14 @@ static int finish_episodes(pg_agent *ag, cdrl_vec_env *venv, size_t row0, uint8_
         if (rc)
             return rc;
         if (!ag->terminated[e] && ag->truncated[e]) {
-            pg_to_float(trunc_obs + (size_t)n_trunc * D, ag->final_obs + (size_t)e * D, (size_t)D);
+            pg_scaling_observe(ag->scaling, trunc_obs + (size_t)n_trunc * D, ag->final_obs + (size_t)e * D, 1, D, 0);
             trunc_env[n_trunc++] = e;
         }
     }
     if (n_trunc && ag->policy_rnn) {
         /* V(final obs) one step on from each env's value state */
         float v[4096];
-        pg_to_float(trunc_obs, ag->final_obs, (size_t)B * D);
+        pg_scaling_observe(ag->scaling, trunc_obs, ag->final_obs, B, D, 0);
         int rc = pg_recurrent_values(ag, trunc_obs, v, err);
         if (rc)
             return rc;
@@ -145,7 +145,9 @@ static int act(pg_agent *ag, int t, cdrl_error *err)
                    sizeof(float) * (size_t)B * ag->policy->layers[l].n_in);
     float logp[CDRL_ENV_MAX_DIM > 64 ? CDRL_ENV_MAX_DIM : 64];
     double probs[64];
-    for (int e = 0; e < B; e++) {
+    if (ag->gauss) /* the means of a Gaussian policy */
+        pg_gauss_sample(ag, row0, logits);
+    for (int e = 0; !ag->gauss && e < B; e++) {
         const float *row = logits + (size_t)e * A;
         pg_softmax_row(probs, row, A);
         double u = cdrl_rng_uniform(&ag->action_rng), acc = 0.0;
@@ -198,6 +200,7 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
         return rc;
     uint8_t done_once[4096] = {0};
     rc = cdrl_vec_env_reset(venv, ag->obs_d, err);
+    pg_scaling_begin(ag->scaling);
     if (ag->policy_rnn)
         pg_recurrent_begin(ag);
     int t = 0;
@@ -208,7 +211,7 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
         if (all_done && t >= ag->cfg->min_steps)
             break;
         size_t row0 = (size_t)t * B;
-        pg_to_float(ag->ro.obs + row0 * D, ag->obs_d, (size_t)B * D);
+        pg_scaling_observe(ag->scaling, ag->ro.obs + row0 * D, ag->obs_d, B, D, 1);
         if ((rc = act(ag, t, err)))
             break;
         rc = cdrl_vec_env_step(venv, ag->actions_d, ag->obs_d, ag->rewards_d, ag->terminated,
@@ -223,6 +226,7 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
                 ag->frame = NULL;
         }
         rc = finish_episodes(ag, venv, row0, done_once, err);
+        pg_scaling_rewards(ag->scaling, ag->ro.reward + row0, ag->ro.ended + row0);
         ag->c.env_steps += B;
         t++;
     }
@@ -232,7 +236,7 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
     ag->ro.n = t * B;
     if (t > 0) {
         float last[4096];
-        pg_to_float(ag->step_obs, ag->obs_d, (size_t)B * D);
+        pg_scaling_observe(ag->scaling, ag->step_obs, ag->obs_d, B, D, 0);
         rc = ag->policy_rnn ? pg_recurrent_values(ag, ag->step_obs, last, err)
                             : predict_values(ag->value, ag->step_obs, B, last, err);
         if (rc)

@@ -6,6 +6,27 @@
 #define INT_RANGE(lo, hi) .range = CDRL_CFG_MIN | CDRL_CFG_MAX, .min = lo, .max = hi
 #define UNIT_OPEN .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX_EXCL, .min = 0, .max = 1
 
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* agent.solve_return: "env" or a finite number. */
+static int validate_solve_return(const char *value, cdrl_error *err)
+{
+    char *end;
+    if (strcmp(value, "env") == 0)
+        return 0;
+    double v = strtod(value, &end);
+    if (end == value || *end || !isfinite(v))
+        return cdrl_errorf(err, CDRL_EINVAL, "'%s' is neither \"env\" nor a finite number", value);
+    return 0;
+}
+
+double pg_solve_threshold(const pg_config *cfg, const cdrl_env_spec *spec)
+{
+    return strcmp(cfg->solve_return, "env") == 0 ? spec->solved_threshold : strtod(cfg->solve_return, NULL);
+}
+
 const cdrl_cfg_key pg_keys[] = {
     {KEY("agent.policy.layers", CDRL_CFG_INT, policy_layers), INT_RANGE(1, CDRL_MLP_MAX_HIDDEN),
      .default_text = "2", .help = "hidden layers of the policy network"},
@@ -71,6 +92,16 @@ const cdrl_cfg_key pg_keys[] = {
     {KEY("agent.lstm.recurrent_dropout", CDRL_CFG_STRING, lstm_recurrent_dropout),
      .default_text = "none", .validate = cdrl_cfg_validate_dropout,
      .help = "dropout on the LSTMs' recurrent input h (mask held per sequence): none, fixed:P, concrete"},
+    {KEY("agent.log_std_init", CDRL_CFG_FLOAT, log_std_init), .range = CDRL_CFG_MIN | CDRL_CFG_MAX,
+     .min = -5, .max = 2, .default_text = "0",
+     .help = "continuous actions: initial log std of the Gaussian policy, in units of half the action range"},
+    {KEY("agent.obs_norm", CDRL_CFG_CHOICE, obs_norm), .choices = "auto|on|off", .default_text = "auto",
+     .help = "normalise observations by their running mean and std (frozen in eval); auto = on for continuous actions"},
+    {KEY("agent.reward_scale", CDRL_CFG_BOOL, reward_scale), .default_text = "false",
+     .help = "divide rewards by the running std of the discounted return"},
+    {KEY("agent.solve_return", CDRL_CFG_STRING, solve_return), .default_text = "env",
+     .validate = validate_solve_return,
+     .help = "solved when the mean return of the env's window reaches this; env = the env's own threshold"},
 };
 
 /* The header declares the array with PG_N_KEYS entries; a count that differs is

@@ -122,7 +122,8 @@ int pg_update(pg_agent *ag, pg_update_stats *st, cdrl_error *err)
         for (int start = 0; start < n; start += mbn) {
             int m = n - start < mbn ? n - start : mbn;
             gather(ag, ag->batch.order + start, m);
-            int rc = policy_step(ag, m, st, err);
+            int rc = ag->gauss ? pg_gauss_policy_step(ag, ag->batch.order + start, m, st, err)
+                               : policy_step(ag, m, st, err);
             if (!rc)
                 rc = value_step(ag, m, &st->value_loss, err);
             if (rc)

@@ -264,6 +264,10 @@ static int state_view(const viz_args *a, cdrl_env **env, cdrl_env_view *view, cd
     if (cdrl_env_set_state(*env, a->state, err))
         return cdrl_error_prefix(err, "--state");
     *view = cdrl_env_view_of(*env);
+    /* --push names CartPole's two actions; other envs' actions are not left and right. */
+    if (!isnan(a->push) && strcmp(view->kind, "cartpole") != 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "--push draws CartPole's force arrow (left or right); env %s is not "
+                           "CartPole", a->env_name);
     if (!isnan(a->push))
         view->last_action = a->push;
     return 0;
