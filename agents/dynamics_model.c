@@ -14,6 +14,7 @@
 #include "cdrl/mc.h"
 #include "cdrl/run.h"
 #include "matmul.h"
+#include "simd.h"
 
 #define LOSS_WINDOW 50 /* steps averaged into the reported fit loss */
 
@@ -177,6 +178,40 @@ static void encode(const cdrl_dynamics_model *m, const float *obs, const float *
     }
 }
 
+/* (x - mean) / std over n values in place, vectorised (the same bits as
+ * the scalar loop: one subtraction and one division each). */
+CDRL_VECTORIZE static void normalise(float *restrict x, int n, float mean, float std)
+{
+    for (int i = 0; i < n; i++)
+        x[i] = (x[i] - mean) / std;
+}
+
+/* encode for B rows, feature-major: xt (n_inputs, ld), element (k, b) the
+ * same value as encode's (b, k); columns B to ld are zero. */
+CDRL_VECTORIZE static void encode_features(const cdrl_dynamics_model *m, const float *restrict obs,
+                                           const float *restrict actions, int B, int ld,
+                                           float *restrict xt)
+{
+    int D = m->spec.obs_dim, W = m->n_inputs, S = m->action_stride;
+    for (int b = 0; b < B; b++)
+        for (int d = 0; d < D; d++)
+            xt[(size_t)d * ld + b] = obs[(size_t)b * D + d];
+    for (int k = 0; k < W; k++)
+        memset(xt + (size_t)k * ld + B, 0, sizeof(float) * (size_t)(ld - B));
+    for (int k = D; k < W; k++) {
+        float *restrict col = xt + (size_t)k * ld;
+        if (m->spec.action_dim) {
+            for (int b = 0; b < B; b++)
+                col[b] = actions[(size_t)b * S + k - D];
+        } else {
+            for (int b = 0; b < B; b++)
+                col[b] = (int)actions[b] == k - D ? 1.0f : 0.0f;
+        }
+    }
+    for (int k = 0; k < W; k++)
+        normalise(xt + (size_t)k * ld, B, m->in_mean[k], m->in_std[k]);
+}
+
 /* Normalised target of one transition. */
 static void target_row(const cdrl_dynamics_model *m, const float *obs, const float *next, float *y)
 {
@@ -184,16 +219,20 @@ static void target_row(const cdrl_dynamics_model *m, const float *obs, const flo
         y[d] = (next[d] - obs[d] - m->out_mean[d]) / m->out_std[d];
 }
 
-/* next = obs + out_mean + out_std * pred, pred the first obs_dim of a row of
- * `stride`; then each angle pair back on the unit circle (see the header). */
-static void decode(const cdrl_dynamics_model *m, const float *obs, const float *pred, int stride,
-                   int B, float *next)
+/* next = obs + out_mean + out_std * pred, pred (b, d) at b * stride + d *
+ * d_stride; then each angle pair back on the unit circle (see the header). */
+CDRL_VECTORIZE static void decode(const cdrl_dynamics_model *m, const float *obs, const float *pred,
+                                  int stride, int d_stride, int B, float *next)
 {
     int D = m->spec.obs_dim;
-    for (int b = 0; b < B; b++) {
+    for (int d = 0; d < D; d++) {
+        float mean = m->out_mean[d], std = m->out_std[d];
+        for (int b = 0; b < B; b++)
+            next[(size_t)b * D + d] =
+                obs[(size_t)b * D + d] + mean + std * pred[(size_t)b * stride + (size_t)d * d_stride];
+    }
+    for (int b = 0; b < B && m->spec.n_angles; b++) {
         float *row = next + (size_t)b * D;
-        for (int d = 0; d < D; d++)
-            row[d] = obs[(size_t)b * D + d] + m->out_mean[d] + m->out_std[d] * pred[(size_t)b * stride + d];
         for (int i = 0; i < m->spec.n_angles; i++) {
             float *c = row + m->spec.angle_cos[i], *s = row + m->spec.angle_sin[i];
             float norm = sqrtf(*c * *c + *s * *s);
@@ -471,7 +510,7 @@ int cdrl_dynamics_predict(cdrl_dynamics_model *m, const float *obs, const float 
     const float *out = cdrl_mlp_forward(m->net, m->x, B, CDRL_MODE_EVAL, err);
     if (!out)
         return err ? err->code : CDRL_EINVAL;
-    decode(m, obs, out, m->net->n_outputs, B, next);
+    decode(m, obs, out, m->net->n_outputs, 1, B, next);
     return 0;
 }
 
@@ -536,26 +575,31 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
     if (B < P || B % P)
         return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch %d is not a multiple of %d particles",
                            B, P);
-    if (reserve_rows(m, B, err))
+    /* Feature-major (h^T = W x^T), so the few outputs of a narrow layer are
+     * the kernel's rows and the many rows of the batch fill its vectors.
+     * Rows are particle-major, so each particle's block of columns goes
+     * through its own masked kernel, `span` columns wide: its `per` rounded
+     * up to whole vectors, the extra columns (the next particle's, or the
+     * zero padding after the last, up to the row length ld) overwritten by
+     * the next particle in turn. The trunk, then only the mean head:
+     * planning needs no noise prediction. The output goes to whichever
+     * scratch buffer does not hold the input. */
+    int per = B / P, span = (per + 15) / 16 * 16, ld = B - per + span;
+    if (reserve_rows(m, ld, err))
         return err ? err->code : CDRL_ENOMEM;
-    encode(m, obs, actions, B, m->x);
-    int per = B / P;
+    encode_features(m, obs, actions, B, ld, m->x);
     float *in = m->x;
-    /* The trunk, then only the mean head: planning needs no noise prediction.
-     * Rows are particle-major, so each particle's block of rows goes through
-     * its own masked kernel; the output goes to whichever scratch buffer does
-     * not hold the input. */
     for (int l = 0; l <= m->spec.n_hidden; l++) {
         const cdrl_mlp_layer *L = &m->net->layers[l];
         int K = L->n_in, N = L->n_out;
         float *dst = in == m->h[0] ? m->h[1] : m->h[0];
         for (int p = 0; p < P; p++)
-            cdrl_matmul_bias(dst + (size_t)p * per * N, N, in + (size_t)p * per * K, K, 1,
-                             m->wt[l] + (size_t)p * K * N, N, L->bias, per, K, N);
-        cdrl_activation_forward(dst, dst, B * N, L->activation);
+            cdrl_matmul_row_bias(dst + (size_t)p * per, ld, m->wt[l] + (size_t)p * K * N, 1, N,
+                                 in + (size_t)p * per, ld, L->bias, N, K, span);
+        cdrl_activation_forward(dst, dst, ld * N, L->activation);
         in = dst;
     }
-    decode(m, obs, in, m->spec.obs_dim, B, next);
+    decode(m, obs, in, 1, ld, B, next);
     return 0;
 }
 

@@ -8,14 +8,16 @@
 # PyTorch or numpy (Debian's python3-torch and python3-numpy, which this
 # script asks scripts/setup for).
 #
-#   bash scripts/bench_vs_torch.sh [CDRL_BINARY] [ROUNDS] [SECONDS] [CORE]
+#   bash scripts/bench_vs_torch.sh [CDRL_BINARY] [ROUNDS] [SECONDS] [CORE] [ONLY]
 #
-# Defaults: build/cdrl, 5 rounds, 0.3 CPU seconds per workload and round, core 0.
+# Defaults: build/cdrl, 5 rounds, 0.3 CPU seconds per workload and round, core 0;
+# ONLY (e.g. planner) keeps the workloads whose names contain it.
 set -eu
 cdrl=$(realpath "${1:-build/cdrl}")
 rounds=${2:-5}
 seconds=${3:-0.3}
 core=${4:-0}
+only=${5:-}
 here=$(dirname "$(realpath "$0")")
 python=/usr/bin/python3 # Debian's, where python3-torch installs
 bash "$here/setup" python3-torch python3-numpy
@@ -23,9 +25,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 for r in $(seq "$rounds"); do
-  taskset -c "$core" "$cdrl" bench nn --rounds 1 --seconds "$seconds" |
+  taskset -c "$core" "$cdrl" bench nn --rounds 1 --seconds "$seconds" ${only:+--only "$only"} |
     awk '/^(cdmlp|planner|mc_forward)/ { print $1, "cdrl", $2 }' >> "$work/times"
-  taskset -c "$core" "$python" "$here/bench_vs_torch.py" --seconds "$seconds" >> "$work/times"
+  taskset -c "$core" "$python" "$here/bench_vs_torch.py" --seconds "$seconds" --only "$only" >> "$work/times"
   echo "round $r of $rounds done" >&2
 done
 

@@ -20,17 +20,22 @@ typedef float v4f __attribute__((vector_size(16)));
 
 /* Four rows of a block of `vec` columns starting at column n0: the sums stay
  * in registers over all of l. Rows past M repeat row m (never stored). */
-#define MATMUL_BLOCK(vec)                                                                      \
+#define MATMUL_BLOCK(vec, m_start)                                                             \
     for (; n0 + (int)(sizeof(vec) / sizeof(float)) <= N; n0 += sizeof(vec) / sizeof(float))  \
-        for (int m = 0; m < M; m += 4) {                                                       \
+        for (int m = m_start; m < M; m += 4) {                                                       \
             const float *a0 = a + (size_t)m * a_row;                                           \
             const float *a1 = a + (size_t)(m + 1 < M ? m + 1 : m) * a_row;                     \
             const float *a2 = a + (size_t)(m + 2 < M ? m + 2 : m) * a_row;                     \
             const float *a3 = a + (size_t)(m + 3 < M ? m + 3 : m) * a_row;                     \
             vec s[4], w;                                                                       \
-            for (int r = 0; r < 4; r++)                                                        \
-                memcpy(&s[r], bias ? bias + n0 : c + (size_t)(m + r < M ? m + r : m) * ldc + n0, \
-                       sizeof(vec));                                                           \
+            for (int r = 0; r < 4; r++) {                                                      \
+                int row = m + r < M ? m + r : m;                                               \
+                if (row_bias)                                                                  \
+                    for (int j = 0; j < (int)(sizeof(vec) / sizeof(float)); j++)               \
+                        s[r][j] = row_bias[row];                                               \
+                else                                                                           \
+                    memcpy(&s[r], bias ? bias + n0 : c + (size_t)row * ldc + n0, sizeof(vec)); \
+            }                                                                                  \
             vec s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];                                    \
             for (int l = 0; l < L; l++) {                                                      \
                 memcpy(&w, b + (size_t)l * ldb + n0, sizeof(vec));                             \
@@ -50,15 +55,21 @@ typedef float v4f __attribute__((vector_size(16)));
  * arithmetic) from being the limit. */
 #define MATMUL_BLOCK32                                                                         \
     for (; n0 + 32 <= N; n0 += 32)                                                             \
-        for (int m = 0; m < M; m += 4) {                                                       \
+        for (int m = m_from; m < M; m += 4) {                                                  \
             const float *ar[4];                                                                \
             v16f s[8], w, u;                                                                   \
             for (int r = 0; r < 4; r++) {                                                      \
                 int row = m + r < M ? m + r : m;                                               \
                 ar[r] = a + (size_t)row * a_row;                                               \
                 const float *from = bias ? bias + n0 : c + (size_t)row * ldc + n0;             \
-                memcpy(&s[2 * r], from, sizeof(v16f));                                         \
-                memcpy(&s[2 * r + 1], from + 16, sizeof(v16f));                                \
+                if (row_bias) {                                                                \
+                    for (int j = 0; j < 16; j++)                                               \
+                        s[2 * r][j] = row_bias[row];                                           \
+                    s[2 * r + 1] = s[2 * r];                                                   \
+                } else {                                                                       \
+                    memcpy(&s[2 * r], from, sizeof(v16f));                                     \
+                    memcpy(&s[2 * r + 1], from + 16, sizeof(v16f));                            \
+                }                                                                              \
             }                                                                                  \
             v16f s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], s6 = s[6],  \
                  s7 = s[7];                                                                    \
@@ -85,32 +96,137 @@ typedef float v4f __attribute__((vector_size(16)));
             }                                                                                  \
         }
 
-CDRL_MULTIVERSION(static void, matmul, (float *restrict c, int ldc, const float *restrict a,
-                                        int a_row, int a_col, const float *restrict b, int ldb,
-                                        const float *restrict bias, int M, int L, int N), {
-    int n0 = 0;
-    MATMUL_BLOCK32
-    MATMUL_BLOCK(v16f)
-    MATMUL_BLOCK(v4f)
-    for (; n0 < N; n0++)
-        for (int m = 0; m < M; m++) {
-            float s = bias ? bias[n0] : c[(size_t)m * ldc + n0];
-            for (int l = 0; l < L; l++)
-                s += a[(size_t)m * a_row + (size_t)l * a_col] * b[(size_t)l * ldb + n0];
-            c[(size_t)m * ldc + n0] = s;
-        }
-})
+/* Eight rows of two blocks of 16 columns, for fused multiply-adds: sixteen
+ * sums in flight hide the latency of each (four rows' eight only just do).
+ * Covers rows [0, M / 8 * 8) of the 32-column blocks and leaves the rest
+ * of those rows to MATMUL_BLOCK32 (from m_from). Needs 32 vector registers. */
+#define ROW8_INIT(r, halves)                                                                   \
+    do {                                                                                       \
+        const float *from = bias ? bias + n8 : c + (size_t)(m + r) * ldc + n8;                 \
+        for (int h = 0; h < halves; h++)                                                       \
+            if (row_bias)                                                                      \
+                for (int j = 0; j < 16; j++)                                                   \
+                    t[2 * r + h][j] = row_bias[m + r];                                         \
+            else                                                                               \
+                memcpy(&t[2 * r + h], from + 16 * h, sizeof(v16f));                            \
+    } while (0)
+#define ROW8_STEP(r, lo, hi)                                                                   \
+    do {                                                                                       \
+        float x = a[(size_t)(m + r) * a_row + at];                                             \
+        lo += x * w;                                                                           \
+        hi += x * u;                                                                           \
+    } while (0)
+#define MATMUL_ROWS8_32                                                                        \
+    for (int n8 = 0; n8 + 32 <= N; n8 += 32)                                                   \
+        for (int m = 0; m + 8 <= M; m += 8) {                                                  \
+            v16f t[16], w, u;                                                                  \
+            for (int r = 0; r < 8; r++)                                                        \
+                ROW8_INIT(r, 2);                                                                \
+            v16f s0 = t[0], s1 = t[1], s2 = t[2], s3 = t[3], s4 = t[4], s5 = t[5], s6 = t[6],  \
+                 s7 = t[7], s8 = t[8], s9 = t[9], s10 = t[10], s11 = t[11], s12 = t[12],       \
+                 s13 = t[13], s14 = t[14], s15 = t[15];                                        \
+            for (int l = 0; l < L; l++) {                                                      \
+                memcpy(&w, b + (size_t)l * ldb + n8, sizeof(v16f));                            \
+                memcpy(&u, b + (size_t)l * ldb + n8 + 16, sizeof(v16f));                       \
+                size_t at = (size_t)l * a_col;                                                 \
+                ROW8_STEP(0, s0, s1);                                                          \
+                ROW8_STEP(1, s2, s3);                                                          \
+                ROW8_STEP(2, s4, s5);                                                          \
+                ROW8_STEP(3, s6, s7);                                                          \
+                ROW8_STEP(4, s8, s9);                                                          \
+                ROW8_STEP(5, s10, s11);                                                        \
+                ROW8_STEP(6, s12, s13);                                                        \
+                ROW8_STEP(7, s14, s15);                                                        \
+            }                                                                                  \
+            t[0] = s0, t[1] = s1, t[2] = s2, t[3] = s3, t[4] = s4, t[5] = s5, t[6] = s6;       \
+            t[7] = s7, t[8] = s8, t[9] = s9, t[10] = s10, t[11] = s11, t[12] = s12;            \
+            t[13] = s13, t[14] = s14, t[15] = s15;                                             \
+            for (int r = 0; r < 8; r++) {                                                      \
+                memcpy(c + (size_t)(m + r) * ldc + n8, &t[2 * r], sizeof(v16f));               \
+                memcpy(c + (size_t)(m + r) * ldc + n8 + 16, &t[2 * r + 1], sizeof(v16f));      \
+            }                                                                                  \
+        }                                                                                      \
+    for (int n8 = N / 32 * 32; n8 + 16 <= N; n8 += 16)                                         \
+        for (int m = 0; m + 8 <= M; m += 8) {                                                  \
+            v16f t[16], w;                                                                     \
+            for (int r = 0; r < 8; r++)                                                        \
+                ROW8_INIT(r, 1);                                                               \
+            v16f s0 = t[0], s2 = t[2], s4 = t[4], s6 = t[6], s8 = t[8], s10 = t[10],           \
+                 s12 = t[12], s14 = t[14];                                                     \
+            for (int l = 0; l < L; l++) {                                                      \
+                memcpy(&w, b + (size_t)l * ldb + n8, sizeof(v16f));                            \
+                size_t at = (size_t)l * a_col;                                                 \
+                s0 += a[(size_t)m * a_row + at] * w;                                           \
+                s2 += a[(size_t)(m + 1) * a_row + at] * w;                                     \
+                s4 += a[(size_t)(m + 2) * a_row + at] * w;                                     \
+                s6 += a[(size_t)(m + 3) * a_row + at] * w;                                     \
+                s8 += a[(size_t)(m + 4) * a_row + at] * w;                                     \
+                s10 += a[(size_t)(m + 5) * a_row + at] * w;                                    \
+                s12 += a[(size_t)(m + 6) * a_row + at] * w;                                    \
+                s14 += a[(size_t)(m + 7) * a_row + at] * w;                                    \
+            }                                                                                  \
+            t[0] = s0, t[2] = s2, t[4] = s4, t[6] = s6, t[8] = s8, t[10] = s10, t[12] = s12;   \
+            t[14] = s14;                                                                       \
+            for (int r = 0; r < 8; r++)                                                        \
+                memcpy(c + (size_t)(m + r) * ldc + n8, &t[2 * r], sizeof(v16f));               \
+        }                                                                                      \
+    m_from = M / 8 * 8;
+
+#define MATMUL_PARAMS                                                                          \
+    (float *restrict c, int ldc, const float *restrict a, int a_row, int a_col,                \
+     const float *restrict b, int ldb, const float *restrict bias,                             \
+     const float *restrict row_bias, int M, int L, int N)
+
+#define MATMUL_BODY(ROWS8)                                                                     \
+    {                                                                                          \
+        int n0 = 0, m_from = 0;                                                                \
+        ROWS8                                                                                  \
+        MATMUL_BLOCK32                                                                         \
+        MATMUL_BLOCK(v16f, m_from)                                                             \
+        MATMUL_BLOCK(v4f, 0)                                                                   \
+        for (; n0 < N; n0++)                                                                   \
+            for (int m = 0; m < M; m++) {                                                      \
+                float s = row_bias ? row_bias[m] : bias ? bias[n0] : c[(size_t)m * ldc + n0];  \
+                for (int l = 0; l < L; l++)                                                    \
+                    s += a[(size_t)m * a_row + (size_t)l * a_col] * b[(size_t)l * ldb + n0];   \
+                c[(size_t)m * ldc + n0] = s;                                                   \
+            }                                                                                  \
+    }
+
+CDRL_MULTIVERSION(static void, matmul, MATMUL_PARAMS, MATMUL_BODY(/* none */))
+
+#if CDRL_HAVE_AVX
+/* The same sums with each product and add fused into one rounding: the same
+ * bits from AVX2 and AVX-512 (every processor with either has FMA), other bits
+ * than the unfused variants. */
+#define CDRL_FUSED __attribute__((optimize("tree-vectorize", "fp-contract=fast")))
+CDRL_FUSED __attribute__((target("avx2,fma"))) static void matmul_fused_avx2 MATMUL_PARAMS MATMUL_BODY()
+CDRL_FUSED __attribute__((target("avx512f,fma"))) static void matmul_fused_avx512 MATMUL_PARAMS
+    MATMUL_BODY(MATMUL_ROWS8_32)
+#endif
 
 void cdrl_matmul_acc(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                      int ldb, int M, int L, int N)
 {
-    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, M, L, N);
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, NULL, M, L, N);
 }
 
 void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                       int ldb, const float *bias, int M, int L, int N)
 {
-    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, NULL, M, L, N);
+}
+
+void cdrl_matmul_row_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                          int ldb, const float *row_bias, int M, int L, int N)
+{
+#if CDRL_HAVE_AVX
+    if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx512f"))
+        return matmul_fused_avx512(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, M, L, N);
+    if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx2"))
+        return matmul_fused_avx2(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, M, L, N);
+#endif
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, M, L, N);
 }
 
 CDRL_MULTIVERSION(static double, sum_squares, (const float *restrict x, size_t n), {
