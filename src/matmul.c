@@ -172,6 +172,33 @@ typedef float v4f __attribute__((vector_size(16)));
         }                                                                                      \
     m_from = M / 8 * 8;
 
+/* A last column, narrower than a vector, eight rows at a time: eight
+ * independent sums, where one row at a time waits on each add. */
+#define MATMUL_COLUMN_ROWS8                                                                    \
+    for (; m + 8 <= M; m += 8) {                                                               \
+        float t[8];                                                                            \
+        for (int r = 0; r < 8; r++)                                                            \
+            t[r] = row_bias ? row_bias[m + r] : bias ? bias[n0] : c[(size_t)(m + r) * ldc + n0]; \
+        float t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], t4 = t[4], t5 = t[5], t6 = t[6],     \
+              t7 = t[7];                                                                       \
+        const float *a0 = a + (size_t)m * a_row;                                               \
+        for (int l = 0; l < L; l++) {                                                          \
+            float w = b[(size_t)l * ldb + n0];                                                 \
+            const float *al = a0 + (size_t)l * a_col;                                          \
+            t0 += al[0] * w;                                                                   \
+            t1 += al[(size_t)a_row] * w;                                                       \
+            t2 += al[2 * (size_t)a_row] * w;                                                   \
+            t3 += al[3 * (size_t)a_row] * w;                                                   \
+            t4 += al[4 * (size_t)a_row] * w;                                                   \
+            t5 += al[5 * (size_t)a_row] * w;                                                   \
+            t6 += al[6 * (size_t)a_row] * w;                                                   \
+            t7 += al[7 * (size_t)a_row] * w;                                                   \
+        }                                                                                      \
+        t[0] = t0, t[1] = t1, t[2] = t2, t[3] = t3, t[4] = t4, t[5] = t5, t[6] = t6, t[7] = t7; \
+        for (int r = 0; r < 8; r++)                                                            \
+            c[(size_t)(m + r) * ldc + n0] = t[r];                                              \
+    }
+
 #define MATMUL_PARAMS                                                                          \
     (float *restrict c, int ldc, const float *restrict a, int a_row, int a_col,                \
      const float *restrict b, int ldb, const float *restrict bias,                             \
@@ -184,13 +211,16 @@ typedef float v4f __attribute__((vector_size(16)));
         MATMUL_BLOCK32                                                                         \
         MATMUL_BLOCK(v16f, m_from)                                                             \
         MATMUL_BLOCK(v4f, 0)                                                                   \
-        for (; n0 < N; n0++)                                                                   \
-            for (int m = 0; m < M; m++) {                                                      \
+        for (; n0 < N; n0++) {                                                                 \
+            int m = 0;                                                                         \
+            MATMUL_COLUMN_ROWS8                                                                \
+            for (; m < M; m++) {                                                               \
                 float s = row_bias ? row_bias[m] : bias ? bias[n0] : c[(size_t)m * ldc + n0];  \
                 for (int l = 0; l < L; l++)                                                    \
                     s += a[(size_t)m * a_row + (size_t)l * a_col] * b[(size_t)l * ldb + n0];   \
                 c[(size_t)m * ldc + n0] = s;                                                   \
             }                                                                                  \
+        }                                                                                      \
     }
 
 CDRL_MULTIVERSION(static void, matmul, MATMUL_PARAMS, MATMUL_BODY(/* none */))
@@ -227,6 +257,47 @@ void cdrl_matmul_row_bias(float *c, int ldc, const float *a, int a_row, int a_co
         return matmul_fused_avx2(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, M, L, N);
 #endif
     CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, M, L, N);
+}
+
+/* dst (cols, rows) = src (rows, cols) transposed, in 4 x 4 blocks of
+ * shuffles (a copy: the same bits whichever variant runs). */
+typedef int v4i __attribute__((vector_size(16)));
+CDRL_MULTIVERSION(static void, transpose, (float *restrict dst, const float *restrict src, int rows,
+                                           int cols), {
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        int c = 0;
+        for (; c + 4 <= cols; c += 4) {
+            v4f x0, x1, x2, x3;
+            memcpy(&x0, src + (size_t)r * cols + c, sizeof x0);
+            memcpy(&x1, src + (size_t)(r + 1) * cols + c, sizeof x1);
+            memcpy(&x2, src + (size_t)(r + 2) * cols + c, sizeof x2);
+            memcpy(&x3, src + (size_t)(r + 3) * cols + c, sizeof x3);
+            v4f t0 = __builtin_shuffle(x0, x1, (v4i){0, 4, 1, 5});
+            v4f t1 = __builtin_shuffle(x0, x1, (v4i){2, 6, 3, 7});
+            v4f t2 = __builtin_shuffle(x2, x3, (v4i){0, 4, 1, 5});
+            v4f t3 = __builtin_shuffle(x2, x3, (v4i){2, 6, 3, 7});
+            v4f y0 = __builtin_shuffle(t0, t2, (v4i){0, 1, 4, 5});
+            v4f y1 = __builtin_shuffle(t0, t2, (v4i){2, 3, 6, 7});
+            v4f y2 = __builtin_shuffle(t1, t3, (v4i){0, 1, 4, 5});
+            v4f y3 = __builtin_shuffle(t1, t3, (v4i){2, 3, 6, 7});
+            memcpy(dst + (size_t)c * rows + r, &y0, sizeof y0);
+            memcpy(dst + (size_t)(c + 1) * rows + r, &y1, sizeof y1);
+            memcpy(dst + (size_t)(c + 2) * rows + r, &y2, sizeof y2);
+            memcpy(dst + (size_t)(c + 3) * rows + r, &y3, sizeof y3);
+        }
+        for (; c < cols; c++)
+            for (int i = r; i < r + 4; i++)
+                dst[(size_t)c * rows + i] = src[(size_t)i * cols + c];
+    }
+    for (; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
+})
+
+void cdrl_transpose(float *dst, const float *src, int rows, int cols)
+{
+    CDRL_PICK(transpose)(dst, src, rows, cols);
 }
 
 CDRL_MULTIVERSION(static double, sum_squares, (const float *restrict x, size_t n), {

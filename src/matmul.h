@@ -39,6 +39,9 @@ void cdrl_matmul_row_bias(float *c, int ldc, const float *a, int a_row, int a_co
  * a BLAS call (measured with cdrl bench nn; see docs/perf.md). */
 int cdrl_matmul_is_small(int M, int L, int N);
 
+/* dst (cols, rows) = src (rows, cols) transposed; dst and src do not overlap. */
+void cdrl_transpose(float *dst, const float *src, int rows, int cols);
+
 /* sum of x[i]^2 in double, in eight partial sums combined in a fixed order
  * (the same in every variant), for gradient norms and weight decay. */
 double cdrl_sum_squares(const float *x, size_t n);

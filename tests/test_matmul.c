@@ -153,12 +153,32 @@ static void test_row_bias_independent_of_width(void **state)
     free(a), free(b), free(rb), free(wide), free(narrow);
 }
 
+/* The transpose over shapes with and without whole 4 x 4 blocks. */
+static void test_transpose(void **state)
+{
+    (void)state;
+    cdrl_rng rng;
+    cdrl_rng_seed(&rng, 6, 0);
+    for (int rows = 1; rows <= 13; rows++)
+        for (int cols = 1; cols <= 13; cols++) {
+            float *src = uniform(&rng, rows * cols), *dst = uniform(&rng, rows * cols + 1);
+            float guard = dst[rows * cols];
+            cdrl_transpose(dst, src, rows, cols);
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    assert_memory_equal(&dst[(size_t)c * rows + r], &src[(size_t)r * cols + c], sizeof(float));
+            assert_memory_equal(&dst[rows * cols], &guard, sizeof guard);
+            free(src), free(dst);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bias_and_acc_exact),
         cmocka_unit_test(test_row_bias),
         cmocka_unit_test(test_row_bias_independent_of_width),
+        cmocka_unit_test(test_transpose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
