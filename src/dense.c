@@ -55,7 +55,5 @@ void cdrl_dense_backward(float *dinp, float *dweight, float *dbias, const float 
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, K, N, 1.0f, dout, N, weight, K,
                     1.0f, dinp, K);
     if (dbias)
-        for (int b = 0; b < B; b++)
-            for (int n = 0; n < N; n++)
-                dbias[n] += dout[(size_t)b * N + n];
+        cdrl_add_rows(dbias, dout, B, N);
 }

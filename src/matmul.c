@@ -300,6 +300,18 @@ void cdrl_transpose(float *dst, const float *src, int rows, int cols)
     CDRL_PICK(transpose)(dst, src, rows, cols);
 }
 
+CDRL_MULTIVERSION(static void, add_rows, (float *restrict sum, const float *restrict x, int rows,
+                                          int cols), {
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            sum[c] += x[(size_t)r * cols + c];
+})
+
+void cdrl_add_rows(float *sum, const float *x, int rows, int cols)
+{
+    CDRL_PICK(add_rows)(sum, x, rows, cols);
+}
+
 CDRL_MULTIVERSION(static double, sum_squares, (const float *restrict x, size_t n), {
     enum { LANES = 8 };
     double part[LANES] = {0};

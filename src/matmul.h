@@ -42,6 +42,10 @@ int cdrl_matmul_is_small(int M, int L, int N);
 /* dst (cols, rows) = src (rows, cols) transposed; dst and src do not overlap. */
 void cdrl_transpose(float *dst, const float *src, int rows, int cols);
 
+/* sum (cols) += each row of x (rows, cols), row by row in order (a bias
+ * gradient); sum and x do not overlap. */
+void cdrl_add_rows(float *sum, const float *x, int rows, int cols);
+
 /* sum of x[i]^2 in double, in eight partial sums combined in a fixed order
  * (the same in every variant), for gradient norms and weight decay. */
 double cdrl_sum_squares(const float *x, size_t n);

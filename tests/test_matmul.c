@@ -172,6 +172,26 @@ static void test_transpose(void **state)
         }
 }
 
+/* Row sums accumulate each column in row order: the scalar loop's bits. */
+static void test_add_rows(void **state)
+{
+    (void)state;
+    cdrl_rng rng;
+    cdrl_rng_seed(&rng, 7, 0);
+    for (int rows = 1; rows <= 40; rows += 13)
+        for (int cols = 1; cols <= 70; cols += 3) {
+            float *x = uniform(&rng, rows * cols), *sum = uniform(&rng, cols);
+            float *want = malloc(sizeof(float) * (size_t)cols);
+            memcpy(want, sum, sizeof(float) * (size_t)cols);
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    want[c] += x[(size_t)r * cols + c];
+            cdrl_add_rows(sum, x, rows, cols);
+            assert_memory_equal(sum, want, sizeof(float) * (size_t)cols);
+            free(x), free(sum), free(want);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_row_bias),
         cmocka_unit_test(test_row_bias_independent_of_width),
         cmocka_unit_test(test_transpose),
+        cmocka_unit_test(test_add_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
