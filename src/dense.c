@@ -19,7 +19,7 @@ void cdrl_dense_forward(float *out, const float *inp, const float *weight, const
     // inp (B,K), weight (N,K), bias (N), out (B,N)
     if (cdrl_matmul_is_small(B, K, N) && K * N <= MAX_SMALL_KERNEL) {
         float wt[MAX_SMALL_KERNEL]; /* (K,N) */
-        cdrl_transpose(wt, weight, N, K);
+        cdrl_transpose(wt, N, weight, K, N, K);
         if (bias) {
             cdrl_matmul_bias(out, N, inp, K, 1, wt, N, bias, B, K, N);
         } else {

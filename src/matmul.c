@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "cdrl/vecmath.h"
 #include "simd.h"
 
 /* Above this many multiply-adds a BLAS kernel's cache blocking wins. */
@@ -141,6 +142,8 @@ typedef float v4f __attribute__((vector_size(16)));
             t[0] = s0, t[1] = s1, t[2] = s2, t[3] = s3, t[4] = s4, t[5] = s5, t[6] = s6;       \
             t[7] = s7, t[8] = s8, t[9] = s9, t[10] = s10, t[11] = s11, t[12] = s12;            \
             t[13] = s13, t[14] = s14, t[15] = s15;                                             \
+            for (int j = 0; j < 16 && tanh_out; j++)                                           \
+                t[j] = TILE_TANH(t[j]);                                                        \
             for (int r = 0; r < 8; r++) {                                                      \
                 memcpy(c + (size_t)(m + r) * ldc + n8, &t[2 * r], sizeof(v16f));               \
                 memcpy(c + (size_t)(m + r) * ldc + n8 + 16, &t[2 * r + 1], sizeof(v16f));      \
@@ -167,6 +170,8 @@ typedef float v4f __attribute__((vector_size(16)));
             }                                                                                  \
             t[0] = s0, t[2] = s2, t[4] = s4, t[6] = s6, t[8] = s8, t[10] = s10, t[12] = s12;   \
             t[14] = s14;                                                                       \
+            for (int j = 0; j < 16 && tanh_out; j += 2)                                        \
+                t[j] = TILE_TANH(t[j]);                                                        \
             for (int r = 0; r < 8; r++)                                                        \
                 memcpy(c + (size_t)(m + r) * ldc + n8, &t[2 * r], sizeof(v16f));               \
         }                                                                                      \
@@ -202,11 +207,12 @@ typedef float v4f __attribute__((vector_size(16)));
 #define MATMUL_PARAMS                                                                          \
     (float *restrict c, int ldc, const float *restrict a, int a_row, int a_col,                \
      const float *restrict b, int ldb, const float *restrict bias,                             \
-     const float *restrict row_bias, int M, int L, int N)
+     const float *restrict row_bias, int tanh_out, int M, int L, int N)
 
 #define MATMUL_BODY(ROWS8)                                                                     \
     {                                                                                          \
         int n0 = 0, m_from = 0;                                                                \
+        (void)tanh_out;                                                                        \
         ROWS8                                                                                  \
         MATMUL_BLOCK32                                                                         \
         MATMUL_BLOCK(v16f, m_from)                                                             \
@@ -230,6 +236,10 @@ CDRL_MULTIVERSION(static void, matmul, MATMUL_PARAMS, MATMUL_BODY(/* none */))
  * bits from AVX2 and AVX-512 (every processor with either has FMA), other bits
  * than the unfused variants. */
 #define CDRL_FUSED __attribute__((optimize("tree-vectorize", "fp-contract=fast")))
+/* libmvec's AVX-512 tanh (see vecmath.c), for the tiles that end in tanh:
+ * the same function cdrl_vec_tanh's AVX-512 variant calls, so the same bits. */
+__attribute__((target("avx512f"))) v16f _ZGVeN16v_tanhf(v16f);
+#define TILE_TANH(v) _ZGVeN16v_tanhf(v)
 CDRL_FUSED __attribute__((target("avx2,fma"))) static void matmul_fused_avx2 MATMUL_PARAMS MATMUL_BODY()
 CDRL_FUSED __attribute__((target("avx512f,fma"))) static void matmul_fused_avx512 MATMUL_PARAMS
     MATMUL_BODY(MATMUL_ROWS8_32)
@@ -238,13 +248,13 @@ CDRL_FUSED __attribute__((target("avx512f,fma"))) static void matmul_fused_avx51
 void cdrl_matmul_acc(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                      int ldb, int M, int L, int N)
 {
-    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, NULL, M, L, N);
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, NULL, 0, M, L, N);
 }
 
 void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                       int ldb, const float *bias, int M, int L, int N)
 {
-    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, NULL, M, L, N);
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, NULL, 0, M, L, N);
 }
 
 void cdrl_matmul_row_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
@@ -252,27 +262,46 @@ void cdrl_matmul_row_bias(float *c, int ldc, const float *a, int a_row, int a_co
 {
 #if CDRL_HAVE_AVX
     if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx512f"))
-        return matmul_fused_avx512(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, M, L, N);
+        return matmul_fused_avx512(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, 0, M, L, N);
     if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx2"))
-        return matmul_fused_avx2(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, M, L, N);
+        return matmul_fused_avx2(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, 0, M, L, N);
 #endif
-    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, M, L, N);
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, 0, M, L, N);
 }
 
-/* dst (cols, rows) = src (rows, cols) transposed, in 4 x 4 blocks of
- * shuffles (a copy: the same bits whichever variant runs). */
+void cdrl_matmul_row_bias_tanh(float *c, int ldc, const float *a, int a_row, int a_col,
+                               const float *b, int ldb, const float *row_bias, int M, int L, int N)
+{
+    int rows_done = 0, cols_done = 0;
+#if CDRL_HAVE_AVX
+    /* The 8-row tiles take their tanh in registers where cdrl_vec_tanh would
+     * take the same AVX-512 one; the rest of c takes it below. */
+    if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx512f") && cdrl_vec_current() == CDRL_VEC_AVX512) {
+        matmul_fused_avx512(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, 1, M, L, N);
+        rows_done = M / 8 * 8, cols_done = N / 16 * 16;
+    } else
+#endif
+        cdrl_matmul_row_bias(c, ldc, a, a_row, a_col, b, ldb, row_bias, M, L, N);
+    for (int m = 0; m < M; m++) {
+        int from = m < rows_done ? cols_done : 0;
+        cdrl_vec_tanh(c + (size_t)m * ldc + from, c + (size_t)m * ldc + from, N - from);
+    }
+}
+
+/* dst (cols, rows) = src (rows, cols) transposed, row strides ldd and lds,
+ * in 4 x 4 blocks of shuffles (a copy: the same bits whichever variant runs). */
 typedef int v4i __attribute__((vector_size(16)));
-CDRL_MULTIVERSION(static void, transpose, (float *restrict dst, const float *restrict src, int rows,
-                                           int cols), {
+CDRL_MULTIVERSION(static void, transpose, (float *restrict dst, int ldd, const float *restrict src,
+                                           int lds, int rows, int cols), {
     int r = 0;
     for (; r + 4 <= rows; r += 4) {
         int c = 0;
         for (; c + 4 <= cols; c += 4) {
             v4f x0, x1, x2, x3;
-            memcpy(&x0, src + (size_t)r * cols + c, sizeof x0);
-            memcpy(&x1, src + (size_t)(r + 1) * cols + c, sizeof x1);
-            memcpy(&x2, src + (size_t)(r + 2) * cols + c, sizeof x2);
-            memcpy(&x3, src + (size_t)(r + 3) * cols + c, sizeof x3);
+            memcpy(&x0, src + (size_t)r * lds + c, sizeof x0);
+            memcpy(&x1, src + (size_t)(r + 1) * lds + c, sizeof x1);
+            memcpy(&x2, src + (size_t)(r + 2) * lds + c, sizeof x2);
+            memcpy(&x3, src + (size_t)(r + 3) * lds + c, sizeof x3);
             v4f t0 = __builtin_shuffle(x0, x1, (v4i){0, 4, 1, 5});
             v4f t1 = __builtin_shuffle(x0, x1, (v4i){2, 6, 3, 7});
             v4f t2 = __builtin_shuffle(x2, x3, (v4i){0, 4, 1, 5});
@@ -281,23 +310,23 @@ CDRL_MULTIVERSION(static void, transpose, (float *restrict dst, const float *res
             v4f y1 = __builtin_shuffle(t0, t2, (v4i){2, 3, 6, 7});
             v4f y2 = __builtin_shuffle(t1, t3, (v4i){0, 1, 4, 5});
             v4f y3 = __builtin_shuffle(t1, t3, (v4i){2, 3, 6, 7});
-            memcpy(dst + (size_t)c * rows + r, &y0, sizeof y0);
-            memcpy(dst + (size_t)(c + 1) * rows + r, &y1, sizeof y1);
-            memcpy(dst + (size_t)(c + 2) * rows + r, &y2, sizeof y2);
-            memcpy(dst + (size_t)(c + 3) * rows + r, &y3, sizeof y3);
+            memcpy(dst + (size_t)c * ldd + r, &y0, sizeof y0);
+            memcpy(dst + (size_t)(c + 1) * ldd + r, &y1, sizeof y1);
+            memcpy(dst + (size_t)(c + 2) * ldd + r, &y2, sizeof y2);
+            memcpy(dst + (size_t)(c + 3) * ldd + r, &y3, sizeof y3);
         }
         for (; c < cols; c++)
             for (int i = r; i < r + 4; i++)
-                dst[(size_t)c * rows + i] = src[(size_t)i * cols + c];
+                dst[(size_t)c * ldd + i] = src[(size_t)i * lds + c];
     }
     for (; r < rows; r++)
         for (int c = 0; c < cols; c++)
-            dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
+            dst[(size_t)c * ldd + r] = src[(size_t)r * lds + c];
 })
 
-void cdrl_transpose(float *dst, const float *src, int rows, int cols)
+void cdrl_transpose(float *dst, int ldd, const float *src, int lds, int rows, int cols)
 {
-    CDRL_PICK(transpose)(dst, src, rows, cols);
+    CDRL_PICK(transpose)(dst, ldd, src, lds, rows, cols);
 }
 
 CDRL_MULTIVERSION(static void, add_rows, (float *restrict sum, const float *restrict x, int rows,

@@ -35,12 +35,18 @@ void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, c
 void cdrl_matmul_row_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                           int ldb, const float *row_bias, int M, int L, int N);
 
+/* cdrl_matmul_row_bias, then tanh of every output (cdrl_vec_tanh's bits),
+ * taken while a tile is still in registers where the variants agree. */
+void cdrl_matmul_row_bias_tanh(float *c, int ldc, const float *a, int a_row, int a_col,
+                               const float *b, int ldb, const float *row_bias, int M, int L, int N);
+
 /* Whether a product of these sizes is small enough that cdrl_matmul_acc beats
  * a BLAS call (measured with cdrl bench nn; see docs/perf.md). */
 int cdrl_matmul_is_small(int M, int L, int N);
 
-/* dst (cols, rows) = src (rows, cols) transposed; dst and src do not overlap. */
-void cdrl_transpose(float *dst, const float *src, int rows, int cols);
+/* dst (cols, rows) = src (rows, cols) transposed, with row strides ldd >= rows
+ * and lds >= cols; dst and src do not overlap. */
+void cdrl_transpose(float *dst, int ldd, const float *src, int lds, int rows, int cols);
 
 /* sum (cols) += each row of x (rows, cols), row by row in order (a bias
  * gradient); sum and x do not overlap. */

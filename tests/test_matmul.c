@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cdrl/rng.h"
+#include "cdrl/vecmath.h"
 #include "matmul.h"
 
 /* Whether cdrl_matmul_row_bias fuses its multiply-adds on this processor. */
@@ -153,23 +154,28 @@ static void test_row_bias_independent_of_width(void **state)
     free(a), free(b), free(rb), free(wide), free(narrow);
 }
 
-/* The transpose over shapes with and without whole 4 x 4 blocks. */
+/* The transpose over shapes with and without whole 4 x 4 blocks, packed
+ * and with padded rows (never written). */
 static void test_transpose(void **state)
 {
     (void)state;
     cdrl_rng rng;
     cdrl_rng_seed(&rng, 6, 0);
-    for (int rows = 1; rows <= 13; rows++)
-        for (int cols = 1; cols <= 13; cols++) {
-            float *src = uniform(&rng, rows * cols), *dst = uniform(&rng, rows * cols + 1);
-            float guard = dst[rows * cols];
-            cdrl_transpose(dst, src, rows, cols);
-            for (int r = 0; r < rows; r++)
+    for (int pad = 0; pad <= 3; pad += 3)
+        for (int rows = 1; rows <= 13; rows++)
+            for (int cols = 1; cols <= 13; cols++) {
+                int lds = cols + pad, ldd = rows + pad, n = cols * ldd;
+                float *src = uniform(&rng, rows * lds), *dst = uniform(&rng, n);
+                float *before = malloc(sizeof(float) * (size_t)n);
+                memcpy(before, dst, sizeof(float) * (size_t)n);
+                cdrl_transpose(dst, ldd, src, lds, rows, cols);
                 for (int c = 0; c < cols; c++)
-                    assert_memory_equal(&dst[(size_t)c * rows + r], &src[(size_t)r * cols + c], sizeof(float));
-            assert_memory_equal(&dst[rows * cols], &guard, sizeof guard);
-            free(src), free(dst);
-        }
+                    for (int i = 0; i < ldd; i++) {
+                        const float *want = i < rows ? &src[(size_t)i * lds + c] : &before[(size_t)c * ldd + i];
+                        assert_memory_equal(&dst[(size_t)c * ldd + i], want, sizeof(float));
+                    }
+                free(src), free(dst), free(before);
+            }
 }
 
 /* Row sums accumulate each column in row order: the scalar loop's bits. */
@@ -192,6 +198,34 @@ static void test_add_rows(void **state)
         }
 }
 
+/* The product ending in tanh: cdrl_matmul_row_bias then cdrl_vec_tanh, bit
+ * for bit, with every vector variant this processor runs. */
+static void test_row_bias_tanh(void **state)
+{
+    (void)state;
+    cdrl_rng rng;
+    cdrl_rng_seed(&rng, 8, 0);
+    for (int isa = CDRL_VEC_AUTO; isa <= CDRL_VEC_AVX512; isa++) {
+        if (cdrl_vec_select((cdrl_vec_isa)isa))
+            continue;
+        for (int i = 0; i < COUNT(Ms); i++)
+            for (int k = 0; k < COUNT(Ns); k++) {
+                int M = Ms[i], L = 32, N = Ns[k], ld = N + 4;
+                float *a = uniform(&rng, M * L), *b = uniform(&rng, L * ld), *rb = uniform(&rng, M);
+                float *got = calloc((size_t)M * ld, sizeof(float)), *want = calloc((size_t)M * ld, sizeof(float));
+                for (int j = 0; j < L * ld; j++)
+                    b[j] *= 3.0f; /* sums well into tanh's saturation */
+                cdrl_matmul_row_bias_tanh(got, ld, a, 1, M, b, ld, rb, M, L, N);
+                cdrl_matmul_row_bias(want, ld, a, 1, M, b, ld, rb, M, L, N);
+                for (int m = 0; m < M; m++)
+                    cdrl_vec_tanh(want + (size_t)m * ld, want + (size_t)m * ld, N);
+                assert_memory_equal(got, want, sizeof(float) * (size_t)M * ld);
+                free(a), free(b), free(rb), free(got), free(want);
+            }
+    }
+    cdrl_vec_select(CDRL_VEC_AUTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_row_bias_independent_of_width),
         cmocka_unit_test(test_transpose),
         cmocka_unit_test(test_add_rows),
+        cmocka_unit_test(test_row_bias_tanh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
