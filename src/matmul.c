@@ -284,7 +284,8 @@ void cdrl_matmul_row_bias_tanh(float *c, int ldc, const float *a, int a_row, int
         cdrl_matmul_row_bias(c, ldc, a, a_row, a_col, b, ldb, row_bias, M, L, N);
     for (int m = 0; m < M; m++) {
         int from = m < rows_done ? cols_done : 0;
-        cdrl_vec_tanh(c + (size_t)m * ldc + from, c + (size_t)m * ldc + from, N - from);
+        if (from < N)
+            cdrl_vec_tanh(c + (size_t)m * ldc + from, c + (size_t)m * ldc + from, N - from);
     }
 }
 
