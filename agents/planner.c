@@ -178,8 +178,8 @@ static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, c
                 memcpy(pl->actions + (size_t)r * S, pl->cseqs + ((size_t)(r % C) * H + t) * S,
                        sizeof(float) * (size_t)S);
         else
-            for (int r = 0; r < R; r++)
-                pl->actions[r] = (float)pl->seqs[(size_t)(r % C) * H + t];
+            for (int r = 0; r < R; r++) /* each particle's block repeats the first (no division) */
+                pl->actions[r] = r < C ? (float)pl->seqs[(size_t)r * H + t] : pl->actions[r - C];
         if ((rc = model->step(model->user, pl->state, pl->actions, R, pl->next, err)))
             return rc;
         cdrl_env_model_reward(pl->env, R, pl->state, pl->actions, pl->next, pl->reward, pl->term);
