@@ -617,10 +617,13 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
         int K = L->n_in, N = L->n_out;
         float *dst = in == m->h[0] ? m->h[1] : m->h[0];
         int tanh = L->activation == CDRL_ACT_TANH;
-        for (int p = 0; p < P; p++)
+        /* A layer without dropout has the same kernel in every particle: one
+         * product over all the columns (the same sums, fewer padded ones). */
+        int shared = L->dropout == CDRL_DROPOUT_NONE && (B + 15) / 16 * 16 <= ld;
+        for (int p = 0; p < (shared ? 1 : P); p++)
             (tanh ? cdrl_matmul_row_bias_tanh : cdrl_matmul_row_bias)(
                 dst + (size_t)p * per, ld, m->wt[l] + (size_t)p * K * N, 1, N, in + (size_t)p * per,
-                ld, L->bias, N, K, span);
+                ld, L->bias, N, K, shared ? (B + 15) / 16 * 16 : span);
         if (!tanh)
             cdrl_activation_forward(dst, dst, ld * N, L->activation);
         in = dst;
