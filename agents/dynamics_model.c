@@ -610,7 +610,7 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
     int per = B / P, span = (per + 15) / 16 * 16, ld = B - per + span;
     if (reserve_rows(m, ld, err))
         return err ? err->code : CDRL_ENOMEM;
-    encode_features(m, obs, actions, B, ld, m->x, m->y);
+    encode_features(m, obs, actions, B, ld, m->x, m->y); /* y: the fit's scratch, free here */
     float *in = m->x;
     for (int l = 0; l <= m->spec.n_hidden; l++) {
         const cdrl_mlp_layer *L = &m->net->layers[l];

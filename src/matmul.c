@@ -238,7 +238,7 @@ CDRL_MULTIVERSION(static void, matmul, MATMUL_PARAMS, MATMUL_BODY(/* none */))
 #define CDRL_FUSED __attribute__((optimize("tree-vectorize", "fp-contract=fast")))
 /* libmvec's AVX-512 tanh (see vecmath.c), for the tiles that end in tanh:
  * the same function cdrl_vec_tanh's AVX-512 variant calls, so the same bits. */
-__attribute__((target("avx512f"))) v16f _ZGVeN16v_tanhf(v16f);
+__attribute__((target("avx512f"), noplt)) v16f _ZGVeN16v_tanhf(v16f);
 #define TILE_TANH(v) _ZGVeN16v_tanhf(v)
 CDRL_FUSED __attribute__((target("avx2,fma"))) static void matmul_fused_avx2 MATMUL_PARAMS MATMUL_BODY()
 CDRL_FUSED __attribute__((target("avx512f,fma"))) static void matmul_fused_avx512 MATMUL_PARAMS
