@@ -15,6 +15,7 @@
 #include "cdrl/run.h"
 #include "cdrl/run_stop.h"
 #include "matmul.h"
+#include "simd.h"
 
 #define LOSS_WINDOW 50 /* steps averaged into the reported fit loss */
 
@@ -178,6 +179,41 @@ static void encode(const cdrl_dynamics_model *m, const float *obs, const float *
     }
 }
 
+/* out = (x - mean) / std over n values, vectorised (the same bits as the
+ * scalar loop: one subtraction and one division each). */
+CDRL_VECTORIZE static void normalise(float *restrict out, const float *restrict x, int n, float mean,
+                                     float std)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = (x[i] - mean) / std;
+}
+
+/* encode for B rows, feature-major: xt (n_inputs, ld), element (k, b) the
+ * same value as encode's (b, k), columns B to ld zero; obs_t (obs_dim, ld)
+ * the observations unnormalised, for decode_features. */
+CDRL_VECTORIZE static void encode_features(const cdrl_dynamics_model *m, const float *obs,
+                                           const float *restrict actions, int B, int ld,
+                                           float *restrict xt, float *restrict obs_t)
+{
+    int D = m->spec.obs_dim, W = m->n_inputs, S = m->action_stride;
+    cdrl_transpose(obs_t, ld, obs, D, B, D);
+    for (int k = 0; k < W; k++)
+        memset(xt + (size_t)k * ld + B, 0, sizeof(float) * (size_t)(ld - B));
+    for (int k = 0; k < D; k++)
+        normalise(xt + (size_t)k * ld, obs_t + (size_t)k * ld, B, m->in_mean[k], m->in_std[k]);
+    for (int k = D; k < W; k++) {
+        float *restrict col = xt + (size_t)k * ld, mean = m->in_mean[k], std = m->in_std[k];
+        if (m->spec.action_dim) {
+            for (int b = 0; b < B; b++)
+                col[b] = (actions[(size_t)b * S + k - D] - mean) / std;
+        } else {
+            float hot = (1.0f - mean) / std, cold = (0.0f - mean) / std;
+            for (int b = 0; b < B; b++)
+                col[b] = (int)actions[b] == k - D ? hot : cold;
+        }
+    }
+}
+
 /* Normalised target of one transition. */
 static void target_row(const cdrl_dynamics_model *m, const float *obs, const float *next, float *y)
 {
@@ -185,16 +221,11 @@ static void target_row(const cdrl_dynamics_model *m, const float *obs, const flo
         y[d] = (next[d] - obs[d] - m->out_mean[d]) / m->out_std[d];
 }
 
-/* next = obs + out_mean + out_std * pred, pred the first obs_dim of a row of
- * `stride`; then each angle pair back on the unit circle (see the header). */
-static void decode(const cdrl_dynamics_model *m, const float *obs, const float *pred, int stride,
-                   int B, float *next)
+/* Each angle pair of B rows of next back on the unit circle (see the header). */
+static void unit_angles(const cdrl_dynamics_model *m, int B, float *next)
 {
-    int D = m->spec.obs_dim;
-    for (int b = 0; b < B; b++) {
-        float *row = next + (size_t)b * D;
-        for (int d = 0; d < D; d++)
-            row[d] = obs[(size_t)b * D + d] + m->out_mean[d] + m->out_std[d] * pred[(size_t)b * stride + d];
+    for (int b = 0; b < B && m->spec.n_angles; b++) {
+        float *row = next + (size_t)b * m->spec.obs_dim;
         for (int i = 0; i < m->spec.n_angles; i++) {
             float *c = row + m->spec.angle_cos[i], *s = row + m->spec.angle_sin[i];
             float norm = sqrtf(*c * *c + *s * *s);
@@ -204,6 +235,37 @@ static void decode(const cdrl_dynamics_model *m, const float *obs, const float *
                 *c = 1.0f, *s = 0.0f;
         }
     }
+}
+
+/* next = obs + out_mean + out_std * pred, pred the first obs_dim of a row of
+ * `stride`; then the angle pairs. */
+static void decode(const cdrl_dynamics_model *m, const float *obs, const float *pred, int stride,
+                   int B, float *next)
+{
+    int D = m->spec.obs_dim;
+    for (int b = 0; b < B; b++) {
+        float *row = next + (size_t)b * D;
+        for (int d = 0; d < D; d++)
+            row[d] = obs[(size_t)b * D + d] + m->out_mean[d] + m->out_std[d] * pred[(size_t)b * stride + d];
+    }
+    unit_angles(m, B, next);
+}
+
+/* decode, feature-major: obs_t and pred (obs_dim, ld), B columns used; pred
+ * is overwritten. The same operations on the same values as decode. */
+CDRL_VECTORIZE static void decode_features(const cdrl_dynamics_model *m, const float *restrict obs_t,
+                                           float *restrict pred, int ld, int B, float *next)
+{
+    int D = m->spec.obs_dim;
+    for (int d = 0; d < D; d++) {
+        float mean = m->out_mean[d], std = m->out_std[d];
+        const float *restrict o = obs_t + (size_t)d * ld;
+        float *restrict p = pred + (size_t)d * ld;
+        for (int b = 0; b < B; b++)
+            p[b] = o[b] + mean + std * p[b];
+    }
+    cdrl_transpose(next, D, pred, ld, D, B);
+    unit_angles(m, B, next);
 }
 
 /* Mean and std of each column, in double; a near-constant column keeps std 1
@@ -541,26 +603,37 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
     if (B < P || B % P)
         return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch %d is not a multiple of %d particles",
                            B, P);
-    if (reserve_rows(m, B, err))
+    /* Feature-major (h^T = W x^T), so the few outputs of a narrow layer are
+     * the kernel's rows and the many rows of the batch fill its vectors.
+     * Rows are particle-major, so each particle's block of columns goes
+     * through its own masked kernel, `span` columns wide: its `per` rounded
+     * up to whole vectors, the extra columns (the next particle's, or the
+     * zero padding after the last, up to the row length ld) overwritten by
+     * the next particle in turn. The trunk, then only the mean head:
+     * planning needs no noise prediction. The output goes to whichever
+     * scratch buffer does not hold the input. */
+    int per = B / P, span = (per + 15) / 16 * 16, ld = B - per + span;
+    if (reserve_rows(m, ld, err))
         return err ? err->code : CDRL_ENOMEM;
-    encode(m, obs, actions, B, m->x);
-    int per = B / P;
+    encode_features(m, obs, actions, B, ld, m->x, m->y); /* y: the fit's scratch, free here */
     float *in = m->x;
-    /* The trunk, then only the mean head: planning needs no noise prediction.
-     * Rows are particle-major, so each particle's block of rows goes through
-     * its own masked kernel; the output goes to whichever scratch buffer does
-     * not hold the input. */
     for (int l = 0; l <= m->spec.n_hidden; l++) {
         const cdrl_mlp_layer *L = &m->net->layers[l];
         int K = L->n_in, N = L->n_out;
         float *dst = in == m->h[0] ? m->h[1] : m->h[0];
-        for (int p = 0; p < P; p++)
-            cdrl_matmul_bias(dst + (size_t)p * per * N, N, in + (size_t)p * per * K, K, 1,
-                             m->wt[l] + (size_t)p * K * N, N, L->bias, per, K, N);
-        cdrl_activation_forward(dst, dst, B * N, L->activation);
+        int tanh = L->activation == CDRL_ACT_TANH;
+        /* A layer without dropout has the same kernel in every particle: one
+         * product over all the columns (the same sums, fewer padded ones). */
+        int shared = L->dropout == CDRL_DROPOUT_NONE && (B + 15) / 16 * 16 <= ld;
+        for (int p = 0; p < (shared ? 1 : P); p++)
+            (tanh ? cdrl_matmul_row_bias_tanh : cdrl_matmul_row_bias)(
+                dst + (size_t)p * per, ld, m->wt[l] + (size_t)p * K * N, 1, N, in + (size_t)p * per,
+                ld, L->bias, N, K, shared ? (B + 15) / 16 * 16 : span);
+        if (!tanh)
+            cdrl_activation_forward(dst, dst, ld * N, L->activation);
         in = dst;
     }
-    decode(m, obs, in, m->spec.obs_dim, B, next);
+    decode_features(m, m->y, in, ld, B, next);
     return 0;
 }
 

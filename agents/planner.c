@@ -180,8 +180,8 @@ static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, c
                 memcpy(pl->actions + (size_t)r * S, pl->cseqs + ((size_t)(r % C) * H + t) * S,
                        sizeof(float) * (size_t)S);
         else
-            for (int r = 0; r < R; r++)
-                pl->actions[r] = (float)pl->seqs[(size_t)(r % C) * H + t];
+            for (int r = 0; r < R; r++) /* each particle's block repeats the first (no division) */
+                pl->actions[r] = r < C ? (float)pl->seqs[(size_t)r * H + t] : pl->actions[r - C];
         /* a plan of many rounds x a long horizon can take minutes: stop between steps */
         if ((rc = cdrl_stop_poll("planning", err)) ||
             (rc = model->step(model->user, pl->state, pl->actions, R, pl->next, err)))

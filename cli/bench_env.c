@@ -13,6 +13,7 @@
  * of what is measured. */
 #include "cdrl/clock.h"
 #include "bench.h"
+#include "bench_env_tight.h"
 #include "cli.h"
 #include "flags.h"
 
@@ -288,6 +289,7 @@ typedef struct {
     bench_options opt;
     int batches[16], n_batches;
     long long threads, seed;
+    int tight;
 } env_args;
 
 static int take_batch(const cli_flag *row, const char *value, void *args)
@@ -336,6 +338,8 @@ static const cli_flag env_flags[] = {
     {"--threads", "N", CLI_CALL, ARG(threads), 1, 256, take_count,
      "threads for the all-cores column (default: cores online)", 0, 0},
     {"--seed", "N", CLI_CALL, ARG(seed), 0, LLONG_MAX, take_count, "seed of the envs and actions (default 1)", 0, 0},
+    {"--tight", NULL, CLI_SWITCH, ARG(tight), 0, 0, NULL, "after cartpole's rows, the same equations in a plain C "
+     "loop (the floor of the env's interface)", 0, 0},
 };
 #undef ARG
 
@@ -377,6 +381,29 @@ static int env_list(bench_options *opt, char *list, size_t size, const char **na
             return -1;
     }
     return n_envs;
+}
+
+/* cartpole's equations in a plain C loop, on the actions bench_single and
+ * bench_batched would take: one row, with the env's time per step over the
+ * loop's (`env_rate`, measured just before). */
+static int print_tight_row(const bench_options *opt, int batch, double env_rate, cdrl_error *err)
+{
+    int table = batch ? batch + ACTION_WINDOW_SLACK : 4096;
+    cdrl_env *probe = NULL;
+    if (cdrl_env_create("cartpole", &probe, err))
+        return -1;
+    double *actions = random_actions(cdrl_env_spec_of(probe), (size_t)table, opt->seed);
+    cdrl_env_free(probe);
+    double rate = actions ? bench_env_tight_rate(batch, actions, table, opt->seconds, opt->steps, opt->seed) : 0.0;
+    free(actions);
+    if (rate <= 0)
+        return cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a plain loop of %d carts", batch);
+    char rate_s[32];
+    format_rate(rate, rate_s, sizeof rate_s);
+    printf("%-22s %-8s %7d %16s %9.2f   %16s %14s   (the env runs at %.2fx its speed)\n", "cartpole", "plain-C",
+           batch ? batch : 1, rate_s, 1e9 / rate, "", "", env_rate / rate);
+    fflush(stdout);
+    return 0;
 }
 
 int bench_env(int argc, char **argv)
@@ -434,6 +461,9 @@ int bench_env(int argc, char **argv)
             printf("%-22s %-8s %7d %16s %9.2f   %16s %14.2f\n", names[e], batch ? "batched" : "single",
                    batch ? batch : 1, one_s, 1e9 / one, all_s, 1e9 * opt.threads / all);
             fflush(stdout);
+            if (a.tight && strcmp(names[e], "cartpole") == 0 && !opt.integrator && !opt.env_options &&
+                print_tight_row(&opt, batch, one, &err))
+                return cli_report("bench env", &err);
         }
         if (opt.threads > 1) {
             double pooled = bench_measure(&opt, largest, opt.threads, 1, &err);

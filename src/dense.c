@@ -19,9 +19,7 @@ void cdrl_dense_forward(float *out, const float *inp, const float *weight, const
     // inp (B,K), weight (N,K), bias (N), out (B,N)
     if (cdrl_matmul_is_small(B, K, N) && K * N <= MAX_SMALL_KERNEL) {
         float wt[MAX_SMALL_KERNEL]; /* (K,N) */
-        for (int n = 0; n < N; n++)
-            for (int k = 0; k < K; k++)
-                wt[(size_t)k * N + n] = weight[(size_t)n * K + k];
+        cdrl_transpose(wt, N, weight, K, N, K);
         if (bias) {
             cdrl_matmul_bias(out, N, inp, K, 1, wt, N, bias, B, K, N);
         } else {
@@ -57,7 +55,5 @@ void cdrl_dense_backward(float *dinp, float *dweight, float *dbias, const float 
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, K, N, 1.0f, dout, N, weight, K,
                     1.0f, dinp, K);
     if (dbias)
-        for (int b = 0; b < B; b++)
-            for (int n = 0; n < N; n++)
-                dbias[n] += dout[(size_t)b * N + n];
+        cdrl_add_rows(dbias, dout, B, N);
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "cdrl/vecmath.h"
 #include "simd.h"
 
 /* Above this many multiply-adds a BLAS kernel's cache blocking wins. */
@@ -20,17 +21,22 @@ typedef float v4f __attribute__((vector_size(16)));
 
 /* Four rows of a block of `vec` columns starting at column n0: the sums stay
  * in registers over all of l. Rows past M repeat row m (never stored). */
-#define MATMUL_BLOCK(vec)                                                                      \
+#define MATMUL_BLOCK(vec, m_start)                                                             \
     for (; n0 + (int)(sizeof(vec) / sizeof(float)) <= N; n0 += sizeof(vec) / sizeof(float))  \
-        for (int m = 0; m < M; m += 4) {                                                       \
+        for (int m = m_start; m < M; m += 4) {                                                       \
             const float *a0 = a + (size_t)m * a_row;                                           \
             const float *a1 = a + (size_t)(m + 1 < M ? m + 1 : m) * a_row;                     \
             const float *a2 = a + (size_t)(m + 2 < M ? m + 2 : m) * a_row;                     \
             const float *a3 = a + (size_t)(m + 3 < M ? m + 3 : m) * a_row;                     \
             vec s[4], w;                                                                       \
-            for (int r = 0; r < 4; r++)                                                        \
-                memcpy(&s[r], bias ? bias + n0 : c + (size_t)(m + r < M ? m + r : m) * ldc + n0, \
-                       sizeof(vec));                                                           \
+            for (int r = 0; r < 4; r++) {                                                      \
+                int row = m + r < M ? m + r : m;                                               \
+                if (row_bias)                                                                  \
+                    for (int j = 0; j < (int)(sizeof(vec) / sizeof(float)); j++)               \
+                        s[r][j] = row_bias[row];                                               \
+                else                                                                           \
+                    memcpy(&s[r], bias ? bias + n0 : c + (size_t)row * ldc + n0, sizeof(vec)); \
+            }                                                                                  \
             vec s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];                                    \
             for (int l = 0; l < L; l++) {                                                      \
                 memcpy(&w, b + (size_t)l * ldb + n0, sizeof(vec));                             \
@@ -50,15 +56,21 @@ typedef float v4f __attribute__((vector_size(16)));
  * arithmetic) from being the limit. */
 #define MATMUL_BLOCK32                                                                         \
     for (; n0 + 32 <= N; n0 += 32)                                                             \
-        for (int m = 0; m < M; m += 4) {                                                       \
+        for (int m = m_from; m < M; m += 4) {                                                  \
             const float *ar[4];                                                                \
             v16f s[8], w, u;                                                                   \
             for (int r = 0; r < 4; r++) {                                                      \
                 int row = m + r < M ? m + r : m;                                               \
                 ar[r] = a + (size_t)row * a_row;                                               \
                 const float *from = bias ? bias + n0 : c + (size_t)row * ldc + n0;             \
-                memcpy(&s[2 * r], from, sizeof(v16f));                                         \
-                memcpy(&s[2 * r + 1], from + 16, sizeof(v16f));                                \
+                if (row_bias) {                                                                \
+                    for (int j = 0; j < 16; j++)                                               \
+                        s[2 * r][j] = row_bias[row];                                           \
+                    s[2 * r + 1] = s[2 * r];                                                   \
+                } else {                                                                       \
+                    memcpy(&s[2 * r], from, sizeof(v16f));                                     \
+                    memcpy(&s[2 * r + 1], from + 16, sizeof(v16f));                            \
+                }                                                                              \
             }                                                                                  \
             v16f s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], s6 = s[6],  \
                  s7 = s[7];                                                                    \
@@ -85,32 +97,249 @@ typedef float v4f __attribute__((vector_size(16)));
             }                                                                                  \
         }
 
-CDRL_MULTIVERSION(static void, matmul, (float *restrict c, int ldc, const float *restrict a,
-                                        int a_row, int a_col, const float *restrict b, int ldb,
-                                        const float *restrict bias, int M, int L, int N), {
-    int n0 = 0;
-    MATMUL_BLOCK32
-    MATMUL_BLOCK(v16f)
-    MATMUL_BLOCK(v4f)
-    for (; n0 < N; n0++)
-        for (int m = 0; m < M; m++) {
-            float s = bias ? bias[n0] : c[(size_t)m * ldc + n0];
-            for (int l = 0; l < L; l++)
-                s += a[(size_t)m * a_row + (size_t)l * a_col] * b[(size_t)l * ldb + n0];
-            c[(size_t)m * ldc + n0] = s;
-        }
-})
+/* Eight rows of two blocks of 16 columns, for fused multiply-adds: sixteen
+ * sums in flight hide the latency of each (four rows' eight only just do).
+ * Covers rows [0, M / 8 * 8) of the 32-column blocks and leaves the rest
+ * of those rows to MATMUL_BLOCK32 (from m_from). Needs 32 vector registers. */
+#define ROW8_INIT(r, halves)                                                                   \
+    do {                                                                                       \
+        const float *from = bias ? bias + n8 : c + (size_t)(m + r) * ldc + n8;                 \
+        for (int h = 0; h < halves; h++)                                                       \
+            if (row_bias)                                                                      \
+                for (int j = 0; j < 16; j++)                                                   \
+                    t[2 * r + h][j] = row_bias[m + r];                                         \
+            else                                                                               \
+                memcpy(&t[2 * r + h], from + 16 * h, sizeof(v16f));                            \
+    } while (0)
+#define ROW8_STEP(r, lo, hi)                                                                   \
+    do {                                                                                       \
+        float x = a[(size_t)(m + r) * a_row + at];                                             \
+        lo += x * w;                                                                           \
+        hi += x * u;                                                                           \
+    } while (0)
+#define MATMUL_ROWS8_32                                                                        \
+    for (int n8 = 0; n8 + 32 <= N; n8 += 32)                                                   \
+        for (int m = 0; m + 8 <= M; m += 8) {                                                  \
+            v16f t[16], w, u;                                                                  \
+            for (int r = 0; r < 8; r++)                                                        \
+                ROW8_INIT(r, 2);                                                                \
+            v16f s0 = t[0], s1 = t[1], s2 = t[2], s3 = t[3], s4 = t[4], s5 = t[5], s6 = t[6],  \
+                 s7 = t[7], s8 = t[8], s9 = t[9], s10 = t[10], s11 = t[11], s12 = t[12],       \
+                 s13 = t[13], s14 = t[14], s15 = t[15];                                        \
+            for (int l = 0; l < L; l++) {                                                      \
+                memcpy(&w, b + (size_t)l * ldb + n8, sizeof(v16f));                            \
+                memcpy(&u, b + (size_t)l * ldb + n8 + 16, sizeof(v16f));                       \
+                size_t at = (size_t)l * a_col;                                                 \
+                ROW8_STEP(0, s0, s1);                                                          \
+                ROW8_STEP(1, s2, s3);                                                          \
+                ROW8_STEP(2, s4, s5);                                                          \
+                ROW8_STEP(3, s6, s7);                                                          \
+                ROW8_STEP(4, s8, s9);                                                          \
+                ROW8_STEP(5, s10, s11);                                                        \
+                ROW8_STEP(6, s12, s13);                                                        \
+                ROW8_STEP(7, s14, s15);                                                        \
+            }                                                                                  \
+            t[0] = s0, t[1] = s1, t[2] = s2, t[3] = s3, t[4] = s4, t[5] = s5, t[6] = s6;       \
+            t[7] = s7, t[8] = s8, t[9] = s9, t[10] = s10, t[11] = s11, t[12] = s12;            \
+            t[13] = s13, t[14] = s14, t[15] = s15;                                             \
+            for (int j = 0; j < 16 && tanh_out; j++)                                           \
+                t[j] = TILE_TANH(t[j]);                                                        \
+            for (int r = 0; r < 8; r++) {                                                      \
+                memcpy(c + (size_t)(m + r) * ldc + n8, &t[2 * r], sizeof(v16f));               \
+                memcpy(c + (size_t)(m + r) * ldc + n8 + 16, &t[2 * r + 1], sizeof(v16f));      \
+            }                                                                                  \
+        }                                                                                      \
+    for (int n8 = N / 32 * 32; n8 + 16 <= N; n8 += 16)                                         \
+        for (int m = 0; m + 8 <= M; m += 8) {                                                  \
+            v16f t[16], w;                                                                     \
+            for (int r = 0; r < 8; r++)                                                        \
+                ROW8_INIT(r, 1);                                                               \
+            v16f s0 = t[0], s2 = t[2], s4 = t[4], s6 = t[6], s8 = t[8], s10 = t[10],           \
+                 s12 = t[12], s14 = t[14];                                                     \
+            for (int l = 0; l < L; l++) {                                                      \
+                memcpy(&w, b + (size_t)l * ldb + n8, sizeof(v16f));                            \
+                size_t at = (size_t)l * a_col;                                                 \
+                s0 += a[(size_t)m * a_row + at] * w;                                           \
+                s2 += a[(size_t)(m + 1) * a_row + at] * w;                                     \
+                s4 += a[(size_t)(m + 2) * a_row + at] * w;                                     \
+                s6 += a[(size_t)(m + 3) * a_row + at] * w;                                     \
+                s8 += a[(size_t)(m + 4) * a_row + at] * w;                                     \
+                s10 += a[(size_t)(m + 5) * a_row + at] * w;                                    \
+                s12 += a[(size_t)(m + 6) * a_row + at] * w;                                    \
+                s14 += a[(size_t)(m + 7) * a_row + at] * w;                                    \
+            }                                                                                  \
+            t[0] = s0, t[2] = s2, t[4] = s4, t[6] = s6, t[8] = s8, t[10] = s10, t[12] = s12;   \
+            t[14] = s14;                                                                       \
+            for (int j = 0; j < 16 && tanh_out; j += 2)                                        \
+                t[j] = TILE_TANH(t[j]);                                                        \
+            for (int r = 0; r < 8; r++)                                                        \
+                memcpy(c + (size_t)(m + r) * ldc + n8, &t[2 * r], sizeof(v16f));               \
+        }                                                                                      \
+    m_from = M / 8 * 8;
+
+/* A last column, narrower than a vector, eight rows at a time: eight
+ * independent sums, where one row at a time waits on each add. */
+#define MATMUL_COLUMN_ROWS8                                                                    \
+    for (; m + 8 <= M; m += 8) {                                                               \
+        float t[8];                                                                            \
+        for (int r = 0; r < 8; r++)                                                            \
+            t[r] = row_bias ? row_bias[m + r] : bias ? bias[n0] : c[(size_t)(m + r) * ldc + n0]; \
+        float t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], t4 = t[4], t5 = t[5], t6 = t[6],     \
+              t7 = t[7];                                                                       \
+        const float *a0 = a + (size_t)m * a_row;                                               \
+        for (int l = 0; l < L; l++) {                                                          \
+            float w = b[(size_t)l * ldb + n0];                                                 \
+            const float *al = a0 + (size_t)l * a_col;                                          \
+            t0 += al[0] * w;                                                                   \
+            t1 += al[(size_t)a_row] * w;                                                       \
+            t2 += al[2 * (size_t)a_row] * w;                                                   \
+            t3 += al[3 * (size_t)a_row] * w;                                                   \
+            t4 += al[4 * (size_t)a_row] * w;                                                   \
+            t5 += al[5 * (size_t)a_row] * w;                                                   \
+            t6 += al[6 * (size_t)a_row] * w;                                                   \
+            t7 += al[7 * (size_t)a_row] * w;                                                   \
+        }                                                                                      \
+        t[0] = t0, t[1] = t1, t[2] = t2, t[3] = t3, t[4] = t4, t[5] = t5, t[6] = t6, t[7] = t7; \
+        for (int r = 0; r < 8; r++)                                                            \
+            c[(size_t)(m + r) * ldc + n0] = t[r];                                              \
+    }
+
+#define MATMUL_PARAMS                                                                          \
+    (float *restrict c, int ldc, const float *restrict a, int a_row, int a_col,                \
+     const float *restrict b, int ldb, const float *restrict bias,                             \
+     const float *restrict row_bias, int tanh_out, int M, int L, int N)
+
+#define MATMUL_BODY(ROWS8)                                                                     \
+    {                                                                                          \
+        int n0 = 0, m_from = 0;                                                                \
+        (void)tanh_out;                                                                        \
+        ROWS8                                                                                  \
+        MATMUL_BLOCK32                                                                         \
+        MATMUL_BLOCK(v16f, m_from)                                                             \
+        MATMUL_BLOCK(v4f, 0)                                                                   \
+        for (; n0 < N; n0++) {                                                                 \
+            int m = 0;                                                                         \
+            MATMUL_COLUMN_ROWS8                                                                \
+            for (; m < M; m++) {                                                               \
+                float s = row_bias ? row_bias[m] : bias ? bias[n0] : c[(size_t)m * ldc + n0];  \
+                for (int l = 0; l < L; l++)                                                    \
+                    s += a[(size_t)m * a_row + (size_t)l * a_col] * b[(size_t)l * ldb + n0];   \
+                c[(size_t)m * ldc + n0] = s;                                                   \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+CDRL_MULTIVERSION(static void, matmul, MATMUL_PARAMS, MATMUL_BODY(/* none */))
+
+#if CDRL_HAVE_AVX
+/* The same sums with each product and add fused into one rounding: the same
+ * bits from AVX2 and AVX-512 (every processor with either has FMA), other bits
+ * than the unfused variants. */
+#define CDRL_FUSED __attribute__((optimize("tree-vectorize", "fp-contract=fast")))
+/* libmvec's AVX-512 tanh (see vecmath.c), for the tiles that end in tanh:
+ * the same function cdrl_vec_tanh's AVX-512 variant calls, so the same bits. */
+__attribute__((target("avx512f"), noplt)) v16f _ZGVeN16v_tanhf(v16f);
+#define TILE_TANH(v) _ZGVeN16v_tanhf(v)
+CDRL_FUSED __attribute__((target("avx2,fma"))) static void matmul_fused_avx2 MATMUL_PARAMS MATMUL_BODY()
+CDRL_FUSED __attribute__((target("avx512f,fma"))) static void matmul_fused_avx512 MATMUL_PARAMS
+    MATMUL_BODY(MATMUL_ROWS8_32)
+#endif
 
 void cdrl_matmul_acc(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                      int ldb, int M, int L, int N)
 {
-    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, M, L, N);
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, NULL, 0, M, L, N);
 }
 
 void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                       int ldb, const float *bias, int M, int L, int N)
 {
-    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, NULL, 0, M, L, N);
+}
+
+void cdrl_matmul_row_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                          int ldb, const float *row_bias, int M, int L, int N)
+{
+#if CDRL_HAVE_AVX
+    if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx512f"))
+        return matmul_fused_avx512(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, 0, M, L, N);
+    if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx2"))
+        return matmul_fused_avx2(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, 0, M, L, N);
+#endif
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, 0, M, L, N);
+}
+
+void cdrl_matmul_row_bias_tanh(float *c, int ldc, const float *a, int a_row, int a_col,
+                               const float *b, int ldb, const float *row_bias, int M, int L, int N)
+{
+    int rows_done = 0, cols_done = 0;
+#if CDRL_HAVE_AVX
+    /* The 8-row tiles take their tanh in registers where cdrl_vec_tanh would
+     * take the same AVX-512 one; the rest of c takes it below. */
+    if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx512f") && cdrl_vec_current() == CDRL_VEC_AVX512) {
+        matmul_fused_avx512(c, ldc, a, a_row, a_col, b, ldb, NULL, row_bias, 1, M, L, N);
+        rows_done = M / 8 * 8, cols_done = N / 16 * 16;
+    } else
+#endif
+        cdrl_matmul_row_bias(c, ldc, a, a_row, a_col, b, ldb, row_bias, M, L, N);
+    for (int m = 0; m < M; m++) {
+        int from = m < rows_done ? cols_done : 0;
+        if (from < N)
+            cdrl_vec_tanh(c + (size_t)m * ldc + from, c + (size_t)m * ldc + from, N - from);
+    }
+}
+
+/* dst (cols, rows) = src (rows, cols) transposed, row strides ldd and lds,
+ * in 4 x 4 blocks of shuffles (a copy: the same bits whichever variant runs). */
+typedef int v4i __attribute__((vector_size(16)));
+CDRL_MULTIVERSION(static void, transpose, (float *restrict dst, int ldd, const float *restrict src,
+                                           int lds, int rows, int cols), {
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        int c = 0;
+        for (; c + 4 <= cols; c += 4) {
+            v4f x0, x1, x2, x3;
+            memcpy(&x0, src + (size_t)r * lds + c, sizeof x0);
+            memcpy(&x1, src + (size_t)(r + 1) * lds + c, sizeof x1);
+            memcpy(&x2, src + (size_t)(r + 2) * lds + c, sizeof x2);
+            memcpy(&x3, src + (size_t)(r + 3) * lds + c, sizeof x3);
+            v4f t0 = __builtin_shuffle(x0, x1, (v4i){0, 4, 1, 5});
+            v4f t1 = __builtin_shuffle(x0, x1, (v4i){2, 6, 3, 7});
+            v4f t2 = __builtin_shuffle(x2, x3, (v4i){0, 4, 1, 5});
+            v4f t3 = __builtin_shuffle(x2, x3, (v4i){2, 6, 3, 7});
+            v4f y0 = __builtin_shuffle(t0, t2, (v4i){0, 1, 4, 5});
+            v4f y1 = __builtin_shuffle(t0, t2, (v4i){2, 3, 6, 7});
+            v4f y2 = __builtin_shuffle(t1, t3, (v4i){0, 1, 4, 5});
+            v4f y3 = __builtin_shuffle(t1, t3, (v4i){2, 3, 6, 7});
+            memcpy(dst + (size_t)c * ldd + r, &y0, sizeof y0);
+            memcpy(dst + (size_t)(c + 1) * ldd + r, &y1, sizeof y1);
+            memcpy(dst + (size_t)(c + 2) * ldd + r, &y2, sizeof y2);
+            memcpy(dst + (size_t)(c + 3) * ldd + r, &y3, sizeof y3);
+        }
+        for (; c < cols; c++)
+            for (int i = r; i < r + 4; i++)
+                dst[(size_t)c * ldd + i] = src[(size_t)i * lds + c];
+    }
+    for (; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            dst[(size_t)c * ldd + r] = src[(size_t)r * lds + c];
+})
+
+void cdrl_transpose(float *dst, int ldd, const float *src, int lds, int rows, int cols)
+{
+    CDRL_PICK(transpose)(dst, ldd, src, lds, rows, cols);
+}
+
+CDRL_MULTIVERSION(static void, add_rows, (float *restrict sum, const float *restrict x, int rows,
+                                          int cols), {
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            sum[c] += x[(size_t)r * cols + c];
+})
+
+void cdrl_add_rows(float *sum, const float *x, int rows, int cols)
+{
+    CDRL_PICK(add_rows)(sum, x, rows, cols);
 }
 
 CDRL_MULTIVERSION(static double, sum_squares, (const float *restrict x, size_t n), {

@@ -23,9 +23,34 @@ void cdrl_matmul_acc(float *c, int ldc, const float *a, int a_row, int a_col, co
 void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                       int ldb, const float *bias, int M, int L, int N);
 
+/* c = row_bias + a b: the same with row m of c starting from row_bias[m]
+ * (M) in every column. Computes a layer feature-major (c = W x^T, one column
+ * per input row), where a narrow layer's few outputs are rows and the many
+ * input rows fill the vectors. Each output is still summed over l in order,
+ * but on a processor with FMA (AVX2 or AVX-512) each product and add is one
+ * fused multiply-add: other bits than the unfused product (and than an
+ * SSE-only machine), the same in AVX2 and AVX-512, twice the arithmetic per
+ * instruction. Only the planner's imagined step uses it, whose results
+ * already differ across those variants through libmvec's tanh. */
+void cdrl_matmul_row_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                          int ldb, const float *row_bias, int M, int L, int N);
+
+/* cdrl_matmul_row_bias, then tanh of every output (cdrl_vec_tanh's bits),
+ * taken while a tile is still in registers where the variants agree. */
+void cdrl_matmul_row_bias_tanh(float *c, int ldc, const float *a, int a_row, int a_col,
+                               const float *b, int ldb, const float *row_bias, int M, int L, int N);
+
 /* Whether a product of these sizes is small enough that cdrl_matmul_acc beats
  * a BLAS call (measured with cdrl bench nn; see docs/perf.md). */
 int cdrl_matmul_is_small(int M, int L, int N);
+
+/* dst (cols, rows) = src (rows, cols) transposed, with row strides ldd >= rows
+ * and lds >= cols; dst and src do not overlap. */
+void cdrl_transpose(float *dst, int ldd, const float *src, int lds, int rows, int cols);
+
+/* sum (cols) += each row of x (rows, cols), row by row in order (a bias
+ * gradient); sum and x do not overlap. */
+void cdrl_add_rows(float *sum, const float *x, int rows, int cols);
 
 /* sum of x[i]^2 in double, in eight partial sums combined in a fixed order
  * (the same in every variant), for gradient norms and weight decay. */

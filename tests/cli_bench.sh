@@ -27,6 +27,12 @@ out=$("$cdrl" bench env --env pendulum,acrobot --env-options action_repeat=2,obs
 grep -Eq "^acrobot +batched +4 " <<<"$out" || { echo "FAIL bench with env options: no acrobot row in: $out"; fail=1; }
 echo "ok bench with env options"
 
+# --tight: cartpole's plain-loop rows after its own, for the single env and each batch.
+out=$("$cdrl" bench env --env cartpole --tight --steps 500 --batch 4 --threads 1 2>&1) \
+  || { echo "FAIL bench --tight: $out"; fail=1; }
+[ "$(grep -Ec '^cartpole +plain-C +(1|4) +[0-9.]+ M +[0-9.]+ +\(the env runs at [0-9.]+x its speed\)$' <<<"$out")" = 2 ] \
+  && echo "ok bench --tight" || { echo "FAIL bench --tight: not two plain-C rows in:"; echo "$out"; fail=1; }
+
 out=$("$cdrl" bench nn --rounds 1 --seconds 0.001 --only planner 2>&1); status=$?
 if [ "$status" = 0 ] && grep -Eq "^planner_mb_default +[0-9.]+$" <<<"$out"; then echo "ok tiny bench nn"
 else echo "FAIL tiny bench nn: exit $status ($out)"; fail=1; fi
