@@ -133,6 +133,7 @@ static void agent_free(pg_agent *ag)
     cdrl_adam_free(&ag->value_opt);
     cdrl_mlp_free(ag->policy);
     cdrl_mlp_free(ag->value);
+    pg_bonus_free(ag->bonus);
     free(ag);
 }
 
@@ -167,6 +168,9 @@ static int agent_init(pg_agent *ag, const pg_config *cfg, const cdrl_run_config 
     }
     cdrl_rng_seed(&ag->action_rng, (uint64_t)run->seed, STREAM_ACTIONS);
     cdrl_rng_seed(&ag->shuffle_rng, (uint64_t)run->seed, STREAM_SHUFFLE);
+    if ((rc = pg_bonus_create(&cfg->bonus, ag->D, ag->A, pg_stream_seed((uint64_t)run->seed, STREAM_BONUS_MODEL),
+                              &ag->bonus, err)))
+        return rc;
     return agent_alloc(ag, err);
 }
 
@@ -213,7 +217,9 @@ static void metrics_header(const void *self, char *out, size_t size)
             used += (size_t)snprintf(out + used, size - used, ","),
             used += (size_t)cdrl_metric_p_name(out + used, used < size ? size - used : 0, names[k], l);
     if (used < size)
-        snprintf(out + used, size - used, ",mc_spread,sps");
+        used += (size_t)snprintf(out + used, size - used, ",mc_spread,sps");
+    if (ag->bonus && used < size)
+        pg_bonus_metrics_header(ag->bonus, out + used, size - used);
 }
 
 /* Env steps per second since this process started training. */
@@ -247,7 +253,9 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
             used += (size_t)snprintf(row + used, size - used, ",%s",
                                      cdrl_shortest_float(cdrl_lstm_dropout_p(&rnns[k]->lstm, l)).text);
     if (used < size)
-        snprintf(row + used, size - used, ",%s,%.1f", cdrl_shortest_double(st->mc_spread).text, sps);
+        used += (size_t)snprintf(row + used, size - used, ",%s,%.1f", cdrl_shortest_double(st->mc_spread).text, sps);
+    if (ag->bonus && used < size)
+        pg_bonus_metrics_row(ag->bonus, row + used, size - used);
     return 0;
 }
 
@@ -282,6 +290,8 @@ static void progress_line(const void *self, const cdrl_run_io *io, char *line, s
         used += (size_t)snprintf(line + used, size - used, "%s %.4f", sep, cdrl_mlp_dropout_p(ag->value, l));
         sep = "";
     }
+    if (ag->bonus && used < size)
+        used += (size_t)snprintf(line + used, size - used, "  bonus %.3g", pg_bonus_last(ag->bonus).bonus_mean);
     if (used < size)
         snprintf(line + used, size - used, "  %.0f steps/s", sps);
 }
@@ -366,13 +376,15 @@ static int watch(const void *self, cdrl_run_watch *out)
     out[1] = (cdrl_run_watch){"value.params", ag->value->params, ag->value->n_params};
     out[2] = (cdrl_run_watch){"policy.adam.state", ag->policy_opt.state, 2 * ag->policy_opt.n};
     out[3] = (cdrl_run_watch){"value.adam.state", ag->value_opt.state, 2 * ag->value_opt.n};
+    int n = 4 + (ag->bonus ? pg_bonus_watch(ag->bonus, out + 4) : 0);
     if (!ag->policy_rnn)
-        return 4;
+        return n;
+    out += n - 4;
     out[4] = (cdrl_run_watch){"policy.lstm.params", ag->policy_rnn->params, ag->policy_rnn->n_params};
     out[5] = (cdrl_run_watch){"value.lstm.params", ag->value_rnn->params, ag->value_rnn->n_params};
     out[6] = (cdrl_run_watch){"policy.lstm.adam.state", ag->policy_rnn_opt.state, 2 * ag->policy_rnn_opt.n};
     out[7] = (cdrl_run_watch){"value.lstm.adam.state", ag->value_rnn_opt.state, 2 * ag->value_rnn_opt.n};
-    return 8;
+    return n + 4;
 }
 
 static void result(const void *self, void *result)

@@ -112,6 +112,8 @@ int pg_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *ro
     rc = rc ? rc : cdrl_ckpt_add(w, "rng.shuffle", &ag->shuffle_rng, sizeof ag->shuffle_rng, err);
     rc = rc ? rc : cdrl_ckpt_add(w, "window", ag->window, sizeof(double) * ag->window_size, err);
     rc = rc ? rc : cdrl_ckpt_add(w, "probe", ag->probe, sizeof(float) * ag->c.n_probe * ag->D, err);
+    if (ag->bonus)
+        rc = rc ? rc : pg_bonus_save(ag->bonus, w, err);
     rc = rc ? rc : cdrl_ckpt_commit(w, path, err);
     cdrl_ckpt_writer_free(w);
     return rc;
@@ -140,6 +142,8 @@ int pg_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cd
     rc = rc ? rc : cdrl_ckpt_read(ck, "rng.shuffle", &ag->shuffle_rng, sizeof ag->shuffle_rng, err);
     rc = rc ? rc : cdrl_ckpt_read(ck, "window", ag->window, sizeof(double) * ag->window_size, err);
     rc = rc ? rc : cdrl_ckpt_read(ck, "probe", ag->probe, sizeof(float) * ag->c.n_probe * ag->D, err);
+    if (ag->bonus)
+        rc = rc ? rc : pg_bonus_load(ag->bonus, ck, err);
     cdrl_ckpt_free(ck);
     rows->metrics = ag->c.metrics_rows;
     rows->episodes = ag->c.episodes_rows;

@@ -8,6 +8,7 @@
  *   pg_loss.c     the policy's surrogate loss and its gradient (pg_loss.h)
  *   pg_checkpoint.c  saving and loading the whole state
  *   pg_eval.c     cdrl eval of a pg run
+ *   pg_bonus.c    the exploration bonus from a dynamics model's spread (pg_bonus.h)
  *   pg_recurrent.c         the LSTM network of agent.policy.kind = "lstm" and its loss
  *   pg_recurrent_update.c  its rollout steps and its update over chunks of sequences */
 #ifndef CDRL_PG_INTERNAL_H
@@ -24,6 +25,7 @@
 #include "cdrl/rng.h"
 #include "cdrl/run_csv.h"
 #include "cdrl/run_loop.h"
+#include "pg_bonus.h"
 #include "pg_loss.h"
 #include "pg_recurrent.h"
 
@@ -71,10 +73,11 @@ typedef struct {
     char policy_kind[CDRL_CFG_STR_MAX];
     int lstm_hidden, lstm_chunk;
     char lstm_recurrent_dropout[CDRL_CFG_STR_MAX];
+    pg_bonus_config bonus;      /* agent.bonus.*: the exploration bonus (pg_bonus.h) */
 } pg_config;
 
 /* The schema of pg_config (pg_schema.c), PG_N_KEYS keys. */
-#define PG_N_KEYS 28
+#define PG_N_KEYS 40
 extern const cdrl_cfg_key pg_keys[PG_N_KEYS];
 
 /* Generator streams of the run seed; the networks use (net seed, layer) inside. */
@@ -85,6 +88,7 @@ enum {
     STREAM_SHUFFLE = 4,
     STREAM_POLICY_LSTM = 5,
     STREAM_VALUE_LSTM = 6,
+    STREAM_BONUS_MODEL = 7,
     STREAM_ENVS = 1u << 20, /* + update: the seed of that update's envs */
 };
 
@@ -153,6 +157,7 @@ typedef struct {
     float *step_obs;            /* (B, D) scratch */
     cdrl_csv *episodes_csv;     /* the harness's, lent for one update */
     pg_update_stats last;       /* of the last update, for its metrics row */
+    pg_bonus *bonus;            /* NULL unless agent.bonus.beta != 0 */
     /* --viz: shown env 0 after each step until the window is closed */
     cdrl_frame_fn frame;
     void *frame_user;
