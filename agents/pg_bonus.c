@@ -218,7 +218,7 @@ static int dropped_layers(const pg_bonus *b)
 
 size_t pg_bonus_metrics_header(const pg_bonus *b, char *out, size_t size)
 {
-    size_t used = (size_t)snprintf(out, size, ",bonus_mean,bonus_spread,bonus_model_loss");
+    size_t used = (size_t)snprintf(out, size, "," CDRL_METRIC_BONUS_MEAN ",bonus_spread,bonus_model_loss");
     for (int l = 1; l <= dropped_layers(b) && used < size; l++) {
         used += (size_t)snprintf(out + used, size - used, ",");
         used += (size_t)cdrl_metric_p_name(out + used, used < size ? size - used : 0, "model", l);
