@@ -17,7 +17,7 @@
 # table (markdown) goes to stdout and to OUT_DIR/table.md.
 set -eu
 out=${1:?usage: pg_bonus_seeds.sh OUT_DIR [CDRL_BINARY] [SEEDS] [SETTINGS...]}
-cdrl=$(realpath "${2:-build/cdrl}")
+bin=$(realpath "${2:-build/cdrl}")
 seeds=${3:-0 1 2 3 4 5 6 7 8 9}
 shift $(($# < 3 ? $# : 3))
 settings=("$@")
@@ -26,6 +26,8 @@ settings=("$@")
                                        none=--set,agent.bonus.dropout=none)
 src=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
+cdrl="$out/.cdrl"
+cp "$bin" "$cdrl" # a rebuild during the runs does not change them
 for setting in "${settings[@]}"; do
   name=${setting%%=*}; args=${setting#*=}; [ "$args" = "$setting" ] && args=
   IFS=, read -r -a extra <<<"$args"
