@@ -99,29 +99,33 @@ int pg_bonus_record(pg_bonus *b, const float *obs, const int *actions, const dou
     return 0;
 }
 
+/* realloc that keeps the old block (and sets *fail) when it cannot grow. */
+static void *grow(void *old, size_t bytes, int *fail)
+{
+    void *q = *fail ? NULL : realloc(old, bytes);
+    *fail |= q == NULL;
+    return q ? q : old;
+}
+
+/* Scratch for n transitions: their spreads, and P copies of each for the particles. */
 static int reserve(pg_bonus *b, int n, cdrl_error *err)
 {
-    int P = b->cfg.particles, D = b->buf.obs_dim;
-    if ((size_t)n * P > (size_t)INT_MAX)
+    int P = b->cfg.particles, fail = 0;
+    size_t D = (size_t)b->buf.obs_dim, rows = (size_t)n * P;
+    if (rows > (size_t)INT_MAX)
         return cdrl_errorf(err, CDRL_EINVAL, "agent.bonus: %d transitions x %d particles are too many", n, P);
-    if (n * P > b->rows) {
-        size_t rows = (size_t)n * P;
-        float *o = realloc(b->x_obs, sizeof(float) * rows * D), *a = o ? realloc(b->x_act, sizeof(float) * rows) : NULL;
-        b->x_obs = o ? o : b->x_obs;
-        b->x_act = a ? a : b->x_act;
-        float *x = a ? realloc(b->next, sizeof(float) * rows * D) : NULL;
-        b->next = x ? x : b->next;
-        if (!x)
-            return cdrl_errorf(err, CDRL_ENOMEM, "agent.bonus: out of memory for %zu rows", rows);
-        b->rows = n * P;
+    if ((int)rows > b->rows) {
+        b->x_obs = grow(b->x_obs, sizeof(float) * rows * D, &fail);
+        b->x_act = grow(b->x_act, sizeof(float) * rows, &fail);
+        b->next = grow(b->next, sizeof(float) * rows * D, &fail);
+        b->rows = fail ? 0 : (int)rows;
     }
-    if (n > b->spread_rows) {
-        double *s = realloc(b->spread, sizeof(double) * (size_t)n);
-        if (!s)
-            return cdrl_errorf(err, CDRL_ENOMEM, "agent.bonus: out of memory for %d transitions", n);
-        b->spread = s;
-        b->spread_rows = n;
+    if (!fail && n > b->spread_rows) {
+        b->spread = grow(b->spread, sizeof(double) * (size_t)n, &fail);
+        b->spread_rows = fail ? 0 : n;
     }
+    if (fail)
+        return cdrl_errorf(err, CDRL_ENOMEM, "agent.bonus: out of memory for %zu rows", rows);
     return 0;
 }
 
