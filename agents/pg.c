@@ -140,6 +140,7 @@ static void agent_free(pg_agent *ag)
     cdrl_mlp_free(ag->value);
     pg_gauss_free(ag->gauss);
     pg_scaling_free(ag->scaling);
+    pg_bonus_free(ag->bonus);
     free(ag);
 }
 
@@ -159,6 +160,10 @@ static int agent_init(pg_agent *ag, const pg_config *cfg, const cdrl_run_config 
     if (continuous && strcmp(cfg->policy_kind, "mlp") != 0)
         return cdrl_errorf(err, CDRL_EINVAL, "pg: agent.policy.kind = %s needs discrete actions; env %s's "
                            "are continuous (use agent.policy.kind = \"mlp\")", cfg->policy_kind, spec->name);
+    /* the bonus model reads the action as an index (pg_bonus.c) */
+    if (continuous && cfg->bonus.beta != 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "pg: agent.bonus.beta = %g needs discrete actions; env %s's "
+                           "are continuous (set agent.bonus.beta = 0)", cfg->bonus.beta, spec->name);
     ag->solve_threshold = pg_solve_threshold(cfg, spec);
     int rc = pg_build_networks(cfg, run, ag->D, ag->A, &ag->policy, &ag->value, err);
     if (rc)
@@ -179,7 +184,9 @@ static int agent_init(pg_agent *ag, const pg_config *cfg, const cdrl_run_config 
     }
     cdrl_rng_seed(&ag->action_rng, (uint64_t)run->seed, STREAM_ACTIONS);
     cdrl_rng_seed(&ag->shuffle_rng, (uint64_t)run->seed, STREAM_SHUFFLE);
-    if ((rc = agent_alloc(ag, err)) ||
+    if ((rc = pg_bonus_create(&cfg->bonus, ag->D, ag->A, pg_stream_seed((uint64_t)run->seed, STREAM_BONUS_MODEL),
+                              &ag->bonus, err)) ||
+        (rc = agent_alloc(ag, err)) ||
         (rc = pg_scaling_create(cfg->obs_norm, cfg->reward_scale, continuous, ag->D, cfg->envs, cfg->gamma,
                                 &ag->scaling, err)))
         return rc;
@@ -229,7 +236,9 @@ static void metrics_header(const void *self, char *out, size_t size)
             used += (size_t)snprintf(out + used, size - used, ","),
             used += (size_t)cdrl_metric_p_name(out + used, used < size ? size - used : 0, names[k], l);
     if (used < size)
-        snprintf(out + used, size - used, ag->gauss ? ",mc_spread,action_std,sps" : ",mc_spread,sps");
+        used += (size_t)snprintf(out + used, size - used, ag->gauss ? ",mc_spread,action_std,sps" : ",mc_spread,sps");
+    if (ag->bonus && used < size)
+        pg_bonus_metrics_header(ag->bonus, out + used, size - used);
 }
 
 /* Env steps per second since this process started training. */
@@ -268,7 +277,9 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
     else if (used < size)
         used += (size_t)snprintf(row + used, size - used, ",%s", cdrl_shortest_double(st->mc_spread).text);
     if (used < size)
-        snprintf(row + used, size - used, ",%.1f", sps);
+        used += (size_t)snprintf(row + used, size - used, ",%.1f", sps);
+    if (ag->bonus && used < size)
+        pg_bonus_metrics_row(ag->bonus, row + used, size - used);
     return 0;
 }
 
@@ -303,6 +314,8 @@ static void progress_line(const void *self, const cdrl_run_io *io, char *line, s
         used += (size_t)snprintf(line + used, size - used, "%s %.4f", sep, cdrl_mlp_dropout_p(ag->value, l));
         sep = "";
     }
+    if (ag->bonus && used < size)
+        used += (size_t)snprintf(line + used, size - used, "  bonus %.3g", pg_bonus_last(ag->bonus).bonus_mean);
     if (used < size)
         snprintf(line + used, size - used, "  %.0f steps/s", sps);
 }
@@ -390,18 +403,20 @@ static int watch(const void *self, cdrl_run_watch *out)
     out[1] = (cdrl_run_watch){"value.params", ag->value->params, ag->value->n_params};
     out[2] = (cdrl_run_watch){"policy.adam.state", ag->policy_opt.state, 2 * ag->policy_opt.n};
     out[3] = (cdrl_run_watch){"value.adam.state", ag->value_opt.state, 2 * ag->value_opt.n};
+    int n = 4;
     if (ag->gauss) {
-        out[4] = (cdrl_run_watch){"policy.log_std.params", ag->gauss->log_std, (size_t)ag->gauss->A};
-        out[5] = (cdrl_run_watch){"policy.log_std.adam.state", ag->gauss->opt.state, 2 * ag->gauss->opt.n};
-        return 6;
+        out[n++] = (cdrl_run_watch){"policy.log_std.params", ag->gauss->log_std, (size_t)ag->gauss->A};
+        out[n++] = (cdrl_run_watch){"policy.log_std.adam.state", ag->gauss->opt.state, 2 * ag->gauss->opt.n};
     }
+    n += ag->bonus ? pg_bonus_watch(ag->bonus, out + n) : 0;
     if (!ag->policy_rnn)
-        return 4;
+        return n;
+    out += n - 4;
     out[4] = (cdrl_run_watch){"policy.lstm.params", ag->policy_rnn->params, ag->policy_rnn->n_params};
     out[5] = (cdrl_run_watch){"value.lstm.params", ag->value_rnn->params, ag->value_rnn->n_params};
     out[6] = (cdrl_run_watch){"policy.lstm.adam.state", ag->policy_rnn_opt.state, 2 * ag->policy_rnn_opt.n};
     out[7] = (cdrl_run_watch){"value.lstm.adam.state", ag->value_rnn_opt.state, 2 * ag->value_rnn_opt.n};
-    return 8;
+    return n + 4;
 }
 
 static void result(const void *self, void *result)

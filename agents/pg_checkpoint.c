@@ -114,6 +114,8 @@ int pg_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *ro
     rc = rc ? rc : cdrl_ckpt_add(w, "probe", ag->probe, sizeof(float) * ag->c.n_probe * ag->D, err);
     rc = rc || !ag->gauss ? rc : pg_gauss_save(ag->gauss, w, err);
     rc = rc ? rc : pg_scaling_save(ag->scaling, w, err);
+    if (ag->bonus)
+        rc = rc ? rc : pg_bonus_save(ag->bonus, w, err);
     rc = rc ? rc : cdrl_ckpt_commit(w, path, err);
     cdrl_ckpt_writer_free(w);
     return rc;
@@ -144,6 +146,8 @@ int pg_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cd
     rc = rc ? rc : cdrl_ckpt_read(ck, "probe", ag->probe, sizeof(float) * ag->c.n_probe * ag->D, err);
     rc = rc || !ag->gauss ? rc : pg_gauss_load(ag->gauss, ck, 1, err);
     rc = rc ? rc : pg_scaling_load(ag->scaling, ck, err);
+    if (ag->bonus)
+        rc = rc ? rc : pg_bonus_load(ag->bonus, ck, err);
     cdrl_ckpt_free(ck);
     rows->metrics = ag->c.metrics_rows;
     rows->episodes = ag->c.episodes_rows;

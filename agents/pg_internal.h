@@ -8,6 +8,7 @@
  *   pg_loss.c     the policy's surrogate loss and its gradient (pg_loss.h)
  *   pg_checkpoint.c  saving and loading the whole state
  *   pg_eval.c     cdrl eval of a pg run
+ *   pg_bonus.c    the exploration bonus from a dynamics model's spread (pg_bonus.h)
  *   pg_recurrent.c         the LSTM network of agent.policy.kind = "lstm" and its loss
  *   pg_recurrent_update.c  its rollout steps and its update over chunks of sequences */
 #ifndef CDRL_PG_INTERNAL_H
@@ -25,6 +26,7 @@
 #include "cdrl/run_csv.h"
 #include "cdrl/run_loop.h"
 #include "pg_continuous.h"
+#include "pg_bonus.h"
 #include "pg_loss.h"
 #include "pg_recurrent.h"
 
@@ -80,10 +82,11 @@ typedef struct {
     char obs_norm[CDRL_CFG_STR_MAX];
     int reward_scale;
     char solve_return[CDRL_CFG_STR_MAX];
+    pg_bonus_config bonus;      /* agent.bonus.*: the exploration bonus (pg_bonus.h) */
 } pg_config;
 
 /* The schema of pg_config (pg_schema.c), PG_N_KEYS keys. */
-#define PG_N_KEYS 32
+#define PG_N_KEYS 44
 extern const cdrl_cfg_key pg_keys[PG_N_KEYS];
 
 /* Generator streams of the run seed; the networks use (net seed, layer) inside. */
@@ -94,6 +97,7 @@ enum {
     STREAM_SHUFFLE = 4,
     STREAM_POLICY_LSTM = 5,
     STREAM_VALUE_LSTM = 6,
+    STREAM_BONUS_MODEL = 7,
     STREAM_ENVS = 1u << 20, /* + update: the seed of that update's envs */
 };
 
@@ -165,6 +169,7 @@ typedef struct {
     pg_gauss *gauss;            /* the Gaussian policy's state; NULL for discrete actions */
     pg_scaling *scaling;        /* observation / reward scaling; NULL when both are off */
     double solve_threshold;     /* agent.solve_return, or the env's solved threshold */
+    pg_bonus *bonus;            /* NULL unless agent.bonus.beta != 0 */
     /* --viz: shown env 0 after each step until the window is closed */
     cdrl_frame_fn frame;
     void *frame_user;

@@ -220,6 +220,9 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
             break;
         for (int e = 0; e < B; e++)
             ag->ro.reward[row0 + e] = (float)ag->rewards_d[e];
+        if (ag->bonus && (rc = pg_bonus_record(ag->bonus, ag->ro.obs + row0 * D, ag->ro.actions + row0, ag->obs_d,
+                                               ag->final_obs, ag->terminated, ag->truncated, B, err)))
+            break;
         if (ag->frame) {
             cdrl_env_view view = cdrl_vec_env_view_of(venv, 0);
             if (ag->frame(ag->frame_user, &view, NULL, 0))
@@ -240,6 +243,8 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
         rc = ag->policy_rnn ? pg_recurrent_values(ag, ag->step_obs, last, err)
                             : predict_values(ag->value, ag->step_obs, B, last, err);
         if (rc)
+            return rc;
+        if (ag->bonus && (rc = pg_bonus_apply(ag->bonus, ag->ro.obs, ag->ro.actions, ag->ro.n, ag->ro.reward, err)))
             return rc;
         compute_advantages(ag, t, last);
     }

@@ -57,3 +57,8 @@ int cdrl_metric_is_plan_uncertainty(const char *name)
     return strcmp(name, CDRL_METRIC_PLAN_SCORE) == 0 || strcmp(name, CDRL_METRIC_PLAN_MEAN) == 0 ||
            strcmp(name, CDRL_METRIC_PLAN_PARTICLE_STD) == 0;
 }
+
+int cdrl_metric_is_bonus(const char *name)
+{
+    return strcmp(name, CDRL_METRIC_BONUS_MEAN) == 0;
+}

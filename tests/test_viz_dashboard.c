@@ -1,6 +1,7 @@
 /* Tests of the dashboard: the curves it picks from a run's columns (by
  * name: p_* for the dropout rates, *spread* for the epistemic spread,
- * cal_cover_* for the reliability diagram, plan_* for the planner), where
+ * cal_cover_* for the reliability diagram, plan_* for the planner,
+ * bonus_mean for pg's exploration bonus), where
  * its panels go with and without an env view, overlaid runs, and errors. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -170,6 +171,34 @@ static void reliability_and_planner_panels(void **state)
     cdrl_viz_run_free(&run);
 }
 
+/* A pg run with the exploration bonus: a third bottom panel holds the
+ * bonus curve (colour 0); the spread panel picks up bonus_spread. */
+static void bonus_panel(void **state)
+{
+    (void)state;
+    cdrl_viz_run run;
+    memset(&run, 0, sizeof run);
+    strcpy(run.name, "pg");
+    const char *names[4] = {"env_steps", "p_policy_l1", CDRL_METRIC_BONUS_MEAN, "bonus_spread"};
+    assert_true(cdrl_metric_is_bonus(CDRL_METRIC_BONUS_MEAN));
+    assert_false(cdrl_metric_is_bonus("bonus_spread"));
+    for (int i = 0; i < 10; i++) {
+        double v[4] = {1600.0 * (i + 1), 0.1, 0.3 * exp(-i / 3.0), 0.06 * exp(-i / 3.0)};
+        assert_int_equal(cdrl_viz_table_append(&run.metrics, 4, names, v, NULL), 0);
+    }
+    cdrl_viz_canvas *c = NULL;
+    cdrl_error err = {0};
+    assert_int_equal(cdrl_viz_canvas_create(W, H, &c, &err), 0);
+    assert_int_equal(cdrl_viz_draw_dashboard(c, &run, 1, NULL, NULL, 0, NULL, NULL, &err), 0);
+    int third = W / 3;
+    cdrl_viz_rect spread = {third, H / 2, third, H / 2}, bonus = {2 * third, H / 2, W - 2 * third, H / 2};
+    assert_true(count_color(c, bonus, cdrl_viz_palette(0)) > 100);
+    assert_true(count_color(c, spread, cdrl_viz_palette(0)) > 100);
+    assert_int_equal(count_color(c, bonus, cdrl_viz_palette(1)), 0);
+    cdrl_viz_canvas_free(c);
+    cdrl_viz_run_free(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +207,7 @@ int main(void)
         cmocka_unit_test(view_takes_the_top_left_panel),
         cmocka_unit_test(overlaid_runs_keep_one_colour_each),
         cmocka_unit_test(reliability_and_planner_panels),
+        cmocka_unit_test(bonus_panel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -366,14 +366,16 @@ int cdrl_viz_draw_dashboard(cdrl_viz_canvas *canvas, const cdrl_viz_run *runs, i
         return err ? err->code : CDRL_EINVAL;
     cdrl_viz_fill_rect(canvas, cells.returns, 0xFFFFFFu);
     returns_plot(canvas, inset(cells.returns, 6), runs, n_runs, opts);
-    /* Runs that log calibration or the planner's expectations share the
-     * bottom row with them: rates, spread, reliability, planner. */
+    /* Runs that log calibration, the planner's expectations or pg's
+     * exploration bonus share the bottom row with them: rates, spread,
+     * reliability, planner, bonus. */
     int has_cal = any_column(runs, n_runs, is_cal_cover);
     int has_plan = any_column(runs, n_runs, cdrl_metric_is_plan_uncertainty);
-    int panels = 2 + has_cal + has_plan;
+    int has_bonus = any_column(runs, n_runs, cdrl_metric_is_bonus);
+    int panels = 2 + has_cal + has_plan + has_bonus;
     cdrl_viz_rect row = {cells.rates.x, cells.rates.y, cells.spread.x + cells.spread.w - cells.rates.x,
                          cells.rates.h};
-    cdrl_viz_rect bottom[4];
+    cdrl_viz_rect bottom[5];
     int gap = cells.spread.x - (cells.rates.x + cells.rates.w), pw = (row.w - (panels - 1) * gap) / panels;
     for (int i = 0; i < panels; i++)
         bottom[i] = panels == 2 ? (i ? cells.spread : cells.rates)
@@ -389,6 +391,9 @@ int cdrl_viz_draw_dashboard(cdrl_viz_canvas *canvas, const cdrl_viz_run *runs, i
     if (has_plan)
         metric_plot(canvas, inset(bottom[2 + has_cal], 6), runs, n_runs, cdrl_metric_is_plan_uncertainty,
                     "Planner: mean + beta std", "return (horizon)", 0);
+    if (has_bonus)
+        metric_plot(canvas, inset(bottom[2 + has_cal + has_plan], 6), runs, n_runs, cdrl_metric_is_bonus,
+                    "Exploration bonus (per step)", "bonus", 1);
     if (status)
         viz_dashboard_status(canvas, cells.status, status);
     return 0;

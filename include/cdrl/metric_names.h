@@ -15,7 +15,9 @@
  *                  points of a reliability diagram
  *   plan_...       what the planner expected, averaged over an episode's
  *                  planned steps: plan_score (mean + beta std), plan_mean,
- *                  plan_particle_std (written when beta is not 0) */
+ *                  plan_particle_std (written when beta is not 0)
+ *   bonus_mean     pg's exploration bonus: the mean intrinsic reward added
+ *                  per transition of an update (written when it is on) */
 #ifndef CDRL_METRIC_NAMES_H
 #define CDRL_METRIC_NAMES_H
 
@@ -27,6 +29,7 @@
 #define CDRL_METRIC_PLAN_SCORE "plan_score"
 #define CDRL_METRIC_PLAN_MEAN "plan_mean"
 #define CDRL_METRIC_PLAN_PARTICLE_STD "plan_particle_std"
+#define CDRL_METRIC_BONUS_MEAN "bonus_mean"
 
 /* The expected coverages of the cal_cover_<NN> columns: 0.1, 0.2, ..., 0.9. */
 #define CDRL_METRIC_CAL_LEVELS 9
@@ -52,5 +55,8 @@ int cdrl_metric_cal_cover_level(const char *name, int *epistemic_only, double *l
 
 /* 1 if `name` is one of the planner's plan_score, plan_mean, plan_particle_std. */
 int cdrl_metric_is_plan_uncertainty(const char *name);
+
+/* 1 if `name` is the exploration bonus column, bonus_mean. */
+int cdrl_metric_is_bonus(const char *name);
 
 #endif

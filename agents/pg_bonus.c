@@ -1,0 +1,330 @@
+/* The policy-gradient agent's exploration bonus: the epistemic spread of a
+ * learned dynamics model, added to the reward (pg_bonus.h has the design). */
+#include "pg_bonus.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdrl/dropout.h"
+#include "cdrl/metric_names.h"
+#include "cdrl/shortest.h"
+#include "dynamics_model.h"
+#include "replay_buffer.h"
+
+/* What a checkpoint keeps besides the model and the transitions. */
+typedef struct {
+    int64_t fits;               /* refits so far; no bonus before the first */
+    double count, mean, m2;     /* running statistics of every spread (Welford) */
+} bonus_counters;
+
+struct pg_bonus {
+    pg_bonus_config cfg;
+    int running;                /* normalize = "running" */
+    cdrl_dynamics_model *model;
+    cdrl_replay_buffer buf;
+    bonus_counters c;
+    pg_bonus_stats last;
+    int rows;                   /* scratch rows held: (particles * transitions) */
+    float *x_obs, *x_act, *next;
+    double *spread;             /* (transitions) */
+    int spread_rows;
+};
+
+int pg_bonus_create(const pg_bonus_config *cfg, int obs_dim, int action_count, uint64_t seed,
+                    pg_bonus **out, cdrl_error *err)
+{
+    *out = NULL;
+    if (cfg->beta == 0.0)
+        return 0;
+    cdrl_dynamics_spec spec = {
+        .obs_dim = obs_dim,
+        .action_count = action_count,
+        .n_hidden = cfg->layers,
+        .activation = CDRL_ACT_TANH,
+        .lr = cfg->lr,
+        .batch = cfg->batch,
+        .length_scale = cfg->length_scale,
+        .tau = cfg->tau,
+        .seed = seed,
+    };
+    for (int i = 0; i < cfg->layers; i++)
+        spec.hidden[i] = cfg->hidden;
+    if (cdrl_dropout_parse(cfg->dropout, (float)cfg->init_p, &spec.dropout, err))
+        return cdrl_error_prefix(err, "agent.bonus.dropout");
+    pg_bonus *b = calloc(1, sizeof *b);
+    if (!b)
+        return cdrl_errorf(err, CDRL_ENOMEM, "agent.bonus: out of memory");
+    b->cfg = *cfg;
+    b->running = strcmp(cfg->normalize, "running") == 0;
+    /* Nothing is held out: the model learns from every transition seen, and
+     * its regulariser's N is exactly that count. */
+    int rc = cdrl_replay_buffer_init(&b->buf, obs_dim, 1, INT_MAX, err);
+    rc = rc ? rc : cdrl_dynamics_create(&spec, &b->model, err);
+    if (rc) {
+        pg_bonus_free(b);
+        return cdrl_error_prefix(err, "agent.bonus");
+    }
+    *out = b;
+    return 0;
+}
+
+void pg_bonus_free(pg_bonus *b)
+{
+    if (!b)
+        return;
+    cdrl_dynamics_free(b->model);
+    cdrl_replay_buffer_free(&b->buf);
+    free(b->x_obs), free(b->x_act), free(b->next), free(b->spread);
+    free(b);
+}
+
+int pg_bonus_record(pg_bonus *b, const float *obs, const int *actions, const double *next_obs,
+                    const double *final_obs, const uint8_t *terminated, const uint8_t *truncated,
+                    int B, cdrl_error *err)
+{
+    int D = b->buf.obs_dim;
+    double o[64], a;
+    for (int e = 0; e < B; e++) {
+        const double *next = terminated[e] || truncated[e] ? final_obs : next_obs;
+        for (int d = 0; d < D; d++)
+            o[d] = obs[(size_t)e * D + d];
+        a = actions[e];
+        int rc = cdrl_replay_buffer_push(&b->buf, o, &a, next + (size_t)e * D, 0.0, terminated[e], err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* realloc that keeps the old block (and sets *fail) when it cannot grow. */
+static void *grow(void *old, size_t bytes, int *fail)
+{
+    void *q = *fail ? NULL : realloc(old, bytes);
+    *fail |= q == NULL;
+    return q ? q : old;
+}
+
+/* Scratch for n transitions: their spreads, and P copies of each for the particles. */
+static int reserve(pg_bonus *b, int n, cdrl_error *err)
+{
+    int P = b->cfg.particles, fail = 0;
+    size_t D = (size_t)b->buf.obs_dim, rows = (size_t)n * P;
+    if (rows > (size_t)INT_MAX)
+        return cdrl_errorf(err, CDRL_EINVAL, "agent.bonus: %d transitions x %d particles are too many", n, P);
+    if ((int)rows > b->rows) {
+        b->x_obs = grow(b->x_obs, sizeof(float) * rows * D, &fail);
+        b->x_act = grow(b->x_act, sizeof(float) * rows, &fail);
+        b->next = grow(b->next, sizeof(float) * rows * D, &fail);
+        b->rows = fail ? 0 : (int)rows;
+    }
+    if (!fail && n > b->spread_rows) {
+        b->spread = grow(b->spread, sizeof(double) * (size_t)n, &fail);
+        b->spread_rows = fail ? 0 : n;
+    }
+    if (fail)
+        return cdrl_errorf(err, CDRL_ENOMEM, "agent.bonus: out of memory for %zu rows", rows);
+    return 0;
+}
+
+int pg_bonus_spread(pg_bonus *b, const float *obs, const int *actions, int n, double *spread,
+                    cdrl_error *err)
+{
+    int P = b->cfg.particles, D = b->buf.obs_dim;
+    if (b->c.fits == 0 || n <= 0) {
+        for (int i = 0; i < n; i++)
+            spread[i] = 0.0;
+        return 0;
+    }
+    int rc = reserve(b, n, err);
+    /* P particles, each a frozen mask set, over all n rows: particle-major. */
+    rc = rc ? rc : cdrl_dynamics_freeze(b->model, P, err);
+    if (rc)
+        return rc;
+    for (int p = 0; p < P; p++) {
+        memcpy(b->x_obs + (size_t)p * n * D, obs, sizeof(float) * (size_t)n * D);
+        for (int i = 0; i < n; i++)
+            b->x_act[(size_t)p * n + i] = (float)actions[i];
+    }
+    if ((rc = cdrl_dynamics_step_frozen(b->model, b->x_obs, b->x_act, n * P, b->next, err)))
+        return rc;
+    const float *out_std = b->model->out_std;
+    for (int i = 0; i < n; i++) {
+        double sum = 0.0;
+        for (int d = 0; d < D; d++) {
+            double mean = 0.0, var = 0.0;
+            for (int p = 0; p < P; p++)
+                mean += b->next[((size_t)p * n + i) * D + d];
+            mean /= P;
+            for (int p = 0; p < P; p++) {
+                double dev = b->next[((size_t)p * n + i) * D + d] - mean;
+                var += dev * dev;
+            }
+            sum += sqrt(var / P) / out_std[d];
+        }
+        spread[i] = sum / D;
+    }
+    return 0;
+}
+
+/* Folds the spreads into the running statistics; returns the scale the
+ * bonus divides by (0: no bonus). */
+static double update_scale(pg_bonus *b, const double *spread, int n)
+{
+    if (!b->running)
+        return 1.0;
+    bonus_counters *c = &b->c;
+    for (int i = 0; i < n; i++) {
+        c->count += 1.0;
+        double d = spread[i] - c->mean;
+        c->mean += d / c->count;
+        c->m2 += d * (spread[i] - c->mean);
+    }
+    return c->count > 1.0 ? sqrt(c->m2 / c->count) : 0.0;
+}
+
+int pg_bonus_apply(pg_bonus *b, const float *obs, const int *actions, int n, float *reward,
+                   cdrl_error *err)
+{
+    int rc = reserve(b, n, err);
+    rc = rc ? rc : pg_bonus_spread(b, obs, actions, n, b->spread, err);
+    if (rc)
+        return rc;
+    double scale = b->c.fits ? update_scale(b, b->spread, n) : 0.0, total = 0.0, spread = 0.0;
+    for (int i = 0; i < n; i++) {
+        double bonus = scale > 0.0 ? b->cfg.beta * b->spread[i] / scale : 0.0;
+        reward[i] += (float)bonus;
+        total += bonus;
+        spread += b->spread[i];
+    }
+    b->last.bonus_mean = n ? total / n : 0.0;
+    b->last.spread = n ? spread / n : 0.0;
+    if (b->buf.size < 2)
+        return 0;
+    if ((rc = cdrl_dynamics_fit(b->model, &b->buf, b->cfg.fit_steps, &b->last.model_loss, err)))
+        return cdrl_error_prefix(err, "agent.bonus model");
+    b->c.fits++;
+    return 0;
+}
+
+pg_bonus_stats pg_bonus_last(const pg_bonus *b)
+{
+    return b->last;
+}
+
+/* The layers whose input can be dropped: 1 .. hidden layers (0 is the network's input). */
+static int dropped_layers(const pg_bonus *b)
+{
+    return cdrl_dynamics_layers(b->model) - 1;
+}
+
+size_t pg_bonus_metrics_header(const pg_bonus *b, char *out, size_t size)
+{
+    size_t used = (size_t)snprintf(out, size, "," CDRL_METRIC_BONUS_MEAN ",bonus_spread,bonus_model_loss");
+    for (int l = 1; l <= dropped_layers(b) && used < size; l++) {
+        used += (size_t)snprintf(out + used, size - used, ",");
+        used += (size_t)cdrl_metric_p_name(out + used, used < size ? size - used : 0, "model", l);
+    }
+    return used < size ? used : size;
+}
+
+size_t pg_bonus_metrics_row(const pg_bonus *b, char *out, size_t size)
+{
+    size_t used = (size_t)snprintf(out, size, ",%s,%s,%s", cdrl_shortest_double(b->last.bonus_mean).text,
+                                   cdrl_shortest_double(b->last.spread).text,
+                                   cdrl_shortest_double(b->last.model_loss).text);
+    for (int l = 1; l <= dropped_layers(b) && used < size; l++)
+        used += (size_t)snprintf(out + used, size - used, ",%s",
+                                 cdrl_shortest_float(cdrl_dynamics_p(b->model, l)).text);
+    return used < size ? used : size;
+}
+
+int pg_bonus_watch(const pg_bonus *b, cdrl_run_watch *out)
+{
+    const cdrl_dynamics_model *m = b->model;
+    out[0] = (cdrl_run_watch){"bonus.model.params", m->net->params, m->net->n_params};
+    out[1] = (cdrl_run_watch){"bonus.model.adam.state", m->adam.state, 2 * m->adam.n};
+    return 2;
+}
+
+/* ---- Checkpoint ----------------------------------------------------------------- */
+
+/* The sections, in one table so that save and load cannot disagree. */
+typedef struct {
+    const char *name;
+    void *data;
+    size_t size;
+} section;
+
+static int sections(const pg_bonus *b, int64_t rows, int64_t *adam_t, cdrl_rng *layer_rng,
+                    int *shape, section *out)
+{
+    cdrl_dynamics_model *m = b->model;
+    size_t D = (size_t)b->buf.obs_dim, n = (size_t)rows;
+    size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim;
+    section s[] = {
+        {"bonus.model.shape", shape, sizeof(int) * 3},
+        {"bonus.model.params", m->net->params, sizeof(float) * m->net->n_params},
+        {"bonus.model.adam.state", m->adam.state, sizeof(float) * 2 * m->adam.n},
+        {"bonus.model.adam.t", adam_t, sizeof *adam_t},
+        {"bonus.model.norm", m->norm, sizeof(float) * norm},
+        {"bonus.model.rng.batches", &m->rng, sizeof m->rng},
+        {"bonus.model.rng.layers", layer_rng, sizeof(cdrl_rng) * m->net->n_layers},
+        {"bonus.buffer.obs", b->buf.obs, sizeof(float) * n * D},
+        {"bonus.buffer.action", b->buf.action, sizeof(float) * n},
+        {"bonus.buffer.next_obs", b->buf.next_obs, sizeof(float) * n * D},
+        {"bonus.buffer.terminated", b->buf.terminated, n},
+    };
+    memcpy(out, s, sizeof s);
+    return (int)(sizeof s / sizeof s[0]);
+}
+
+int pg_bonus_save(const pg_bonus *b, cdrl_ckpt_writer *w, cdrl_error *err)
+{
+    cdrl_dynamics_model *m = b->model;
+    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
+    for (int l = 0; l < m->net->n_layers; l++)
+        layer_rng[l] = m->net->layers[l].rng;
+    int64_t adam_t = m->adam.t, size = b->buf.size;
+    int shape[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
+    section s[16];
+    int n = sections(b, size, &adam_t, layer_rng, shape, s);
+    int rc = cdrl_ckpt_add(w, "bonus.counters", &b->c, sizeof b->c, err);
+    rc = rc ? rc : cdrl_ckpt_add(w, "bonus.buffer.size", &size, sizeof size, err);
+    for (int i = 0; i < n && !rc; i++)
+        rc = cdrl_ckpt_add(w, s[i].name, s[i].data, s[i].size, err);
+    return rc;
+}
+
+int pg_bonus_load(pg_bonus *b, const cdrl_ckpt *ck, cdrl_error *err)
+{
+    cdrl_dynamics_model *m = b->model;
+    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
+    int64_t adam_t = 0, size = 0;
+    int shape[3], want[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
+    int rc = cdrl_ckpt_read(ck, "bonus.counters", &b->c, sizeof b->c, err);
+    rc = rc ? rc : cdrl_ckpt_read(ck, "bonus.buffer.size", &size, sizeof size, err);
+    if (!rc && (size < 0 || b->c.fits < 0))
+        rc = cdrl_errorf(err, CDRL_ECORRUPT, "checkpoint: bonus counters out of range");
+    rc = rc ? rc : cdrl_replay_buffer_reserve(&b->buf, size, err);
+    if (rc)
+        return rc;
+    section s[16];
+    int n = sections(b, size, &adam_t, layer_rng, shape, s);
+    for (int i = 0; i < n && !rc; i++) {
+        rc = cdrl_ckpt_read(ck, s[i].name, s[i].data, s[i].size, err);
+        if (!rc && i == 0 && memcmp(shape, want, sizeof shape) != 0)
+            rc = cdrl_errorf(err, CDRL_ECORRUPT, "checkpoint: bonus model shape (inputs %d, params %d, "
+                             "layers %d) differs from the config's (%d, %d, %d)", shape[0], shape[1],
+                             shape[2], want[0], want[1], want[2]);
+    }
+    if (rc)
+        return rc;
+    b->buf.size = size;
+    m->adam.t = (long)adam_t;
+    for (int l = 0; l < m->net->n_layers; l++)
+        m->net->layers[l].rng = layer_rng[l];
+    return 0;
+}

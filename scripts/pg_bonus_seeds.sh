@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The exploration study of docs/uncertainty.md: pg on MountainCar-v0 with and
+# without the dynamics model's exploration bonus (agent.bonus.*), one run per
+# (setting, seed), each stopped when solved (mean return >= -110 over 100
+# episodes) or at the step budget.
+#
+#   bash scripts/pg_bonus_seeds.sh OUT_DIR [CDRL_BINARY] [SEEDS] [SETTINGS...]
+#
+# SEEDS: "0 1 2 3 4 5 6 7 8 9" by default. A setting is NAME or NAME=ARGS (ARGS:
+# train options, words split on commas), default:
+#   plain=--set,agent.bonus.beta=0
+#   concrete=   (the config as it is: Concrete-Dropout model)
+#   fixed=--set,agent.bonus.dropout=fixed:0.1
+#   none=--set,agent.bonus.dropout=none
+# All runs use configs/pg_mountaincar_bonus.cfg, one at a time under nice
+# (the machine is shared). Run directories stay in OUT_DIR/NAME-SEED; the
+# table (markdown) goes to stdout and to OUT_DIR/table.md.
+set -eu
+out=${1:?usage: pg_bonus_seeds.sh OUT_DIR [CDRL_BINARY] [SEEDS] [SETTINGS...]}
+bin=$(realpath "${2:-build/cdrl}")
+seeds=${3:-0 1 2 3 4 5 6 7 8 9}
+shift $(($# < 3 ? $# : 3))
+settings=("$@")
+[ ${#settings[@]} -gt 0 ] || settings=(plain=--set,agent.bonus.beta=0 concrete=
+                                       fixed=--set,agent.bonus.dropout=fixed:0.1
+                                       none=--set,agent.bonus.dropout=none)
+src=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$out"
+cdrl="$out/.cdrl"
+cp "$bin" "$cdrl" # a rebuild during the runs does not change them
+for setting in "${settings[@]}"; do
+  name=${setting%%=*}; args=${setting#*=}; [ "$args" = "$setting" ] && args=
+  IFS=, read -r -a extra <<<"$args"
+  for s in $seeds; do
+    d="$out/$name-$s"
+    [ -f "$d.result" ] && continue # done in an earlier call
+    rm -rf "$d"
+    TIMEFORMAT='%U %S'
+    t=$( { time nice -n 5 "$cdrl" train --config "$src/configs/pg_mountaincar_bonus.cfg" --seed "$s" \
+             --out "$d" "${extra[@]}" >"$d.log" 2>&1; } 2>&1 )
+    echo "$name $s $(awk '{ printf "%.1f", $1 + $2 }' <<<"$t") $(tail -1 "$d.log")" > "$d.result"
+  done
+done
+{
+  echo "| setting | seed | solved | steps to solve | last mean return | first goal (env step) | CPU (s) |"
+  echo "|---|---|---|---|---|---|---|"
+  for setting in "${settings[@]}"; do
+    name=${setting%%=*}
+    for s in $seeds; do
+      read -r _ _ cpu rest < "$out/$name-$s.result"
+      steps=-; solved=no
+      if [[ $rest == solved\ after* ]]; then steps=$(awk '{ print $3 }' <<<"$rest"); solved=yes; fi
+      ret=$(sed -n 's/.*mean return \([-0-9.]*\).*/\1/p' <<<"$rest")
+      goal=$(awk -F, 'NR > 1 && $3 > -200 { print $2; found = 1; exit } END { if (!found) print "-" }' \
+             "$out/$name-$s/episodes.csv")
+      echo "| $name | $s | $solved | $steps | $ret | $goal | $cpu |"
+    done
+  done
+  echo
+  for setting in "${settings[@]}"; do
+    name=${setting%%=*}
+    n=0; total=0
+    for s in $seeds; do
+      total=$((total + 1))
+      grep -q " solved after" "$out/$name-$s.result" && n=$((n + 1))
+    done
+    echo "$name: solved $n/$total"
+  done
+} | tee "$out/table.md"

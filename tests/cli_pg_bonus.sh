@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# pg's exploration bonus as a user meets it: off (the default) writes no bonus
+# columns; on, metrics.csv has bonus_mean, bonus_spread, bonus_model_loss and
+# the model's p per layer, with a positive bonus after the model's first fit,
+# while episodes.csv keeps the env's own returns (MountainCar: -1 a step, so
+# an episode's return is minus its length); a model without dropout has zero
+# spread, so its run's episodes are the plain run's, bit for bit; a bad bonus
+# key is one line, exit 2; cdrl viz --png draws a bonus run headless.
+set -u
+. "$(dirname "$0")/check_cli.sh"
+cdrl=$1
+src=${2:-.}
+export LSAN_OPTIONS="suppressions=$src/tests/lsan_system.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+tmp=$(mktemp -d /tmp/cdrl_cli_pg_bonus.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+small=(train --agent pg --env mountaincar --seed 4 --steps 8000 --set run.stop_when_solved=false)
+
+# column NAME FILE: the values of column NAME, one per row
+column() { awk -F, -v n="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next } c { print $c }' "$2"; }
+
+"$cdrl" "${small[@]}" --out "$tmp/off" >/dev/null 2>&1 || { echo "FAIL plain run"; fail=1; }
+grep -q bonus "$tmp/off/metrics.csv" && { echo "FAIL bonus columns with the bonus off"; fail=1; } || echo "ok no bonus columns when off"
+
+"$cdrl" "${small[@]}" --set agent.bonus.beta=0.5 --out "$tmp/on" >/dev/null 2>&1 || { echo "FAIL bonus run"; fail=1; }
+header=$(head -1 "$tmp/on/metrics.csv")
+missing=
+for c in bonus_mean bonus_spread bonus_model_loss p_model_l1 p_model_l2; do
+  grep -Eq "(^|,)$c(,|$)" <<<"$header" || missing="$missing $c"
+done
+[ -z "$missing" ] && echo "ok bonus columns" || { echo "FAIL missing columns:$missing"; fail=1; }
+# update 1 has no fitted model (bonus 0); every later update a positive bonus
+bonus=$(column bonus_mean "$tmp/on/metrics.csv")
+awk 'NR == 1 && $1 != 0 { bad = 1 } NR > 1 && !($1 > 0) { bad = 1 } END { exit bad || NR < 3 }' <<<"$bonus" \
+  && echo "ok bonus 0 before the first fit, positive after" || { echo "FAIL bonus_mean: $(tr '\n' ' ' <<<"$bonus")"; fail=1; }
+# extrinsic returns: every MountainCar return is minus the episode's length
+awk -F, 'NR > 1 && $3 != -$4 { bad = 1 } END { exit bad || NR < 2 }' "$tmp/on/episodes.csv" \
+  && echo "ok episodes.csv holds the env's return" || { echo "FAIL episodes.csv returns are not the env's"; fail=1; }
+
+"$cdrl" "${small[@]}" --set agent.bonus.beta=0.5 --set agent.bonus.dropout=none --out "$tmp/none" >/dev/null 2>&1 \
+  || { echo "FAIL no-dropout bonus run"; fail=1; }
+if cmp -s "$tmp/off/episodes.csv" "$tmp/none/episodes.csv" && [ -z "$(column bonus_mean "$tmp/none/metrics.csv" | grep -v '^0$')" ]; then
+  echo "ok no-dropout model: zero bonus, the plain run's episodes"
+else
+  echo "FAIL no-dropout model changed the run"; fail=1
+fi
+
+check bad-normalize 2 "agent.bonus.normalize" -- "${small[@]}" --set agent.bonus.normalize=sometimes --out "$tmp/bad1"
+check bad-dropout 2 "agent.bonus.dropout" -- "${small[@]}" --set agent.bonus.dropout=fixed:1.5 --out "$tmp/bad2"
+check negative-beta 2 "agent.bonus.beta" -- "${small[@]}" --set agent.bonus.beta=-1 --out "$tmp/bad3"
+
+if "$cdrl" viz "$tmp/on" --png "$tmp/on.png" >/dev/null 2>&1 && [ -s "$tmp/on.png" ]; then
+  echo "ok viz --png of a bonus run"
+else
+  echo "FAIL viz --png of a bonus run"; fail=1
+fi
+exit $fail
