@@ -6,6 +6,7 @@
  * back through the network, so the gradient reaches kernels, biases and
  * p_logits; the state-independent log_std gets its gradient here directly. */
 #include "pg_gaussian.h"
+#include "pg_loss.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -40,24 +41,6 @@ void cdrl_pg_gauss_env_action(double *env_action, const float *a, const double *
     }
 }
 
-/* Copies the held uniforms into the layers' noise buffers; the forward that
- * follows uses them instead of drawing. */
-static int hold_noise(cdrl_mlp *policy, const cdrl_pg_gauss_batch *batch, cdrl_error *err)
-{
-    if (cdrl_mlp_reserve(policy, batch->B, err))
-        return err ? err->code : CDRL_ENOMEM;
-    for (int l = 0; l < policy->n_layers; l++) {
-        cdrl_mlp_layer *L = &policy->layers[l];
-        if (L->dropout == CDRL_DROPOUT_NONE)
-            continue;
-        if (!batch->noise[l])
-            return cdrl_errorf(err, CDRL_EINVAL, "pg gaussian loss: no held noise for policy layer %d", l);
-        memcpy(L->noise, batch->noise[l], sizeof(float) * (size_t)batch->B * L->n_in);
-    }
-    policy->hold_noise = 1;
-    return 0;
-}
-
 int cdrl_pg_gauss_loss(cdrl_mlp *policy, const float *log_std, float *dlog_std,
                        const cdrl_pg_gauss_batch *batch, float clip, float entropy_coef,
                        cdrl_pg_gauss_stats *stats, cdrl_error *err)
@@ -67,7 +50,7 @@ int cdrl_pg_gauss_loss(cdrl_mlp *policy, const float *log_std, float *dlog_std,
     if (B < 1 || !(clip >= 0.0f))
         return cdrl_errorf(err, CDRL_EINVAL, "pg gaussian loss: batch %d must be >= 1 and clip %g >= 0",
                            B, clip);
-    if (batch->noise && hold_noise(policy, batch, err))
+    if (batch->noise && cdrl_pg_hold_noise(policy, batch->noise, batch->B, "pg gaussian loss", err))
         return err ? err->code : CDRL_EINVAL;
     const float *mu = cdrl_mlp_forward(policy, batch->obs, B, CDRL_MODE_TRAIN, err);
     policy->hold_noise = 0;

@@ -12,19 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Copies the held uniforms into the layers' noise buffers; the forward that
- * follows uses them instead of drawing. */
-static int hold_noise(cdrl_mlp *policy, const cdrl_pg_batch *batch, cdrl_error *err)
+int cdrl_pg_hold_noise(cdrl_mlp *policy, const float *const *noise, int B, const char *who, cdrl_error *err)
 {
-    if (cdrl_mlp_reserve(policy, batch->B, err))
+    if (cdrl_mlp_reserve(policy, B, err))
         return err ? err->code : CDRL_ENOMEM;
     for (int l = 0; l < policy->n_layers; l++) {
         cdrl_mlp_layer *L = &policy->layers[l];
         if (L->dropout == CDRL_DROPOUT_NONE)
             continue;
-        if (!batch->noise[l])
-            return cdrl_errorf(err, CDRL_EINVAL, "pg loss: no held noise for policy layer %d", l);
-        memcpy(L->noise, batch->noise[l], sizeof(float) * (size_t)batch->B * L->n_in);
+        if (!noise[l])
+            return cdrl_errorf(err, CDRL_EINVAL, "%s: no held noise for policy layer %d", who, l);
+        memcpy(L->noise, noise[l], sizeof(float) * (size_t)B * L->n_in);
     }
     policy->hold_noise = 1;
     return 0;
@@ -86,7 +84,7 @@ int cdrl_pg_policy_loss(cdrl_mlp *policy, const cdrl_pg_batch *batch, float clip
     if (B < 1 || !(clip >= 0.0f))
         return cdrl_errorf(err, CDRL_EINVAL, "pg loss: batch %d must be >= 1 and clip %g >= 0", B,
                            clip);
-    if (batch->noise && hold_noise(policy, batch, err))
+    if (batch->noise && cdrl_pg_hold_noise(policy, batch->noise, batch->B, "pg loss", err))
         return err ? err->code : CDRL_EINVAL;
     const float *logits = cdrl_mlp_forward(policy, batch->obs, B, CDRL_MODE_TRAIN, err);
     policy->hold_noise = 0;

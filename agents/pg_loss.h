@@ -34,6 +34,12 @@ typedef struct {
     const float *const *noise;
 } cdrl_pg_batch;
 
+/* Copies the held uniforms noise[l] (B rows) into the policy's dropout
+ * layers, so that the forward that follows uses them instead of drawing
+ * (shared by the categorical and the Gaussian loss). `who` names the caller
+ * in the error when a dropout layer has no held noise. */
+int cdrl_pg_hold_noise(cdrl_mlp *policy, const float *const *noise, int B, const char *who, cdrl_error *err);
+
 /* What one evaluation of the loss measured. */
 typedef struct {
     float loss;       /* surrogate + entropy term: the value whose gradient was taken */
