@@ -124,15 +124,8 @@ int pg_gauss_mc_spread(cdrl_mlp *policy, const float *states, int rows, int T, d
                        double *mean_mu, cdrl_error *err)
 {
     // states (rows, D); mean_mu (rows, A) or NULL
-    int D = policy->spec.n_inputs, A = policy->n_outputs;
-    float *inp = calloc((size_t)rows * T * D, sizeof(float));
-    if (!inp)
-        return cdrl_errorf(err, CDRL_ENOMEM, "pg: cannot allocate the MC spread buffers");
-    for (int r = 0; r < rows; r++)
-        for (int t = 0; t < T; t++)
-            memcpy(inp + ((size_t)r * T + t) * D, states + (size_t)r * D, sizeof(float) * D);
-    const float *mu = cdrl_mlp_forward(policy, inp, rows * T, CDRL_MODE_MC, err);
-    free(inp);
+    int A = policy->n_outputs;
+    const float *mu = pg_mc_forward(policy, states, rows, T, err);
     if (!mu)
         return err ? err->code : CDRL_EINVAL;
     double total = 0.0;

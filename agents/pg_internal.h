@@ -208,6 +208,11 @@ int pg_probs_spread(const float *logits, int rows, int T, int A, double *spread,
 /* Softmax of one row of logits, in double. */
 void pg_softmax_row(double *probs, const float *logits, int A);
 
+/* The policy's MC-mode forward over T dropout draws of each of `rows`
+ * states (rows, D): returns the network's (rows * T, n_outputs) output, the
+ * T draws of one state adjacent, or NULL with *err set. */
+const float *pg_mc_forward(cdrl_mlp *policy, const float *states, int rows, int T, cdrl_error *err);
+
 /* The MC-dropout spread of the action probabilities on `rows` states: T
  * dropout draws of each state in one MC forward; the std over draws of each
  * action's probability, averaged over actions and states. With mean_probs not

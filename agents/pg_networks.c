@@ -104,18 +104,27 @@ void pg_softmax_row(double *probs, const float *logits, int A)
 int pg_mc_spread(cdrl_mlp *policy, const float *states, int rows, int T, double *spread,
                      double *mean_probs, cdrl_error *err)
 {
-    int D = policy->spec.n_inputs, A = policy->n_outputs;
+    const float *out = pg_mc_forward(policy, states, rows, T, err);
+    if (!out)
+        return err ? err->code : CDRL_EINVAL;
+    return pg_probs_spread(out, rows, T, policy->n_outputs, spread, mean_probs, err);
+}
+
+const float *pg_mc_forward(cdrl_mlp *policy, const float *states, int rows, int T, cdrl_error *err)
+{
+    // states (rows, D) -> (rows * T, n_outputs), the T draws of a state adjacent
+    int D = policy->spec.n_inputs;
     float *inp = calloc((size_t)rows * T * D, sizeof(float));
-    if (!inp)
-        return cdrl_errorf(err, CDRL_ENOMEM, "pg: cannot allocate the MC spread buffers");
+    if (!inp) {
+        cdrl_errorf(err, CDRL_ENOMEM, "pg: cannot allocate the MC spread buffers");
+        return NULL;
+    }
     for (int r = 0; r < rows; r++)
         for (int t = 0; t < T; t++)
             memcpy(inp + ((size_t)r * T + t) * D, states + (size_t)r * D, sizeof(float) * D);
     const float *out = cdrl_mlp_forward(policy, inp, rows * T, CDRL_MODE_MC, err);
     free(inp);
-    if (!out)
-        return err ? err->code : CDRL_EINVAL;
-    return pg_probs_spread(out, rows, T, A, spread, mean_probs, err);
+    return out;
 }
 
 int pg_probs_spread(const float *out, int rows, int T, int A, double *spread,
