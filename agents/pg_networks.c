@@ -82,6 +82,7 @@ int pg_build_recurrent(const pg_config *cfg, const cdrl_run_config *run, int D,
                             pg_stream_seed(seed, STREAM_VALUE_LSTM), value, err);
     if (rc)
         return cdrl_error_prefix(err, "agent.value");
+    (*policy)->normalize = (*value)->normalize = cfg->lstm_normalize_obs;
     return 0;
 }
 

@@ -71,6 +71,8 @@ const cdrl_cfg_key pg_keys[] = {
     {KEY("agent.lstm.recurrent_dropout", CDRL_CFG_STRING, lstm_recurrent_dropout),
      .default_text = "none", .validate = cdrl_cfg_validate_dropout,
      .help = "dropout on the LSTMs' recurrent input h (mask held per sequence): none, fixed:P, concrete"},
+    {KEY("agent.lstm.normalize_obs", CDRL_CFG_BOOL, lstm_normalize_obs), .default_text = "false",
+     .help = "the LSTMs read each observation component minus its running mean, over its running std (of the rollouts before the update)"},
 };
 
 /* The header declares the array with PG_N_KEYS entries; a count that differs is
