@@ -71,11 +71,11 @@ typedef struct {
     char policy_kind[CDRL_CFG_STR_MAX];
     int lstm_hidden, lstm_chunk;
     char lstm_recurrent_dropout[CDRL_CFG_STR_MAX];
-    int lstm_normalize_obs;
+    int lstm_normalize_obs, lstm_head_layers;
 } pg_config;
 
 /* The schema of pg_config (pg_schema.c), PG_N_KEYS keys. */
-#define PG_N_KEYS 29
+#define PG_N_KEYS 30
 extern const cdrl_cfg_key pg_keys[PG_N_KEYS];
 
 /* Generator streams of the run seed; the networks use (net seed, layer) inside. */

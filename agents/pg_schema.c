@@ -73,6 +73,9 @@ const cdrl_cfg_key pg_keys[] = {
      .help = "dropout on the LSTMs' recurrent input h (mask held per sequence): none, fixed:P, concrete"},
     {KEY("agent.lstm.normalize_obs", CDRL_CFG_BOOL, lstm_normalize_obs), .default_text = "false",
      .help = "the LSTMs read each observation component minus its running mean, over its running std (of the rollouts before the update)"},
+    {KEY("agent.lstm.head_layers", CDRL_CFG_INT, lstm_head_layers), INT_RANGE(0, CDRL_MLP_MAX_HIDDEN),
+     .default_text = "0",
+     .help = "hidden layers between the LSTM and each output (agent.policy.hidden / agent.value.hidden units, agent.activation, no dropout); 0 = a linear head"},
 };
 
 /* The header declares the array with PG_N_KEYS entries; a count that differs is
