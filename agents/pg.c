@@ -335,6 +335,21 @@ static int finished(const void *self)
     return (ag->c.solved && ag->run->stop_when_solved) || ag->c.env_steps + ag->cfg->envs > ag->run->steps;
 }
 
+/* agent.lr_anneal: the rates fall linearly with the steps taken, from the
+ * configured ones to 0 at the budget (a function of the counters alone, so
+ * a resumed run continues on the same rates). */
+static void anneal_lr(pg_agent *ag)
+{
+    double f = 1.0 - (double)ag->c.env_steps / (double)ag->run->steps;
+    f = f > 0.0 ? f : 0.0;
+    ag->policy_opt.lr = (float)(ag->cfg->lr * f);
+    ag->value_opt.lr = (float)(ag->cfg->value_lr * f);
+    if (ag->policy_rnn) {
+        ag->policy_rnn_opt.lr = ag->policy_opt.lr;
+        ag->value_rnn_opt.lr = ag->value_opt.lr;
+    }
+}
+
 /* One update: collect, learn, measure the MC spread on the probe states. */
 static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
 {
@@ -345,6 +360,8 @@ static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
         return rc;
     if (ag->c.n_probe == 0)
         pick_probe(ag);
+    if (ag->cfg->lr_anneal)
+        anneal_lr(ag);
     if ((rc = pg_update(ag, &ag->last, err)))
         return rc;
     if (ag->c.n_probe > 0 && ag->policy_rnn)

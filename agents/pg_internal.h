@@ -64,6 +64,7 @@ typedef struct {
     int envs, min_steps;
     double gamma, gae_lambda;
     double lr, value_lr;
+    int lr_anneal;
     int epochs, minibatch;
     double clip, entropy, max_grad_norm;
     int normalize_advantages;
@@ -75,7 +76,7 @@ typedef struct {
 } pg_config;
 
 /* The schema of pg_config (pg_schema.c), PG_N_KEYS keys. */
-#define PG_N_KEYS 30
+#define PG_N_KEYS 31
 extern const cdrl_cfg_key pg_keys[PG_N_KEYS];
 
 /* Generator streams of the run seed; the networks use (net seed, layer) inside. */
