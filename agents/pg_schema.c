@@ -43,6 +43,8 @@ const cdrl_cfg_key pg_keys[] = {
      .max = 1, .default_text = "1e-3", .help = "Adam learning rate of the policy"},
     {KEY("agent.value_lr", CDRL_CFG_FLOAT, value_lr), .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX,
      .min = 0, .max = 1, .default_text = "1e-3", .help = "Adam learning rate of the value network"},
+    {KEY("agent.lr_anneal", CDRL_CFG_BOOL, lr_anneal), .default_text = "false",
+     .help = "scale both learning rates by 1 - (env steps so far) / run.steps at every update (linear to 0 at the budget)"},
     {KEY("agent.epochs", CDRL_CFG_INT, epochs), INT_RANGE(1, 100), .default_text = "4",
      .help = "passes over each update's transitions"},
     {KEY("agent.minibatch", CDRL_CFG_INT, minibatch), INT_RANGE(1, 1000000),
