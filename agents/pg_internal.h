@@ -62,7 +62,7 @@ typedef struct {
     char activation[CDRL_CFG_STR_MAX];
     double concrete_init_p, length_scale, tau;
     int envs, min_steps;
-    double gamma, gae_lambda;
+    double gamma, gae_lambda, reward_scale;
     double lr, value_lr;
     int lr_anneal;
     int epochs, minibatch;
@@ -76,7 +76,7 @@ typedef struct {
 } pg_config;
 
 /* The schema of pg_config (pg_schema.c), PG_N_KEYS keys. */
-#define PG_N_KEYS 31
+#define PG_N_KEYS 32
 extern const cdrl_cfg_key pg_keys[PG_N_KEYS];
 
 /* Generator streams of the run seed; the networks use (net seed, layer) inside. */

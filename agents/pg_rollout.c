@@ -216,7 +216,7 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
         if (rc)
             break;
         for (int e = 0; e < B; e++)
-            ag->ro.reward[row0 + e] = (float)ag->rewards_d[e];
+            ag->ro.reward[row0 + e] = (float)(ag->rewards_d[e] * ag->cfg->reward_scale);
         if (ag->frame) {
             cdrl_env_view view = cdrl_vec_env_view_of(venv, 0);
             if (ag->frame(ag->frame_user, &view, NULL, 0))
