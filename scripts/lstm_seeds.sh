@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
 # The recurrent pg's table on CartPole with the velocities hidden
 # (configs/pg_cartpole-hidden.cfg, 2M-step budget, stop when solved): each
-# setting on each seed, two runs at a time. Prints a markdown table (setting,
-# seed, solved, env steps, CPU seconds, the policy's learned p of the LSTM
+# setting on each seed, PARALLEL_RUNS at a time. Prints a markdown table
+# (setting, seed, solved, env steps, CPU seconds, the policy's p of the LSTM
 # input at the first and the last update) and a summary line per setting.
 #
 #   bash scripts/lstm_seeds.sh [CDRL_BINARY] [PARALLEL_RUNS] [OUT_DIR]
 #
-# Settings (LSTM_SEEDS_SETTINGS, default "default none fixed:0.1 mlp"):
-#   default    the config as it is: Concrete dropout on the policy LSTM's input
+# Settings (LSTM_SEEDS_SETTINGS, default "default fixed:0.1 concrete mlp"):
+#   default    the config as it is: no dropout
 #   none, fixed:P, concrete   that dropout on the policy LSTM's input instead
 #              (the value LSTM keeps the config's: none)
-#   mlp        the feed-forward pg (2x64 tanh MLPs) on the same task and budget
-# Seeds: LSTM_SEEDS (default "0 1 2 3 4 5 6 7 8 9"). Run directories are kept
+#   mlp        the feed-forward pg (2x64 tanh MLPs, the config's PPO settings)
+#              on the same task and budget
+# Seeds: LSTM_SEEDS (default "0 1 2 3 4 5 6 7 8 9"); LSTM_SEEDS_NICE: the runs'
+# niceness (default 0). Run directories are kept
 # in OUT_DIR (default: a temporary directory, removed at the end).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cdrl=$(realpath "${1:-build/cdrl}")
 jobs=${2:-2}
 out=${3:-}
-settings=(${LSTM_SEEDS_SETTINGS:-default none fixed:0.1 mlp})
+settings=(${LSTM_SEEDS_SETTINGS:-default fixed:0.1 concrete mlp})
 seeds=(${LSTM_SEEDS:-0 1 2 3 4 5 6 7 8 9})
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,7 +37,7 @@ one_run() { # one_run CDRL SETTING SEED OUT
     mlp) extra=(--set agent.policy.kind=mlp) ;;
     *) extra=(--set "agent.policy.dropout=$2") ;;
   esac
-  times=$( { time "$1" train --config "$LSTM_CFG" "${extra[@]}" --seed "$3" --out "$4/run-$name" \
+  times=$( { time nice -n "${LSTM_SEEDS_NICE:-0}" "$1" train --config "$LSTM_CFG" "${extra[@]}" --seed "$3" --out "$4/run-$name" \
              --set run.log_every=1000000 >"$4/log-$name" 2>&1; } 2>&1 )
   echo "$(awk '{ printf "%.1f", $1 + $2 }' <<<"$times") $(tail -1 "$4/log-$name")" > "$4/result-$name"
 }
