@@ -11,6 +11,8 @@
 #   default    the config as it is: no dropout
 #   none, fixed:P, concrete   that dropout on the policy LSTM's input instead
 #              (the value LSTM keeps the config's: none)
+#   concrete+h Concrete dropout on the policy LSTM's input and on h (the
+#              recurrent dropout is on both LSTMs' h)
 #   mlp        the feed-forward pg (2x64 tanh MLPs, the config's PPO settings)
 #              on the same task and budget
 # Seeds: LSTM_SEEDS (default "0 1 2 3 4 5 6 7 8 9"); LSTM_SEEDS_NICE: the runs'
@@ -35,6 +37,7 @@ one_run() { # one_run CDRL SETTING SEED OUT
   case $2 in
     default) ;;
     mlp) extra=(--set agent.policy.kind=mlp) ;;
+    concrete+h) extra=(--set agent.policy.dropout=concrete --set agent.lstm.recurrent_dropout=concrete) ;;
     *) extra=(--set "agent.policy.dropout=$2") ;;
   esac
   times=$( { time nice -n "${LSTM_SEEDS_NICE:-0}" "$1" train --config "$LSTM_CFG" "${extra[@]}" --seed "$3" --out "$4/run-$name" \
@@ -50,17 +53,18 @@ for d in "${settings[@]}"; do for s in "${seeds[@]}"; do echo "$d $s"; done; don
 pcol() { awk -F, -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
          k { v[NR] = $k } END { if (k) printf "%.3f -> %.3f", v[2], v[NR]; else printf "-" }' "$2"; }
 
-echo "| setting | seed | solved | env steps | CPU s | p policy LSTM input (first -> last) |"
-echo "|---|---|---|---|---|---|"
+echo "| setting | seed | solved | env steps | CPU s | p policy LSTM input (first -> last) | p policy LSTM h |"
+echo "|---|---|---|---|---|---|---|"
 for d in "${settings[@]}"; do
   n=0 solved=0
   for s in "${seeds[@]}"; do
     name="${d/:/_}-$s"
+    [ -f "$out/result-$name" ] || continue # not run (stopped)
     read -r cpu rest < "$out/result-$name"
     steps=$(tail -1 "$out/run-$name/metrics.csv" | cut -d, -f2)
     if [[ $rest == solved\ after* ]]; then yes=yes; solved=$((solved + 1)); else yes=no; fi
     n=$((n + 1))
-    echo "| $d | $s | $yes | $steps | $cpu | $(pcol p_policy_l1 "$out/run-$name/metrics.csv") |"
+    echo "| $d | $s | $yes | $steps | $cpu | $(pcol p_policy_l1 "$out/run-$name/metrics.csv") | $(pcol p_policy_l2 "$out/run-$name/metrics.csv") |"
   done
-  echo "| **$d** | | **$solved/$n** | | | |"
+  echo "| **$d** | | **$solved/$n** | | | | |"
 done
