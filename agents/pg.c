@@ -203,7 +203,8 @@ static void metrics_header(const void *self, char *out, size_t size)
                                               "return_max,policy_loss,value_loss,entropy");
     const cdrl_mlp *nets[2] = {ag->policy, ag->value};
     const char *names[2] = {"policy", "value"};
-    for (int k = 0; k < 2; k++)
+    /* A recurrent net's head has no dropout: its layers get no column. */
+    for (int k = 0; !ag->policy_rnn && k < 2; k++)
         for (int l = 1; l < nets[k]->n_layers && used < size; l++)
             used += (size_t)snprintf(out + used, size - used, ","),
             used += (size_t)cdrl_metric_p_name(out + used, used < size ? size - used : 0, names[k], l);
@@ -237,7 +238,7 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
                                    cdrl_shortest_double(st->value_loss).text,
                                    cdrl_shortest_double(st->entropy).text);
     const cdrl_mlp *nets[2] = {ag->policy, ag->value};
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; !ag->policy_rnn && k < 2; k++)
         for (int l = 1; l < nets[k]->n_layers && used < size; l++)
             used += (size_t)snprintf(row + used, size - used, ",%s",
                                      cdrl_shortest_float(cdrl_mlp_dropout_p(nets[k], l)).text);
