@@ -582,20 +582,26 @@ static void test_learns_cartpole(void **state)
     free(cfg.agent);
 }
 
-/* CartPole with the velocities hidden: a random policy averages about 22.
- * The recurrent pg on seed 0 passes a mean of 100 over its last 100 episodes
- * within 100,000 steps (it reaches 162 on the development build), which a
- * policy that cannot estimate the velocities from the positions' history
- * does not (docs/lstm.md: the feed-forward pg stays far lower). */
+/* CartPole with the velocities hidden: a random policy averages about 22,
+ * and the feed-forward pg stays at 42-55 for 2M steps (docs/lstm.md). The
+ * recurrent pg with the settings of configs/pg_cartpole-hidden.cfg (less the
+ * annealing, which would follow this shorter budget) passes a mean of 200
+ * over its last 100 episodes within 50,000 steps on seed 0 (it reaches 269
+ * on the development build), which a policy that cannot estimate the
+ * velocities from the positions' history does not. (The default recurrent
+ * setting learns too slowly and unsteadily to pin: docs/lstm.md.) */
 static void test_recurrent_learns_hidden_cartpole(void **state)
 {
     (void)state;
     const char *set[] = {"run.agent=pg", "env.name=cartpole", "env.options=obs_mask=1:3",
-                         "agent.policy.kind=lstm", "run.seed=0", "run.steps=100000"};
+                         "agent.policy.kind=lstm", "agent.policy.dropout=none",
+                         "agent.lstm.normalize_obs=true", "agent.lstm.head_layers=1",
+                         "agent.gamma=0.999", "agent.gae_lambda=0.98", "agent.reward_scale=0.01",
+                         "run.seed=0", "run.steps=50000"};
     cdrl_train_result r;
-    train_into("learn-lstm", set, 6, &r);
-    assert_true(r.env_steps <= 100000 && r.env_steps > 99000);
-    assert_true(r.last_mean_return > 100.0);
+    train_into("learn-lstm", set, 12, &r);
+    assert_true(r.env_steps <= 50000 && r.env_steps > 49000);
+    assert_true(r.last_mean_return > 200.0);
 }
 
 int main(void)
