@@ -160,6 +160,10 @@ static int agent_init(pg_agent *ag, const pg_config *cfg, const cdrl_run_config 
     if (continuous && strcmp(cfg->policy_kind, "mlp") != 0)
         return cdrl_errorf(err, CDRL_EINVAL, "pg: agent.policy.kind = %s needs discrete actions; env %s's "
                            "are continuous (use agent.policy.kind = \"mlp\")", cfg->policy_kind, spec->name);
+    /* two normalisers of one observation would compound: the LSTM has its own */
+    if (strcmp(cfg->policy_kind, "lstm") == 0 && strcmp(cfg->obs_norm, "on") == 0)
+        return cdrl_errorf(err, CDRL_EINVAL, "pg: agent.obs_norm = on is for the feed-forward policy; the "
+                           "recurrent one normalises with agent.lstm.normalize_obs = true");
     /* the bonus model reads the action as an index (pg_bonus.c) */
     if (continuous && cfg->bonus.beta != 0)
         return cdrl_errorf(err, CDRL_EINVAL, "pg: agent.bonus.beta = %g needs discrete actions; env %s's "
@@ -226,7 +230,8 @@ static void metrics_header(const void *self, char *out, size_t size)
                                               "return_max,policy_loss,value_loss,entropy");
     const cdrl_mlp *nets[2] = {ag->policy, ag->value};
     const char *names[2] = {"policy", "value"};
-    for (int k = 0; k < 2; k++)
+    /* A recurrent net's head has no dropout: its layers get no column. */
+    for (int k = 0; !ag->policy_rnn && k < 2; k++)
         for (int l = 1; l < nets[k]->n_layers && used < size; l++)
             used += (size_t)snprintf(out + used, size - used, ","),
             used += (size_t)cdrl_metric_p_name(out + used, used < size ? size - used : 0, names[k], l);
@@ -262,7 +267,7 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
                                    cdrl_shortest_double(st->value_loss).text,
                                    cdrl_shortest_double(st->entropy).text);
     const cdrl_mlp *nets[2] = {ag->policy, ag->value};
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; !ag->policy_rnn && k < 2; k++)
         for (int l = 1; l < nets[k]->n_layers && used < size; l++)
             used += (size_t)snprintf(row + used, size - used, ",%s",
                                      cdrl_shortest_float(cdrl_mlp_dropout_p(nets[k], l)).text);
@@ -369,6 +374,21 @@ static int finished(const void *self)
     return (ag->c.solved && ag->run->stop_when_solved) || ag->c.env_steps + ag->cfg->envs > ag->run->steps;
 }
 
+/* agent.lr_anneal: the rates fall linearly with the steps taken, from the
+ * configured ones to 0 at the budget (a function of the counters alone, so
+ * a resumed run continues on the same rates). */
+static void anneal_lr(pg_agent *ag)
+{
+    double f = 1.0 - (double)ag->c.env_steps / (double)ag->run->steps;
+    f = f > 0.0 ? f : 0.0;
+    ag->policy_opt.lr = (float)(ag->cfg->lr * f);
+    ag->value_opt.lr = (float)(ag->cfg->value_lr * f);
+    if (ag->policy_rnn) {
+        ag->policy_rnn_opt.lr = ag->policy_opt.lr;
+        ag->value_rnn_opt.lr = ag->value_opt.lr;
+    }
+}
+
 /* One update: collect, learn, measure the MC spread on the probe states. */
 static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
 {
@@ -379,6 +399,8 @@ static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
         return rc;
     if (ag->c.n_probe == 0)
         pick_probe(ag);
+    if (ag->cfg->lr_anneal)
+        anneal_lr(ag);
     if ((rc = pg_update(ag, &ag->last, err)))
         return rc;
     if (ag->c.n_probe > 0 && ag->policy_rnn)

@@ -5,6 +5,7 @@
 #include "pg_internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static int add_net(cdrl_ckpt_writer *w, const char *name, const cdrl_mlp *net,
                    const cdrl_adam *opt, cdrl_error *err)
@@ -51,9 +52,40 @@ int pg_read_net(const cdrl_ckpt *ck, const char *name, cdrl_mlp *net, cdrl_adam 
     return 0;
 }
 
-/* A recurrent net's LSTM: "<name>.lstm.params", ".rng" (its noise
- * generator), ".adam.state", ".adam.t". There is no recurrent state to save:
- * every update starts from a reset (pg_internal.h). */
+/* Writes (w) or reads (ck) "<name>.lstm.obs_moments": count, mean (C), M2 (C). */
+static int obs_moments(cdrl_ckpt_writer *w, const cdrl_ckpt *ck, const char *name, pg_lstm_net *net,
+                       cdrl_error *err)
+{
+    enum { MAX_C = 64 };
+    char key[CDRL_CKPT_NAME_MAX];
+    int C = net->lstm.spec.n_inputs;
+    double m[1 + 2 * MAX_C];
+    if (C > MAX_C)
+        return cdrl_errorf(err, CDRL_EINVAL, "pg: %d LSTM inputs, at most %d", C, MAX_C);
+    size_t bytes = sizeof(double) * (1 + 2 * (size_t)C);
+    snprintf(key, sizeof key, "%s.lstm.obs_moments", name);
+    if (w) {
+        m[0] = net->obs_count;
+        memcpy(m + 1, net->obs_mean, sizeof(double) * C);
+        memcpy(m + 1 + C, net->obs_m2, sizeof(double) * C);
+        return cdrl_ckpt_add(w, key, m, bytes, err);
+    }
+    int rc = cdrl_ckpt_read(ck, key, m, bytes, err);
+    if (rc)
+        return rc;
+    if (!(m[0] >= 0.0))
+        return cdrl_errorf(err, CDRL_ECORRUPT, "%s: a negative count", key);
+    net->obs_count = m[0];
+    memcpy(net->obs_mean, m + 1, sizeof(double) * C);
+    memcpy(net->obs_m2, m + 1 + C, sizeof(double) * C);
+    pg_lstm_net_set_normalization(net);
+    return 0;
+}
+
+/* A recurrent net's LSTM: "<name>.lstm.params", ".obs_moments" (count,
+ * mean, M2 of the input normalisation), ".rng" (its noise generator),
+ * ".adam.state", ".adam.t". There is no recurrent state to save: every
+ * update starts from a reset (pg_internal.h). */
 static int add_lstm(cdrl_ckpt_writer *w, const char *name, const pg_lstm_net *net,
                     const cdrl_adam *opt, cdrl_error *err)
 {
@@ -62,6 +94,7 @@ static int add_lstm(cdrl_ckpt_writer *w, const char *name, const pg_lstm_net *ne
     int rc = 0;
     snprintf(key, sizeof key, "%s.lstm.params", name);
     rc = rc ? rc : cdrl_ckpt_add(w, key, net->params, sizeof(float) * net->n_params, err);
+    rc = rc ? rc : obs_moments(w, NULL, name, (pg_lstm_net *)net, err);
     snprintf(key, sizeof key, "%s.lstm.rng", name);
     rc = rc ? rc : cdrl_ckpt_add(w, key, &net->noise_rng, sizeof net->noise_rng, err);
     snprintf(key, sizeof key, "%s.lstm.adam.state", name);
@@ -79,6 +112,7 @@ int pg_read_lstm(const cdrl_ckpt *ck, const char *name, pg_lstm_net *net, cdrl_a
     int rc = 0;
     snprintf(key, sizeof key, "%s.lstm.params", name);
     rc = rc ? rc : cdrl_ckpt_read(ck, key, net->params, sizeof(float) * net->n_params, err);
+    rc = rc ? rc : obs_moments(NULL, ck, name, net, err);
     if (!opt)
         return rc;
     snprintf(key, sizeof key, "%s.lstm.rng", name);

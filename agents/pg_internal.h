@@ -68,8 +68,9 @@ typedef struct {
     char activation[CDRL_CFG_STR_MAX];
     double concrete_init_p, length_scale, tau;
     int envs, min_steps;
-    double gamma, gae_lambda;
+    double gamma, gae_lambda, reward_factor;
     double lr, value_lr;
+    int lr_anneal;
     int epochs, minibatch;
     double clip, entropy, max_grad_norm;
     int normalize_advantages;
@@ -83,10 +84,11 @@ typedef struct {
     int reward_scale;
     char solve_return[CDRL_CFG_STR_MAX];
     pg_bonus_config bonus;      /* agent.bonus.*: the exploration bonus (pg_bonus.h) */
+    int lstm_normalize_obs, lstm_head_layers;
 } pg_config;
 
 /* The schema of pg_config (pg_schema.c), PG_N_KEYS keys. */
-#define PG_N_KEYS 44
+#define PG_N_KEYS 48
 extern const cdrl_cfg_key pg_keys[PG_N_KEYS];
 
 /* Generator streams of the run seed; the networks use (net seed, layer) inside. */

@@ -41,16 +41,16 @@ int pg_build_networks(const pg_config *cfg, const cdrl_run_config *run, int D, i
                           cdrl_mlp **policy, cdrl_mlp **value, cdrl_error *err)
 {
     uint64_t seed = (uint64_t)run->seed;
-    /* Recurrent nets: these are the linear heads on h_t; the dropout keys
-     * belong to the LSTMs' inputs. */
+    /* Recurrent nets: these are the heads on h_t (linear unless
+     * agent.lstm.head_layers); the dropout keys belong to the LSTMs' inputs. */
     int rec = strcmp(cfg->policy_kind, "lstm") == 0;
     int in = rec ? cfg->lstm_hidden : D;
-    int rc = build_network(cfg, in, A, rec ? 0 : cfg->policy_layers, cfg->policy_hidden,
+    int rc = build_network(cfg, in, A, rec ? cfg->lstm_head_layers : cfg->policy_layers, cfg->policy_hidden,
                            rec ? "none" : cfg->policy_dropout,
                            pg_stream_seed(seed, STREAM_POLICY_INIT), policy, err);
     if (rc)
         return cdrl_error_prefix(err, "agent.policy");
-    rc = build_network(cfg, in, 1, rec ? 0 : cfg->value_layers, cfg->value_hidden,
+    rc = build_network(cfg, in, 1, rec ? cfg->lstm_head_layers : cfg->value_layers, cfg->value_hidden,
                        rec ? "none" : cfg->value_dropout,
                        pg_stream_seed(seed, STREAM_VALUE_INIT), value, err);
     if (rc)
@@ -82,6 +82,7 @@ int pg_build_recurrent(const pg_config *cfg, const cdrl_run_config *run, int D,
                             pg_stream_seed(seed, STREAM_VALUE_LSTM), value, err);
     if (rc)
         return cdrl_error_prefix(err, "agent.value");
+    (*policy)->normalize = (*value)->normalize = cfg->lstm_normalize_obs;
     return 0;
 }
 

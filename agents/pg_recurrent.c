@@ -5,6 +5,7 @@
  * so padding costs no loss and no gradient. */
 #include "pg_recurrent.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,15 +23,22 @@ int pg_lstm_net_create(int C, int H, const cdrl_dropout_spec *in, const cdrl_dro
     net->grads = calloc(net->n_params, sizeof(float));
     net->H = H;
     net->noise_width = cdrl_lstm_noise_width(&spec);
-    if (!net->params || !net->grads) {
+    net->obs_mean = calloc((size_t)C, sizeof(double));
+    net->obs_m2 = calloc((size_t)C, sizeof(double));
+    net->obs_shift = calloc((size_t)C, sizeof(float));
+    net->obs_scale = calloc((size_t)C, sizeof(float));
+    if (!net->params || !net->grads || !net->obs_mean || !net->obs_m2 || !net->obs_shift ||
+        !net->obs_scale) {
         pg_lstm_net_free(net);
         return cdrl_errorf(err, CDRL_ENOMEM, "pg: out of memory for the LSTM");
     }
     int rc = cdrl_lstm_init(&net->lstm, &spec, net->params, net->grads, err);
     if (rc) {
-        free(net->params), free(net->grads), free(net);
+        free(net->params), free(net->grads), free(net->obs_mean), free(net->obs_m2);
+        free(net->obs_shift), free(net->obs_scale), free(net);
         return rc;
     }
+    pg_lstm_net_set_normalization(net);
     cdrl_rng init;
     cdrl_rng_seed(&init, seed, 0);
     cdrl_lstm_init_params(&net->lstm, &init);
@@ -45,8 +53,43 @@ void pg_lstm_net_free(pg_lstm_net *net)
         return;
     cdrl_lstm_free(&net->lstm);
     free(net->params), free(net->grads);
-    free(net->compact), free(net->dcompact), free(net->dout);
+    free(net->compact), free(net->dcompact), free(net->dout), free(net->obs_norm);
+    free(net->obs_mean), free(net->obs_m2), free(net->obs_shift), free(net->obs_scale);
     free(net);
+}
+
+void pg_lstm_net_set_normalization(pg_lstm_net *net)
+{
+    int C = net->lstm.spec.n_inputs;
+    for (int k = 0; k < C; k++) {
+        double var = net->obs_count > 1.0 ? net->obs_m2[k] / net->obs_count : 1.0;
+        net->obs_shift[k] = net->obs_count > 0.0 ? (float)net->obs_mean[k] : 0.0f;
+        net->obs_scale[k] = (float)(1.0 / sqrt(var + 1e-8));
+    }
+}
+
+void pg_lstm_net_observe(pg_lstm_net *net, const float *obs, size_t rows)
+{
+    // obs (rows, C)
+    int C = net->lstm.spec.n_inputs;
+    if (!net->normalize || rows == 0)
+        return;
+    double n = (double)rows;
+    for (int k = 0; k < C; k++) {
+        double mean = 0.0, m2 = 0.0;
+        for (size_t r = 0; r < rows; r++)
+            mean += obs[r * C + k];
+        mean /= n;
+        for (size_t r = 0; r < rows; r++) {
+            double d = obs[r * C + k] - mean;
+            m2 += d * d;
+        }
+        double delta = mean - net->obs_mean[k], total = net->obs_count + n;
+        net->obs_mean[k] += delta * n / total;
+        net->obs_m2[k] += m2 + delta * delta * net->obs_count * n / total;
+    }
+    net->obs_count += n;
+    pg_lstm_net_set_normalization(net);
 }
 
 void pg_recurrent_zero_grad(pg_lstm_net *net, cdrl_mlp *head)
@@ -59,11 +102,12 @@ static int reserve(pg_lstm_net *net, size_t floats, cdrl_error *err)
 {
     if (floats <= net->capacity)
         return 0;
-    free(net->compact), free(net->dcompact), free(net->dout);
+    free(net->compact), free(net->dcompact), free(net->dout), free(net->obs_norm);
     net->compact = malloc(sizeof(float) * floats);
     net->dcompact = malloc(sizeof(float) * floats);
     net->dout = malloc(sizeof(float) * floats);
-    net->capacity = net->compact && net->dcompact && net->dout ? floats : 0;
+    net->obs_norm = malloc(sizeof(float) * (floats / (size_t)net->H * net->lstm.spec.n_inputs));
+    net->capacity = net->compact && net->dcompact && net->dout && net->obs_norm ? floats : 0;
     if (!net->capacity)
         return cdrl_errorf(err, CDRL_ENOMEM, "pg: out of memory for %zu LSTM outputs", floats);
     return 0;
@@ -91,7 +135,17 @@ const float *pg_recurrent_forward(pg_lstm_net *net, cdrl_mlp *head, const pg_seq
         }
     if (reserve(net, (size_t)M * L * H, err))
         return NULL;
-    const float *h = cdrl_lstm_forward(&net->lstm, b->obs, b->h0, b->c0, b->keep, b->noise, M, L,
+    const float *obs = b->obs;
+    if (net->normalize) {
+        int C = net->lstm.spec.n_inputs;
+        for (size_t r = 0; r < (size_t)M * L; r++)
+            for (int k = 0; k < C; k++) {
+                float x = (obs[r * C + k] - net->obs_shift[k]) * net->obs_scale[k];
+                net->obs_norm[r * C + k] = x > PG_OBS_CLIP ? PG_OBS_CLIP : x < -PG_OBS_CLIP ? -PG_OBS_CLIP : x;
+            }
+        obs = net->obs_norm;
+    }
+    const float *h = cdrl_lstm_forward(&net->lstm, obs, b->h0, b->c0, b->keep, b->noise, M, L,
                                        mode, h_last, c_last, err);
     if (!h)
         return NULL;

@@ -34,6 +34,13 @@ typedef struct {
     float *params, *grads;  /* (n_params) each, owned: the LSTM's block */
     int H, noise_width;
     cdrl_rng noise_rng;     /* draws of the value net's training noise and of the MC spread */
+    /* agent.lstm.normalize_obs: the LSTM reads (obs - mean) / std, clipped to
+     * +-PG_OBS_CLIP, with the running mean and variance of every observation
+     * the rollouts saw before this update (pg_lstm_net_observe). */
+    int normalize;
+    double obs_count, *obs_mean, *obs_m2; /* (C) each, owned: the running moments */
+    float *obs_shift, *obs_scale;         /* (C) each: mean and 1 / std as applied */
+    float *obs_norm;                      /* (capacity / H * C) the normalised input */
     /* scratch of the last forward: the valid steps' h, compacted */
     int rows;               /* valid steps of the last forward */
     size_t capacity;        /* floats the scratch holds */
@@ -59,6 +66,19 @@ typedef struct {
 int pg_lstm_net_create(int C, int H, const cdrl_dropout_spec *in, const cdrl_dropout_spec *rec,
                        uint64_t seed, pg_lstm_net **out, cdrl_error *err);
 void pg_lstm_net_free(pg_lstm_net *net);
+
+/* Normalised inputs are clipped to +-PG_OBS_CLIP (as common running
+ * normalisers do) so that one state far outside what was seen cannot
+ * saturate every gate at once. */
+#define PG_OBS_CLIP 10.0f
+
+/* Adds `rows` observations (rows, C) to the running moments and sets the
+ * normalisation the next forward applies (Chan et al.'s parallel update,
+ * in double). Does nothing unless net->normalize. */
+void pg_lstm_net_observe(pg_lstm_net *net, const float *obs, size_t rows);
+/* Sets the applied normalisation from the running moments (after they are
+ * loaded from a checkpoint). */
+void pg_lstm_net_set_normalization(pg_lstm_net *net);
 
 /* Zeroes the LSTM's and the head's gradients. */
 void pg_recurrent_zero_grad(pg_lstm_net *net, cdrl_mlp *head);

@@ -241,6 +241,9 @@ int pg_update_recurrent(pg_agent *ag, pg_update_stats *st, cdrl_error *err)
     st->policy_loss /= steps;
     st->value_loss /= steps;
     st->entropy /= steps;
+    /* Only now, so the loss saw the inputs the rollout acted on. */
+    pg_lstm_net_observe(ag->policy_rnn, ag->ro.obs, (size_t)ag->ro.n);
+    pg_lstm_net_observe(ag->value_rnn, ag->ro.obs, (size_t)ag->ro.n);
     return 0;
 }
 

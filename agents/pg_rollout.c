@@ -219,7 +219,7 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
         if (rc)
             break;
         for (int e = 0; e < B; e++)
-            ag->ro.reward[row0 + e] = (float)ag->rewards_d[e];
+            ag->ro.reward[row0 + e] = (float)(ag->rewards_d[e] * ag->cfg->reward_factor);
         if (ag->bonus && (rc = pg_bonus_record(ag->bonus, ag->ro.obs + row0 * D, ag->ro.actions + row0, ag->obs_d,
                                                ag->final_obs, ag->terminated, ag->truncated, B, err)))
             break;

@@ -60,10 +60,15 @@ const cdrl_cfg_key pg_keys[] = {
     {KEY("agent.gae_lambda", CDRL_CFG_FLOAT, gae_lambda), .range = CDRL_CFG_MIN | CDRL_CFG_MAX,
      .min = 0, .max = 1, .default_text = "0.95",
      .help = "GAE lambda (1 = discounted returns minus the baseline)"},
+    {KEY("agent.reward_factor", CDRL_CFG_FLOAT, reward_factor), .range = CDRL_CFG_MIN_EXCL, .min = 0,
+     .default_text = "1",
+     .help = "the agent learns from reward x this constant (value targets shrink with it; returns are reported unscaled)"},
     {KEY("agent.lr", CDRL_CFG_FLOAT, lr), .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX, .min = 0,
      .max = 1, .default_text = "1e-3", .help = "Adam learning rate of the policy"},
     {KEY("agent.value_lr", CDRL_CFG_FLOAT, value_lr), .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX,
      .min = 0, .max = 1, .default_text = "1e-3", .help = "Adam learning rate of the value network"},
+    {KEY("agent.lr_anneal", CDRL_CFG_BOOL, lr_anneal), .default_text = "false",
+     .help = "scale both learning rates by 1 - (env steps so far) / run.steps at every update (linear to 0 at the budget)"},
     {KEY("agent.epochs", CDRL_CFG_INT, epochs), INT_RANGE(1, 100), .default_text = "4",
      .help = "passes over each update's transitions"},
     {KEY("agent.minibatch", CDRL_CFG_INT, minibatch), INT_RANGE(1, 1000000),
@@ -130,6 +135,11 @@ const cdrl_cfg_key pg_keys[] = {
     {KEY("agent.bonus.normalize", CDRL_CFG_CHOICE, bonus.normalize), .choices = "none|running",
      .default_text = "running",
      .help = "none: bonus = beta x spread; running: divided by the running std of every spread so far"},
+    {KEY("agent.lstm.normalize_obs", CDRL_CFG_BOOL, lstm_normalize_obs), .default_text = "false",
+     .help = "the LSTMs read each observation component minus its running mean, over its running std (of the rollouts before the update)"},
+    {KEY("agent.lstm.head_layers", CDRL_CFG_INT, lstm_head_layers), INT_RANGE(0, CDRL_MLP_MAX_HIDDEN),
+     .default_text = "0",
+     .help = "hidden layers between the LSTM and each output (agent.policy.hidden / agent.value.hidden units, agent.activation, no dropout); 0 = a linear head"},
 };
 
 /* The header declares the array with PG_N_KEYS entries; a count that differs is

@@ -1,15 +1,21 @@
 /* The LSTM layer (equations, layout and dropout in lstm.h).
  *
- * The matrix work is three kinds of cblas_sgemm: the input projection of all
+ * The matrix work is three kinds of product: the input projection of all
  * B*T steps at once before the recurrence, one (B,H)x(H,4H) product per step
  * inside it, and the weight gradients of all steps at once after the
- * backward recurrence. Buffers are batch-major (B,T,...) like the API, so a
- * step's rows are T rows apart: the per-step products pass that stride as
- * their leading dimension instead of copying. Everything else is elementwise
- * loops over one step. */
+ * backward recurrence. Small products (a policy's 8 envs stepping a 64-unit
+ * LSTM) go through cdrl_matmul_acc, large ones through cblas_sgemm, as in
+ * the dense layer: OpenBLAS spends more time packing such operands than
+ * multiplying them, and on a CPU it does not recognise it falls back to SSE3
+ * kernels. Which way a product goes depends only on its sizes, so the same
+ * shapes always give the same bits. Buffers are batch-major (B,T,...) like
+ * the API, so a step's rows are T rows apart: the per-step products pass that
+ * stride as their leading dimension instead of copying. Everything else is
+ * elementwise loops over one step. */
 #include "cdrl/lstm.h"
 
 #include "cdrl/activation.h"
+#include "matmul.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -107,6 +113,8 @@ void cdrl_lstm_free(cdrl_lstm *L)
     GRAD_ROW_BUFFERS(L, 0, 0, FREE_BUFFER)
     GRAD_SEQ_BUFFERS(L, 0, 0, FREE_BUFFER)
 #undef FREE_BUFFER
+    free(L->w_t), L->w_t = NULL;
+    L->w_t_made = 0;
     cdrl_lstm_unfreeze_masks(L);
     L->capacity_rows = L->capacity_seqs = L->grad_rows = L->grad_seqs = 0;
     L->batch = L->steps = 0;
@@ -141,9 +149,35 @@ static int reserve_forward(cdrl_lstm *L, size_t rows, size_t seqs, cdrl_error *e
                 L->ones[k] = 1.0f;
         }
     }
+    if (!L->w_t)
+        fail |= grow(&L->w_t, 2 * (C + H) * 4 * H);
     if (fail) /* the capacities still describe buffers that all hold them */
         return cdrl_errorf(err, CDRL_ENOMEM, "lstm: cannot allocate buffers for %zu steps", rows);
     return 0;
+}
+
+/* w_t = W^T for W (N,K): the kernel wants its right operand's rows contiguous. */
+static void transpose(float *w_t, const float *w, size_t N, size_t K)
+{
+    for (size_t n = 0; n < N; n++)
+        for (size_t k = 0; k < K; k++)
+            w_t[k * N + n] = w[n * K + k];
+}
+
+/* Transposes W_ih and W_hh (adjacent in the parameter block) into L->w_t
+ * unless they are bit for bit the weights of the last transpose: a rollout
+ * steps the same weights hundreds of times, and comparing is much cheaper
+ * than transposing. */
+static void transpose_weights(cdrl_lstm *L)
+{
+    size_t C = (size_t)L->spec.n_inputs, H = (size_t)L->spec.n_hidden, n = 4 * H * (C + H);
+    float *made_from = L->w_t + n;
+    if (L->w_t_made && memcmp(made_from, L->w_ih, sizeof(float) * n) == 0)
+        return;
+    transpose(L->w_t, L->w_ih, 4 * H, C);
+    transpose(L->w_t + C * 4 * H, L->w_hh, 4 * H, H);
+    memcpy(made_from, L->w_ih, sizeof(float) * n);
+    L->w_t_made = 1;
 }
 
 static int reserve_backward(cdrl_lstm *L, size_t rows, size_t seqs, cdrl_error *err)
@@ -299,9 +333,13 @@ static void forward_step(cdrl_lstm *L, int B, int T, int t, int h_on)
             cp[j] = keep * c_before[j];
         }
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, 4 * H, H, 1.0f,
-                L->h_drop + (size_t)t * H, T * H, L->w_hh, H, 1.0f, L->gates + (size_t)t * 4 * H,
-                T * 4 * H);
+    if (cdrl_matmul_is_small(B, H, 4 * H))
+        cdrl_matmul_acc(L->gates + (size_t)t * 4 * H, T * 4 * H, L->h_drop + (size_t)t * H, T * H, 1,
+                        L->w_t + (size_t)L->spec.n_inputs * 4 * H, 4 * H, B, H, 4 * H);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, 4 * H, H, 1.0f,
+                    L->h_drop + (size_t)t * H, T * H, L->w_hh, H, 1.0f, L->gates + (size_t)t * 4 * H,
+                    T * 4 * H);
     for (int b = 0; b < B; b++) {
         size_t row = (size_t)b * T + t;
         float *a = L->gates + row * 4 * H;
@@ -338,8 +376,13 @@ const float *cdrl_lstm_forward(cdrl_lstm *L, const float *inp, const float *h0, 
     for (size_t r = 0; r < rows; r++)
         for (size_t k = 0; k < 4 * H; k++)
             L->gates[r * 4 * H + k] = L->b_ih[k] + L->b_hh[k];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)(4 * H), (int)C, 1.0f,
-                L->x_drop, (int)C, L->w_ih, (int)C, 1.0f, L->gates, (int)(4 * H));
+    transpose_weights(L);
+    if (cdrl_matmul_is_small((int)rows, (int)C, (int)(4 * H)))
+        cdrl_matmul_acc(L->gates, (int)(4 * H), L->x_drop, (int)C, 1, L->w_t, (int)(4 * H), (int)rows,
+                        (int)C, (int)(4 * H));
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)(4 * H), (int)C, 1.0f,
+                    L->x_drop, (int)C, L->w_ih, (int)C, 1.0f, L->gates, (int)(4 * H));
     for (int t = 0; t < T; t++)
         forward_step(L, B, T, t, h_on);
     for (int b = 0; b < B; b++) {
@@ -379,8 +422,13 @@ static void backward_step(cdrl_lstm *L, const float *dout, int B, int T, int t, 
             dc[j] = dct * f * keep;
         }
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, 4 * H, 1.0f,
-                L->dgates + (size_t)t * 4 * H, T * 4 * H, L->w_hh, H, 0.0f, L->dh_drop, H);
+    if (cdrl_matmul_is_small(B, 4 * H, H)) {
+        memset(L->dh_drop, 0, sizeof(float) * (size_t)B * H);
+        cdrl_matmul_acc(L->dh_drop, H, L->dgates + (size_t)t * 4 * H, T * 4 * H, 1, L->w_hh, H, B, 4 * H, H);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, 4 * H, 1.0f,
+                    L->dgates + (size_t)t * 4 * H, T * 4 * H, L->w_hh, H, 0.0f, L->dh_drop, H);
+    }
     for (int b = 0; b < B; b++) {
         size_t row = (size_t)b * T + t;
         const float *dhd = L->dh_drop + (size_t)b * H, *m = L->mask_h + (size_t)b * H;
@@ -403,21 +451,43 @@ static void add_column_sums(float *sums, const float *m, size_t rows, size_t col
 }
 
 /* From the gate gradients to dinp and the input mask's p_logit. */
+/* d (rows,C) = beta d + dgates (rows,4H) W_ih (4H,C); beta is 0 or 1. */
+static void input_grad(cdrl_lstm *L, float *d, int rows, float beta)
+{
+    int C = L->spec.n_inputs, H = L->spec.n_hidden;
+    if (!cdrl_matmul_is_small(rows, 4 * H, C)) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, C, 4 * H, 1.0f, L->dgates,
+                    4 * H, L->w_ih, C, beta, d, C);
+        return;
+    }
+    if (beta == 0.0f)
+        memset(d, 0, sizeof(float) * (size_t)rows * C);
+    cdrl_matmul_acc(d, C, L->dgates, 4 * H, 1, L->w_ih, C, rows, 4 * H, C);
+}
+
+/* dw (G,K) += dgates^T (G,rows) x (rows,K), G = 4H: a weight's gradient over every step. */
+static void weight_grad(float *dw, const float *dgates, const float *x, int rows, int G, int K)
+{
+    if (cdrl_matmul_is_small(G, rows, K))
+        cdrl_matmul_acc(dw, K, dgates, 1, G, x, K, G, rows, K);
+    else
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, K, rows, 1.0f, dgates, G, x, K, 1.0f,
+                    dw, K);
+}
+
 static void backward_input(cdrl_lstm *L, float *dinp, int B, int T, int x_on)
 {
     // dgates (B,T,4H), dx_drop/inp/dinp (B,T,C), mask_x/z_x/dmask_x (B,C)
-    int C = L->spec.n_inputs, H = L->spec.n_hidden;
+    int C = L->spec.n_inputs;
     size_t rows = (size_t)B * T;
     int x_concrete = x_on && L->spec.dropout.kind == CDRL_DROPOUT_CONCRETE;
     if (!dinp && !x_concrete)
         return;
     if (!x_on) { /* x~ = x: the product lands in dinp directly */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, C, 4 * H, 1.0f,
-                    L->dgates, 4 * H, L->w_ih, C, 1.0f, dinp, C);
+        input_grad(L, dinp, (int)rows, 1.0f);
         return;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, C, 4 * H, 1.0f, L->dgates,
-                4 * H, L->w_ih, C, 0.0f, L->dx_drop, C);
+    input_grad(L, L->dx_drop, (int)rows, 0.0f);
     memset(L->dmask_x, 0, sizeof(float) * B * C);
     for (size_t r = 0; r < rows; r++) {
         const float *m = L->mask_x + (r / T) * C;
@@ -470,10 +540,8 @@ int cdrl_lstm_backward(cdrl_lstm *L, const float *dout, const float *dh_last,
         cdrl_concrete_dropout_backward(NULL, L->dp_logit_h, L->dmask_h, L->ones, L->z_h,
                                        *L->p_logit_h, (int)state);
     /* The weights' gradients of every step at once. */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 4 * H, H, (int)rows, 1.0f, L->dgates,
-                4 * H, L->h_drop, H, 1.0f, L->dw_hh, H);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 4 * H, C, (int)rows, 1.0f, L->dgates,
-                4 * H, L->x_drop, C, 1.0f, L->dw_ih, C);
+    weight_grad(L->dw_hh, L->dgates, L->h_drop, (int)rows, 4 * H, H);
+    weight_grad(L->dw_ih, L->dgates, L->x_drop, (int)rows, 4 * H, C);
     add_column_sums(L->db_ih, L->dgates, rows, 4 * (size_t)H);
     add_column_sums(L->db_hh, L->dgates, rows, 4 * (size_t)H);
     backward_input(L, dinp, B, T, x_on);

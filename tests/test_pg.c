@@ -583,6 +583,57 @@ static void test_obs_norm_statistics(void **state)
     pg_scaling_free(s);
 }
 
+/* agent.lstm.normalize_obs: the moments merged batch by batch are those of
+ * all rows at once; the forward reads (obs - mean) / std clipped to
+ * +-PG_OBS_CLIP, exactly as if the caller had normalised; off, nothing moves. */
+static void test_recurrent_normalization(void **state)
+{
+    (void)state;
+    rnn_case c;
+    rnn_case_init(&c, CDRL_DROPOUT_NONE);
+    cdrl_error err;
+    enum { ROWS = RM * RL };
+    pg_lstm_net_observe(c.net, c.obs, ROWS); /* off: ignored */
+    assert_true(c.net->obs_count == 0.0 && c.net->obs_scale[0] == 1.0f && c.net->obs_shift[0] == 0.0f);
+    float raw[ROWS * D];
+    cdrl_rng rng;
+    cdrl_rng_seed(&rng, 21, 0);
+    for (int i = 0; i < ROWS * D; i++)
+        raw[i] = (float)cdrl_rng_range(&rng, -0.3, 0.5) * (float)(1 + i % D);
+    c.net->normalize = 1;
+    pg_lstm_net_observe(c.net, raw, 4);
+    pg_lstm_net_observe(c.net, raw + 4 * D, ROWS - 4);
+    assert_true(c.net->obs_count == ROWS);
+    for (int k = 0; k < D; k++) {
+        double mean = 0.0, m2 = 0.0;
+        for (int r = 0; r < ROWS; r++)
+            mean += raw[r * D + k];
+        mean /= ROWS;
+        for (int r = 0; r < ROWS; r++)
+            m2 += (raw[r * D + k] - mean) * (raw[r * D + k] - mean);
+        assert_true(fabs(c.net->obs_mean[k] - mean) < 1e-12);
+        assert_true(fabs(c.net->obs_m2[k] - m2) < 1e-9 * m2);
+        assert_true(fabs(c.net->obs_scale[k] - 1.0 / sqrt(m2 / ROWS + 1e-8)) < 1e-6 * c.net->obs_scale[k]);
+    }
+    c.obs[3 * D] = c.net->obs_shift[0] + 50.0f / c.net->obs_scale[0]; /* far out: clipped */
+    const float *lo = pg_recurrent_forward(c.net, c.head, &c.b, CDRL_MODE_EVAL, NULL, NULL, &err);
+    assert_non_null(lo);
+    float with[ROWS * A], by_hand[ROWS * D];
+    memcpy(with, lo, sizeof(float) * 12 * A); /* 12 valid steps */
+    for (int r = 0; r < ROWS; r++)
+        for (int k = 0; k < D; k++) {
+            float x = (c.obs[r * D + k] - c.net->obs_shift[k]) * c.net->obs_scale[k];
+            by_hand[r * D + k] = x > PG_OBS_CLIP ? PG_OBS_CLIP : x < -PG_OBS_CLIP ? -PG_OBS_CLIP : x;
+        }
+    assert_true(by_hand[3 * D] == PG_OBS_CLIP);
+    c.net->normalize = 0;
+    c.b.obs = by_hand;
+    lo = pg_recurrent_forward(c.net, c.head, &c.b, CDRL_MODE_EVAL, NULL, NULL, &err);
+    assert_non_null(lo);
+    assert_memory_equal(with, lo, sizeof(float) * 12 * A);
+    rnn_case_free(&c);
+}
+
 /* ---- Whole runs ------------------------------------------------------------------ */
 
 static char root[64];
@@ -774,20 +825,26 @@ static void test_learns_pendulum(void **state)
     free(cfg.agent);
 }
 
-/* CartPole with the velocities hidden: a random policy averages about 22.
- * The recurrent pg on seed 0 passes a mean of 100 over its last 100 episodes
- * within 100,000 steps (it reaches 162 on the development build), which a
- * policy that cannot estimate the velocities from the positions' history
- * does not (docs/lstm.md: the feed-forward pg stays far lower). */
+/* CartPole with the velocities hidden: a random policy averages about 22,
+ * and the feed-forward pg stays at 42-55 for 2M steps (docs/lstm.md). The
+ * recurrent pg with the settings of configs/pg_cartpole-hidden.cfg (less the
+ * annealing, which would follow this shorter budget) passes a mean of 200
+ * over its last 100 episodes within 50,000 steps on seed 0 (it reaches 269
+ * on the development build), which a policy that cannot estimate the
+ * velocities from the positions' history does not. (The default recurrent
+ * setting learns too slowly and unsteadily to pin: docs/lstm.md.) */
 static void test_recurrent_learns_hidden_cartpole(void **state)
 {
     (void)state;
     const char *set[] = {"run.agent=pg", "env.name=cartpole", "env.options=obs_mask=1:3",
-                         "agent.policy.kind=lstm", "run.seed=0", "run.steps=100000"};
+                         "agent.policy.kind=lstm", "agent.policy.dropout=none",
+                         "agent.lstm.normalize_obs=true", "agent.lstm.head_layers=1",
+                         "agent.gamma=0.999", "agent.gae_lambda=0.98", "agent.reward_factor=0.01",
+                         "run.seed=0", "run.steps=50000"};
     cdrl_train_result r;
-    train_into("learn-lstm", set, 6, &r);
-    assert_true(r.env_steps <= 100000 && r.env_steps > 99000);
-    assert_true(r.last_mean_return > 100.0);
+    train_into("learn-lstm", set, 12, &r);
+    assert_true(r.env_steps <= 50000 && r.env_steps > 49000);
+    assert_true(r.last_mean_return > 200.0);
 }
 
 int main(void)
@@ -805,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_gauss_gradient_reinforce_fixed_none),
         cmocka_unit_test(test_gauss_values),
         cmocka_unit_test(test_obs_norm_statistics),
+        cmocka_unit_test(test_recurrent_normalization),
         cmocka_unit_test(test_same_seed_same_bits),
         cmocka_unit_test(test_learns_cartpole),
         cmocka_unit_test(test_learns_pendulum),

@@ -100,6 +100,9 @@ typedef struct {
     float *c;        /* (B,T,H) c_t */
     float *tanh_c;   /* (B,T,H) tanh(c_t) */
     float *out;      /* (B,T,H) h_t, the layer's output */
+    float *w_t;      /* (C+H, 4H) W_ih^T then W_hh^T for the small-product kernel
+                        (src/matmul.h), then (4H(C+H)) the W_ih, W_hh they were made from */
+    int w_t_made;    /* w_t holds a transpose (of the weights copied after it) */
     /* backward scratch */
     float *dgates;   /* (B,T,4H) gradient of the gate pre-activations */
     float *dx_drop;  /* (B,T,C) */
