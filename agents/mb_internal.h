@@ -14,6 +14,7 @@
 #include "cdrl/agent.h"
 #include "cdrl/env.h"
 #include "cdrl/run_loop.h"
+#include "dynamics_ensemble.h"
 #include "dynamics_model.h"
 #include "planner.h"
 #include "replay_buffer.h"
@@ -34,6 +35,7 @@ typedef struct {
     char activation[CDRL_CFG_STR_MAX];
     char dropout[CDRL_CFG_STR_MAX];
     char angles[CDRL_CFG_STR_MAX];
+    char uncertainty[CDRL_CFG_STR_MAX]; /* "dropout" or "ensemble:K" */
     double init_p;
     int logvar;
     double lr;
@@ -52,7 +54,7 @@ typedef struct {
 } mb_config;
 
 /* The schema of mb_config (mb_schema.c), MB_N_KEYS keys. */
-#define MB_N_KEYS 33
+#define MB_N_KEYS 34
 extern const cdrl_cfg_key mb_keys[MB_N_KEYS];
 
 /* Counters a checkpoint carries; plain data, written as one section. */
@@ -99,7 +101,8 @@ typedef struct {
     cdrl_env *env;
     const cdrl_env_spec *spec;
     cdrl_replay_buffer buf;
-    cdrl_dynamics_model *model;
+    cdrl_dynamics_ensemble *ens; /* the posterior: one model or K (dynamics_ensemble.h) */
+    cdrl_dynamics_model *model;  /* its member 0: the shapes, spec and layers every member shares */
     cdrl_planner *planner;
     float *probe_near, *probe_far, *probe_actions; /* (n, obs_dim), (n, action stride) */
     int action_stride;  /* floats per action: 1 (an index) or the env's action_dim */
@@ -118,11 +121,13 @@ typedef struct {
     solve_test last_test;
 } mb_agent;
 
-/* The planner's view of the model: MC particles with frozen masks, or the
- * deterministic network when `deterministic`, or with `thompson` one set
- * of masks drawn when an episode starts and held for all its plans. */
+/* The planner's view of the model: MC particles with frozen masks (split
+ * across an ensemble's members), or the deterministic network (an
+ * ensemble's mean) when `deterministic`, or with `thompson` one network
+ * (member and mask set) drawn when an episode starts and held for all its
+ * plans. */
 typedef struct {
-    cdrl_dynamics_model *model;
+    cdrl_dynamics_ensemble *model;
     int deterministic;
     int thompson;
 } model_view;
@@ -136,6 +141,15 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
 
 /* Frees what mb_agent_init made (not a itself). */
 void mb_agent_free(mb_agent *a);
+
+/* What a run's model and planner cost (mb_compute). */
+typedef struct {
+    double params;     /* of the whole posterior (K members) */
+    double plan_flops; /* matrix-product FLOPs of one planning step (one real step) */
+    double fit_flops;  /* of one refit, every member */
+} mb_compute_cost;
+
+void mb_compute(const mb_agent *a, mb_compute_cost *out);
 
 /* The planner's spec from the config, with P = particles. */
 int mb_planner_spec_of(const mb_config *cfg, int particles, cdrl_planner_spec *out);
