@@ -339,7 +339,13 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
  * about 3 x the forward's products, for every member's fit_steps x batch
  * rows through the whole network). Masks, activations and the reward are
  * left out: the products dominate. */
-void mb_compute(const mb_agent *a, mb_compute_cost *out)
+typedef struct {
+    double params;     /* of the whole posterior (K members) */
+    double plan_flops; /* matrix-product FLOPs of one planning step (one real step) */
+    double fit_flops;  /* of one refit, every member */
+} mb_compute_cost;
+
+static void mb_compute(const mb_agent *a, mb_compute_cost *out)
 {
     const mb_config *cfg = a->cfg;
     const cdrl_dynamics_ensemble *e = a->ens;

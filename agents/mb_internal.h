@@ -142,15 +142,6 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
 /* Frees what mb_agent_init made (not a itself). */
 void mb_agent_free(mb_agent *a);
 
-/* What a run's model and planner cost (mb_compute). */
-typedef struct {
-    double params;     /* of the whole posterior (K members) */
-    double plan_flops; /* matrix-product FLOPs of one planning step (one real step) */
-    double fit_flops;  /* of one refit, every member */
-} mb_compute_cost;
-
-void mb_compute(const mb_agent *a, mb_compute_cost *out);
-
 /* The planner's spec from the config, with P = particles. */
 int mb_planner_spec_of(const mb_config *cfg, int particles, cdrl_planner_spec *out);
 
