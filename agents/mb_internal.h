@@ -4,7 +4,8 @@
  *   mb_episode.c     one real (or test) episode, random or planned, and the solve test
  *   mb_checkpoint.c  saving and loading the whole state
  *   mb_eval.c        cdrl eval of an mb run
- * next to dynamics_model.c (the model), planner.c (MPC) and replay_buffer.c. */
+ * next to dynamics_model.c (the model), dynamics_ensemble.c (one model or K),
+ * planner.c (MPC) and replay_buffer.c. */
 #ifndef CDRL_MB_INTERNAL_H
 #define CDRL_MB_INTERNAL_H
 
