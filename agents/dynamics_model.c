@@ -392,52 +392,104 @@ static int mc_moments(cdrl_dynamics_model *m, const float *x, int n, int T, floa
     return cdrl_mc_predict(m->net, x, n, T, mean, epi, err);
 }
 
+/* mc_moments of a posterior made of K members (an ensemble; K = 1: the one
+ * model, exactly): the mixture of the members' MC predictives, mean = the
+ * members' mean, epistemic = their mean epistemic variance + the variance of
+ * their means, aleatoric = their mean. */
+static int members_moments(cdrl_dynamics_model *const *members, int K, const float *x, int n, int T,
+                           float *mean, float *epi, float *alea, cdrl_error *err)
+{
+    if (K == 1)
+        return mc_moments(members[0], x, n, T, mean, epi, alea, err);
+    size_t cells = (size_t)n * members[0]->spec.obs_dim;
+    float *mk = malloc(sizeof(float) * cells * 3);
+    double *acc = calloc(cells * 3, sizeof(double));
+    int rc = 0;
+    if (!mk || !acc)
+        rc = cdrl_errorf(err, CDRL_ENOMEM, "dynamics ensemble: cannot score %d rows", n);
+    for (int k = 0; k < K && !rc; k++) {
+        if ((rc = mc_moments(members[k], x, n, T, mk, mk + cells, mk + 2 * cells, err)))
+            break;
+        for (size_t c = 0; c < cells; c++) {
+            acc[c] += mk[c];
+            acc[cells + c] += (double)mk[cells + c] + (double)mk[c] * mk[c];
+            acc[2 * cells + c] += mk[2 * cells + c];
+        }
+    }
+    for (size_t c = 0; c < cells && !rc; c++) {
+        double mu = acc[c] / K, var = acc[cells + c] / K - mu * mu;
+        mean[c] = (float)mu;
+        epi[c] = (float)(var > 0.0 ? var : 0.0);
+        alea[c] = (float)(acc[2 * cells + c] / K);
+    }
+    free(mk);
+    free(acc);
+    return rc;
+}
+
 /* Without a log-variance head: each dimension's mean squared residual of
  * the deterministic (eval-mode, noise-free) prediction over the training
- * slice, as the homoscedastic noise variance var (obs_dim). */
-static int train_residual_var(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, double *var,
-                              cdrl_error *err)
+ * slice, as the homoscedastic noise variance var (obs_dim). With K members
+ * the prediction is their mean. */
+static int train_residual_var(cdrl_dynamics_model *const *members, int K, const cdrl_replay_buffer *buf,
+                              double *var, cdrl_error *err)
 {
     enum { CHUNK = 512 };
+    cdrl_dynamics_model *m = members[0];
     int D = m->spec.obs_dim;
     int64_t n = cdrl_replay_buffer_train_count(buf);
     for (int d = 0; d < D; d++)
         var[d] = 0.0;
     if (n == 0)
         return 0;
-    if (reserve_rows(m, CHUNK, err))
-        return err ? err->code : CDRL_ENOMEM;
-    for (int64_t start = 0; start < n; start += CHUNK) {
+    double *pred = malloc(sizeof(double) * CHUNK * (size_t)D);
+    if (!pred || reserve_rows(m, CHUNK, err)) {
+        free(pred);
+        return cdrl_errorf(err, CDRL_ENOMEM, "dynamics model: cannot allocate %d rows", CHUNK);
+    }
+    int rc = 0;
+    for (int64_t start = 0; start < n && !rc; start += CHUNK) {
         int B = (int)(n - start < CHUNK ? n - start : CHUNK);
         for (int b = 0; b < B; b++) {
             size_t i = (size_t)cdrl_replay_buffer_train_index(buf, start + b);
             encode_row(m, buf->obs + i * D, buf->action + i * m->action_stride, m->x + (size_t)b * m->n_inputs);
             target_row(m, buf->obs + i * D, buf->next_obs + i * D, m->y + (size_t)b * D);
         }
-        const float *out = cdrl_mlp_forward(m->net, m->x, B, CDRL_MODE_EVAL, err);
-        if (!out)
-            return err ? err->code : CDRL_EINVAL;
+        for (size_t c = 0; c < (size_t)B * D; c++)
+            pred[c] = 0.0;
+        for (int k = 0; k < K; k++) {
+            const float *out = cdrl_mlp_forward(members[k]->net, m->x, B, CDRL_MODE_EVAL, err);
+            if (!out) {
+                rc = err ? err->code : CDRL_EINVAL;
+                break;
+            }
+            for (int b = 0; b < B; b++)
+                for (int d = 0; d < D; d++)
+                    pred[(size_t)b * D + d] += out[(size_t)b * members[k]->net->n_outputs + d];
+        }
         for (int b = 0; b < B; b++)
             for (int d = 0; d < D; d++) {
-                double e = (double)out[(size_t)b * m->net->n_outputs + d] - m->y[(size_t)b * D + d];
+                double e = pred[(size_t)b * D + d] / K - m->y[(size_t)b * D + d];
                 var[d] += e * e;
             }
     }
+    free(pred);
     for (int d = 0; d < D; d++)
         var[d] /= (double)n;
-    return 0;
+    return rc;
 }
 
 /* Calibration of the validation predictions (see cdrl_dynamics_stats):
  * mean, epi, alea and y are (cells); alea is replaced by the full variance. */
-static int calibrate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, const float *mean,
-                     const float *epi, float *alea, const float *y, size_t cells,
+static int calibrate(cdrl_dynamics_model *const *members, int K, const cdrl_replay_buffer *buf,
+                     const float *mean, const float *epi, float *alea, const float *y, size_t cells,
                      cdrl_dynamics_stats *stats, cdrl_error *err)
 {
+    const cdrl_dynamics_model *m = members[0];
     int D = m->spec.obs_dim, rc;
     if (!m->spec.logvar_head) {
         double noise[64];
-        if ((rc = train_residual_var(m, buf, noise, err)))
+        if ((rc = train_residual_var(members, K, buf, noise, err)))
             return rc;
         for (size_t c = 0; c < cells; c++)
             alea[c] = (float)noise[c % D];
@@ -456,6 +508,13 @@ static int calibrate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, cons
 int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf, int T,
                            cdrl_dynamics_stats *stats, cdrl_error *err)
 {
+    return cdrl_dynamics_validate_members(&m, 1, buf, T, stats, err);
+}
+
+int cdrl_dynamics_validate_members(cdrl_dynamics_model *const *members, int K, const cdrl_replay_buffer *buf,
+                                   int T, cdrl_dynamics_stats *stats, cdrl_error *err)
+{
+    cdrl_dynamics_model *m = members[0];
     memset(stats, 0, sizeof *stats);
     if (check_buffer(m, buf, err))
         return err ? err->code : CDRL_EINVAL;
@@ -479,7 +538,7 @@ int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf
         encode_row(m, buf->obs + i * D, buf->action + i * m->action_stride, x + (size_t)j * m->n_inputs);
         target_row(m, buf->obs + i * D, buf->next_obs + i * D, y + (size_t)j * D);
     }
-    if ((rc = mc_moments(m, x, n, T, mean, epi, alea, err)))
+    if ((rc = members_moments(members, K, x, n, T, mean, epi, alea, err)))
         goto done;
     double se = 0, zero = 0, spread = 0, noise = 0;
     for (size_t c = 0; c < cells; c++) {
@@ -494,7 +553,7 @@ int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf
     stats->zero_mse = zero / (double)cells;
     stats->val_spread = spread / (double)cells;
     stats->aleatoric = noise / (double)cells;
-    rc = calibrate(m, buf, mean, epi, alea, y, cells, stats, err);
+    rc = calibrate(members, K, buf, mean, epi, alea, y, cells, stats, err);
 done:
     free(x);
     free(y);
@@ -505,6 +564,13 @@ done:
 int cdrl_dynamics_spread(cdrl_dynamics_model *m, const float *obs, const float *actions, int n,
                          int T, double *spread, cdrl_error *err)
 {
+    return cdrl_dynamics_spread_members(&m, 1, obs, actions, n, T, spread, err);
+}
+
+int cdrl_dynamics_spread_members(cdrl_dynamics_model *const *members, int K, const float *obs,
+                                 const float *actions, int n, int T, double *spread, cdrl_error *err)
+{
+    cdrl_dynamics_model *m = members[0];
     *spread = 0.0;
     if (n < 1 || T < 1)
         return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: spread needs n >= 1 and T >= 1");
@@ -517,7 +583,7 @@ int cdrl_dynamics_spread(cdrl_dynamics_model *m, const float *obs, const float *
         goto done;
     }
     encode(m, obs, actions, n, x);
-    if ((rc = mc_moments(m, x, n, T, mean, mean + cells, mean + 2 * cells, err)))
+    if ((rc = members_moments(members, K, x, n, T, mean, mean + cells, mean + 2 * cells, err)))
         goto done;
     double s = 0;
     for (size_t c = 0; c < cells; c++)

@@ -132,6 +132,18 @@ int cdrl_dynamics_validate(cdrl_dynamics_model *m, const cdrl_replay_buffer *buf
 int cdrl_dynamics_spread(cdrl_dynamics_model *m, const float *obs, const float *actions, int n,
                          int T, double *spread, cdrl_error *err);
 
+/* cdrl_dynamics_validate and cdrl_dynamics_spread of a posterior made of K
+ * members with the same spec and normalisers (an ensemble,
+ * dynamics_ensemble.h), each contributing T draws: the mixture's mean, its
+ * epistemic variance (the members' mean MC variance plus the variance of
+ * their means) and its aleatoric part (their mean); the training-residual
+ * noise is that of the members' mean prediction. K = 1 is exactly the
+ * single-model call. */
+int cdrl_dynamics_validate_members(cdrl_dynamics_model *const *members, int K, const cdrl_replay_buffer *buf,
+                                   int T, cdrl_dynamics_stats *stats, cdrl_error *err);
+int cdrl_dynamics_spread_members(cdrl_dynamics_model *const *members, int K, const float *obs,
+                                 const float *actions, int n, int T, double *spread, cdrl_error *err);
+
 /* Deterministic prediction (dropout off, eval mode): next (B, obs_dim) from
  * obs (B, obs_dim) and actions (B, action_stride). */
 int cdrl_dynamics_predict(cdrl_dynamics_model *m, const float *obs, const float *actions, int B,

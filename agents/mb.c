@@ -107,7 +107,7 @@ void mb_agent_free(mb_agent *a)
 {
     cdrl_env_free(a->env);
     cdrl_replay_buffer_free(&a->buf);
-    cdrl_dynamics_free(a->model);
+    cdrl_ensemble_free(a->ens);
     cdrl_planner_free(a->planner);
     free(a->probe_near);
     free(a->probe_far);
@@ -151,10 +151,14 @@ int mb_agent_init(mb_agent *a, const mb_config *cfg, const cdrl_run_config *run,
     if ((rc = cdrl_replay_buffer_init(&a->buf, a->spec->obs_dim, a->action_stride, cfg->val_every, err)))
         return rc;
     cdrl_dynamics_spec ms;
+    int K;
     if ((rc = model_spec_of(cfg, a->spec, (uint64_t)run->seed, &ms, err)))
         return rc;
-    if ((rc = cdrl_dynamics_create(&ms, &a->model, err)))
+    if ((rc = cdrl_ensemble_parse(cfg->uncertainty, &K, err)))
+        return cdrl_error_prefix(err, "agent.model.uncertainty");
+    if ((rc = cdrl_ensemble_create(&ms, K, &a->ens, err)))
         return rc;
+    a->model = a->ens->member[0];
     cdrl_planner_spec ps;
     mb_planner_spec_of(cfg, planner_particles, &ps);
     if ((rc = cdrl_planner_create(&ps, a->spec, (uint64_t)run->seed, PLANNER_STREAM, &a->planner, err)))
@@ -177,11 +181,11 @@ static int refit(mb_agent *a, refit_stats *rs, cdrl_error *err)
     if (cdrl_replay_buffer_train_count(&a->buf) < 2)
         return 0;
     int T = a->cfg->mc_samples, rc;
-    if ((rc = cdrl_dynamics_fit(a->model, &a->buf, a->cfg->fit_steps, &rs->fit_loss, err)) ||
-        (rc = cdrl_dynamics_validate(a->model, &a->buf, T, &rs->val, err)) ||
-        (rc = cdrl_dynamics_spread(a->model, a->probe_near, a->probe_actions, a->cfg->probe_states, T,
+    if ((rc = cdrl_ensemble_fit(a->ens, &a->buf, a->cfg->fit_steps, &rs->fit_loss, err)) ||
+        (rc = cdrl_ensemble_validate(a->ens, &a->buf, T, &rs->val, err)) ||
+        (rc = cdrl_ensemble_spread(a->ens, a->probe_near, a->probe_actions, a->cfg->probe_states, T,
                                    &rs->near_spread, err)) ||
-        (rc = cdrl_dynamics_spread(a->model, a->probe_far, a->probe_actions, a->cfg->probe_states, T,
+        (rc = cdrl_ensemble_spread(a->ens, a->probe_far, a->probe_actions, a->cfg->probe_states, T,
                                    &rs->far_spread, err)))
         return rc;
     double check[4] = {rs->val.val_mse, rs->val.val_spread, rs->near_spread, rs->far_spread};
@@ -220,6 +224,9 @@ static int mb_create(const void *agent_args, void **out, cdrl_error *err)
         return cdrl_errorf(err, CDRL_ENOMEM, "agent mb: out of memory");
     /* Thompson sampling plans with its episode's one network: P = 1. */
     int rc = mb_agent_init(a, cfg, args->run, cfg->thompson ? 1 : cfg->particles, err);
+    if (!rc && !cfg->thompson && cfg->particles < a->ens->K)
+        rc = cdrl_errorf(err, CDRL_EINVAL, "agent.planner.particles = %d with agent.model.uncertainty = %s: "
+                         "need at least one particle per member", cfg->particles, cfg->uncertainty);
     rc = rc ? rc : mb_watch(a, args->frame, args->user, err);
     if (rc) {
         mb_agent_free(a);
@@ -262,7 +269,7 @@ static int iterate(void *self, const cdrl_run_io *io, cdrl_error *err)
     mb_agent *a = self;
     const mb_config *cfg = a->cfg;
     const cdrl_run_config *run = a->run;
-    model_view view = {a->model, 0, cfg->thompson};
+    model_view view = {a->ens, 0, cfg->thompson};
     episode_stats *es = &a->last_episode;
     int planned = a->last_planned = a->c.episodes >= cfg->random_episodes;
     int rc = mb_play_episode(a, a->c.episodes, (uint64_t)run->seed, planned ? &view : NULL,
@@ -308,7 +315,7 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
     for (int k = 0; k < 7; k++)
         n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_double(fit[k]).text);
     for (int l = 0; l < cdrl_dynamics_layers(a->model); l++)
-        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_float(cdrl_dynamics_p(a->model, l)).text);
+        n += snprintf(row + n, size - (size_t)n, ",%s", cdrl_shortest_float(cdrl_ensemble_p(a->ens, l)).text);
     n += snprintf(row + n, size - (size_t)n, ",%d,%s,%s,%.4f", test->episodes,
                   cdrl_shortest_double(test->min_return).text, cdrl_shortest_double(test->mean_return).text,
                   plan_ms_per_step(es));
@@ -327,6 +334,33 @@ static int metrics_row(void *self, const cdrl_run_io *io, char *row, size_t size
     return 0;
 }
 
+/* The compute a run pays (docs/uncertainty.md, "Compute"): parameters of
+ * the posterior (all members), FLOPs of the matrix products of one planning
+ * step (per real step: rows x horizon x rounds imagined rows, each through
+ * one member's trunk and mean head) and of one refit (forward and backward,
+ * about 3 x the forward's products, for every member's fit_steps x batch
+ * rows through the whole network). Masks, activations and the reward are
+ * left out: the products dominate. */
+typedef struct {
+    double params;     /* of the whole posterior (K members) */
+    double plan_flops; /* matrix-product FLOPs of one planning step (one real step) */
+    double fit_flops;  /* of one refit, every member */
+} mb_compute_cost;
+
+static void mb_compute(const mb_agent *a, mb_compute_cost *out)
+{
+    const mb_config *cfg = a->cfg;
+    const cdrl_dynamics_ensemble *e = a->ens;
+    double rows = (double)(cfg->thompson ? 1 : cfg->particles) * cfg->candidates;
+    double rounds = strcmp(cfg->method, "cem") == 0 ? cfg->iterations : 1;
+    double full = 0.0; /* every layer, heads included */
+    for (int l = 0; l < a->model->net->n_layers; l++)
+        full += (double)a->model->net->layers[l].n_in * a->model->net->layers[l].n_out;
+    out->params = (double)cdrl_ensemble_member_params(e) * e->K;
+    out->plan_flops = 2.0 * cdrl_ensemble_row_macs(e) * rows * cfg->horizon * rounds;
+    out->fit_flops = 3.0 * 2.0 * full * cfg->batch * (double)cfg->fit_steps * e->K;
+}
+
 static void progress_line(const void *self, const cdrl_run_io *io, char *line, size_t size)
 {
     (void)io;
@@ -338,25 +372,36 @@ static void progress_line(const void *self, const cdrl_run_io *io, char *line, s
     int pn = 0;
     for (int l = 0; l < cdrl_dynamics_layers(a->model); l++)
         if (a->model->net->layers[l].dropout != CDRL_DROPOUT_NONE)
-            pn += snprintf(ps + pn, sizeof ps - (size_t)pn, "%s%.3f", pn ? " " : "", cdrl_dynamics_p(a->model, l));
+            pn += snprintf(ps + pn, sizeof ps - (size_t)pn, "%s%.3f", pn ? " " : "", cdrl_ensemble_p(a->ens, l));
     if (test->episodes)
         snprintf(tested, sizeof tested, " | test %d ep min %.0f", test->episodes, test->min_return);
+    mb_compute_cost cost;
+    mb_compute(a, &cost);
     snprintf(line, size,
              "episode %lld (%s) return %.0f | buffer %lld | val mse %.4g (zero change %.3g) | "
              "p %s | spread val %.3g near %.3g far %.3g | cal nll %.3g cover50/90 %.2f/%.2f | "
-             "plan %.1f ms/step%s",
+             "plan %.1f ms/step%s | %s: %.0f params, plan %.3g MFLOP/step, fit %.3g MFLOP",
              (long long)a->c.episodes, a->last_planned ? "mpc" : "random", es->ret, (long long)a->buf.size,
              rs->val.val_mse, rs->val.zero_mse, ps[0] ? ps : "-", rs->val.val_spread,
              rs->near_spread, rs->far_spread, rs->val.cal.nll, rs->val.cal.coverage50, rs->val.cal.coverage90,
-             plan_ms_per_step(es), tested);
+             plan_ms_per_step(es), tested, a->cfg->uncertainty, cost.params, cost.plan_flops * 1e-6,
+             cost.fit_flops * 1e-6);
 }
 
 static int watch_arrays(const void *self, cdrl_run_watch *out)
 {
-    const cdrl_dynamics_model *m = ((const mb_agent *)self)->model;
-    out[0] = (cdrl_run_watch){"model.params", m->net->params, m->net->n_params};
-    out[1] = (cdrl_run_watch){"model.adam.state", m->adam.state, 2 * m->adam.n};
-    return 2;
+    static const char *params[CDRL_ENSEMBLE_MAX] = {"model.params", "model1.params", "model2.params",
+        "model3.params", "model4.params", "model5.params", "model6.params", "model7.params"};
+    static const char *adam[CDRL_ENSEMBLE_MAX] = {"model.adam.state", "model1.adam.state",
+        "model2.adam.state", "model3.adam.state", "model4.adam.state", "model5.adam.state",
+        "model6.adam.state", "model7.adam.state"};
+    const cdrl_dynamics_ensemble *e = ((const mb_agent *)self)->ens;
+    for (int k = 0; k < e->K; k++) {
+        const cdrl_dynamics_model *m = e->member[k];
+        out[2 * k] = (cdrl_run_watch){params[k], m->net->params, m->net->n_params};
+        out[2 * k + 1] = (cdrl_run_watch){adam[k], m->adam.state, 2 * m->adam.n};
+    }
+    return 2 * e->K;
 }
 
 static void result(const void *self, void *result)

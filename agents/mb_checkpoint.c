@@ -1,12 +1,52 @@
 /* The model-based agent's checkpoint: counters, the model (parameters, Adam
- * state, input/output normalisation, generators), the planner's generator
- * and the whole replay buffer. */
+ * state, input/output normalisation, generators) of every ensemble member,
+ * the planner's generator and the whole replay buffer. Member 0's sections
+ * carry the names a single model always had ("model.params", ...), member k
+ * "model<k>.params", ...; an ensemble adds its Thompson generator. */
 #include "mb_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cdrl/checkpoint.h"
 
+/* Section `what` of member k: "model.what" / "model<k>.what", or for the
+ * generators "rng.model.what" / "rng.model<k>.what". */
+static const char *section(char *buf, size_t size, int rng, int k, const char *what)
+{
+    char member[16] = "model";
+    if (k > 0)
+        snprintf(member, sizeof member, "model%d", k);
+    snprintf(buf, size, "%s%s.%s", rng ? "rng." : "", member, what);
+    return buf;
+}
+
+static int save_member(cdrl_ckpt_writer *w, const cdrl_dynamics_model *m, int k, cdrl_error *err)
+{
+    char s[64];
+    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
+    for (int l = 0; l < m->net->n_layers; l++)
+        layer_rng[l] = m->net->layers[l].rng;
+    int shape[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
+    long adam_t = m->adam.t;
+    size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim;
+    int rc;
+    if ((rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "shape"), shape, sizeof shape, err)) ||
+        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "params"), m->net->params,
+                            sizeof(float) * m->net->n_params, err)) ||
+        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "adam.state"), m->adam.state,
+                            sizeof(float) * 2 * m->adam.n, err)) ||
+        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "adam.t"), &adam_t, sizeof adam_t, err)) ||
+        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "norm"), m->norm, sizeof(float) * norm, err)) ||
+        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 1, k, "batches"), &m->rng, sizeof m->rng, err)) ||
+        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 1, k, "layers"), layer_rng,
+                            sizeof(cdrl_rng) * m->net->n_layers, err)))
+        return rc;
+    return 0;
+}
+
+/* Member 0 is saved in the order a single model always was: its shape
+ * after the counters, the rest before the planner's generator. */
 int mb_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *rows, cdrl_error *err)
 {
     mb_agent *a = self;
@@ -16,22 +56,14 @@ int mb_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *ro
     int rc = cdrl_ckpt_writer_create("mb", hash, &w, err);
     if (rc)
         return rc;
-    cdrl_dynamics_model *m = a->model;
-    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
-    for (int l = 0; l < m->net->n_layers; l++)
-        layer_rng[l] = m->net->layers[l].rng;
     size_t D = (size_t)a->buf.obs_dim, n = (size_t)a->buf.size;
-    int shape[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
-    long adam_t = m->adam.t;
-    size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim;
-    if ((rc = cdrl_ckpt_add(w, "counters", &a->c, sizeof a->c, err)) ||
-        (rc = cdrl_ckpt_add(w, "model.shape", shape, sizeof shape, err)) ||
-        (rc = cdrl_ckpt_add(w, "model.params", m->net->params, sizeof(float) * m->net->n_params, err)) ||
-        (rc = cdrl_ckpt_add(w, "model.adam.state", m->adam.state, sizeof(float) * 2 * m->adam.n, err)) ||
-        (rc = cdrl_ckpt_add(w, "model.adam.t", &adam_t, sizeof adam_t, err)) ||
-        (rc = cdrl_ckpt_add(w, "model.norm", m->norm, sizeof(float) * norm, err)) ||
-        (rc = cdrl_ckpt_add(w, "rng.model.batches", &m->rng, sizeof m->rng, err)) ||
-        (rc = cdrl_ckpt_add(w, "rng.model.layers", layer_rng, sizeof(cdrl_rng) * m->net->n_layers, err)) ||
+    if ((rc = cdrl_ckpt_add(w, "counters", &a->c, sizeof a->c, err)))
+        goto done;
+    for (int k = 0; k < a->ens->K; k++)
+        if ((rc = save_member(w, a->ens->member[k], k, err)))
+            goto done;
+    if ((a->ens->K > 1 &&
+         (rc = cdrl_ckpt_add(w, "rng.ensemble.pick", &a->ens->pick, sizeof a->ens->pick, err))) ||
         (rc = cdrl_ckpt_add(w, "rng.planner", &a->planner->rng, sizeof a->planner->rng, err)) ||
         (rc = cdrl_ckpt_add(w, "buffer.obs", a->buf.obs, sizeof(float) * n * D, err)) ||
         (rc = cdrl_ckpt_add(w, "buffer.action", a->buf.action, sizeof(float) * n * (size_t)a->buf.action_dim, err)) ||
@@ -45,6 +77,36 @@ done:
     return rc;
 }
 
+static int load_member(cdrl_ckpt *ck, const char *path, cdrl_dynamics_model *m, int k, cdrl_error *err)
+{
+    char s[64];
+    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
+    int shape[3], want[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
+    long adam_t;
+    size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim;
+    int rc;
+    if ((rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "shape"), shape, sizeof shape, err)))
+        return rc;
+    if (memcmp(shape, want, sizeof shape) != 0)
+        return cdrl_errorf(err, CDRL_ECORRUPT, "%s: model shape (inputs %d, params %d, layers %d) differs "
+                           "from the config's (%d, %d, %d)", path, shape[0], shape[1], shape[2], want[0],
+                           want[1], want[2]);
+    if ((rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "params"), m->net->params,
+                             sizeof(float) * m->net->n_params, err)) ||
+        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "adam.state"), m->adam.state,
+                             sizeof(float) * 2 * m->adam.n, err)) ||
+        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "adam.t"), &adam_t, sizeof adam_t, err)) ||
+        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "norm"), m->norm, sizeof(float) * norm, err)) ||
+        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 1, k, "batches"), &m->rng, sizeof m->rng, err)) ||
+        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 1, k, "layers"), layer_rng,
+                             sizeof(cdrl_rng) * m->net->n_layers, err)))
+        return rc;
+    m->adam.t = adam_t;
+    for (int l = 0; l < m->net->n_layers; l++)
+        m->net->layers[l].rng = layer_rng[l];
+    return 0;
+}
+
 int mb_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cdrl_error *err)
 {
     mb_agent *a = self;
@@ -52,30 +114,18 @@ int mb_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cd
     int rc;
     if ((rc = cdrl_ckpt_open(path, &ck, err)))
         return rc;
-    cdrl_dynamics_model *m = a->model;
-    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
-    int shape[3], want[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
-    long adam_t;
-    size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim, D = (size_t)a->buf.obs_dim;
+    size_t D = (size_t)a->buf.obs_dim;
     if ((rc = cdrl_ckpt_check(ck, "mb", hash, err)) ||
-        (rc = cdrl_ckpt_read(ck, "counters", &a->c, sizeof a->c, err)) ||
-        (rc = cdrl_ckpt_read(ck, "model.shape", shape, sizeof shape, err)))
+        (rc = cdrl_ckpt_read(ck, "counters", &a->c, sizeof a->c, err)))
         goto done;
-    if (memcmp(shape, want, sizeof shape) != 0) {
-        rc = cdrl_errorf(err, CDRL_ECORRUPT, "%s: model shape (inputs %d, params %d, layers %d) differs "
-                         "from the config's (%d, %d, %d)", path, shape[0], shape[1], shape[2], want[0],
-                         want[1], want[2]);
-        goto done;
-    }
     int64_t n = a->c.env_steps;
     if (n < 0 || (rc = cdrl_replay_buffer_reserve(&a->buf, n, err)))
         goto done;
-    if ((rc = cdrl_ckpt_read(ck, "model.params", m->net->params, sizeof(float) * m->net->n_params, err)) ||
-        (rc = cdrl_ckpt_read(ck, "model.adam.state", m->adam.state, sizeof(float) * 2 * m->adam.n, err)) ||
-        (rc = cdrl_ckpt_read(ck, "model.adam.t", &adam_t, sizeof adam_t, err)) ||
-        (rc = cdrl_ckpt_read(ck, "model.norm", m->norm, sizeof(float) * norm, err)) ||
-        (rc = cdrl_ckpt_read(ck, "rng.model.batches", &m->rng, sizeof m->rng, err)) ||
-        (rc = cdrl_ckpt_read(ck, "rng.model.layers", layer_rng, sizeof(cdrl_rng) * m->net->n_layers, err)) ||
+    for (int k = 0; k < a->ens->K; k++)
+        if ((rc = load_member(ck, path, a->ens->member[k], k, err)))
+            goto done;
+    if ((a->ens->K > 1 &&
+         (rc = cdrl_ckpt_read(ck, "rng.ensemble.pick", &a->ens->pick, sizeof a->ens->pick, err))) ||
         (rc = cdrl_ckpt_read(ck, "rng.planner", &a->planner->rng, sizeof a->planner->rng, err)) ||
         (rc = cdrl_ckpt_read(ck, "buffer.obs", a->buf.obs, sizeof(float) * (size_t)n * D, err)) ||
         (rc = cdrl_ckpt_read(ck, "buffer.action", a->buf.action, sizeof(float) * (size_t)n * (size_t)a->buf.action_dim, err)) ||
@@ -86,9 +136,6 @@ int mb_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cd
     a->buf.size = n;
     rows->metrics = a->c.metrics_rows;
     rows->episodes = a->c.episodes_rows;
-    m->adam.t = adam_t;
-    for (int l = 0; l < m->net->n_layers; l++)
-        m->net->layers[l].rng = layer_rng[l];
 done:
     cdrl_ckpt_free(ck);
     return rc;

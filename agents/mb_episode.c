@@ -13,15 +13,15 @@ static int mb_view_sample(void *user, int P, cdrl_error *err)
 {
     model_view *v = user;
     /* Thompson sampling keeps the masks its episode drew (mb_play_episode). */
-    return v->deterministic || v->thompson ? 0 : cdrl_dynamics_freeze(v->model, P, err);
+    return v->deterministic || v->thompson ? 0 : cdrl_ensemble_freeze(v->model, P, err);
 }
 
 static int mb_view_step(void *user, const float *obs, const float *actions, int B, float *next,
                      cdrl_error *err)
 {
     model_view *v = user;
-    return v->deterministic ? cdrl_dynamics_predict(v->model, obs, actions, B, next, err)
-                            : cdrl_dynamics_step_frozen(v->model, obs, actions, B, next, err);
+    return v->deterministic ? cdrl_ensemble_predict(v->model, obs, actions, B, next, err)
+                            : cdrl_ensemble_step(v->model, obs, actions, B, next, err);
 }
 
 /* Starts showing every real step to `frame` (NULL: nothing to do). */
@@ -85,7 +85,7 @@ static int show_step(mb_agent *a, int planned, const double *obs, int action, cd
         for (; n < a->cfg->horizon; n++) {
             float act = (float)a->plan_seq[n];
             const float *acts = a->spec->action_dim ? a->plan_cont + (size_t)n * S : &act;
-            int rc = cdrl_dynamics_predict(a->model, x, acts, 1, y, err);
+            int rc = cdrl_ensemble_predict(a->ens, x, acts, 1, y, err);
             if (rc)
                 return rc;
             memcpy(x, y, sizeof(float) * (size_t)D);
@@ -116,7 +116,7 @@ int mb_play_episode(mb_agent *a, int64_t index, uint64_t seed, const model_view 
     cdrl_planner_reset(a->planner);
     /* Thompson sampling: one network drawn from the posterior for the whole
      * episode, so the agent acts consistently on one hypothesis. */
-    if (view && view->thompson && !view->deterministic && (rc = cdrl_dynamics_freeze(view->model, 1, err)))
+    if (view && view->thompson && !view->deterministic && (rc = cdrl_ensemble_hold(view->model, err)))
         return rc;
     if (a->frame) {
         cdrl_env_view start = cdrl_env_view_of(a->env);

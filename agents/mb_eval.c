@@ -31,9 +31,12 @@ int mb_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
     const int64_t first = EVAL_FIRST;
     int finished = 0;
     rc = rc ? rc : mb_watch(&a, args->frame, args->user, err);
+    if (!rc && !args->replay && args->mc_samples < a.ens->K)
+        rc = cdrl_errorf(err, CDRL_EINVAL, "--mc-samples %d: the run's model is an ensemble of %d; mc mode "
+                         "needs at least one particle per member", args->mc_samples, a.ens->K);
     /* A replay runs eval mode only and stops when its window is closed. */
     for (int mode = 0; mode < (args->replay ? 1 : 2) && !rc; mode++) {
-        model_view view = {a.model, mode == 0, 0}; /* eval plans with particles, never Thompson */
+        model_view view = {a.ens, mode == 0, 0}; /* eval plans with particles, never Thompson */
         cdrl_planner_spec ps;
         mb_planner_spec_of(cfg, mode ? args->mc_samples : 1, &ps);
         cdrl_planner_free(a.planner);
@@ -56,7 +59,7 @@ int mb_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *er
         result->episodes = args->episodes;
         cdrl_mean_std(returns, args->episodes, &result->eval_mean, &result->eval_std);
         cdrl_mean_std(returns + args->episodes, args->episodes, &result->mc_mean, &result->mc_std);
-        rc = cdrl_dynamics_spread(a.model, a.probe_near, a.probe_actions, cfg->probe_states,
+        rc = cdrl_ensemble_spread(a.ens, a.probe_near, a.probe_actions, cfg->probe_states,
                                   args->mc_samples, &result->mc_spread, err);
         snprintf(result->spread_what, sizeof result->spread_what,
                  "model epistemic std, near probe states");

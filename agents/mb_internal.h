@@ -4,7 +4,8 @@
  *   mb_episode.c     one real (or test) episode, random or planned, and the solve test
  *   mb_checkpoint.c  saving and loading the whole state
  *   mb_eval.c        cdrl eval of an mb run
- * next to dynamics_model.c (the model), planner.c (MPC) and replay_buffer.c. */
+ * next to dynamics_model.c (the model), dynamics_ensemble.c (one model or K),
+ * planner.c (MPC) and replay_buffer.c. */
 #ifndef CDRL_MB_INTERNAL_H
 #define CDRL_MB_INTERNAL_H
 
@@ -14,6 +15,7 @@
 #include "cdrl/agent.h"
 #include "cdrl/env.h"
 #include "cdrl/run_loop.h"
+#include "dynamics_ensemble.h"
 #include "dynamics_model.h"
 #include "planner.h"
 #include "replay_buffer.h"
@@ -34,6 +36,7 @@ typedef struct {
     char activation[CDRL_CFG_STR_MAX];
     char dropout[CDRL_CFG_STR_MAX];
     char angles[CDRL_CFG_STR_MAX];
+    char uncertainty[CDRL_CFG_STR_MAX]; /* "dropout" or "ensemble:K" */
     double init_p;
     int logvar;
     double lr;
@@ -52,7 +55,7 @@ typedef struct {
 } mb_config;
 
 /* The schema of mb_config (mb_schema.c), MB_N_KEYS keys. */
-#define MB_N_KEYS 33
+#define MB_N_KEYS 34
 extern const cdrl_cfg_key mb_keys[MB_N_KEYS];
 
 /* Counters a checkpoint carries; plain data, written as one section. */
@@ -99,7 +102,8 @@ typedef struct {
     cdrl_env *env;
     const cdrl_env_spec *spec;
     cdrl_replay_buffer buf;
-    cdrl_dynamics_model *model;
+    cdrl_dynamics_ensemble *ens; /* the posterior: one model or K (dynamics_ensemble.h) */
+    cdrl_dynamics_model *model;  /* its member 0: the shapes, spec and layers every member shares */
     cdrl_planner *planner;
     float *probe_near, *probe_far, *probe_actions; /* (n, obs_dim), (n, action stride) */
     int action_stride;  /* floats per action: 1 (an index) or the env's action_dim */
@@ -118,11 +122,13 @@ typedef struct {
     solve_test last_test;
 } mb_agent;
 
-/* The planner's view of the model: MC particles with frozen masks, or the
- * deterministic network when `deterministic`, or with `thompson` one set
- * of masks drawn when an episode starts and held for all its plans. */
+/* The planner's view of the model: MC particles with frozen masks (split
+ * across an ensemble's members), or the deterministic network (an
+ * ensemble's mean) when `deterministic`, or with `thompson` one network
+ * (member and mask set) drawn when an episode starts and held for all its
+ * plans. */
 typedef struct {
-    cdrl_dynamics_model *model;
+    cdrl_dynamics_ensemble *model;
     int deterministic;
     int thompson;
 } model_view;

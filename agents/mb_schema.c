@@ -11,6 +11,12 @@ static int mb_validate_angles(const char *value, cdrl_error *err)
     return cdrl_dynamics_parse_angles(value, &spec, err);
 }
 
+static int mb_validate_uncertainty(const char *value, cdrl_error *err)
+{
+    int K;
+    return cdrl_ensemble_parse(value, &K, err);
+}
+
 const cdrl_cfg_key mb_keys[] = {
     {KEY("agent.random_episodes", CDRL_CFG_INT, random_episodes, "2",
          "episodes of uniformly random actions before planning starts"), INT_AT_LEAST(1)},
@@ -43,6 +49,11 @@ const cdrl_cfg_key mb_keys[] = {
          "observation components that are the cos and sin of an angle, as COS:SIN[,COS:SIN...] "
          "(pendulum 0:1); each predicted pair is put back on the unit circle (\"\": none)"),
      .validate = mb_validate_angles},
+    {KEY("agent.model.uncertainty", CDRL_CFG_STRING, uncertainty, "dropout",
+         "the model's epistemic uncertainty: dropout (one network, its dropout draws are the particles) "
+         "or ensemble:K (K independently initialised networks with bootstrapped minibatches, each its "
+         "share of agent.planner.particles; combine with --dropout none for the plain PETS ensemble)"),
+     .validate = mb_validate_uncertainty},
     {KEY("agent.model.init_p", CDRL_CFG_FLOAT, init_p, "0.1", "initial drop rate of Concrete layers"),
      .range = CDRL_CFG_MIN_EXCL | CDRL_CFG_MAX_EXCL, .min = 0, .max = 1},
     {KEY("agent.model.logvar", CDRL_CFG_BOOL, logvar, "false",

@@ -91,7 +91,7 @@ static void play_two(int thompson, float **first, float **second, size_t *n, int
     mask_watch w = {&a, NULL, 0, 0, 0};
     assert_int_equal(mb_watch(&a, watch_masks, &w, &err), 0);
     episode_stats es;
-    model_view view = {a.model, 0, thompson};
+    model_view view = {a.ens, 0, thompson};
     *changed = 0;
     for (int e = 0; e < 2; e++) {
         w.frames = 0;
