@@ -36,6 +36,25 @@ extern const cdrl_agent_def cdrl_agent_pg;
 
 enum { B = 6, D = 4, A = 3, H = 8 };
 
+/* The policy of the loss tests: D -> 2 x H tanh -> outputs, dropout `kind`
+ * at p = 0.2 on every layer's input. */
+static cdrl_mlp *policy_net(cdrl_dropout_kind kind, int outputs, uint64_t seed)
+{
+    cdrl_mlp_spec spec = cdrl_mlp_spec_default();
+    spec.n_inputs = D;
+    spec.n_hidden = 2;
+    spec.hidden[0] = spec.hidden[1] = H;
+    spec.head_size[0] = outputs;
+    spec.activation = CDRL_ACT_TANH;
+    spec.dropout.kind = kind;
+    spec.dropout.p = kind == CDRL_DROPOUT_NONE ? 0.0f : 0.2f;
+    spec.seed = seed;
+    cdrl_error err;
+    cdrl_mlp *net = mlp_create_or_null(&spec, &err);
+    assert_non_null(net);
+    return net;
+}
+
 typedef struct {
     cdrl_mlp *net;
     float obs[B * D], old_logp[B], adv[B];
@@ -45,19 +64,9 @@ typedef struct {
 
 static void loss_case_init(loss_case *c, cdrl_dropout_kind kind)
 {
-    cdrl_mlp_spec spec = cdrl_mlp_spec_default();
-    spec.n_inputs = D;
-    spec.n_hidden = 2;
-    spec.hidden[0] = spec.hidden[1] = H;
-    spec.head_size[0] = A;
-    spec.activation = CDRL_ACT_TANH;
-    spec.dropout.kind = kind;
-    spec.dropout.p = kind == CDRL_DROPOUT_NONE ? 0.0f : 0.2f;
-    spec.seed = 11;
-    cdrl_error err;
     memset(c, 0, sizeof *c);
-    c->net = mlp_create_or_null(&spec, &err);
-    assert_non_null(c->net);
+    c->net = policy_net(kind, A, 11);
+    cdrl_error err;
     cdrl_rng rng;
     cdrl_rng_seed(&rng, 5, 0);
     fill_uniform(c->obs, B * D, -1.5f, 1.5f, &rng);
@@ -388,19 +397,9 @@ typedef struct {
 
 static void gauss_case_init(gauss_case *c, cdrl_dropout_kind kind)
 {
-    cdrl_mlp_spec spec = cdrl_mlp_spec_default();
-    spec.n_inputs = D;
-    spec.n_hidden = 2;
-    spec.hidden[0] = spec.hidden[1] = H;
-    spec.head_size[0] = GA;
-    spec.activation = CDRL_ACT_TANH;
-    spec.dropout.kind = kind;
-    spec.dropout.p = kind == CDRL_DROPOUT_NONE ? 0.0f : 0.2f;
-    spec.seed = 13;
-    cdrl_error err;
     memset(c, 0, sizeof *c);
-    c->net = mlp_create_or_null(&spec, &err);
-    assert_non_null(c->net);
+    c->net = policy_net(kind, GA, 13);
+    cdrl_error err;
     cdrl_rng rng;
     cdrl_rng_seed(&rng, 7, 0);
     fill_uniform(c->obs, B * D, -1.5f, 1.5f, &rng);
