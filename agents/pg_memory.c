@@ -40,6 +40,12 @@ int pg_check_memory(const pg_agent *ag, size_t rows, cdrl_error *err)
         if (ag->policy->layers[l].dropout != CDRL_DROPOUT_NONE)
             noise += ag->policy->layers[l].n_in;
     double mbn = cfg->minibatch < cap ? cfg->minibatch : cap;
+    double H = cfg->lstm_hidden, L = cfg->lstm_chunk, B = cfg->envs, chunks = 0, M = 0;
+    if (ag->policy_rnn) { /* the heads see whole chunks: M sequences of L steps */
+        chunks = ceil(cap / B / L) * B;
+        M = (double)pg_chunks_per_minibatch(cfg, (size_t)chunks);
+        mbn = mbn > M * L ? mbn : M * L;
+    }
     double probe = (double)cfg->probe_states * cfg->mc_samples;
     double rollout = cap * (4 * D + 4 * 8 + 1 + 4 * noise) +
                      cdrl_mlp_memory(&ag->policy->spec, cfg->envs, 0) + cdrl_mlp_memory(&ag->value->spec, cfg->envs, 0);
@@ -48,12 +54,13 @@ int pg_check_memory(const pg_agent *ag, size_t rows, cdrl_error *err)
     double mc = cdrl_mlp_memory(&ag->policy->spec, probe, 0) + probe * 4 * D;
     char lstm[96] = "";
     if (ag->policy_rnn) {
-        double H = cfg->lstm_hidden, L = cfg->lstm_chunk, B = cfg->envs;
-        double chunks = ceil(cap / B / L) * B, M = (double)pg_chunks_per_minibatch(cfg, (size_t)chunks);
         double W = ag->policy_rnn->noise_width > ag->value_rnn->noise_width ? ag->policy_rnn->noise_width
                                                                             : ag->value_rnn->noise_width;
-        rollout += cap * 4 + chunks * 4 * H * 4 + 2 * lstm_bytes(B, B, D, H, 0);
-        mbn = mbn > M * L ? mbn : M * L;
+        /* per net: parameters, gradients, Adam's two moments, the transposed
+         * weights with the copy they were made from, and the checkpoint's copy
+         * of parameters and moments */
+        double params = 2 * 10 * 4 * (4 * H * (D + H + 2));
+        rollout += params + cap * 4 + chunks * 4 * H * 4 + 2 * lstm_bytes(B, B, D, H, 0);
         update += M * L * (4 * D + 4) + M * (4 * 4 * H + 2 * 4 * W) + 2 * lstm_bytes(M * L, M, D, H, 1);
         mc += probe * 4 * W + lstm_bytes(probe, probe, D, H, 0);
         snprintf(lstm, sizeof lstm, ", agent.lstm.hidden %d, agent.lstm.chunk %d", cfg->lstm_hidden,
@@ -64,7 +71,8 @@ int pg_check_memory(const pg_agent *ag, size_t rows, cdrl_error *err)
     snprintf(what[0], sizeof what[0], "the rollout: agent.envs x steps per update (agent.min_steps or the "
              "episode limit) = %.0f rows (agent.policy.hidden %d%s)", cap, cfg->policy_hidden, lstm);
     snprintf(what[1], sizeof what[1], "one minibatch: agent.minibatch%s = %.0f rows (agent.policy.hidden %d, "
-             "agent.value.hidden %d%s)", ag->policy_rnn ? " in whole agent.lstm.chunk" : "", mbn, cfg->policy_hidden, cfg->value_hidden, lstm);
+             "agent.value.hidden %d%s)", ag->policy_rnn ? " in whole agent.lstm.chunk" : "", mbn, cfg->policy_hidden,
+             cfg->value_hidden, lstm);
     snprintf(what[2], sizeof what[2], "the MC spread: agent.probe_states x agent.mc_samples = %.0f rows "
              "(agent.policy.hidden %d%s)", probe, cfg->policy_hidden, lstm);
     cdrl_memory_part parts[3] = {{what[0], rollout}, {what[1], update}, {what[2], mc}};
