@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cdrl/loss.h"
+#include "cdrl/run_stop.h"
 
 /* The four state arrays (B,H) of the envs in flight. */
 static void state_arrays(const pg_agent *ag, float **ph, float **pc, float **vh, float **vc)
@@ -221,6 +222,10 @@ int pg_update_recurrent(pg_agent *ag, pg_update_stats *st, cdrl_error *err)
     for (int epoch = 0; epoch < ag->cfg->epochs; epoch++) {
         pg_shuffle(b->order, n_seq, &ag->shuffle_rng);
         for (int start = 0; start < n_seq; start += M) {
+            /* as in pg_update: stop between minibatches */
+            int rc = cdrl_stop_poll("the update", err);
+            if (rc)
+                return rc;
             int m = n_seq - start < M ? n_seq - start : M;
             int rows = gather_chunks(ag, b->order + start, m, T);
             size_t mH = (size_t)m * H;
@@ -228,7 +233,7 @@ int pg_update_recurrent(pg_agent *ag, pg_update_stats *st, cdrl_error *err)
                                .h0 = b->state, .c0 = b->state + mH,
                                .noise = ag->policy_rnn->noise_width ? b->seq_noise : NULL,
                                .actions = b->actions, .old_logp = b->logp, .adv = b->adv};
-            int rc = policy_step(ag, &sb, wr, dr_policy, st, err);
+            rc = policy_step(ag, &sb, wr, dr_policy, st, err);
             sb.h0 = b->state + 2 * mH;
             sb.c0 = b->state + 3 * mH;
             if (!rc)

@@ -17,6 +17,7 @@
 
 #include "cdrl/loss.h"
 #include "cdrl/run_config.h"
+#include "cdrl/run_stop.h"
 #include "cdrl/shortest.h"
 
 static int apply_vec_option(void *user, const char *key, const char *value, cdrl_error *err)
@@ -209,6 +210,9 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
         for (int e = 0; e < B; e++)
             all_done &= done_once[e];
         if (all_done && t >= ag->cfg->min_steps)
+            break;
+        /* agent.min_steps can make one rollout minutes long: stop between env steps */
+        if ((rc = cdrl_stop_poll("the rollout", err)))
             break;
         size_t row0 = (size_t)t * B;
         pg_scaling_observe(ag->scaling, ag->ro.obs + row0 * D, ag->obs_d, B, D, 1);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cdrl/loss.h"
+#include "cdrl/run_stop.h"
 #include "pg_loss.h"
 
 static void normalize(float *x, int n)
@@ -120,9 +121,13 @@ int pg_update(pg_agent *ag, pg_update_stats *st, cdrl_error *err)
     for (int epoch = 0; epoch < ag->cfg->epochs; epoch++) {
         pg_shuffle(ag->batch.order, n, &ag->shuffle_rng);
         for (int start = 0; start < n; start += mbn) {
+            /* many epochs of small minibatches can take minutes: stop between them */
+            int rc = cdrl_stop_poll("the update", err);
+            if (rc)
+                return rc;
             int m = n - start < mbn ? n - start : mbn;
             gather(ag, ag->batch.order + start, m);
-            int rc = ag->gauss ? pg_gauss_policy_step(ag, ag->batch.order + start, m, st, err)
+            rc = ag->gauss ? pg_gauss_policy_step(ag, ag->batch.order + start, m, st, err)
                                : policy_step(ag, m, st, err);
             if (!rc)
                 rc = value_step(ag, m, &st->value_loss, err);

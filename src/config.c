@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <libconfig.h>
 #include <limits.h>
 #include <math.h>
@@ -475,6 +476,15 @@ static int is_choice(const char *choices, const char *value)
     }
 }
 
+/* Whether `v` lies within the ends of [min, max] that `k->range` names. */
+static int in_range(const cdrl_cfg_key *k, double v)
+{
+    return !(((k->range & CDRL_CFG_MIN) && !(v >= k->min)) ||
+             ((k->range & CDRL_CFG_MIN_EXCL) && !(v > k->min)) ||
+             ((k->range & CDRL_CFG_MAX) && !(v <= k->max)) ||
+             ((k->range & CDRL_CFG_MAX_EXCL) && !(v < k->max)));
+}
+
 /* Checks range, choice and validator. Returns 0, or -1 with `why` filled. */
 static int check_value(const bound_key *b, char *why, size_t size)
 {
@@ -509,15 +519,24 @@ static int check_value(const bound_key *b, char *why, size_t size)
     default:
         return 0;
     }
-    int bad = ((k->range & CDRL_CFG_MIN) && !(v >= k->min)) ||
-              ((k->range & CDRL_CFG_MIN_EXCL) && !(v > k->min)) ||
-              ((k->range & CDRL_CFG_MAX) && !(v <= k->max)) ||
-              ((k->range & CDRL_CFG_MAX_EXCL) && !(v < k->max));
-    if (!bad)
-        return 0;
     char range[100];
+    if (!in_range(k, v)) {
+        range_text(k, range, sizeof range);
+        snprintf(why, size, "out of range, accepted %s", range);
+        return -1;
+    }
+    if (k->type != CDRL_CFG_FLOAT)
+        return 0;
+    /* Agents keep these values as float: 1e-50 passes (0, 1] as a double and
+     * reaches Adam as 0, 1e39 becomes inf. Refuse them here, naming the key,
+     * rather than later in a message that does not. */
+    float stored = (float)v;
+    if (isfinite(stored) && (v == 0 || fabsf(stored) >= FLT_MIN) && in_range(k, (double)stored))
+        return 0;
     range_text(k, range, sizeof range);
-    snprintf(why, size, "out of range, accepted %s", range);
+    snprintf(why, size, "%s as a 32-bit float (normal floats are %g to %g in size), accepted %s",
+             !isfinite(stored) ? "overflows" : fabsf(stored) < FLT_MIN ? "underflows" : "out of range",
+             (double)FLT_MIN, (double)FLT_MAX, range[0] ? range : "any such number");
     return -1;
 }
 

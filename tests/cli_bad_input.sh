@@ -32,6 +32,7 @@ printf 'run: { seed = 1; };\nrun: { steps = 5; };\n' > duplicate-group.cfg
 printf 'run: { agent = "pg"; };\nenv: { name = "cartpole"; };\n@include "/etc/passwd"\n' > include.cfg
 printf 'run: { seed = 1;\n' > unterminated.cfg
 printf 'run: { seed = 1e400; };\n' > float-overflow.cfg
+printf 'agent: { lr = 1e-50; };\n' > lr-underflow.cfg
 printf 'run: { seed = 99999999999999999999; };\n' > int-overflow.cfg
 printf 'run: { seed = "3"; };\n' > string-seed.cfg
 printf 'agent: { gamma = nan; };\n' > nan.cfg

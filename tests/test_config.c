@@ -144,6 +144,13 @@ static void test_out_of_range(void **state)
     expect_error("agent: { lr = 0.0; };", NULL, 0, "t.cfg:1: agent.lr = 0.0: out of range, accepted (0, 1]");
     expect_error("agent: { hidden = 0; };", NULL, 0, "t.cfg:1: agent.hidden = 0: out of range, accepted [1, 4096]");
     expect_error("budget: { steps = -5; };", NULL, 0, "t.cfg:1: budget.steps = -5: out of range, accepted >= 1");
+    /* in (0, 1] as a double, 0 or subnormal as the float an agent keeps */
+    expect_error("agent: { lr = 1e-50; };", NULL, 0,
+                 "t.cfg:1: agent.lr = 1e-50: underflows as a 32-bit float (normal floats are 1.17549e-38 to "
+                 "3.40282e+38 in size), accepted (0, 1]");
+    const char *subnormal[] = {"agent.lr=1e-40"};
+    expect_error(NULL, subnormal, 1, "--set agent.lr=1e-40: underflows as a 32-bit float (normal floats are "
+                 "1.17549e-38 to 3.40282e+38 in size), accepted (0, 1]");
     expect_error("agent: { activation = \"sigmoid\"; };", NULL, 0,
                  "t.cfg:1: agent.activation = \"sigmoid\": accepted tanh|relu");
     expect_error("agent: { policy: { dropout = \"fixed:1\"; }; };", NULL, 0,

@@ -13,6 +13,11 @@
 
 #include "cdrl/metric_names.h"
 #include "cdrl/viz.h"
+#include "../viz/viz_internal.h" /* viz_spread_title, viz_p_empty_text */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #define W 1000
 #define H 640
@@ -199,6 +204,76 @@ static void bonus_panel(void **state)
     cdrl_viz_run_free(&run);
 }
 
+/* Writes DIR/metrics.csv (one spread column, no p) and DIR/config.cfg with
+ * `config`, and loads the run. */
+static void run_with_config(const char *dir, const char *config, cdrl_viz_run *run)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("episode,model_spread\n1,0.5\n2,0.25\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/config.cfg", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(config, f);
+    fclose(f);
+    cdrl_error err = {0};
+    assert_int_equal(cdrl_viz_run_load(dir, run, &err), 0);
+}
+
+/* An mb ensemble without dropout: the spread is the ensemble's, and the
+ * empty p panel says why rather than "no data yet"; an mb run with dropout
+ * and a pg run keep "MC dropout"; a run without config.cfg is drawn as before. */
+static void panels_labelled_by_the_config(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cdrl-test-viz-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    cdrl_viz_run runs[3];
+    char title[96];
+    run_with_config(dir, "agent: { model: { dropout = \"none\"; uncertainty = \"ensemble:5\"; }; };\n", &runs[0]);
+    assert_string_equal(runs[0].uncertainty, "ensemble:5");
+    assert_int_equal(runs[0].no_dropout, 1);
+    viz_spread_title(runs, 1, title, sizeof title);
+    assert_string_equal(title, "Epistemic spread (ensemble:5)");
+    assert_string_equal(viz_p_empty_text(runs, 1), "no dropout");
+
+    run_with_config(dir, "agent: { model: { dropout = \"concrete\"; uncertainty = \"ensemble:3\"; }; };\n", &runs[1]);
+    viz_spread_title(runs + 1, 1, title, sizeof title);
+    assert_string_equal(title, "Epistemic spread (ensemble:3 + MC dropout)");
+    assert_null(viz_p_empty_text(runs, 2));
+    viz_spread_title(runs, 2, title, sizeof title);
+    assert_string_equal(title, "Epistemic spread (MC dropout or ensembles)");
+
+    run_with_config(dir, "agent: { policy: { dropout = \"concrete\"; }; value: { dropout = \"none\"; }; };\n", &runs[2]);
+    assert_int_equal(runs[2].no_dropout, 0);
+    viz_spread_title(runs + 2, 1, title, sizeof title);
+    assert_string_equal(title, "Epistemic spread (MC dropout)");
+    assert_null(viz_p_empty_text(runs + 2, 1));
+    cdrl_viz_run_free(&runs[2]);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/config.cfg", dir);
+    unlink(path);
+    cdrl_error err = {0};
+    assert_int_equal(cdrl_viz_run_load(dir, &runs[2], &err), 0);
+    assert_string_equal(runs[2].uncertainty, "");
+    assert_int_equal(runs[2].no_dropout, 0);
+
+    /* and the dashboard draws the ensemble run with these labels */
+    cdrl_viz_canvas *c = NULL;
+    assert_int_equal(cdrl_viz_canvas_create(W, H, &c, &err), 0);
+    assert_int_equal(cdrl_viz_draw_dashboard(c, runs, 1, NULL, NULL, 0, NULL, NULL, &err), 0);
+    cdrl_viz_canvas_free(c);
+    for (int k = 0; k < 3; k++)
+        cdrl_viz_run_free(&runs[k]);
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +283,7 @@ int main(void)
         cmocka_unit_test(overlaid_runs_keep_one_colour_each),
         cmocka_unit_test(reliability_and_planner_panels),
         cmocka_unit_test(bonus_panel),
+        cmocka_unit_test(panels_labelled_by_the_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,7 +52,7 @@ static void points_land_where_the_axes_say(void **state)
     (void)state;
     double x[5] = {0, 10, 35, 80, 100}, y[5] = {0, 50, 12.5, 40, 25};
     cdrl_viz_series s = {"points", x, y, 5, RED, CDRL_VIZ_POINTS};
-    cdrl_viz_plot_spec spec = {"t", "x", "y", &s, 1, 0, 0, NULL, 0, 0};
+    cdrl_viz_plot_spec spec = {"t", "x", "y", &s, 1, 0, 0, NULL, 0, 0, NULL};
     cdrl_viz_canvas *c = new_canvas(640, 400);
     cdrl_viz_rect r = {20, 10, 600, 380};
     cdrl_viz_axes axes;
@@ -84,7 +84,7 @@ static void axes_round_out_to_ticks(void **state)
     (void)state;
     double x[3] = {3, 47, 1234}, y[3] = {0.013, 0.21, 0.087};
     cdrl_viz_series s = {NULL, x, y, 3, BLUE, CDRL_VIZ_SOLID};
-    cdrl_viz_plot_spec spec = {NULL, NULL, NULL, &s, 1, 0, 0, NULL, 0, 0};
+    cdrl_viz_plot_spec spec = {NULL, NULL, NULL, &s, 1, 0, 0, NULL, 0, 0, NULL};
     cdrl_viz_canvas *c = new_canvas(500, 300);
     cdrl_viz_axes axes;
     cdrl_viz_draw_plot(c, (cdrl_viz_rect){0, 0, 500, 300}, &spec, &axes);
@@ -99,7 +99,7 @@ static void axes_round_out_to_ticks(void **state)
     /* and fix_y_min pulls the axis down to 0 for data far from it */
     double y2[3] = {100, 120, 150};
     cdrl_viz_series s2 = {NULL, x, y2, 3, BLUE, CDRL_VIZ_SOLID};
-    cdrl_viz_plot_spec spec2 = {NULL, NULL, NULL, &s2, 1, 0, 0, NULL, 1, 0.0};
+    cdrl_viz_plot_spec spec2 = {NULL, NULL, NULL, &s2, 1, 0, 0, NULL, 1, 0.0, NULL};
     cdrl_viz_draw_plot(c, (cdrl_viz_rect){0, 0, 500, 300}, &spec2, &axes);
     assert_true(axes.y_min == 0 && axes.y_max >= 150);
     cdrl_viz_canvas_free(c);
@@ -110,7 +110,7 @@ static void lines_join_points_and_break_at_nan(void **state)
     (void)state;
     double x[5] = {0, 10, 20, 30, 40}, y[5] = {0, 10, 10, NAN, 0};
     cdrl_viz_series s = {"line", x, y, 5, BLUE, CDRL_VIZ_SOLID};
-    cdrl_viz_plot_spec spec = {NULL, NULL, NULL, &s, 1, 0, 0, NULL, 0, 0};
+    cdrl_viz_plot_spec spec = {NULL, NULL, NULL, &s, 1, 0, 0, NULL, 0, 0, NULL};
     cdrl_viz_canvas *c = new_canvas(600, 400);
     cdrl_viz_axes axes;
     cdrl_viz_draw_plot(c, (cdrl_viz_rect){0, 0, 600, 400}, &spec, &axes);
@@ -140,7 +140,7 @@ static void long_series_cover_their_range(void **state)
     for (int i = 4000; i < 4600; i++)
         y[i] = NAN;
     cdrl_viz_series s = {NULL, x, y, N, RED, CDRL_VIZ_THIN};
-    cdrl_viz_plot_spec spec = {NULL, NULL, NULL, &s, 1, 0, 0, NULL, 0, 0};
+    cdrl_viz_plot_spec spec = {NULL, NULL, NULL, &s, 1, 0, 0, NULL, 0, 0, NULL};
     cdrl_viz_canvas *c = new_canvas(600, 400);
     cdrl_viz_axes axes;
     cdrl_viz_draw_plot(c, (cdrl_viz_rect){0, 0, 600, 400}, &spec, &axes);
@@ -162,7 +162,7 @@ static void several_series_keep_their_colors(void **state)
     (void)state;
     double x[2] = {0, 10}, a[2] = {1, 1}, b[2] = {3, 3};
     cdrl_viz_series s[2] = {{"a", x, a, 2, RED, CDRL_VIZ_SOLID}, {"b", x, b, 2, BLUE, CDRL_VIZ_SOLID}};
-    cdrl_viz_plot_spec spec = {"two", NULL, NULL, s, 2, 0, 0, NULL, 1, 0};
+    cdrl_viz_plot_spec spec = {"two", NULL, NULL, s, 2, 0, 0, NULL, 1, 0, NULL};
     cdrl_viz_canvas *c = new_canvas(600, 400);
     cdrl_viz_axes axes;
     cdrl_viz_draw_plot(c, (cdrl_viz_rect){0, 0, 600, 400}, &spec, &axes);
@@ -180,7 +180,7 @@ static void empty_plot_draws_without_data(void **state)
     (void)state;
     double nan[2] = {NAN, NAN};
     cdrl_viz_series s = {"none", nan, nan, 2, RED, CDRL_VIZ_SOLID};
-    cdrl_viz_plot_spec spec = {"empty", "x", "y", &s, 1, 0, 0, NULL, 0, 0};
+    cdrl_viz_plot_spec spec = {"empty", "x", "y", &s, 1, 0, 0, NULL, 0, 0, NULL};
     cdrl_viz_canvas *c = new_canvas(300, 200);
     cdrl_viz_axes axes;
     cdrl_viz_draw_plot(c, (cdrl_viz_rect){0, 0, 300, 200}, &spec, &axes);

@@ -203,7 +203,7 @@ static void returns_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_vi
     char solved[48];
     snprintf(solved, sizeof solved, "solved (%g)", opts->solved_return);
     cdrl_viz_plot_spec spec = {"Episode return", x_label, "return", d.series, d.n_series,
-                               isfinite(opts->solved_return), opts->solved_return, solved, 1, 0.0};
+                               isfinite(opts->solved_return), opts->solved_return, solved, 1, 0.0, NULL};
     cdrl_viz_draw_plot(canvas, r, &spec, NULL);
     plot_data_free(&d);
 }
@@ -222,7 +222,8 @@ static int column_all_zero(const cdrl_viz_table *t, int c)
  * run each column gets its own colour; overlaid, a run keeps one colour and
  * its columns differ by line style. */
 static void metric_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz_run *runs, int n_runs,
-                        int (*pick)(const char *), const char *title, const char *y_label, int from_zero)
+                        int (*pick)(const char *), const char *title, const char *y_label, int from_zero,
+                        const char *empty_text)
 {
     static const int styles[] = {CDRL_VIZ_SOLID, CDRL_VIZ_DASHED, CDRL_VIZ_THIN, CDRL_VIZ_POINTS};
     plot_data d = {0};
@@ -257,7 +258,7 @@ static void metric_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz
             j++;
         }
     }
-    cdrl_viz_plot_spec spec = {title, x_label, y_label, d.series, d.n_series, 0, 0, NULL, from_zero, 0.0};
+    cdrl_viz_plot_spec spec = {title, x_label, y_label, d.series, d.n_series, 0, 0, NULL, from_zero, 0.0, empty_text};
     cdrl_viz_draw_plot(canvas, r, &spec, NULL);
     plot_data_free(&d);
 }
@@ -321,9 +322,41 @@ static void reliability_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdr
         }
     }
     cdrl_viz_plot_spec spec = {"Reliability (last refit)", "expected coverage", "observed", d.series,
-                               d.n_series, 0, 0, NULL, 1, 0.0};
+                               d.n_series, 0, 0, NULL, 1, 0.0, NULL};
     cdrl_viz_draw_plot(canvas, r, &spec, NULL);
     plot_data_free(&d);
+}
+
+/* What one run's spread is over: "ensemble:K" (its members, no dropout),
+ * "ensemble:K + MC dropout", or "MC dropout" (pg, mb's default). */
+static void spread_source(const cdrl_viz_run *run, char *buf, size_t size)
+{
+    if (strncmp(run->uncertainty, "ensemble:", 9) == 0)
+        snprintf(buf, size, "%s%s", run->uncertainty, run->no_dropout ? "" : " + MC dropout");
+    else
+        snprintf(buf, size, "MC dropout");
+}
+
+void viz_spread_title(const cdrl_viz_run *runs, int n_runs, char *buf, size_t size)
+{
+    char first[64], other[64];
+    spread_source(&runs[0], first, sizeof first);
+    for (int k = 1; k < n_runs; k++) {
+        spread_source(&runs[k], other, sizeof other);
+        if (strcmp(first, other) != 0) {
+            snprintf(buf, size, "Epistemic spread (MC dropout or ensembles)");
+            return;
+        }
+    }
+    snprintf(buf, size, "Epistemic spread (%s)", first);
+}
+
+const char *viz_p_empty_text(const cdrl_viz_run *runs, int n_runs)
+{
+    for (int k = 0; k < n_runs; k++)
+        if (!runs[k].no_dropout)
+            return NULL;
+    return n_runs > 0 ? "no dropout" : NULL;
 }
 
 void viz_dashboard_layout(int w, int h, int has_status, int has_view, viz_dashboard_cells *cells)
@@ -382,18 +415,20 @@ int cdrl_viz_draw_dashboard(cdrl_viz_canvas *canvas, const cdrl_viz_run *runs, i
                                 : (cdrl_viz_rect){row.x + i * (pw + gap), row.y, pw, row.h};
     for (int i = 0; i < panels; i++)
         cdrl_viz_fill_rect(canvas, bottom[i], 0xFFFFFFu);
+    char spread_title[96] = "Epistemic spread (MC dropout)";
+    if (n_runs > 0)
+        viz_spread_title(runs, n_runs, spread_title, sizeof spread_title);
     metric_plot(canvas, inset(bottom[0], 6), runs, n_runs, cdrl_metric_is_p, "Dropout rate p per layer",
-                "p", 1);
-    metric_plot(canvas, inset(bottom[1], 6), runs, n_runs, cdrl_metric_is_spread, "Epistemic spread (MC dropout)", "spread",
-                1);
+                "p", 1, viz_p_empty_text(runs, n_runs));
+    metric_plot(canvas, inset(bottom[1], 6), runs, n_runs, cdrl_metric_is_spread, spread_title, "spread", 1, NULL);
     if (has_cal)
         reliability_plot(canvas, inset(bottom[2], 6), runs, n_runs);
     if (has_plan)
         metric_plot(canvas, inset(bottom[2 + has_cal], 6), runs, n_runs, cdrl_metric_is_plan_uncertainty,
-                    "Planner: mean + beta std", "return (horizon)", 0);
+                    "Planner: mean + beta std", "return (horizon)", 0, NULL);
     if (has_bonus)
         metric_plot(canvas, inset(bottom[2 + has_cal + has_plan], 6), runs, n_runs, cdrl_metric_is_bonus,
-                    "Exploration bonus (per step)", "bonus", 1);
+                    "Exploration bonus (per step)", "bonus", 1, NULL);
     if (status)
         viz_dashboard_status(canvas, cells.status, status);
     return 0;

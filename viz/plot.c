@@ -324,7 +324,7 @@ void cdrl_viz_draw_plot(cdrl_viz_canvas *canvas, cdrl_viz_rect r, const cdrl_viz
     cdrl_viz_line(canvas, a.x - 1, a.y + a.h, a.x + a.w, a.y + a.h, 1, VIZ_INK);
     cdrl_viz_line(canvas, a.x - 1, a.y - 1, a.x - 1, a.y + a.h, 1, VIZ_INK);
     if (!has_data) {
-        const char *msg = "no data yet";
+        const char *msg = spec->empty_text ? spec->empty_text : "no data yet";
         cdrl_viz_text(canvas, a.x + (a.w - cdrl_viz_text_width(ts, msg)) / 2, a.y + a.h / 2 - char_h / 2, ts,
                       VIZ_MUTED, msg);
     } else {

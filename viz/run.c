@@ -3,6 +3,8 @@
  * episode). Either may be missing; both missing is an error. */
 #include "viz_internal.h"
 
+#include "cdrl/config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,26 @@ static int file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* What the dashboard labels by: how the run measures its spread, and
+ * whether it has dropout at all. A run without a readable config (older
+ * runs, copied CSVs) is drawn as before, so errors are not reported. */
+static void read_config(const char *path, cdrl_viz_run *run)
+{
+    static const char *const dropout_keys[] = {"agent.model.dropout", "agent.policy.dropout", "agent.value.dropout"};
+    if (!file_exists(path))
+        return;
+    cdrl_config_peek_string(path, "agent.model.uncertainty", run->uncertainty, sizeof run->uncertainty, NULL);
+    int present = 0, none = 0;
+    for (size_t k = 0; k < sizeof dropout_keys / sizeof dropout_keys[0]; k++) {
+        char value[64];
+        if (cdrl_config_peek_string(path, dropout_keys[k], value, sizeof value, NULL) == 0 && value[0]) {
+            present++;
+            none += strcmp(value, "none") == 0;
+        }
+    }
+    run->no_dropout = present > 0 && none == present;
 }
 
 int cdrl_viz_run_load(const char *dir, cdrl_viz_run *run, cdrl_error *err)
@@ -48,6 +70,8 @@ int cdrl_viz_run_load(const char *dir, cdrl_viz_run *run, cdrl_error *err)
     if (!found)
         return cdrl_errorf(err, CDRL_EIO, "%.*s: no metrics.csv or episodes.csv in the run directory", (int)n,
                            dir);
+    snprintf(path, sizeof path, "%.*s/config.cfg", (int)n, dir);
+    read_config(path, run);
     return 0;
 }
 

@@ -48,6 +48,15 @@ typedef struct {
 
 void viz_dashboard_layout(int w, int h, int has_status, int has_view, viz_dashboard_cells *cells);
 
+/* The spread panel's title, by what the runs' configs say the spread is
+ * over: "Epistemic spread (MC dropout)", "(ensemble:5)", "(ensemble:5 + MC
+ * dropout)"; runs that differ get "(MC dropout or ensembles)". n_runs >= 1. */
+void viz_spread_title(const cdrl_viz_run *runs, int n_runs, char *buf, size_t size);
+
+/* "no dropout" when every run's config turns dropout off (its p panel is
+ * empty by design), else NULL (the plot's "no data yet"). */
+const char *viz_p_empty_text(const cdrl_viz_run *runs, int n_runs);
+
 /* Redraws the status line in its cell. */
 void viz_dashboard_status(cdrl_viz_canvas *canvas, cdrl_viz_rect cell, const char *status);
 

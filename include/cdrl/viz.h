@@ -223,6 +223,7 @@ typedef struct {
     const char *hline_label;/* ... named in the legend */
     int fix_y_min;          /* 1: y axis starts at y_min (e.g. 0 for rates) */
     double y_min;
+    const char *empty_text; /* shown when there is nothing to draw; NULL = "no data yet" */
 } cdrl_viz_plot_spec;
 
 /* Where a plot put its data: the pixel rectangle of the data area and the
@@ -291,6 +292,12 @@ typedef struct {
     char name[128];
     cdrl_viz_table metrics;
     cdrl_viz_table episodes;
+    /* From RUN_DIR/config.cfg when the run has one ("" and 0 otherwise):
+     * agent.model.uncertainty ("dropout", "ensemble:5"), and 1 when every
+     * dropout key the config has (agent.model/policy/value.dropout) is
+     * "none", so that the run logs no p by design. */
+    char uncertainty[32];
+    int no_dropout;
 } cdrl_viz_run;
 
 /* Loads RUN_DIR/metrics.csv and RUN_DIR/episodes.csv (at least one must
