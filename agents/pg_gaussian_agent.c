@@ -73,26 +73,6 @@ void pg_gauss_sample(pg_agent *ag, size_t row0, const float *mu)
     }
 }
 
-/* Scales both gradient blocks to a global L2 norm of at most max_norm. */
-static void clip_two(float *g1, size_t n1, float *g2, size_t n2, double max_norm)
-{
-    if (max_norm <= 0.0)
-        return;
-    double sq = 0.0;
-    for (size_t i = 0; i < n1; i++)
-        sq += (double)g1[i] * g1[i];
-    for (size_t i = 0; i < n2; i++)
-        sq += (double)g2[i] * g2[i];
-    double norm = sqrt(sq);
-    if (!(norm > max_norm))
-        return;
-    float scale = (float)(max_norm / norm);
-    for (size_t i = 0; i < n1; i++)
-        g1[i] *= scale;
-    for (size_t i = 0; i < n2; i++)
-        g2[i] *= scale;
-}
-
 int pg_gauss_policy_step(pg_agent *ag, const int *rows, int n, pg_update_stats *st, cdrl_error *err)
 {
     pg_gauss *g = ag->gauss;
@@ -112,7 +92,7 @@ int pg_gauss_policy_step(pg_agent *ag, const int *rows, int n, pg_update_stats *
     float reg = cdrl_mlp_regularizer(ag->policy);
     if (!isfinite(ls.loss) || !isfinite(reg))
         return cdrl_errorf(err, CDRL_EDIVERGED, "policy loss is not finite");
-    clip_two(ag->policy->grads, ag->policy->n_params, g->dlog_std, (size_t)A, ag->cfg->max_grad_norm);
+    pg_clip_global(ag->policy->grads, ag->policy->n_params, g->dlog_std, (size_t)A, ag->cfg->max_grad_norm);
     cdrl_adam_step(&ag->policy_opt, ag->policy->params, ag->policy->grads);
     cdrl_adam_step(&g->opt, g->log_std, g->dlog_std);
     st->policy_loss += ls.surrogate;

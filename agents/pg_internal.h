@@ -327,4 +327,9 @@ double pg_solve_threshold(const pg_config *cfg, const cdrl_env_spec *spec);
 
 int pg_eval(const cdrl_eval_args *args, cdrl_eval_result *result, cdrl_error *err);
 
+/* Scales two gradient blocks (a network's and another's, e.g. the Gaussian
+ * policy's log-std or an LSTM's head) together to a global L2 norm of at most
+ * max_norm; max_norm <= 0: nothing (pg_update.c). */
+void pg_clip_global(float *g1, size_t n1, float *g2, size_t n2, double max_norm);
+
 #endif

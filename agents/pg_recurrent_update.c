@@ -132,30 +132,10 @@ static int gather_chunks(pg_agent *ag, const int *seqs, int m, int T)
     return rows;
 }
 
-/* Scales both gradient blocks to a global L2 norm of at most max_norm. */
-static void clip_global(float *g1, size_t n1, float *g2, size_t n2, double max_norm)
-{
-    if (max_norm <= 0.0)
-        return;
-    double sq = 0.0;
-    for (size_t i = 0; i < n1; i++)
-        sq += (double)g1[i] * g1[i];
-    for (size_t i = 0; i < n2; i++)
-        sq += (double)g2[i] * g2[i];
-    double norm = sqrt(sq);
-    if (!(norm > max_norm))
-        return;
-    float scale = (float)(max_norm / norm);
-    for (size_t i = 0; i < n1; i++)
-        g1[i] *= scale;
-    for (size_t i = 0; i < n2; i++)
-        g2[i] *= scale;
-}
-
 static void adam_both(pg_agent *ag, pg_lstm_net *rnn, cdrl_mlp *head, cdrl_adam *rnn_opt,
                       cdrl_adam *head_opt)
 {
-    clip_global(rnn->grads, rnn->n_params, head->grads, head->n_params, ag->cfg->max_grad_norm);
+    pg_clip_global(rnn->grads, rnn->n_params, head->grads, head->n_params, ag->cfg->max_grad_norm);
     cdrl_adam_step(rnn_opt, rnn->params, rnn->grads);
     cdrl_adam_step(head_opt, head->params, head->grads);
 }

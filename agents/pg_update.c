@@ -141,3 +141,22 @@ int pg_update(pg_agent *ag, pg_update_stats *st, cdrl_error *err)
     st->entropy /= steps;
     return 0;
 }
+
+void pg_clip_global(float *g1, size_t n1, float *g2, size_t n2, double max_norm)
+{
+    if (max_norm <= 0.0)
+        return;
+    double sq = 0.0;
+    for (size_t i = 0; i < n1; i++)
+        sq += (double)g1[i] * g1[i];
+    for (size_t i = 0; i < n2; i++)
+        sq += (double)g2[i] * g2[i];
+    double norm = sqrt(sq);
+    if (!(norm > max_norm))
+        return;
+    float scale = (float)(max_norm / norm);
+    for (size_t i = 0; i < n1; i++)
+        g1[i] *= scale;
+    for (size_t i = 0; i < n2; i++)
+        g2[i] *= scale;
+}
