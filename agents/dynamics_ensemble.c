@@ -203,6 +203,39 @@ int cdrl_ensemble_step(cdrl_dynamics_ensemble *e, const float *obs, const float 
     return 0;
 }
 
+int cdrl_ensemble_step_rows(cdrl_dynamics_ensemble *e, const float *obs, const float *actions, int P,
+                            const int *counts, float *next, cdrl_error *err)
+{
+    if (e->held >= 0 || (e->K > 1 && P != e->particles)) {
+        int B = 0;
+        for (int p = 0; p < P; p++)
+            B += counts[p];
+        if (e->held >= 0)
+            return cdrl_dynamics_step_frozen_rows(e->member[e->held], obs, actions, &B, next, err);
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics ensemble: rows of %d particles; %d are frozen",
+                           P, e->particles);
+    }
+    if (e->K == 1) {
+        if (P != e->member[0]->particles)
+            return cdrl_errorf(err, CDRL_EINVAL, "dynamics ensemble: rows of %d particles; %d are frozen",
+                               P, e->member[0]->particles);
+        return cdrl_dynamics_step_frozen_rows(e->member[0], obs, actions, counts, next, err);
+    }
+    int D = e->member[0]->spec.obs_dim, S = e->member[0]->action_stride;
+    size_t row = 0;
+    for (int k = 0; k < e->K; k++) {
+        int from = first_particle(k, P, e->K), to = first_particle(k + 1, P, e->K), rows = 0;
+        for (int p = from; p < to; p++)
+            rows += counts[p];
+        int rc = cdrl_dynamics_step_frozen_rows(e->member[k], obs + row * D, actions + row * S,
+                                                counts + from, next + row * D, err);
+        if (rc)
+            return rc;
+        row += (size_t)rows;
+    }
+    return 0;
+}
+
 float cdrl_ensemble_p(const cdrl_dynamics_ensemble *e, int layer)
 {
     if (e->K == 1)

@@ -83,6 +83,13 @@ int cdrl_ensemble_hold(cdrl_dynamics_ensemble *e, cdrl_error *err);
 int cdrl_ensemble_step(cdrl_dynamics_ensemble *e, const float *obs, const float *actions, int B,
                        float *next, cdrl_error *err);
 
+/* The same with counts (P) rows of each particle, particle-major, blocks of
+ * any length (cdrl_dynamics_step_frozen_rows): each member steps its share
+ * of the particles' rows, the held member all of them. P must be the
+ * frozen particles (any P while a member is held). */
+int cdrl_ensemble_step_rows(cdrl_dynamics_ensemble *e, const float *obs, const float *actions, int P,
+                            const int *counts, float *next, cdrl_error *err);
+
 /* The members' mean drop rate of a layer (K = 1: the model's, exactly). */
 float cdrl_ensemble_p(const cdrl_dynamics_ensemble *e, int layer);
 

@@ -660,25 +660,27 @@ int cdrl_dynamics_freeze(cdrl_dynamics_model *m, int P, cdrl_error *err)
     return rc;
 }
 
-int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const float *actions,
-                              int B, float *next, cdrl_error *err)
+/* Rows of particle p in a step: counts[p], or `per` each without counts. */
+#define BLOCK_ROWS(p) (counts ? counts[p] : per)
+
+/* The imagined step of B rows, particle p's block BLOCK_ROWS(p) long. */
+static int step_blocks(cdrl_dynamics_model *m, const float *obs, const float *actions,
+                       const int *counts, int per, int B, float *next, cdrl_error *err)
 {
     int P = m->particles;
-    if (P < 1)
-        return cdrl_errorf(err, CDRL_ESTATE, "dynamics model: freeze particles before a rollout step");
-    if (B < P || B % P)
-        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch %d is not a multiple of %d particles",
-                           B, P);
     /* Feature-major (h^T = W x^T), so the few outputs of a narrow layer are
      * the kernel's rows and the many rows of the batch fill its vectors.
      * Rows are particle-major, so each particle's block of columns goes
-     * through its own masked kernel, `span` columns wide: its `per` rounded
-     * up to whole vectors, the extra columns (the next particle's, or the
+     * through its own masked kernel, `span` columns wide: its rows rounded
+     * up to whole vectors, the extra columns (the next particles', or the
      * zero padding after the last, up to the row length ld) overwritten by
-     * the next particle in turn. The trunk, then only the mean head:
+     * those particles in turn. The trunk, then only the mean head:
      * planning needs no noise prediction. The output goes to whichever
      * scratch buffer does not hold the input. */
-    int per = B / P, span = (per + 15) / 16 * 16, ld = B - per + span;
+    int all = (B + 15) / 16 * 16, ld = all;
+    for (int p = 0, at = 0; p < P; at += BLOCK_ROWS(p), p++)
+        if (BLOCK_ROWS(p) && at + (BLOCK_ROWS(p) + 15) / 16 * 16 > ld)
+            ld = at + (BLOCK_ROWS(p) + 15) / 16 * 16;
     if (reserve_rows(m, ld, err))
         return err ? err->code : CDRL_ENOMEM;
     encode_features(m, obs, actions, B, ld, m->x, m->y); /* y: the fit's scratch, free here */
@@ -690,17 +692,44 @@ int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const fl
         int tanh = L->activation == CDRL_ACT_TANH;
         /* A layer without dropout has the same kernel in every particle: one
          * product over all the columns (the same sums, fewer padded ones). */
-        int shared = L->dropout == CDRL_DROPOUT_NONE && (B + 15) / 16 * 16 <= ld;
-        for (int p = 0; p < (shared ? 1 : P); p++)
-            (tanh ? cdrl_matmul_row_bias_tanh : cdrl_matmul_row_bias)(
-                dst + (size_t)p * per, ld, m->wt[l] + (size_t)p * K * N, 1, N, in + (size_t)p * per,
-                ld, L->bias, N, K, shared ? (B + 15) / 16 * 16 : span);
+        int shared = L->dropout == CDRL_DROPOUT_NONE;
+        for (int p = 0, at = 0; p < (shared ? 1 : P); at += BLOCK_ROWS(p), p++)
+            if (shared || BLOCK_ROWS(p))
+                (tanh ? cdrl_matmul_row_bias_tanh : cdrl_matmul_row_bias)(
+                    dst + at, ld, m->wt[l] + (size_t)p * K * N, 1, N, in + at, ld, L->bias, N, K,
+                    shared ? all : (BLOCK_ROWS(p) + 15) / 16 * 16);
         if (!tanh)
             cdrl_activation_forward(dst, dst, ld * N, L->activation);
         in = dst;
     }
     decode_features(m, m->y, in, ld, B, next);
     return 0;
+}
+
+int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const float *actions,
+                              int B, float *next, cdrl_error *err)
+{
+    int P = m->particles;
+    if (P < 1)
+        return cdrl_errorf(err, CDRL_ESTATE, "dynamics model: freeze particles before a rollout step");
+    if (B < P || B % P)
+        return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: batch %d is not a multiple of %d particles",
+                           B, P);
+    return step_blocks(m, obs, actions, NULL, B / P, B, next, err);
+}
+
+int cdrl_dynamics_step_frozen_rows(cdrl_dynamics_model *m, const float *obs, const float *actions,
+                                   const int *counts, float *next, cdrl_error *err)
+{
+    int P = m->particles, B = 0;
+    if (P < 1)
+        return cdrl_errorf(err, CDRL_ESTATE, "dynamics model: freeze particles before a rollout step");
+    for (int p = 0; p < P; p++) {
+        if (counts[p] < 0 || counts[p] > INT32_MAX / 2 - B)
+            return cdrl_errorf(err, CDRL_EINVAL, "dynamics model: particle %d has %d rows", p, counts[p]);
+        B += counts[p];
+    }
+    return B ? step_blocks(m, obs, actions, counts, 0, B, next, err) : 0;
 }
 
 float cdrl_dynamics_p(const cdrl_dynamics_model *m, int layer)

@@ -157,6 +157,14 @@ int cdrl_dynamics_freeze(cdrl_dynamics_model *m, int P, cdrl_error *err);
 int cdrl_dynamics_step_frozen(cdrl_dynamics_model *m, const float *obs, const float *actions,
                               int B, float *next, cdrl_error *err);
 
+/* The same over blocks of any length: counts (P, the frozen particles) rows
+ * of each particle, in order, particle-major; a block may be empty. A row's
+ * next state depends only on its own state, action and particle (the same
+ * bits wherever it sits in the batch), so a planner may pass only the rows
+ * it still needs. */
+int cdrl_dynamics_step_frozen_rows(cdrl_dynamics_model *m, const float *obs, const float *actions,
+                                   const int *counts, float *next, cdrl_error *err);
+
 /* Reads angle pairs "C:S,C:S,..." (observation indices of each angle's cos
  * and sin; "" or "none": no pairs) into spec's n_angles, angle_cos,
  * angle_sin. Indices are checked against obs_dim by cdrl_dynamics_create.

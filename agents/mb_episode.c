@@ -24,6 +24,18 @@ static int mb_view_step(void *user, const float *obs, const float *actions, int 
                             : cdrl_ensemble_step(v->model, obs, actions, B, next, err);
 }
 
+static int mb_view_step_rows(void *user, const float *obs, const float *actions, int P,
+                             const int *counts, float *next, cdrl_error *err)
+{
+    const model_view *v = user;
+    int B = 0;
+    if (!v->deterministic)
+        return cdrl_ensemble_step_rows(v->model, obs, actions, P, counts, next, err);
+    for (int p = 0; p < P; p++)
+        B += counts[p];
+    return cdrl_ensemble_predict(v->model, obs, actions, B, next, err);
+}
+
 /* Starts showing every real step to `frame` (NULL: nothing to do). */
 int mb_watch(mb_agent *a, cdrl_frame_fn frame, void *user, cdrl_error *err)
 {
@@ -123,7 +135,7 @@ int mb_play_episode(mb_agent *a, int64_t index, uint64_t seed, const model_view 
         if (a->frame(a->frame_user, &start, NULL, 0))
             a->frame = NULL;
     }
-    cdrl_planner_model pm = {mb_view_sample, mb_view_step, (void *)view};
+    cdrl_planner_model pm = {mb_view_sample, mb_view_step, (void *)view, mb_view_step_rows};
     cdrl_step_result r = {0};
     const cdrl_env_spec *sp = a->spec;
     while (!r.terminated && !r.truncated && st->length < max_steps) {

@@ -92,12 +92,21 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
     pl->total = malloc(sizeof(double) * R);
     pl->alive = malloc(R);
     pl->term = malloc(R);
+    pl->perm = malloc(sizeof(int) * C * 2);
+    pl->group = malloc(sizeof(int) * C * 4);
+    pl->first = malloc(sizeof(int) * (C + 1));
+    pl->node_group = malloc(sizeof(int) * R * 2);
+    pl->node_sum = malloc(sizeof(double) * R * 2);
+    pl->counts = malloc(sizeof(int) * (size_t)spec->particles * 2);
     if (!pl->probs || !pl->seqs || !pl->cem_mean || (pl->action_dim && !pl->cseqs) || !pl->scores || !pl->mean ||
         !pl->spread || !pl->order || !pl->state || !pl->next || !pl->actions || !pl->reward || !pl->total ||
-        !pl->alive || !pl->term) {
+        !pl->alive || !pl->term || !pl->perm || !pl->group || !pl->first || !pl->node_group ||
+        !pl->node_sum || !pl->counts) {
         cdrl_planner_free(pl);
         return cdrl_errorf(err, CDRL_ENOMEM, "planner: cannot allocate %zu rollout rows", R);
     }
+    pl->perm_tmp = pl->perm + C;
+    pl->parents = pl->counts + spec->particles;
     pl->cem_std = pl->cem_mean + H * S;
     pl->plan = pl->cem_std + H * S;
     cdrl_planner_reset(pl);
@@ -124,6 +133,12 @@ void cdrl_planner_free(cdrl_planner *pl)
     free(pl->total);
     free(pl->alive);
     free(pl->term);
+    free(pl->perm);
+    free(pl->group);
+    free(pl->first);
+    free(pl->node_group);
+    free(pl->node_sum);
+    free(pl->counts);
     free(pl);
 }
 
@@ -158,6 +173,119 @@ static void sample_candidates(cdrl_planner *pl)
         }
 }
 
+/* ==== Rolling out only the rows that matter (a model with step_rows) ==== */
+
+/* Splits each of the G groups of candidates (runs of perm that share their
+ * actions before step t) by their action at step t, keeping perm's order
+ * within an action (a counting sort): group g's children become the groups
+ * [first[g], first[g + 1]) of the next step, whose ranges replace lo and
+ * hi. Continuous actions are never shared: the first split leaves every
+ * candidate a group of its own. Returns the number of new groups. */
+static int split_groups(cdrl_planner *pl, int t, int G)
+{
+    int C = pl->spec.candidates, H = pl->spec.horizon, A = pl->action_count;
+    int *lo = pl->group, *hi = lo + C, *next_lo = hi + C, *next_hi = next_lo + C, n = 0;
+    for (int g = 0; g < G; g++) {
+        pl->first[g] = n;
+        if (hi[g] - lo[g] == 1 || pl->action_dim) {
+            for (int i = lo[g]; i < hi[g]; i++)
+                next_lo[n] = i, next_hi[n++] = i + 1;
+            continue;
+        }
+        int count[64] = {0}, at[64];
+        for (int i = lo[g]; i < hi[g]; i++)
+            count[pl->seqs[(size_t)pl->perm[i] * H + t]]++;
+        for (int k = 0, from = lo[g]; k < A; from += count[k++]) {
+            at[k] = from;
+            if (count[k])
+                next_lo[n] = from, next_hi[n++] = from + count[k];
+        }
+        for (int i = lo[g]; i < hi[g]; i++) {
+            int c = pl->perm[i];
+            pl->perm_tmp[at[pl->seqs[(size_t)c * H + t]]++] = c;
+        }
+        memcpy(pl->perm + lo[g], pl->perm_tmp + lo[g], sizeof(int) * (size_t)(hi[g] - lo[g]));
+    }
+    pl->first[G] = n;
+    memcpy(lo, next_lo, sizeof(int) * (size_t)n);
+    memcpy(hi, next_hi, sizeof(int) * (size_t)n);
+    return n;
+}
+
+/* Every candidate of group g earns `sum` in particle p. */
+static void settle(cdrl_planner *pl, int p, int g, double sum)
+{
+    int C = pl->spec.candidates, *lo = pl->group, *hi = lo + C;
+    for (int i = lo[g]; i < hi[g]; i++)
+        pl->total[(size_t)p * C + pl->perm[i]] = sum;
+}
+
+/* score_candidates' rollout through step_rows: each particle keeps one node
+ * per group of candidates still alive in it (its state in next, its return
+ * so far); a step expands each node into its group's children, steps them
+ * all in one batch and keeps those that did not terminate. The returns are
+ * summed in the same order as stepping every row, so they are the same
+ * bits. */
+static int rollout_shared(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
+                          cdrl_error *err)
+{
+    int H = pl->spec.horizon, C = pl->spec.candidates, P = pl->spec.particles, D = pl->obs_dim;
+    int S = pl->action_stride, R = pl->rows, G = 1, rc;
+    int *lo = pl->group, *hi = lo + C, *child_group = pl->node_group + R;
+    double *child_sum = pl->node_sum + R;
+    for (int c = 0; c < C; c++)
+        pl->perm[c] = c;
+    lo[0] = 0, hi[0] = C; /* the root group: every candidate */
+    for (int p = 0; p < P; p++) {
+        pl->parents[p] = 1;
+        pl->node_group[p] = 0;
+        pl->node_sum[p] = 0.0;
+        for (int d = 0; d < D; d++)
+            pl->next[(size_t)p * D + d] = (float)obs[d];
+    }
+    for (int t = 0; t < H; t++) {
+        int groups = split_groups(pl, t, G), n = 0;
+        for (int p = 0, j = 0; p < P; p++) {
+            pl->counts[p] = 0;
+            for (int k = 0; k < pl->parents[p]; k++, j++)
+                for (int g = pl->first[pl->node_group[j]]; g < pl->first[pl->node_group[j] + 1]; g++, n++) {
+                    int c = pl->perm[lo[g]];
+                    child_group[n] = g;
+                    child_sum[n] = pl->node_sum[j];
+                    memcpy(pl->state + (size_t)n * D, pl->next + (size_t)j * D, sizeof(float) * (size_t)D);
+                    if (pl->action_dim)
+                        memcpy(pl->actions + (size_t)n * S, pl->cseqs + ((size_t)c * H + t) * S,
+                               sizeof(float) * (size_t)S);
+                    else
+                        pl->actions[n] = (float)pl->seqs[(size_t)c * H + t];
+                    pl->counts[p]++;
+                }
+        }
+        /* a plan of many rounds x a long horizon can take minutes: stop between steps */
+        if ((rc = cdrl_stop_poll("planning", err)) ||
+            (rc = model->step_rows(model->user, pl->state, pl->actions, P, pl->counts, pl->next, err)))
+            return rc;
+        pl->stepped += n;
+        cdrl_env_model_reward(pl->env, n, pl->state, pl->actions, pl->next, pl->reward, pl->term);
+        for (int p = 0, i = 0, j = 0; p < P; p++) {
+            pl->parents[p] = 0;
+            for (int k = 0; k < pl->counts[p]; k++, i++) {
+                double sum = child_sum[i] + pl->reward[i];
+                if (pl->term[i] || t == H - 1) {
+                    settle(pl, p, child_group[i], sum);
+                    continue;
+                }
+                pl->node_group[j] = child_group[i];
+                pl->node_sum[j] = sum;
+                memmove(pl->next + (size_t)j * D, pl->next + (size_t)i * D, sizeof(float) * (size_t)D);
+                pl->parents[p]++, j++;
+            }
+        }
+        G = groups;
+    }
+    return 0;
+}
+
 /* Rolls every candidate out with every particle; fills scores[c]. */
 static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
                             cdrl_error *err)
@@ -167,6 +295,12 @@ static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, c
     int rc = model->sample(model->user, P, err);
     if (rc)
         return rc;
+    if (model->step_rows) {
+        if ((rc = rollout_shared(pl, model, obs, err)))
+            return rc;
+        cdrl_planner_particle_scores(pl->total, C, P, pl->spec.beta, pl->scores, pl->mean, pl->spread);
+        return 0;
+    }
     for (int r = 0; r < R; r++) {
         for (int d = 0; d < D; d++)
             pl->state[(size_t)r * D + d] = (float)obs[d];
@@ -186,6 +320,7 @@ static int score_candidates(cdrl_planner *pl, const cdrl_planner_model *model, c
         if ((rc = cdrl_stop_poll("planning", err)) ||
             (rc = model->step(model->user, pl->state, pl->actions, R, pl->next, err)))
             return rc;
+        pl->stepped += R;
         cdrl_env_model_reward(pl->env, R, pl->state, pl->actions, pl->next, pl->reward, pl->term);
         for (int r = 0; r < R; r++) {
             if (pl->alive[r])
@@ -265,6 +400,7 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
     double first_mean[64] = {0}, first_spread[64] = {0};
     if (pl->spec.method == CDRL_PLAN_RANDOM)
         cdrl_planner_reset(pl);
+    pl->stepped = 0;
     for (int it = 0; it < rounds; it++) {
         sample_candidates(pl);
         int rc = score_candidates(pl, model, obs, err);

@@ -90,6 +90,16 @@ typedef struct {
     int (*step)(void *user, const float *obs, const float *actions, int B, float *next,
                 cdrl_error *err);
     void *user;
+    /* Optional, for a model whose next state of a row depends only on that
+     * row's state, action and draw (not on its place in the batch): counts
+     * (P, the particles) rows of each draw, particle-major, blocks of any
+     * length. Given it, the planner steps only the rows that still matter: a
+     * rollout that has terminated earns nothing more and is not stepped,
+     * and candidates that share their first actions share one row per draw
+     * until they part (the same states, bit for bit), so the scores are
+     * exactly those of stepping every row. NULL: step every row. */
+    int (*step_rows)(void *user, const float *obs, const float *actions, int P, const int *counts,
+                     float *next, cdrl_error *err);
 } cdrl_planner_model;
 
 /* What one plan found. */
@@ -122,6 +132,16 @@ typedef struct {
     float *reward;          /* (rows) */
     double *total;          /* (rows) */
     uint8_t *alive, *term;  /* (rows) */
+    /* Rolling out through step_rows: the candidates in perm, grouped by the
+     * actions they share so far (group g: perm[lo[g]..hi[g])); one node per
+     * group still alive in each draw, with its return so far. */
+    int *perm, *perm_tmp;   /* (C) */
+    int *group;             /* (4 C): lo, hi, and the next step's lo, hi */
+    int *first;             /* (C + 1): group g's children at the next step */
+    int *node_group;        /* (2 rows): the nodes, then their children */
+    double *node_sum;       /* (2 rows) */
+    int *counts, *parents;  /* (P) children and nodes of each draw */
+    int64_t stepped;        /* rows the model stepped in the last plan (diagnostic) */
 } cdrl_planner;
 
 /* A planner for env `env` (discrete actions, or continuous with CEM, else

@@ -87,6 +87,7 @@ int cdrl_planner_act_continuous(cdrl_planner *pl, const cdrl_planner_model *mode
                            pl->env->name);
     int S = pl->action_dim, n = pl->spec.horizon * S;
     double best = -HUGE_VAL, best_mean = 0.0, best_spread = 0.0;
+    pl->stepped = 0;
     for (int it = 0; it < pl->spec.iterations; it++) {
         sample(pl);
         int rc = cdrl_planner_score(pl, model, obs, err);

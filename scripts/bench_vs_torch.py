@@ -108,8 +108,12 @@ def planner_params(rng):
         return rng.uniform(-r, r, (n_out, n_in)).astype(np.float32)
     return dict(W=[glorot(WIDTH, D + A), glorot(WIDTH, WIDTH), glorot(D, WIDTH)],
                 b=[np.zeros(n, np.float32) for n in (WIDTH, WIDTH, D)],
-                in_mean=np.zeros(D + A, np.float32), in_std=np.ones(D + A, np.float32),
-                out_mean=np.zeros(D, np.float32), out_std=np.ones(D, np.float32))
+                # cdrl bench nn's normalisers (a fit on CartPole's random-action
+                # transitions, rounded): the rollouts survive the horizon
+                in_mean=np.array([0, 0, 0, 0, 0.5, 0.5], np.float32),
+                in_std=np.array([0.09, 0.53, 0.09, 0.77, 0.5, 0.5], np.float32),
+                out_mean=np.zeros(D, np.float32),
+                out_std=np.array([0.011, 0.2, 0.015, 0.29], np.float32))
 
 
 def concrete_masks(rng, p=0.1):

@@ -64,10 +64,38 @@ static int physics_step(void *user, const float *obs, const float *actions, int 
     return 0;
 }
 
-static const cdrl_env_spec *cartpole_spec(cdrl_env **env)
+/* What most tests start from: an env, and a planner on it (stream 0) from
+ * spec and seed unless spec is NULL. */
+typedef struct {
+    cdrl_env *env;
+    const cdrl_env_spec *es;
+    cdrl_planner *pl;
+} setup;
+
+static setup set_up(const char *env_name, const cdrl_planner_spec *spec, uint64_t seed)
 {
-    assert_int_equal(cdrl_env_create("cartpole", env, NULL), 0);
-    return cdrl_env_spec_of(*env);
+    setup s = {0};
+    assert_int_equal(cdrl_env_create(env_name, &s.env, NULL), 0);
+    s.es = cdrl_env_spec_of(s.env);
+    if (spec) {
+        s.pl = planner_create_or_null(spec, s.es, seed, 0, NULL);
+        assert_non_null(s.pl);
+    }
+    return s;
+}
+
+static void tear_down(setup *s)
+{
+    cdrl_planner_free(s->pl);
+    cdrl_env_free(s->env);
+}
+
+/* A model that steps every row it is given (no step_rows). */
+static cdrl_planner_model model_of(int (*step)(void *, const float *, const float *, int, float *,
+                                               cdrl_error *),
+                                   void *user)
+{
+    return (cdrl_planner_model){physics_sample, step, user, NULL};
 }
 
 static cdrl_planner_spec default_spec(void)
@@ -80,14 +108,12 @@ static cdrl_planner_spec default_spec(void)
 static void pushes_a_falling_pole_back(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = cartpole_spec(&env);
-    cdrl_planner_model model = {physics_sample, physics_step, NULL};
+    cdrl_planner_model model = model_of(physics_step, NULL);
     for (int method = 0; method < 2; method++) {
         cdrl_planner_spec spec = default_spec();
         spec.method = method ? CDRL_PLAN_RANDOM : CDRL_PLAN_CEM;
-        cdrl_planner *pl = planner_create_or_null(&spec, es, 1, 0, NULL);
-        assert_non_null(pl);
+        setup s = set_up("cartpole", &spec, 1);
+        cdrl_planner *pl = s.pl;
         /* Leaning and falling right: only pushing right (1) can save it. */
         double right[4] = {0.0, 0.0, 0.15, 0.6}, left[4] = {0.0, 0.0, -0.15, -0.6};
         int a;
@@ -98,9 +124,8 @@ static void pushes_a_falling_pole_back(void **state)
         cdrl_planner_reset(pl);
         assert_int_equal(cdrl_planner_act(pl, &model, left, &a, NULL, NULL), 0);
         assert_int_equal(a, 0);
-        cdrl_planner_free(pl);
+        tear_down(&s);
     }
-    cdrl_env_free(env);
 }
 
 /* With the true physics as the model, random shooting that picks the first
@@ -109,13 +134,12 @@ static void pushes_a_falling_pole_back(void **state)
  * the cart drift, because every surviving candidate ties. */
 static int play_with_physics(cdrl_plan_select select, uint64_t seed)
 {
-    cdrl_env *env;
-    const cdrl_env_spec *es = cartpole_spec(&env);
-    cdrl_planner_model model = {physics_sample, physics_step, NULL};
+    cdrl_planner_model model = model_of(physics_step, NULL);
     cdrl_planner_spec spec = {.method = CDRL_PLAN_RANDOM, .select = select, .horizon = 20,
                               .candidates = 100, .particles = 1, .iterations = 1, .elites = 10};
-    cdrl_planner *pl = planner_create_or_null(&spec, es, seed, 0, NULL);
-    assert_non_null(pl);
+    setup s = set_up("cartpole", &spec, seed);
+    cdrl_planner *pl = s.pl;
+    cdrl_env *env = s.env;
     double obs[4];
     assert_int_equal(cdrl_env_reset_seeded(env, seed, obs, NULL), 0);
     int steps = 0;
@@ -127,8 +151,7 @@ static int play_with_physics(cdrl_plan_select select, uint64_t seed)
         assert_int_equal(cdrl_env_step(env, &act, obs, &r, NULL), 0);
         steps++;
     }
-    cdrl_planner_free(pl);
-    cdrl_env_free(env);
+    tear_down(&s);
     return steps;
 }
 
@@ -169,13 +192,12 @@ static int logged_step(void *user, const float *obs, const float *actions, int B
 static void one_batch_per_step(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = cartpole_spec(&env);
     call_log log = {0};
-    cdrl_planner_model model = {logged_sample, logged_step, &log};
+    cdrl_planner_model model = {logged_sample, logged_step, &log, NULL};
     cdrl_planner_spec spec = default_spec();
     spec.particles = 3;
-    cdrl_planner *pl = planner_create_or_null(&spec, es, 5, 0, NULL);
+    setup s = set_up("cartpole", &spec, 5);
+    cdrl_planner *pl = s.pl;
     double up[4] = {0, 0, 0.01, 0};
     int a;
     assert_int_equal(cdrl_planner_act(pl, &model, up, &a, NULL, NULL), 0);
@@ -183,8 +205,7 @@ static void one_batch_per_step(void **state)
     assert_int_equal(log.particles, spec.particles);
     assert_int_equal(log.steps, spec.iterations * spec.horizon);
     assert_int_equal(log.rows, spec.particles * spec.candidates);
-    cdrl_planner_free(pl);
-    cdrl_env_free(env);
+    tear_down(&s);
 }
 
 /* Two draws: particle 0 is the true physics, particle 1 believes action 0
@@ -203,21 +224,19 @@ static int pessimist_step(void *user, const float *obs, const float *actions, in
 static void averages_over_particles(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = cartpole_spec(&env);
-    cdrl_planner_model model = {physics_sample, pessimist_step, NULL};
+    cdrl_planner_model model = model_of(pessimist_step, NULL);
     cdrl_planner_spec spec = default_spec();
     spec.horizon = 5;
     spec.select = CDRL_PLAN_SELECT_BEST;
-    cdrl_planner *pl = planner_create_or_null(&spec, es, 3, 0, NULL);
+    setup s = set_up("cartpole", &spec, 3);
+    cdrl_planner *pl = s.pl;
     double up[4] = {0, 0, 0, 0};
     int a;
     cdrl_plan_info info;
     assert_int_equal(cdrl_planner_act(pl, &model, up, &a, &info, NULL), 0);
     assert_int_equal(a, 1);
     assert_float_equal(info.score, 5.0, 1e-9); /* all-ones sequence: both particles survive */
-    cdrl_planner_free(pl);
-    cdrl_env_free(env);
+    tear_down(&s);
 }
 
 /* The particle scores by hand: returns {2, 4} and {3, 3} have means 3 and
@@ -267,19 +286,15 @@ static int fate_step(void *user, const float *obs, const float *actions, int B, 
 
 static int act_with_beta(const fate_model *m, double beta, cdrl_plan_info *info)
 {
-    cdrl_env *env;
-    const cdrl_env_spec *es = cartpole_spec(&env);
-    cdrl_planner_model model = {physics_sample, fate_step, (void *)m};
+    cdrl_planner_model model = model_of(fate_step, (void *)m);
     cdrl_planner_spec spec = {.method = CDRL_PLAN_RANDOM, .select = CDRL_PLAN_SELECT_MEAN, .horizon = 8,
                               .candidates = 50, .particles = 2, .iterations = 1, .elites = 1,
                               .beta = beta};
-    cdrl_planner *pl = planner_create_or_null(&spec, es, 11, 0, NULL);
-    assert_non_null(pl);
+    setup s = set_up("cartpole", &spec, 11);
     double zero[4] = {0, 0, 0, 0};
     int a;
-    assert_int_equal(cdrl_planner_act(pl, &model, zero, &a, info, NULL), 0);
-    cdrl_planner_free(pl);
-    cdrl_env_free(env);
+    assert_int_equal(cdrl_planner_act(s.pl, &model, zero, &a, info, NULL), 0);
+    tear_down(&s);
     return a;
 }
 
@@ -308,57 +323,53 @@ static void beta_weighs_the_particle_spread(void **state)
 static void beta_zero_plans_as_before(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = cartpole_spec(&env);
-    cdrl_planner_model model = {physics_sample, pessimist_step, NULL};
+    cdrl_planner_model model = model_of(pessimist_step, NULL);
     cdrl_planner_spec plain = default_spec(), zero = default_spec();
     zero.beta = -0.0;
-    cdrl_planner *a = planner_create_or_null(&plain, es, 4, 0, NULL), *b = planner_create_or_null(&zero, es, 4, 0, NULL);
-    double s[4] = {0.02, 0.1, -0.03, 0.05};
+    setup s = set_up("cartpole", &plain, 4);
+    cdrl_planner *a = s.pl, *b = planner_create_or_null(&zero, s.es, 4, 0, NULL);
+    double obs[4] = {0.02, 0.1, -0.03, 0.05};
     for (int t = 0; t < 10; t++) {
         int x, y;
         cdrl_plan_info ix, iy;
-        assert_int_equal(cdrl_planner_act(a, &model, s, &x, &ix, NULL), 0);
-        assert_int_equal(cdrl_planner_act(b, &model, s, &y, &iy, NULL), 0);
+        assert_int_equal(cdrl_planner_act(a, &model, obs, &x, &ix, NULL), 0);
+        assert_int_equal(cdrl_planner_act(b, &model, obs, &y, &iy, NULL), 0);
         assert_int_equal(x, y);
         assert_memory_equal(&ix, &iy, sizeof ix);
         assert_memory_equal(a->scores, b->scores, sizeof(double) * plain.candidates);
-        s[2] += 0.01;
+        obs[2] += 0.01;
     }
-    cdrl_planner_free(a);
     cdrl_planner_free(b);
-    cdrl_env_free(env);
+    tear_down(&s);
 }
 
 static void same_seed_same_plan(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = cartpole_spec(&env);
-    cdrl_planner_model model = {physics_sample, physics_step, NULL};
+    cdrl_planner_model model = model_of(physics_step, NULL);
     cdrl_planner_spec spec = default_spec();
-    cdrl_planner *a = planner_create_or_null(&spec, es, 7, 0, NULL), *b = planner_create_or_null(&spec, es, 7, 0, NULL);
-    double s[4] = {0.01, -0.02, 0.03, 0.0};
+    setup s = set_up("cartpole", &spec, 7);
+    cdrl_planner *a = s.pl, *b = planner_create_or_null(&spec, s.es, 7, 0, NULL);
+    double obs[4] = {0.01, -0.02, 0.03, 0.0};
     for (int t = 0; t < 20; t++) {
         int x, y;
         cdrl_plan_info ix, iy;
-        assert_int_equal(cdrl_planner_act(a, &model, s, &x, &ix, NULL), 0);
-        assert_int_equal(cdrl_planner_act(b, &model, s, &y, &iy, NULL), 0);
+        assert_int_equal(cdrl_planner_act(a, &model, obs, &x, &ix, NULL), 0);
+        assert_int_equal(cdrl_planner_act(b, &model, obs, &y, &iy, NULL), 0);
         assert_int_equal(x, y);
         assert_memory_equal(&ix, &iy, sizeof ix);
-        s[3] += 0.01;
+        obs[3] += 0.01;
     }
     assert_memory_equal(a->probs, b->probs, sizeof(float) * spec.horizon * 2);
-    cdrl_planner_free(a);
     cdrl_planner_free(b);
-    cdrl_env_free(env);
+    tear_down(&s);
 }
 
 static void bad_specs_are_refused(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = cartpole_spec(&env);
+    setup s = set_up("cartpole", NULL, 0);
+    const cdrl_env_spec *es = s.es;
     cdrl_error err;
     cdrl_planner_spec spec = default_spec();
     spec.horizon = 0;
@@ -376,7 +387,7 @@ static void bad_specs_are_refused(void **state)
     spec.beta = NAN;
     assert_null(planner_create_or_null(&spec, es, 0, 0, &err));
     assert_non_null(strstr(err.msg, "beta"));
-    cdrl_env_free(env);
+    tear_down(&s);
 }
 
 /* ---- Continuous CEM ---------------------------------------------------------- */
@@ -411,12 +422,6 @@ static int quadratic_step(void *user, const float *obs, const float *actions, in
     return 0;
 }
 
-static const cdrl_env_spec *pendulum_spec(cdrl_env **env)
-{
-    assert_int_equal(cdrl_env_create("pendulum", env, NULL), 0);
-    return cdrl_env_spec_of(*env);
-}
-
 static cdrl_planner_spec cem_spec(void)
 {
     cdrl_planner_spec s = {.method = CDRL_PLAN_CEM, .horizon = 8, .candidates = 200,
@@ -434,13 +439,11 @@ static double quadratic_return(double a, double target, int H)
 static void cem_finds_the_optimum_of_a_quadratic(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = pendulum_spec(&env);
     quadratic_model q = {.target = 0.7f, .lo = HUGE_VALF, .hi = -HUGE_VALF};
-    cdrl_planner_model model = {physics_sample, quadratic_step, &q};
+    cdrl_planner_model model = model_of(quadratic_step, &q);
     cdrl_planner_spec spec = cem_spec();
-    cdrl_planner *pl = planner_create_or_null(&spec, es, 11, 0, NULL);
-    assert_non_null(pl);
+    setup s = set_up("pendulum", &spec, 11);
+    cdrl_planner *pl = s.pl;
     double up[3] = {1, 0, 0}, a;
     cdrl_plan_info info;
     assert_int_equal(cdrl_planner_act_continuous(pl, &model, up, &a, &info, NULL), 0);
@@ -456,7 +459,7 @@ static void cem_finds_the_optimum_of_a_quadratic(void **state)
     /* One round of random sequences from the same start does much worse. */
     cdrl_planner_spec one = spec;
     one.iterations = 1;
-    cdrl_planner *rs = planner_create_or_null(&one, es, 11, 0, NULL);
+    cdrl_planner *rs = planner_create_or_null(&one, s.es, 11, 0, NULL);
     cdrl_plan_info info1;
     assert_int_equal(cdrl_planner_act_continuous(rs, &model, up, &a, &info1, NULL), 0);
     assert_true(info.score > info1.score + 0.05);
@@ -466,21 +469,19 @@ static void cem_finds_the_optimum_of_a_quadratic(void **state)
     assert_int_equal(q.rows, spec.particles * spec.candidates);
     assert_int_equal(q.steps, (spec.iterations + 1) * spec.horizon);
     cdrl_planner_free(rs);
-    cdrl_planner_free(pl);
-    cdrl_env_free(env);
+    tear_down(&s);
 }
 
 static void cem_respects_the_action_bounds(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = pendulum_spec(&env);
     /* The unconstrained optimum, 0.1 * 30 / 0.101 ~ 29.7, lies far past 2. */
     quadratic_model q = {.target = 30.0f, .lo = HUGE_VALF, .hi = -HUGE_VALF};
-    cdrl_planner_model model = {physics_sample, quadratic_step, &q};
+    cdrl_planner_model model = model_of(quadratic_step, &q);
     cdrl_planner_spec spec = cem_spec();
     spec.init_std = 3.0; /* wide draws: many fall outside and must be clipped */
-    cdrl_planner *pl = planner_create_or_null(&spec, es, 12, 0, NULL);
+    setup s = set_up("pendulum", &spec, 12);
+    cdrl_planner *pl = s.pl;
     double up[3] = {1, 0, 0}, a;
     for (int t = 0; t < 3; t++) {
         assert_int_equal(cdrl_planner_act_continuous(pl, &model, up, &a, NULL, NULL), 0);
@@ -489,19 +490,17 @@ static void cem_respects_the_action_bounds(void **state)
     }
     assert_true(q.lo >= -2.0f);
     assert_float_equal(q.hi, 2.0f, 0.0); /* clipped draws sit on the bound */
-    cdrl_planner_free(pl);
-    cdrl_env_free(env);
+    tear_down(&s);
 }
 
 static void cem_warm_start_shifts_the_plan(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = pendulum_spec(&env);
     quadratic_model q = {.target = 0.7f, .lo = HUGE_VALF, .hi = -HUGE_VALF};
-    cdrl_planner_model model = {physics_sample, quadratic_step, &q};
+    cdrl_planner_model model = model_of(quadratic_step, &q);
     cdrl_planner_spec spec = cem_spec();
-    cdrl_planner *pl = planner_create_or_null(&spec, es, 13, 0, NULL);
+    setup s = set_up("pendulum", &spec, 13);
+    cdrl_planner *pl = s.pl;
     double up[3] = {1, 0, 0}, a;
     assert_int_equal(cdrl_planner_act_continuous(pl, &model, up, &a, NULL, NULL), 0);
     int H = spec.horizon;
@@ -522,15 +521,14 @@ static void cem_warm_start_shifts_the_plan(void **state)
     cdrl_planner_reset(pl);
     for (int t = 0; t < H; t++)
         assert_float_equal(pl->cem_mean[t], 0.0f, 0.0);
-    cdrl_planner_free(pl);
-    cdrl_env_free(env);
+    tear_down(&s);
 }
 
 static void continuous_needs_cem(void **state)
 {
     (void)state;
-    cdrl_env *env;
-    const cdrl_env_spec *es = pendulum_spec(&env);
+    setup s = set_up("pendulum", NULL, 0);
+    const cdrl_env_spec *es = s.es;
     cdrl_error err;
     cdrl_planner_spec spec = cem_spec();
     spec.method = CDRL_PLAN_RANDOM;
@@ -542,13 +540,12 @@ static void continuous_needs_cem(void **state)
     assert_non_null(strstr(err.msg, "init_std"));
     /* The discrete entry point refuses a continuous planner, and vice versa. */
     spec = cem_spec();
-    cdrl_planner *pl = planner_create_or_null(&spec, es, 0, 0, NULL);
+    s.pl = planner_create_or_null(&spec, es, 0, 0, NULL);
     double up[3] = {1, 0, 0};
     int a;
-    cdrl_planner_model model = {physics_sample, quadratic_step, NULL};
-    assert_int_equal(cdrl_planner_act(pl, &model, up, &a, NULL, &err), CDRL_EINVAL);
-    cdrl_planner_free(pl);
-    cdrl_env_free(env);
+    cdrl_planner_model model = model_of(quadratic_step, NULL);
+    assert_int_equal(cdrl_planner_act(s.pl, &model, up, &a, NULL, &err), CDRL_EINVAL);
+    tear_down(&s);
 }
 
 int main(void)
