@@ -336,6 +336,43 @@ static void thompson_holds_one_member(void **state)
     cdrl_replay_buffer_free(&buf);
 }
 
+/* Uneven particle blocks (step_rows): each member steps its particles'
+ * rows, each row bit for bit as in an even step; a held Thompson member
+ * steps them all, whatever the planner's P; rows of another P than the
+ * frozen one are refused. */
+static void uneven_blocks_go_to_their_member(void **state)
+{
+    (void)state;
+    cdrl_replay_buffer buf;
+    random_data(&buf, 100);
+    cdrl_dynamics_spec spec = small_spec(CDRL_DROPOUT_CONCRETE);
+    cdrl_dynamics_ensemble *e = make(&spec, 2);
+    assert_int_equal(cdrl_ensemble_fit(e, &buf, 20, NULL, NULL), 0);
+    enum { P = 3, C = 8 };
+    float obs[N * 4], far[N * 4], act[N], next[N * 4], some_obs[N * 4], some_act[N], some_next[N * 4];
+    probe_rows(&buf, obs, far, act);
+    assert_int_equal(cdrl_ensemble_freeze(e, P, NULL), 0);
+    assert_int_equal(cdrl_ensemble_step(e, obs, act, P * C, next, NULL), 0);
+    const int counts[P] = {3, 0, 6}; /* member 0: particle 0; member 1: particles 1 and 2 */
+    const int rows[9] = {1, 4, 7, 2 * C + 0, 2 * C + 2, 2 * C + 3, 2 * C + 5, 2 * C + 6, 2 * C + 7};
+    for (int i = 0; i < 9; i++) {
+        some_act[i] = act[rows[i]];
+        memcpy(some_obs + i * 4, obs + rows[i] * 4, sizeof(float) * 4);
+    }
+    assert_int_equal(cdrl_ensemble_step_rows(e, some_obs, some_act, P, counts, some_next, NULL), 0);
+    for (int i = 0; i < 9; i++)
+        assert_memory_equal(some_next + i * 4, next + rows[i] * 4, sizeof(float) * 4);
+    cdrl_error err;
+    assert_int_equal(cdrl_ensemble_step_rows(e, some_obs, some_act, 2, counts, some_next, &err), CDRL_EINVAL);
+    /* Held: every row through the one member, as its own step. */
+    assert_int_equal(cdrl_ensemble_hold(e, NULL), 0);
+    assert_int_equal(cdrl_ensemble_step(e, some_obs, some_act, 9, next, NULL), 0);
+    assert_int_equal(cdrl_ensemble_step_rows(e, some_obs, some_act, P, counts, some_next, NULL), 0);
+    assert_memory_equal(some_next, next, sizeof(float) * 9 * 4);
+    cdrl_ensemble_free(e);
+    cdrl_replay_buffer_free(&buf);
+}
+
 static void same_seed_same_bits(void **state)
 {
     (void)state;
@@ -370,6 +407,7 @@ int main(void)
         cmocka_unit_test(gradients_per_member),
         cmocka_unit_test(particles_go_to_their_member),
         cmocka_unit_test(thompson_holds_one_member),
+        cmocka_unit_test(uneven_blocks_go_to_their_member),
         cmocka_unit_test(same_seed_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,6 +143,50 @@ static void frozen_step_matches_the_network(void **state)
     cdrl_replay_buffer_free(&buf);
 }
 
+/* Blocks of any length: each row of step_frozen_rows (particle blocks of
+ * 37, 0, 5 and 21 rows) is bit for bit that row of a step over equal blocks
+ * of 40 (every block padded to its own width differently). */
+static void uneven_blocks_step_each_row_as_before(void **state)
+{
+    (void)state;
+    cdrl_replay_buffer buf;
+    random_data(&buf, 100);
+    cdrl_dynamics_spec spec = small_spec();
+    spec.dropout.p = 0.3f;
+    cdrl_dynamics_model *m = dynamics_create_or_null(&spec, NULL);
+    assert_non_null(m);
+    assert_int_equal(cdrl_dynamics_fit(m, &buf, 20, NULL, NULL), 0);
+    enum { P = 4, PER = 40, B = P * PER };
+    const int counts[P] = {37, 0, 5, 21};
+    static float obs[B * 4], act[B], next[B * 4], some_obs[B * 4], some_act[B], some_next[B * 4];
+    for (int r = 0; r < B; r++) {
+        act[r] = (float)(r % 3 == 0);
+        for (int d = 0; d < 4; d++)
+            obs[r * 4 + d] = buf.obs[(r * 7 % 100) * 4 + d];
+    }
+    assert_int_equal(cdrl_dynamics_freeze(m, P, NULL), 0);
+    assert_int_equal(cdrl_dynamics_step_frozen(m, obs, act, B, next, NULL), 0);
+    int n = 0;
+    for (int p = 0; p < P; p++)
+        for (int i = 0; i < counts[p]; i++, n++) {
+            int r = p * PER + (i * 3 + p) % PER; /* any rows of particle p, in any order */
+            some_act[n] = act[r];
+            memcpy(some_obs + n * 4, obs + r * 4, sizeof(float) * 4);
+        }
+    assert_int_equal(cdrl_dynamics_step_frozen_rows(m, some_obs, some_act, counts, some_next, NULL), 0);
+    n = 0;
+    for (int p = 0; p < P; p++)
+        for (int i = 0; i < counts[p]; i++, n++)
+            assert_memory_equal(some_next + n * 4, next + (p * PER + (i * 3 + p) % PER) * 4, sizeof(float) * 4);
+    /* No rows at all is a step of nothing; a negative count is refused. */
+    const int none[P] = {0}, bad[P] = {1, -1, 0, 0};
+    assert_int_equal(cdrl_dynamics_step_frozen_rows(m, some_obs, some_act, none, some_next, NULL), 0);
+    cdrl_error err;
+    assert_int_equal(cdrl_dynamics_step_frozen_rows(m, some_obs, some_act, bad, some_next, &err), CDRL_EINVAL);
+    cdrl_dynamics_free(m);
+    cdrl_replay_buffer_free(&buf);
+}
+
 static void drop_rate_falls_with_more_data(void **state)
 {
     (void)state;
@@ -281,6 +325,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learns_and_knows_where_it_has_not_been),
         cmocka_unit_test(frozen_step_matches_the_network),
+        cmocka_unit_test(uneven_blocks_step_each_row_as_before),
         cmocka_unit_test(drop_rate_falls_with_more_data),
         cmocka_unit_test(same_seed_same_bits),
         cmocka_unit_test(bad_use_is_an_error),

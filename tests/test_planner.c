@@ -365,6 +365,108 @@ static void same_seed_same_plan(void **state)
     tear_down(&s);
 }
 
+/* ---- Stepping only the rows that matter (step_rows) ---------------------------- */
+
+/* CartPole's physics with a kick to the pole's angular velocity that grows
+ * with the particle: the particles disagree, and many rollouts fall within
+ * the horizon. The same rows through step (row r of particle r / (B / P))
+ * and step_rows (blocks of counts[p]). */
+typedef struct {
+    int P;
+} kicked_model;
+
+static void kick(const kicked_model *m, int particle, float *next)
+{
+    (void)m;
+    next[3] += 0.08f * (float)particle - 0.05f;
+}
+
+static int kicked_step(void *user, const float *obs, const float *actions, int B, float *next,
+                       cdrl_error *err)
+{
+    const kicked_model *m = user;
+    physics_step(NULL, obs, actions, B, next, err);
+    for (int r = 0; r < B; r++)
+        kick(m, r / (B / m->P), next + 4 * r);
+    return 0;
+}
+
+static int kicked_step_rows(void *user, const float *obs, const float *actions, int P, const int *counts,
+                            float *next, cdrl_error *err)
+{
+    const kicked_model *m = user;
+    assert_int_equal(P, m->P);
+    for (int p = 0, r = 0; p < P; r += counts[p++]) {
+        physics_step(NULL, obs + 4 * r, actions + r, counts[p], next + 4 * r, err);
+        for (int i = r; i < r + counts[p]; i++)
+            kick(m, p, next + 4 * i);
+    }
+    return 0;
+}
+
+/* Discrete CEM and random shooting, both selections, with and without beta:
+ * the same plans, infos and scores, bit for bit, from fewer rows. */
+static void live_rows_plan_as_every_row(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 8; variant++) {
+        cdrl_planner_spec spec = default_spec();
+        spec.method = variant & 1 ? CDRL_PLAN_RANDOM : CDRL_PLAN_CEM;
+        spec.select = variant & 2 ? CDRL_PLAN_SELECT_BEST : CDRL_PLAN_SELECT_MEAN;
+        spec.beta = variant & 4 ? 0.7 : 0.0;
+        spec.particles = 3;
+        kicked_model km = {spec.particles};
+        cdrl_planner_model every = model_of(kicked_step, &km), live = every;
+        live.step_rows = kicked_step_rows;
+        setup s = set_up("cartpole", &spec, 21 + variant);
+        cdrl_planner *a = s.pl, *b = planner_create_or_null(&spec, s.es, 21 + variant, 0, NULL);
+        double obs[4] = {0.05, -0.1, 0.04, 0.2};
+        for (int t = 0; t < 6; t++) {
+            int x, y;
+            cdrl_plan_info ix, iy;
+            assert_int_equal(cdrl_planner_act(a, &every, obs, &x, &ix, NULL), 0);
+            assert_int_equal(cdrl_planner_act(b, &live, obs, &y, &iy, NULL), 0);
+            assert_int_equal(x, y);
+            assert_memory_equal(&ix, &iy, sizeof ix);
+            assert_memory_equal(a->total, b->total, sizeof(double) * (size_t)a->rows);
+            assert_memory_equal(a->scores, b->scores, sizeof(double) * (size_t)spec.candidates);
+            assert_memory_equal(a->probs, b->probs, sizeof(float) * (size_t)spec.horizon * 2);
+            int rounds = spec.method == CDRL_PLAN_CEM ? spec.iterations : 1;
+            assert_int_equal(a->stepped, (int64_t)rounds * spec.horizon * a->rows);
+            assert_true(b->stepped > 0 && b->stepped < a->stepped);
+            int fell = 0; /* rollouts that ended within the horizon */
+            for (int r = 0; r < a->rows; r++)
+                fell += a->total[r] < spec.horizon;
+            assert_true(fell > a->rows / 10 && fell < a->rows);
+            obs[2] -= 0.015, obs[3] -= 0.1;
+        }
+        cdrl_planner_free(b);
+        tear_down(&s);
+    }
+}
+
+/* Candidates that share their first actions share a row per particle: over
+ * a horizon of 3 with two actions and no rollout falling, the model steps
+ * 2 + 4 + 8 rows per particle, whatever the number of candidates (100
+ * random sequences of 3 take all 8). */
+static void shared_prefixes_are_stepped_once(void **state)
+{
+    (void)state;
+    cdrl_planner_spec spec = {.method = CDRL_PLAN_RANDOM, .horizon = 3, .candidates = 100,
+                              .particles = 2, .iterations = 1, .elites = 1};
+    kicked_model km = {spec.particles};
+    cdrl_planner_model live = model_of(kicked_step, &km);
+    live.step_rows = kicked_step_rows;
+    setup s = set_up("cartpole", &spec, 5);
+    double up[4] = {0, 0, 0, 0};
+    int a;
+    assert_int_equal(cdrl_planner_act(s.pl, &live, up, &a, NULL, NULL), 0);
+    assert_int_equal(s.pl->stepped, spec.particles * (2 + 4 + 8));
+    for (int r = 0; r < s.pl->rows; r++)
+        assert_float_equal(s.pl->total[r], 3.0, 0.0);
+    tear_down(&s);
+}
+
 static void bad_specs_are_refused(void **state)
 {
     (void)state;
@@ -420,6 +522,15 @@ static int quadratic_step(void *user, const float *obs, const float *actions, in
         q->hi = fmaxf(q->hi, actions[r]);
     }
     return 0;
+}
+
+static int quadratic_step_rows(void *user, const float *obs, const float *actions, int P,
+                               const int *counts, float *next, cdrl_error *err)
+{
+    int B = 0;
+    for (int p = 0; p < P; p++)
+        B += counts[p];
+    return quadratic_step(user, obs, actions, B, next, err);
 }
 
 static cdrl_planner_spec cem_spec(void)
@@ -524,6 +635,34 @@ static void cem_warm_start_shifts_the_plan(void **state)
     tear_down(&s);
 }
 
+/* Continuous CEM through step_rows: the same plan bit for bit; no two
+ * candidates share actions and no rollout on Pendulum ends, so every row
+ * is stepped. */
+static void cem_live_rows_plan_as_every_row(void **state)
+{
+    (void)state;
+    quadratic_model q = {.target = 0.7f, .lo = HUGE_VALF, .hi = -HUGE_VALF};
+    cdrl_planner_model every = model_of(quadratic_step, &q), live = every;
+    live.step_rows = quadratic_step_rows;
+    cdrl_planner_spec spec = cem_spec();
+    spec.beta = -0.3;
+    setup s = set_up("pendulum", &spec, 14);
+    cdrl_planner *a = s.pl, *b = planner_create_or_null(&spec, s.es, 14, 0, NULL);
+    double up[3] = {1, 0, 0.1}, x, y;
+    for (int t = 0; t < 3; t++) {
+        cdrl_plan_info ix, iy;
+        assert_int_equal(cdrl_planner_act_continuous(a, &every, up, &x, &ix, NULL), 0);
+        assert_int_equal(cdrl_planner_act_continuous(b, &live, up, &y, &iy, NULL), 0);
+        assert_memory_equal(&x, &y, sizeof x);
+        assert_memory_equal(&ix, &iy, sizeof ix);
+        assert_memory_equal(a->scores, b->scores, sizeof(double) * (size_t)spec.candidates);
+        assert_memory_equal(a->cem_mean, b->cem_mean, sizeof(float) * (size_t)spec.horizon);
+        assert_int_equal(b->stepped, a->stepped);
+    }
+    cdrl_planner_free(b);
+    tear_down(&s);
+}
+
 static void continuous_needs_cem(void **state)
 {
     (void)state;
@@ -554,6 +693,7 @@ int main(void)
         cmocka_unit_test(cem_finds_the_optimum_of_a_quadratic),
         cmocka_unit_test(cem_respects_the_action_bounds),
         cmocka_unit_test(cem_warm_start_shifts_the_plan),
+        cmocka_unit_test(cem_live_rows_plan_as_every_row),
         cmocka_unit_test(continuous_needs_cem),
         cmocka_unit_test(pushes_a_falling_pole_back),
         cmocka_unit_test(balances_the_real_pole),
@@ -563,6 +703,8 @@ int main(void)
         cmocka_unit_test(beta_weighs_the_particle_spread),
         cmocka_unit_test(beta_zero_plans_as_before),
         cmocka_unit_test(same_seed_same_plan),
+        cmocka_unit_test(live_rows_plan_as_every_row),
+        cmocka_unit_test(shared_prefixes_are_stepped_once),
         cmocka_unit_test(bad_specs_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
