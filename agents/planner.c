@@ -175,16 +175,16 @@ static void sample_candidates(cdrl_planner *pl)
 
 /* ==== Rolling out only the rows that matter (a model with step_rows) ==== */
 
-/* Splits each of the G groups of candidates (runs of perm that share their
- * actions before step t) by their action at step t, keeping perm's order
- * within an action (a counting sort): group g's children become the groups
- * [first[g], first[g + 1]) of the next step, whose ranges replace lo and
- * hi. Continuous actions are never shared: the first split leaves every
- * candidate a group of its own. Returns the number of new groups. */
-static int split_groups(cdrl_planner *pl, int t, int G)
+/* Splits each of the G groups of candidates (runs of perm, perm[lo[g]] to
+ * perm[hi[g] - 1], that share their actions before step t) by their action
+ * at step t, keeping perm's order within an action (a counting sort): group
+ * g's children are the groups [first[g], first[g + 1]) written to next_lo
+ * and next_hi. Continuous actions are never shared: the first split leaves
+ * every candidate a group of its own. Returns the number of new groups. */
+static int split_groups(cdrl_planner *pl, int t, int G, const int *lo, const int *hi, int *next_lo,
+                        int *next_hi)
 {
-    int C = pl->spec.candidates, H = pl->spec.horizon, A = pl->action_count;
-    int *lo = pl->group, *hi = lo + C, *next_lo = hi + C, *next_hi = next_lo + C, n = 0;
+    int H = pl->spec.horizon, A = pl->action_count, n = 0;
     for (int g = 0; g < G; g++) {
         pl->first[g] = n;
         if (hi[g] - lo[g] == 1 || pl->action_dim) {
@@ -207,81 +207,87 @@ static int split_groups(cdrl_planner *pl, int t, int G)
         memcpy(pl->perm + lo[g], pl->perm_tmp + lo[g], sizeof(int) * (size_t)(hi[g] - lo[g]));
     }
     pl->first[G] = n;
-    memcpy(lo, next_lo, sizeof(int) * (size_t)n);
-    memcpy(hi, next_hi, sizeof(int) * (size_t)n);
     return n;
 }
 
-/* Every candidate of group g earns `sum` in particle p. */
-static void settle(cdrl_planner *pl, int p, int g, double sum)
+/* Particle p's rows for step t from a row of the step before (state from,
+ * return so far sum, group g): one per group g splits into (their ranges
+ * in lo), written to row *n on of state, actions, child_group, child_sum. */
+static void expand(cdrl_planner *pl, int p, int t, int g, double sum, const float *from,
+                   const int *lo, int *n)
 {
-    int C = pl->spec.candidates, *lo = pl->group, *hi = lo + C;
-    for (int i = lo[g]; i < hi[g]; i++)
-        pl->total[(size_t)p * C + pl->perm[i]] = sum;
+    int H = pl->spec.horizon, D = pl->obs_dim, S = pl->action_stride;
+    int *child_group = pl->node_group + pl->rows;
+    double *child_sum = pl->node_sum + pl->rows;
+    for (int k = pl->first[g]; k < pl->first[g + 1]; k++, (*n)++) {
+        int c = pl->perm[lo[k]];
+        child_group[*n] = k;
+        child_sum[*n] = sum;
+        float *to = pl->state + (size_t)*n * D;
+        for (int d = 0; d < D; d++)
+            to[d] = from[d];
+        if (pl->action_dim)
+            memcpy(pl->actions + (size_t)*n * S, pl->cseqs + ((size_t)c * H + t) * S, sizeof(float) * (size_t)S);
+        else
+            pl->actions[*n] = (float)pl->seqs[(size_t)c * H + t];
+        pl->counts[p]++;
+    }
 }
 
-/* score_candidates' rollout through step_rows: each particle keeps one node
- * per group of candidates still alive in it (its state in next, its return
- * so far); a step expands each node into its group's children, steps them
- * all in one batch and keeps those that did not terminate. The returns are
- * summed in the same order as stepping every row, so they are the same
- * bits. */
+/* score_candidates' rollout through step_rows: in each particle, one row
+ * per group of candidates that share their actions so far and are still
+ * alive in it (with its return so far); after a step, a row that
+ * terminated (or ended the horizon) settles its candidates' return, and
+ * every other is expanded into its group's children at the next step, the
+ * next batch. The returns are summed in the same order as stepping every
+ * row, so they are the same bits. */
 static int rollout_shared(cdrl_planner *pl, const cdrl_planner_model *model, const double *obs,
                           cdrl_error *err)
 {
     int H = pl->spec.horizon, C = pl->spec.candidates, P = pl->spec.particles, D = pl->obs_dim;
-    int S = pl->action_stride, R = pl->rows, G = 1, rc;
-    int *lo = pl->group, *hi = lo + C, *child_group = pl->node_group + R;
-    double *child_sum = pl->node_sum + R;
+    int R = pl->rows, rc, n = 0;
+    /* The groups of this step (after its action) and of the next. */
+    int *lo = pl->group, *hi = lo + C, *next_lo = hi + C, *next_hi = next_lo + C;
+    float root[CDRL_ENV_MAX_DIM];
+    for (int d = 0; d < D; d++)
+        root[d] = (float)obs[d];
     for (int c = 0; c < C; c++)
         pl->perm[c] = c;
-    lo[0] = 0, hi[0] = C; /* the root group: every candidate */
+    next_lo[0] = 0, next_hi[0] = C; /* every candidate, before any action */
+    int G = split_groups(pl, 0, 1, next_lo, next_hi, lo, hi);
     for (int p = 0; p < P; p++) {
-        pl->parents[p] = 1;
-        pl->node_group[p] = 0;
-        pl->node_sum[p] = 0.0;
-        for (int d = 0; d < D; d++)
-            pl->next[(size_t)p * D + d] = (float)obs[d];
+        pl->counts[p] = 0;
+        expand(pl, p, 0, 0, 0.0, root, lo, &n);
     }
     for (int t = 0; t < H; t++) {
-        int groups = split_groups(pl, t, G), n = 0;
-        for (int p = 0, j = 0; p < P; p++) {
-            pl->counts[p] = 0;
-            for (int k = 0; k < pl->parents[p]; k++, j++)
-                for (int g = pl->first[pl->node_group[j]]; g < pl->first[pl->node_group[j] + 1]; g++, n++) {
-                    int c = pl->perm[lo[g]];
-                    child_group[n] = g;
-                    child_sum[n] = pl->node_sum[j];
-                    memcpy(pl->state + (size_t)n * D, pl->next + (size_t)j * D, sizeof(float) * (size_t)D);
-                    if (pl->action_dim)
-                        memcpy(pl->actions + (size_t)n * S, pl->cseqs + ((size_t)c * H + t) * S,
-                               sizeof(float) * (size_t)S);
-                    else
-                        pl->actions[n] = (float)pl->seqs[(size_t)c * H + t];
-                    pl->counts[p]++;
-                }
-        }
         /* a plan of many rounds x a long horizon can take minutes: stop between steps */
         if ((rc = cdrl_stop_poll("planning", err)) ||
             (rc = model->step_rows(model->user, pl->state, pl->actions, P, pl->counts, pl->next, err)))
             return rc;
         pl->stepped += n;
         cdrl_env_model_reward(pl->env, n, pl->state, pl->actions, pl->next, pl->reward, pl->term);
-        for (int p = 0, i = 0, j = 0; p < P; p++) {
-            pl->parents[p] = 0;
-            for (int k = 0; k < pl->counts[p]; k++, i++) {
-                double sum = child_sum[i] + pl->reward[i];
-                if (pl->term[i] || t == H - 1) {
-                    settle(pl, p, child_group[i], sum);
-                    continue;
-                }
-                pl->node_group[j] = child_group[i];
-                pl->node_sum[j] = sum;
-                memmove(pl->next + (size_t)j * D, pl->next + (size_t)i * D, sizeof(float) * (size_t)D);
-                pl->parents[p]++, j++;
+        /* This step's rows become the parents of the next batch. */
+        memcpy(pl->node_group, pl->node_group + R, sizeof(int) * (size_t)n);
+        memcpy(pl->node_sum, pl->node_sum + R, sizeof(double) * (size_t)n);
+        int next_G = t + 1 < H ? split_groups(pl, t + 1, G, lo, hi, next_lo, next_hi) : 0;
+        n = 0;
+        for (int p = 0, i = 0; p < P; p++) {
+            int rows = pl->counts[p];
+            pl->counts[p] = 0;
+            for (int k = 0; k < rows; k++, i++) {
+                double sum = pl->node_sum[i] + pl->reward[i];
+                int g = pl->node_group[i];
+                if (pl->term[i] || t == H - 1)
+                    for (int j = lo[g]; j < hi[g]; j++)
+                        pl->total[(size_t)p * C + pl->perm[j]] = sum;
+                else
+                    expand(pl, p, t + 1, g, sum, pl->next + (size_t)i * D, next_lo, &n);
             }
         }
-        G = groups;
+        int *swap = lo;
+        lo = next_lo, next_lo = swap;
+        swap = hi, hi = next_hi, next_hi = swap;
+        G = next_G;
     }
     return 0;
 }
