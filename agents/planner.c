@@ -95,12 +95,13 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
     pl->perm = malloc(sizeof(int) * C * 2);
     pl->group = malloc(sizeof(int) * C * 4);
     pl->first = malloc(sizeof(int) * (C + 1));
+    pl->group_action = malloc(sizeof(float) * C);
     pl->node_group = malloc(sizeof(int) * R * 2);
     pl->node_sum = malloc(sizeof(double) * R * 2);
     pl->counts = malloc(sizeof(int) * (size_t)spec->particles * 2);
     if (!pl->probs || !pl->seqs || !pl->cem_mean || (pl->action_dim && !pl->cseqs) || !pl->scores || !pl->mean ||
         !pl->spread || !pl->order || !pl->state || !pl->next || !pl->actions || !pl->reward || !pl->total ||
-        !pl->alive || !pl->term || !pl->perm || !pl->group || !pl->first || !pl->node_group ||
+        !pl->alive || !pl->term || !pl->perm || !pl->group || !pl->first || !pl->group_action || !pl->node_group ||
         !pl->node_sum || !pl->counts) {
         cdrl_planner_free(pl);
         return cdrl_errorf(err, CDRL_ENOMEM, "planner: cannot allocate %zu rollout rows", R);
@@ -136,6 +137,7 @@ void cdrl_planner_free(cdrl_planner *pl)
     free(pl->perm);
     free(pl->group);
     free(pl->first);
+    free(pl->group_action);
     free(pl->node_group);
     free(pl->node_sum);
     free(pl->counts);
@@ -188,8 +190,11 @@ static int split_groups(cdrl_planner *pl, int t, int G, const int *lo, const int
     for (int g = 0; g < G; g++) {
         pl->first[g] = n;
         if (hi[g] - lo[g] == 1 || pl->action_dim) {
-            for (int i = lo[g]; i < hi[g]; i++)
+            for (int i = lo[g]; i < hi[g]; i++) {
+                if (!pl->action_dim)
+                    pl->group_action[n] = (float)pl->seqs[(size_t)pl->perm[i] * H + t];
                 next_lo[n] = i, next_hi[n++] = i + 1;
+            }
             continue;
         }
         int count[64] = {0}, at[64];
@@ -198,7 +203,7 @@ static int split_groups(cdrl_planner *pl, int t, int G, const int *lo, const int
         for (int k = 0, from = lo[g]; k < A; from += count[k++]) {
             at[k] = from;
             if (count[k])
-                next_lo[n] = from, next_hi[n++] = from + count[k];
+                pl->group_action[n] = (float)k, next_lo[n] = from, next_hi[n++] = from + count[k];
         }
         for (int i = lo[g]; i < hi[g]; i++) {
             int c = pl->perm[i];
@@ -210,28 +215,28 @@ static int split_groups(cdrl_planner *pl, int t, int G, const int *lo, const int
     return n;
 }
 
-/* Particle p's rows for step t from a row of the step before (state from,
- * return so far sum, group g): one per group g splits into (their ranges
- * in lo), written to row *n on of state, actions, child_group, child_sum. */
-static void expand(cdrl_planner *pl, int p, int t, int g, double sum, const float *from,
-                   const int *lo, int *n)
+/* The rows for step t from a row of the step before (state from, return
+ * so far sum, group g): one per group g splits into (their ranges in lo),
+ * written to rows n on of state, actions, child_group and child_sum.
+ * Returns the row after them. */
+static int expand(cdrl_planner *pl, int t, int g, double sum, const float *from, const int *lo, int n)
 {
     int H = pl->spec.horizon, D = pl->obs_dim, S = pl->action_stride;
     int *child_group = pl->node_group + pl->rows;
     double *child_sum = pl->node_sum + pl->rows;
-    for (int k = pl->first[g]; k < pl->first[g + 1]; k++, (*n)++) {
-        int c = pl->perm[lo[k]];
-        child_group[*n] = k;
-        child_sum[*n] = sum;
-        float *to = pl->state + (size_t)*n * D;
+    for (int k = pl->first[g]; k < pl->first[g + 1]; k++, n++) {
+        child_group[n] = k;
+        child_sum[n] = sum;
+        float *to = pl->state + (size_t)n * D;
         for (int d = 0; d < D; d++)
             to[d] = from[d];
-        if (pl->action_dim)
-            memcpy(pl->actions + (size_t)*n * S, pl->cseqs + ((size_t)c * H + t) * S, sizeof(float) * (size_t)S);
+        if (pl->action_dim) /* continuous: each group one candidate, perm the identity */
+            memcpy(pl->actions + (size_t)n * S, pl->cseqs + ((size_t)lo[k] * H + t) * S,
+                   sizeof(float) * (size_t)S);
         else
-            pl->actions[*n] = (float)pl->seqs[(size_t)c * H + t];
-        pl->counts[p]++;
+            pl->actions[n] = pl->group_action[k];
     }
+    return n;
 }
 
 /* score_candidates' rollout through step_rows: in each particle, one row
@@ -256,8 +261,8 @@ static int rollout_shared(cdrl_planner *pl, const cdrl_planner_model *model, con
     next_lo[0] = 0, next_hi[0] = C; /* every candidate, before any action */
     int G = split_groups(pl, 0, 1, next_lo, next_hi, lo, hi);
     for (int p = 0; p < P; p++) {
-        pl->counts[p] = 0;
-        expand(pl, p, 0, 0, 0.0, root, lo, &n);
+        pl->counts[p] = G;
+        n = expand(pl, 0, 0, 0.0, root, lo, n);
     }
     for (int t = 0; t < H; t++) {
         /* a plan of many rounds x a long horizon can take minutes: stop between steps */
@@ -272,8 +277,7 @@ static int rollout_shared(cdrl_planner *pl, const cdrl_planner_model *model, con
         int next_G = t + 1 < H ? split_groups(pl, t + 1, G, lo, hi, next_lo, next_hi) : 0;
         n = 0;
         for (int p = 0, i = 0; p < P; p++) {
-            int rows = pl->counts[p];
-            pl->counts[p] = 0;
+            int rows = pl->counts[p], from = n;
             for (int k = 0; k < rows; k++, i++) {
                 double sum = pl->node_sum[i] + pl->reward[i];
                 int g = pl->node_group[i];
@@ -281,8 +285,9 @@ static int rollout_shared(cdrl_planner *pl, const cdrl_planner_model *model, con
                     for (int j = lo[g]; j < hi[g]; j++)
                         pl->total[(size_t)p * C + pl->perm[j]] = sum;
                 else
-                    expand(pl, p, t + 1, g, sum, pl->next + (size_t)i * D, next_lo, &n);
+                    n = expand(pl, t + 1, g, sum, pl->next + (size_t)i * D, next_lo, n);
             }
+            pl->counts[p] = n - from;
         }
         int *swap = lo;
         lo = next_lo, next_lo = swap;

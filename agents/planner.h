@@ -138,6 +138,7 @@ typedef struct {
     int *perm, *perm_tmp;   /* (C) */
     int *group;             /* (4 C): lo, hi, and the next step's lo, hi */
     int *first;             /* (C + 1): group g's children at the next step */
+    float *group_action;    /* (C): each next group's action (discrete) */
     int *node_group;        /* (2 rows): the nodes, then their children */
     double *node_sum;       /* (2 rows) */
     int *counts, *parents;  /* (P) children and nodes of each draw */
