@@ -79,6 +79,7 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
     /* Discrete: probs (H, A) and seqs; continuous: mean, std, plan (H, S) and cseqs. */
     pl->probs = malloc(sizeof(float) * H * (A ? A : 1));
     pl->seqs = malloc(sizeof(int) * C * H);
+    pl->uniforms = malloc(sizeof(float) * C * H);
     pl->cem_mean = malloc(sizeof(float) * H * S * 3);
     pl->cseqs = pl->action_dim ? malloc(sizeof(float) * C * H * S) : NULL;
     pl->scores = malloc(sizeof(double) * C);
@@ -99,7 +100,7 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
     pl->node_group = malloc(sizeof(int) * R * 2);
     pl->node_sum = malloc(sizeof(double) * R * 2);
     pl->counts = malloc(sizeof(int) * (size_t)spec->particles * 2);
-    if (!pl->probs || !pl->seqs || !pl->cem_mean || (pl->action_dim && !pl->cseqs) || !pl->scores || !pl->mean ||
+    if (!pl->probs || !pl->seqs || !pl->uniforms || !pl->cem_mean || (pl->action_dim && !pl->cseqs) || !pl->scores || !pl->mean ||
         !pl->spread || !pl->order || !pl->state || !pl->next || !pl->actions || !pl->reward || !pl->total ||
         !pl->alive || !pl->term || !pl->perm || !pl->group || !pl->first || !pl->group_action || !pl->node_group ||
         !pl->node_sum || !pl->counts) {
@@ -121,6 +122,7 @@ void cdrl_planner_free(cdrl_planner *pl)
         return;
     free(pl->probs);
     free(pl->seqs);
+    free(pl->uniforms);
     free(pl->cem_mean);
     free(pl->cseqs);
     free(pl->scores);
@@ -159,10 +161,12 @@ void cdrl_planner_reset(cdrl_planner *pl)
 static void sample_candidates(cdrl_planner *pl)
 {
     int H = pl->spec.horizon, A = pl->action_count;
+    const float *draw = pl->uniforms;
+    cdrl_rng_fill_uniform_f(&pl->rng, pl->uniforms, (size_t)pl->spec.candidates * H);
     for (int c = 0; c < pl->spec.candidates; c++)
         for (int t = 0; t < H; t++) {
             const float *p = pl->probs + (size_t)t * A;
-            float u = cdrl_rng_uniform_f(&pl->rng), acc = 0.0f;
+            float u = *draw++, acc = 0.0f;
             int a = A - 1;
             for (int k = 0; k < A - 1; k++) {
                 acc += p[k];

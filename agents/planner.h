@@ -121,6 +121,7 @@ typedef struct {
     cdrl_rng rng;           /* candidate sampling */
     float *probs;           /* (H, A) the CEM distribution (discrete) */
     int *seqs;              /* (C, H) candidate actions (discrete) */
+    float *uniforms;        /* (C, H) the draws behind seqs */
     float *cem_mean, *cem_std; /* (H, action_dim) the CEM distribution (continuous) */
     float *cseqs;           /* (C, H, action_dim) candidate actions (continuous) */
     float *plan;            /* (H, action_dim) the sequence behind the last executed action */
