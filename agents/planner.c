@@ -157,26 +157,27 @@ void cdrl_planner_reset(cdrl_planner *pl)
         pl->probs[i] = 1.0f / (float)pl->action_count;
 }
 
-/* Draws every candidate's actions from the per-step distributions. */
+/* Draws every candidate's actions from the per-step distributions: action
+ * a when the uniform u falls in [p_0 + ... + p_(a-1), p_0 + ... + p_a),
+ * the last action past the others. The running sums never decrease, so a
+ * is the number of them at or below u: no branch to mispredict. */
 static void sample_candidates(cdrl_planner *pl)
 {
-    int H = pl->spec.horizon, A = pl->action_count;
-    const float *draw = pl->uniforms;
-    cdrl_rng_fill_uniform_f(&pl->rng, pl->uniforms, (size_t)pl->spec.candidates * H);
-    for (int c = 0; c < pl->spec.candidates; c++)
-        for (int t = 0; t < H; t++) {
-            const float *p = pl->probs + (size_t)t * A;
-            float u = *draw++, acc = 0.0f;
-            int a = A - 1;
-            for (int k = 0; k < A - 1; k++) {
-                acc += p[k];
-                if (u < acc) {
-                    a = k;
-                    break;
-                }
-            }
+    int H = pl->spec.horizon, A = pl->action_count, C = pl->spec.candidates;
+    cdrl_rng_fill_uniform_f(&pl->rng, pl->uniforms, (size_t)C * H);
+    for (int t = 0; t < H; t++) {
+        const float *p = pl->probs + (size_t)t * A;
+        float below[64], acc = 0.0f;
+        for (int k = 0; k < A - 1; k++)
+            below[k] = acc += p[k];
+        for (int c = 0; c < C; c++) {
+            float u = pl->uniforms[(size_t)c * H + t];
+            int a = 0;
+            for (int k = 0; k < A - 1; k++)
+                a += below[k] <= u;
             pl->seqs[(size_t)c * H + t] = a;
         }
+    }
 }
 
 /* ==== Rolling out only the rows that matter (a model with step_rows) ==== */
@@ -219,14 +220,24 @@ static int split_groups(cdrl_planner *pl, int t, int G, const int *lo, const int
     return n;
 }
 
+/* Row n's action at step t, that of group k (its candidates in lo). */
+static void set_action(cdrl_planner *pl, int n, int t, int k, const int *lo)
+{
+    int S = pl->action_stride;
+    if (pl->action_dim) /* continuous: each group one candidate, perm the identity */
+        memcpy(pl->actions + (size_t)n * S, pl->cseqs + ((size_t)lo[k] * pl->spec.horizon + t) * S,
+               sizeof(float) * (size_t)S);
+    else
+        pl->actions[n] = pl->group_action[k];
+}
+
 /* The rows for step t from a row of the step before (state from, return
  * so far sum, group g): one per group g splits into (their ranges in lo),
  * written to rows n on of state, actions, child_group and child_sum.
  * Returns the row after them. */
 static int expand(cdrl_planner *pl, int t, int g, double sum, const float *from, const int *lo, int n)
 {
-    int H = pl->spec.horizon, D = pl->obs_dim, S = pl->action_stride;
-    int *child_group = pl->node_group + pl->rows;
+    int D = pl->obs_dim, *child_group = pl->node_group + pl->rows;
     double *child_sum = pl->node_sum + pl->rows;
     for (int k = pl->first[g]; k < pl->first[g + 1]; k++, n++) {
         child_group[n] = k;
@@ -234,11 +245,7 @@ static int expand(cdrl_planner *pl, int t, int g, double sum, const float *from,
         float *to = pl->state + (size_t)n * D;
         for (int d = 0; d < D; d++)
             to[d] = from[d];
-        if (pl->action_dim) /* continuous: each group one candidate, perm the identity */
-            memcpy(pl->actions + (size_t)n * S, pl->cseqs + ((size_t)lo[k] * H + t) * S,
-                   sizeof(float) * (size_t)S);
-        else
-            pl->actions[n] = pl->group_action[k];
+        set_action(pl, n, t, k, lo);
     }
     return n;
 }
@@ -279,19 +286,40 @@ static int rollout_shared(cdrl_planner *pl, const cdrl_planner_model *model, con
         memcpy(pl->node_group, pl->node_group + R, sizeof(int) * (size_t)n);
         memcpy(pl->node_sum, pl->node_sum + R, sizeof(double) * (size_t)n);
         int next_G = t + 1 < H ? split_groups(pl, t + 1, G, lo, hi, next_lo, next_hi) : 0;
+        /* No group splits (from about the horizon's middle on): a row that
+         * goes on stays in next, moved up over those that ended, and next
+         * becomes the batch; group g stays group g. */
+        int stay = next_G == G;
+        const double *restrict sums = pl->node_sum;
+        const float *restrict reward = pl->reward;
+        const uint8_t *restrict term = pl->term;
+        int *restrict child_group = pl->node_group + R;
+        double *restrict child_sum = pl->node_sum + R;
         n = 0;
         for (int p = 0, i = 0; p < P; p++) {
             int rows = pl->counts[p], from = n;
             for (int k = 0; k < rows; k++, i++) {
-                double sum = pl->node_sum[i] + pl->reward[i];
+                double sum = sums[i] + reward[i];
                 int g = pl->node_group[i];
-                if (pl->term[i] || t == H - 1)
+                if (term[i] || t == H - 1) {
                     for (int j = lo[g]; j < hi[g]; j++)
                         pl->total[(size_t)p * C + pl->perm[j]] = sum;
-                else
+                } else if (stay) {
+                    for (int d = 0; d < D && n != i; d++)
+                        pl->next[(size_t)n * D + d] = pl->next[(size_t)i * D + d];
+                    child_group[n] = g;
+                    child_sum[n] = sum;
+                    set_action(pl, n++, t + 1, g, next_lo);
+                } else {
                     n = expand(pl, t + 1, g, sum, pl->next + (size_t)i * D, next_lo, n);
+                }
             }
             pl->counts[p] = n - from;
+        }
+        if (stay) {
+            float *batch = pl->next;
+            pl->next = pl->state;
+            pl->state = batch;
         }
         int *swap = lo;
         lo = next_lo, next_lo = swap;
