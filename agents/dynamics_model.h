@@ -32,7 +32,9 @@
  * masks each) and cdrl_dynamics_step_frozen predicts a batch whose rows are
  * grouped particle-major (row r uses particle r / (B / P)), with the masks
  * precomputed, so a step of all particles and candidates costs one matrix
- * product per layer and no per-element transcendental. */
+ * product per layer and no per-element transcendental;
+ * cdrl_dynamics_step_frozen_rows does the same for particle blocks of any
+ * length (a planner's rows that still matter). */
 #ifndef CDRL_DYNAMICS_MODEL_H
 #define CDRL_DYNAMICS_MODEL_H
 

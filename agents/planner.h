@@ -8,7 +8,10 @@
  * draws (for a Concrete-Dropout network: P sets of masks that stay frozen
  * along the whole rollout, trajectory sampling "TS-inf" as in PETS) and then,
  * per time step, for the next states of all P x C rows in one call, rows
- * grouped particle-major (row p*C + c is particle p following candidate c).
+ * grouped particle-major (row p*C + c is particle p following candidate c);
+ * or, for a model with step_rows, of only the rows that still matter: one
+ * per particle and group of candidates that share their actions so far,
+ * while that rollout has not terminated (the same scores, bit for bit).
  * A particle earns the reward of each imagined step until the reward function
  * says it terminated, and nothing after; a candidate's score is the mean over
  * its particles of those sums, i.e. its expected return over the horizon,
