@@ -33,7 +33,7 @@ static int mb_view_step_rows(void *user, const float *obs, const float *actions,
         return cdrl_ensemble_step_rows(v->model, obs, actions, P, counts, next, err);
     for (int p = 0; p < P; p++)
         B += counts[p];
-    return cdrl_ensemble_predict(v->model, obs, actions, B, next, err);
+    return B ? cdrl_ensemble_predict(v->model, obs, actions, B, next, err) : 0;
 }
 
 /* Starts showing every real step to `frame` (NULL: nothing to do). */

@@ -275,7 +275,7 @@ static int rollout_shared(cdrl_planner *pl, const cdrl_planner_model *model, con
         pl->counts[p] = G;
         n = expand(pl, 0, 0, 0.0, root, lo, n);
     }
-    for (int t = 0; t < H; t++) {
+    for (int t = 0; t < H && n > 0; t++) { /* n = 0: every rollout has ended */
         /* a plan of many rounds x a long horizon can take minutes: stop between steps */
         if ((rc = cdrl_stop_poll("planning", err)) ||
             (rc = model->step_rows(model->user, pl->state, pl->actions, P, pl->counts, pl->next, err)))

@@ -267,26 +267,43 @@ typedef struct {
     float fate[2][2];
 } fate_model;
 
+static void fate_row(const fate_model *m, int particle, const float *s, float action, float *n)
+{
+    int a = action > 0.5f;
+    n[0] = 0.0f;
+    n[3] = 1.0f;
+    n[1] = (s[3] == 0.0f ? m->fate[a][particle] : s[1]) - 1.0f;
+    n[2] = n[1] <= 0.0f ? 1.0f : 0.0f; /* 1 rad: past the angle limit */
+}
+
 static int fate_step(void *user, const float *obs, const float *actions, int B, float *next,
                      cdrl_error *err)
 {
     (void)err;
-    const fate_model *m = user;
-    for (int r = 0; r < B; r++) {
-        const float *s = obs + 4 * r;
-        float *n = next + 4 * r;
-        int particle = r / (B / 2), a = actions[r] > 0.5f;
-        n[0] = 0.0f;
-        n[3] = 1.0f;
-        n[1] = (s[3] == 0.0f ? m->fate[a][particle] : s[1]) - 1.0f;
-        n[2] = n[1] <= 0.0f ? 1.0f : 0.0f; /* 1 rad: past the angle limit */
-    }
+    for (int r = 0; r < B; r++)
+        fate_row(user, r / (B / 2), obs + 4 * r, actions[r], next + 4 * r);
     return 0;
 }
 
-static int act_with_beta(const fate_model *m, double beta, cdrl_plan_info *info)
+/* The same through step_rows; it is never asked for no rows at all. */
+static int fate_step_rows(void *user, const float *obs, const float *actions, int P, const int *counts,
+                          float *next, cdrl_error *err)
+{
+    (void)err;
+    assert_int_equal(P, 2);
+    assert_true(counts[0] + counts[1] > 0);
+    for (int p = 0, r = 0; p < P; p++)
+        for (int i = 0; i < counts[p]; i++, r++)
+            fate_row(user, p, obs + 4 * r, actions[r], next + 4 * r);
+    return 0;
+}
+
+static int act_with_beta_rows(const fate_model *m, double beta, cdrl_plan_info *info,
+                              int (*step_rows)(void *, const float *, const float *, int, const int *,
+                                               float *, cdrl_error *))
 {
     cdrl_planner_model model = model_of(fate_step, (void *)m);
+    model.step_rows = step_rows;
     cdrl_planner_spec spec = {.method = CDRL_PLAN_RANDOM, .select = CDRL_PLAN_SELECT_MEAN, .horizon = 8,
                               .candidates = 50, .particles = 2, .iterations = 1, .elites = 1,
                               .beta = beta};
@@ -296,6 +313,11 @@ static int act_with_beta(const fate_model *m, double beta, cdrl_plan_info *info)
     assert_int_equal(cdrl_planner_act(s.pl, &model, zero, &a, info, NULL), 0);
     tear_down(&s);
     return a;
+}
+
+static int act_with_beta(const fate_model *m, double beta, cdrl_plan_info *info)
+{
+    return act_with_beta_rows(m, beta, info, NULL);
 }
 
 static void beta_weighs_the_particle_spread(void **state)
@@ -442,6 +464,21 @@ static void live_rows_plan_as_every_row(void **state)
         }
         cdrl_planner_free(b);
         tear_down(&s);
+    }
+}
+
+/* Every rollout ends before the horizon (after at most 6 of 8 steps): the
+ * planner stops asking for rows once none is left, and plans as before. */
+static void rollouts_that_all_end_early(void **state)
+{
+    (void)state;
+    fate_model gamble = {{{3, 3}, {1, 6}}};
+    for (int b = 0; b < 3; b++) {
+        double beta = b - 1.0;
+        cdrl_plan_info every, live;
+        assert_int_equal(act_with_beta(&gamble, beta, &every),
+                         act_with_beta_rows(&gamble, beta, &live, fate_step_rows));
+        assert_memory_equal(&every, &live, sizeof every);
     }
 }
 
@@ -705,6 +742,7 @@ int main(void)
         cmocka_unit_test(same_seed_same_plan),
         cmocka_unit_test(live_rows_plan_as_every_row),
         cmocka_unit_test(shared_prefixes_are_stepped_once),
+        cmocka_unit_test(rollouts_that_all_end_early),
         cmocka_unit_test(bad_specs_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
