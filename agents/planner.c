@@ -99,7 +99,7 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
     pl->group_action = malloc(sizeof(float) * C);
     pl->node_group = malloc(sizeof(int) * R * 2);
     pl->node_sum = malloc(sizeof(double) * R * 2);
-    pl->counts = malloc(sizeof(int) * (size_t)spec->particles * 2);
+    pl->counts = malloc(sizeof(int) * (size_t)spec->particles);
     if (!pl->probs || !pl->seqs || !pl->uniforms || !pl->cem_mean || (pl->action_dim && !pl->cseqs) || !pl->scores || !pl->mean ||
         !pl->spread || !pl->order || !pl->state || !pl->next || !pl->actions || !pl->reward || !pl->total ||
         !pl->alive || !pl->term || !pl->perm || !pl->group || !pl->first || !pl->group_action || !pl->node_group ||
@@ -108,7 +108,6 @@ int cdrl_planner_create(const cdrl_planner_spec *spec, const cdrl_env_spec *env,
         return cdrl_errorf(err, CDRL_ENOMEM, "planner: cannot allocate %zu rollout rows", R);
     }
     pl->perm_tmp = pl->perm + C;
-    pl->parents = pl->counts + spec->particles;
     pl->cem_std = pl->cem_mean + H * S;
     pl->plan = pl->cem_std + H * S;
     cdrl_planner_reset(pl);
@@ -293,8 +292,8 @@ static int rollout_shared(cdrl_planner *pl, const cdrl_planner_model *model, con
         const double *restrict sums = pl->node_sum;
         const float *restrict reward = pl->reward;
         const uint8_t *restrict term = pl->term;
-        int *restrict child_group = pl->node_group + R;
-        double *restrict child_sum = pl->node_sum + R;
+        int *child_group = pl->node_group + R;
+        double *child_sum = pl->node_sum + R;
         n = 0;
         for (int p = 0, i = 0; p < P; p++) {
             int rows = pl->counts[p], from = n;

@@ -137,15 +137,15 @@ typedef struct {
     double *total;          /* (rows) */
     uint8_t *alive, *term;  /* (rows) */
     /* Rolling out through step_rows: the candidates in perm, grouped by the
-     * actions they share so far (group g: perm[lo[g]..hi[g])); one node per
-     * group still alive in each draw, with its return so far. */
+     * actions they share so far (group g: perm[lo[g]..hi[g])); one row per
+     * group still alive in each draw, with its group and return so far. */
     int *perm, *perm_tmp;   /* (C) */
     int *group;             /* (4 C): lo, hi, and the next step's lo, hi */
     int *first;             /* (C + 1): group g's children at the next step */
     float *group_action;    /* (C): each next group's action (discrete) */
-    int *node_group;        /* (2 rows): the nodes, then their children */
-    double *node_sum;       /* (2 rows) */
-    int *counts, *parents;  /* (P) children and nodes of each draw */
+    int *node_group;        /* (2 rows): the stepped rows' groups, then the batch's */
+    double *node_sum;       /* (2 rows): their returns so far, likewise */
+    int *counts;            /* (P) rows of each draw in the batch */
     int64_t stepped;        /* rows the model stepped in the last plan (diagnostic) */
 } cdrl_planner;
 
