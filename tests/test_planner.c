@@ -11,7 +11,10 @@
  * known quadratic in the actions): it finds the optimum, stays within the
  * action bounds (and sits on the bound when the optimum lies past it), beats
  * one round of random sequences, shifts its mean as the next step's warm
- * start, and still steps all P x C rows in one batch. */
+ * start, and still steps all P x C rows in one batch.
+ * A model with step_rows is asked only for the rows that matter (shared
+ * prefixes once, ended rollouts never again, and nothing once all have
+ * ended) and plans exactly as stepping every row, discrete and continuous. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
