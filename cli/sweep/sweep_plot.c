@@ -35,8 +35,9 @@ void sweep_plot_path(const sweep_spec *spec, int agent, int env, int combo, cons
                      size_t size)
 {
     const sweep_agent *a = &spec->agents[agent];
-    char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX], env_name[CDRL_CFG_STR_MAX] = "";
-    sweep_combo_label(a, combo, label, sizeof label);
+    char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX] = "all", env_name[CDRL_CFG_STR_MAX] = "";
+    if (combo >= 0)
+        sweep_combo_label(a, combo, label, sizeof label);
     file_name_part(label);
     if (spec->env_in_names) {
         snprintf(env_name, sizeof env_name, "%s", spec->envs[env]);
@@ -368,5 +369,67 @@ int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_po
     free(g->pl);
     free(g->curves);
     free(g);
+    return rc;
+}
+
+/* A line's label in the plot of every combination: the setting, then each
+ * axis as the last part of its key and the value ("concrete beta=0.0"). */
+static void short_combo_label(const sweep_spec *spec, const sweep_agent *a, int combo, int setting, char *out,
+                              size_t size)
+{
+    char overrides[SWEEP_MAX_AXES][SWEEP_TEXT_MAX];
+    sweep_combo_overrides(a, combo, overrides);
+    size_t used = (size_t)snprintf(out, size, "%s", spec->settings[setting]);
+    for (int k = 0; k < a->n_axes && used < size; k++) {
+        const char *dot = strrchr(a->axes[k].key, '.');
+        size_t skip = dot ? (size_t)(dot + 1 - a->axes[k].key) : 0;
+        used += (size_t)snprintf(out + used, size - used, " %s", overrides[k] + skip);
+    }
+}
+
+int sweep_plot_all_combos(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int env,
+                          const char *dir, cdrl_error *err)
+{
+    const sweep_agent *a = &spec->agents[agent];
+    int episodes = strcmp(a->solve_in, "episodes") == 0, window, rc = 0, total = 0, line = 0;
+    double solved;
+    env_solved(spec->envs[env], &solved, &window);
+    const char *ep_x[] = {episodes ? "episode" : "env_steps", NULL};
+    int n_groups = a->n_combos * spec->n_settings;
+    curve *curves = calloc((size_t)spec->n_seeds * (size_t)n_groups + 1, sizeof *curves);
+    int *counts = calloc((size_t)n_groups, sizeof *counts);
+    plot_lines *pl = calloc(1, sizeof *pl);
+    char *title = malloc(1024);
+    if (!curves || !counts || !pl || !title)
+        rc = cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
+    for (int c = 0; !rc && c < a->n_combos; c++)
+        for (int s = 0; s < spec->n_settings; s++) {
+            counts[c * spec->n_settings + s] = setting_curves(points, n_points, agent, c, s, CDRL_RUN_EPISODES_FILE,
+                                                              ep_x, "return", window, curves + total);
+            total += counts[c * spec->n_settings + s];
+        }
+    if (!rc)
+        set_grid(pl, curves, total);
+    for (int g = 0, at = 0; !rc && g < n_groups; at += counts[g], g++) {
+        char label[96];
+        if (!counts[g])
+            continue;
+        short_combo_label(spec, a, g / spec->n_settings, g % spec->n_settings, label, sizeof label);
+        rc = add_band(pl, curves + at, counts[g], label, cdrl_viz_palette(line++));
+    }
+    free_curves(curves, total);
+    char name[CDRL_PATH_MAX];
+    if (!rc && total) { /* nothing finished yet: no picture */
+        snprintf(title, 1024, "%s on %s, every grid combination: return (mean of last %d episodes), IQM and 95%% CI "
+                 "over seeds", a->name, spec->envs[env], window);
+        cdrl_viz_plot_spec ps = {.title = title, .x_label = episodes ? "real episodes" : "env steps",
+                                 .y_label = "return", .series = pl->series, .n_series = pl->n_series,
+                                 .has_hline = isfinite(solved), .hline_y = solved, .hline_label = "solved"};
+        sweep_plot_path(spec, agent, env, -1, "returns", name, sizeof name);
+        rc = draw(dir, name, &ps, err);
+    }
+    if (pl)
+        plot_lines_free(pl);
+    free(pl), free(counts), free(curves), free(title);
     return rc;
 }
