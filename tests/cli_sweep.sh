@@ -196,7 +196,7 @@ write_bad bgrid_value.cfg "$grid_line
 check "baseline_grid value not in the grid" 2 '^cdrl sweep: bgrid_value.cfg:8: sweep.baseline_grid\[0\] = "agent.epochs=3": 3 is not one of the grid.s values of agent.epochs$' -- sweep --config bgrid_value.cfg
 write_bad bgrid_key.cfg "$grid_line
   baseline_grid = [\"agent.epochs=2\", \"agent.lr=0.001\"];"
-check "baseline_grid key not a grid key" 2 '^cdrl sweep: bgrid_key.cfg:8: sweep.baseline_grid\[1\] = "agent.lr=0.001": agent.lr is not a grid key of agent pg$' -- sweep --config bgrid_key.cfg
+check "baseline_grid key not a grid key" 2 '^cdrl sweep: bgrid_key.cfg:8: sweep.baseline_grid\[1\] = "agent.lr=0.001": agent.lr is not a grid key of any agent$' -- sweep --config bgrid_key.cfg
 write_bad bgrid_missing.cfg "  grid = ( { key = \"agent.epochs\"; values = [2, 4]; }, { key = \"agent.lr\"; values = [1e-3, 3e-4]; } );
   baseline_grid = [\"agent.epochs=2\"];"
 check "baseline_grid misses a grid key" 2 '^cdrl sweep: bgrid_missing.cfg:8: sweep.baseline_grid: no value for the grid key agent.lr of agent pg; name one value of every grid key$' -- sweep --config bgrid_missing.cfg

@@ -572,7 +572,8 @@ static int read_settings(const config_setting_t *sweep, sweep_spec *spec, cdrl_e
 }
 
 /* The combination sweep.baseline_grid names among agent a's: one value,
- * among the axis's own, for every grid key of the agent, and no other key. */
+ * among the axis's own, for every grid key of the agent (keys of other
+ * agents' grids are theirs). */
 static int resolve_baseline_combo(const sweep_spec *spec, sweep_agent *a, cdrl_error *err)
 {
     a->baseline_combo = -1;
@@ -589,8 +590,7 @@ static int resolve_baseline_combo(const sweep_spec *spec, sweep_agent *a, cdrl_e
                                  strncmp(a->axes[k].key, b->text, (size_t)(eq - b->text)) != 0))
             k++;
         if (k == a->n_axes)
-            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline_grid[%d] = \"%s\": %.*s is not a grid key "
-                               "of agent %s", spec->file, b->line, i, b->text, (int)(eq - b->text), b->text, a->name);
+            continue; /* another agent's key (check_baseline_grid_keys) */
         if (chosen[k] >= 0)
             return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline_grid: %s is given twice", spec->file, b->line,
                                a->axes[k].key);
@@ -652,6 +652,23 @@ static int read_agent(const config_t *cfg, sweep_spec *spec, sweep_agent *a, con
     return rc;
 }
 
+/* Every key of sweep.baseline_grid is a grid key of some agent. */
+static int check_baseline_grid_keys(const sweep_spec *spec, cdrl_error *err)
+{
+    for (int i = 0; i < spec->n_baseline_grid; i++) {
+        const sweep_override *b = &spec->baseline_grid[i];
+        size_t len = (size_t)(strchr(b->text, '=') - b->text);
+        int found = 0;
+        for (int a = 0; a < spec->n_agents && !found; a++)
+            for (int k = 0; k < spec->agents[a].n_axes && !found; k++)
+                found = strlen(spec->agents[a].axes[k].key) == len && strncmp(spec->agents[a].axes[k].key, b->text, len) == 0;
+        if (!found)
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline_grid[%d] = \"%s\": %.*s is not a grid key "
+                               "of any agent", spec->file, b->line, i, b->text, (int)len, b->text);
+    }
+    return 0;
+}
+
 static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
 {
     const char *file = spec->file;
@@ -690,7 +707,7 @@ static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
         rc = read_agent(cfg, spec, &spec->agents[i], names[i], common_sets, n_common_sets, common_axes,
                         n_common_axes, err);
     free(common_axes);
-    return rc;
+    return rc ? rc : check_baseline_grid_keys(spec, err);
 }
 
 int sweep_spec_load(sweep_spec *spec, const char *path, cdrl_error *err)
