@@ -178,7 +178,7 @@ improvements() {
 got=$(improvements)
 [ "$got" = "0.5 1 0.5 0 " ] && echo "ok without baseline_grid each combination has its own baseline" ||
   { echo "FAIL grid, no baseline_grid: improvements '$got', wanted '0.5 1 0.5 0 '"; fail=1; }
-[ ! -e G/plots/pg_all_returns.png ] && echo "ok no plot of every combination without baseline_grid" ||
+[ ! -e G/plots/pg_all_solved.png ] && echo "ok no plot of every combination without baseline_grid" ||
   { echo "FAIL plot of every combination drawn without baseline_grid"; fail=1; }
 sed -i 's/^\(  *grid = .*\)$/\1\n  baseline_grid = ["agent.epochs=2.0"];/' G/sweep.cfg
 "$cdrl" sweep --summarize G > /dev/null 2>&1
@@ -188,8 +188,8 @@ got=$(improvements)
 [ "$(grep -c '(baseline)' G/summary.md)" = 1 ] && grep -q '^Baseline: none at agent.epochs=2 (sweep.baseline_grid)' G/summary.md &&
   grep -q '^| none | .* | 55.0 \[50.0 – 60.0\] | 1.00 \[1.00 – 1.00\] |' G/summary.md &&
   echo "ok summary.md names the one baseline" || { echo "FAIL summary.md with baseline_grid: $(grep -E 'aseline' G/summary.md)"; fail=1; }
-[ -s G/plots/pg_all_returns.png ] && grep -q '(plots/pg_all_returns.png)' G/summary.md &&
-  echo "ok the plot of every combination" || { echo "FAIL no plots/pg_all_returns.png"; fail=1; }
+[ -s G/plots/pg_all_solved.png ] && grep -q '(plots/pg_all_solved.png)' G/summary.md &&
+  echo "ok the plot of every combination" || { echo "FAIL no plots/pg_all_solved.png"; fail=1; }
 grid_line='  grid = ( { key = "agent.epochs"; values = [2, 4]; } );'
 write_bad bgrid_value.cfg "$grid_line
   baseline_grid = [\"agent.epochs=3\"];"

@@ -238,9 +238,10 @@ int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdr
 int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent,
                      int env, int combo, const char *dir, cdrl_error *err);
 
-/* The returns of every grid combination and setting of one agent on one env
- * in one plot, a line each (IQM and 95 % interval over the seeds), as
- * dir/plots/<agent>[_<env>]_all_returns.png: drawn when the sweep compares
+/* Every grid combination and setting of one agent on one env in one plot:
+ * the fraction of its finished runs solved within x (env steps or real
+ * episodes, the agent's solve_in), a line each, as
+ * dir/plots/<agent>[_<env>]_all_solved.png: drawn when the sweep compares
  * combinations with one baseline (sweep.baseline_grid). */
 int sweep_plot_all_combos(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int env,
                           const char *dir, cdrl_error *err);
@@ -248,7 +249,7 @@ int sweep_plot_all_combos(const sweep_spec *spec, const sweep_point *points, int
 /* The path, relative to the sweep directory, of a plot of one agent, env and
  * combination: "plots/pg_returns.png", with sweep.envs
  * "plots/pg_acrobot_returns.png" (what = "returns" or "p"); combo -1 is the
- * plot of every combination ("plots/pg_all_returns.png"). */
+ * plot of every combination ("plots/pg_all_solved.png"). */
 void sweep_plot_path(const sweep_spec *spec, int agent, int env, int combo, const char *what, char *out,
                      size_t size);
 

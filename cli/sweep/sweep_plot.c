@@ -387,49 +387,85 @@ static void short_combo_label(const sweep_spec *spec, const sweep_agent *a, int 
     }
 }
 
+/* The cost of solving of every finished run of one group (NaN: not
+ * solved) into cost[]; returns how many finished. */
+static int group_costs(const sweep_point *points, int n_points, int agent, int combo, int setting, int episodes,
+                       double *cost)
+{
+    int n = 0;
+    for (int i = 0; i < n_points; i++) {
+        const sweep_point *p = &points[i];
+        sweep_result r;
+        if (p->agent != agent || p->combo != combo || p->setting != setting ||
+            sweep_result_read(p->dir, &r, NULL) || r.status != SWEEP_DONE)
+            continue;
+        cost[n++] = !r.solved ? NAN : episodes ? (double)r.episodes : (double)r.env_steps;
+    }
+    return n;
+}
+
 int sweep_plot_all_combos(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int env,
                           const char *dir, cdrl_error *err)
 {
     const sweep_agent *a = &spec->agents[agent];
-    int episodes = strcmp(a->solve_in, "episodes") == 0, window, rc = 0, total = 0, line = 0;
-    double solved;
-    env_solved(spec->envs[env], &solved, &window);
-    const char *ep_x[] = {episodes ? "episode" : "env_steps", NULL};
+    int episodes = strcmp(a->solve_in, "episodes") == 0, rc = 0;
     int n_groups = a->n_combos * spec->n_settings;
-    curve *curves = calloc((size_t)spec->n_seeds * (size_t)n_groups + 1, sizeof *curves);
+    double *cost = malloc(sizeof *cost * (size_t)spec->n_seeds * (size_t)n_groups + 1);
     int *counts = calloc((size_t)n_groups, sizeof *counts);
     plot_lines *pl = calloc(1, sizeof *pl);
     char *title = malloc(1024);
-    if (!curves || !counts || !pl || !title)
+    if (!cost || !counts || !pl || !title)
         rc = cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
-    for (int c = 0; !rc && c < a->n_combos; c++)
-        for (int s = 0; s < spec->n_settings; s++) {
-            counts[c * spec->n_settings + s] = setting_curves(points, n_points, agent, c, s, CDRL_RUN_EPISODES_FILE,
-                                                              ep_x, "return", window, curves + total);
-            total += counts[c * spec->n_settings + s];
-        }
-    if (!rc)
-        set_grid(pl, curves, total);
-    for (int g = 0, at = 0; !rc && g < n_groups; at += counts[g], g++) {
-        char label[96];
+    double xmax = 0;
+    for (int g = 0; !rc && g < n_groups; g++) {
+        counts[g] = group_costs(points, n_points, agent, g / spec->n_settings, g % spec->n_settings, episodes,
+                                cost + (size_t)g * spec->n_seeds);
+        for (int k = 0; k < counts[g]; k++)
+            if (isfinite(cost[(size_t)g * spec->n_seeds + k]))
+                xmax = fmax(xmax, cost[(size_t)g * spec->n_seeds + k]);
+    }
+    for (int i = 0; !rc && i < GRID_POINTS; i++)
+        pl->grid[i] = xmax * i / (GRID_POINTS - 1);
+    /* A colour per combination; with several settings, the first dashed. */
+    for (int g = 0; !rc && g < n_groups && pl->n_lines < MAX_LINES; g++) {
         if (!counts[g])
             continue;
-        short_combo_label(spec, a, g / spec->n_settings, g % spec->n_settings, label, sizeof label);
-        rc = add_band(pl, curves + at, counts[g], label, cdrl_viz_palette(line++));
+        double *y = malloc(sizeof *y * GRID_POINTS);
+        if (!y) {
+            rc = cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
+            break;
+        }
+        pl->arrays[pl->n_arrays++] = y;
+        const double *c = cost + (size_t)g * spec->n_seeds;
+        for (int i = 0; i < GRID_POINTS; i++) {
+            int solved = 0;
+            for (int k = 0; k < counts[g]; k++)
+                solved += isfinite(c[k]) && c[k] <= pl->grid[i] + 1e-9;
+            y[i] = (double)solved / counts[g];
+        }
+        int combo = g / spec->n_settings, setting = g % spec->n_settings;
+        char label[80];
+        short_combo_label(spec, a, combo, setting, label, sizeof label);
+        snprintf(pl->labels[pl->n_lines], sizeof pl->labels[0], "%s (%d run%s)", label, counts[g],
+                 counts[g] == 1 ? "" : "s");
+        pl->series[pl->n_series++] = (cdrl_viz_series){pl->labels[pl->n_lines], pl->grid, y, GRID_POINTS,
+                                                       cdrl_viz_palette(combo),
+                                                       spec->n_settings > 1 && setting == 0 ? CDRL_VIZ_DASHED
+                                                                                           : CDRL_VIZ_SOLID};
+        pl->n_lines++;
     }
-    free_curves(curves, total);
     char name[CDRL_PATH_MAX];
-    if (!rc && total) { /* nothing finished yet: no picture */
-        snprintf(title, 1024, "%s on %s, every grid combination: return (mean of last %d episodes), IQM and 95%% CI "
-                 "over seeds", a->name, spec->envs[env], window);
+    if (!rc && pl->n_lines) { /* nothing finished yet: no picture */
+        snprintf(title, 1024, "%s on %s: fraction of runs solved within x %s", a->name, spec->envs[env],
+                 episodes ? "real episodes" : "env steps");
         cdrl_viz_plot_spec ps = {.title = title, .x_label = episodes ? "real episodes" : "env steps",
-                                 .y_label = "return", .series = pl->series, .n_series = pl->n_series,
-                                 .has_hline = isfinite(solved), .hline_y = solved, .hline_label = "solved"};
-        sweep_plot_path(spec, agent, env, -1, "returns", name, sizeof name);
+                                 .y_label = "fraction solved", .series = pl->series, .n_series = pl->n_series,
+                                 .fix_y_min = 1, .y_min = 0};
+        sweep_plot_path(spec, agent, env, -1, "solved", name, sizeof name);
         rc = draw(dir, name, &ps, err);
     }
     if (pl)
         plot_lines_free(pl);
-    free(pl), free(counts), free(curves), free(title);
+    free(pl), free(counts), free(cost), free(title);
     return rc;
 }

@@ -369,10 +369,10 @@ static int put_all_combos_plot(const sweep_spec *spec, const sweep_point *points
 {
     char name[CDRL_PATH_MAX], path[2 * CDRL_PATH_MAX];
     int rc = sweep_plot_all_combos(spec, points, n_points, agent, env, dir, err);
-    sweep_plot_path(spec, agent, env, -1, "returns", name, sizeof name);
+    sweep_plot_path(spec, agent, env, -1, "solved", name, sizeof name);
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (!rc && access(path, F_OK) == 0)
-        put(md, "\n## %s on %s, every grid combination\n\n![%s on %s: returns of every combination](%s)\n",
+        put(md, "\n## %s on %s, every grid combination\n\n![%s on %s: fraction of runs solved](%s)\n",
             spec->agents[agent].name, spec->envs[env], spec->agents[agent].name, spec->envs[env], name);
     return rc;
 }
