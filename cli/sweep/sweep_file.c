@@ -567,8 +567,8 @@ static int read_settings(const config_setting_t *sweep, sweep_spec *spec, cdrl_e
                                    "sweep.dropout[%d] = \"%s\"; list each setting once", file, line, i,
                                    spec->settings[i], j, spec->settings[j]);
     }
-    int rc2 = read_baseline(sweep, spec, err);
-    return rc2 ? rc2 : read_baseline_grid(sweep, spec, err);
+    rc = read_baseline(sweep, spec, err);
+    return rc ? rc : read_baseline_grid(sweep, spec, err);
 }
 
 /* The combination sweep.baseline_grid names among agent a's: one value,
