@@ -12,18 +12,22 @@
 # the best training-episode return, the first episode that returned > 0
 # (MountainCarContinuous: the car reached the goal), the CPU seconds of the
 # run (user + sys). Seeds are the outer loop, so a study cut short is balanced.
-# STUDY_BETA (default 1) is the optimism weight of the beta > 0 settings.
+# STUDY_BETA (default 1) is the weight of the beta != 0 settings; several,
+# space-separated ("0.5 2 -1"), give a pair of settings each. STUDY_BASE=0
+# leaves out the two beta = 0 settings (already run: the runs are deterministic).
 set -u
 cdrl=$(realpath "$1") out=$2 env=$3 seeds=$4
 shift 4
-beta=${STUDY_BETA:-1}
+betas=${STUDY_BETA:-1}
 mkdir -p "$out"
 bin="$out/cdrl"
-cp "$cdrl" "$bin" # a rebuild during the study does not change it
-settings=("dropout-b0|"
-          "dropout-b$beta|--set agent.planner.beta=$beta"
-          "ensemble5-b0|--set agent.model.uncertainty=ensemble:5 --dropout none"
-          "ensemble5-b$beta|--set agent.model.uncertainty=ensemble:5 --dropout none --set agent.planner.beta=$beta")
+[ -x "$bin" ] && cmp -s "$cdrl" "$bin" || cp "$cdrl" "$bin" # a rebuild during the study does not change it
+ensemble="--set agent.model.uncertainty=ensemble:5 --dropout none"
+settings=()
+[ "${STUDY_BASE:-1}" = 0 ] || settings+=("dropout-b0|")
+for beta in $betas; do settings+=("dropout-b$beta|--set agent.planner.beta=$beta"); done
+[ "${STUDY_BASE:-1}" = 0 ] || settings+=("ensemble5-b0|$ensemble")
+for beta in $betas; do settings+=("ensemble5-b$beta|$ensemble --set agent.planner.beta=$beta"); done
 for seed in $seeds; do
   for s in "${settings[@]}"; do
     name=${s%%|*} extra=${s#*|}

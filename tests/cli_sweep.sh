@@ -146,6 +146,64 @@ got="$(csv_col S/summary.csv none improvement_vs_baseline) $(csv_col S/summary.c
 write_bad baseline.cfg '  baseline = "fixed:0.1";'
 check "baseline not among the settings" 2 '^cdrl sweep: baseline.cfg:7: sweep.baseline: expects one of the dropout settings \("none"\)' -- sweep --config baseline.cfg
 
+# sweep.baseline_grid: over a grid, every combination is compared with one
+# group rather than each with its own baseline setting. A grid sweep made of
+# the tiny runs (agent.epochs 2 and 4 x none and concrete x seeds 0 and 1),
+# final returns edited to known numbers: epochs 2: none 10, 20, concrete 30, 40;
+# epochs 4: none 50, 60, concrete 0, 5.
+mkdir -p G/runs
+printf 'sweep: {\n  env = "cartpole";\n  agents = ["pg"];\n  dropout = ["none", "concrete"];\n  seeds = [0, 1];\n  grid = ( { key = "agent.epochs"; values = [2, 4]; } );\n};\n' > G/sweep.cfg
+returns="2 none 10 20|2 concrete 30 40|4 none 50 60|4 concrete 0 5"
+IFS='|' read -ra groups <<< "$returns"
+for g in "${groups[@]}"; do
+  read -r epochs setting r0 r1 <<< "$g"
+  for k in 0 1; do
+    d="G/runs/pg_${setting}_agent.epochs=${epochs}_seed$k"
+    cp -r "A/runs/pg_${setting}_seed$k" "$d"
+    r=$r0; [ $k = 1 ] && r=$r1
+    sed -i "s/^final_return = .*/final_return = $r.0;/" "$d/result.cfg"
+  done
+done
+# A column of summary.csv for one grid value and setting: grid_col FILE GRID SETTING COLUMN
+grid_col() {
+  awk -F, -v g="\"$2\"" -v s="$3" -v c="$4" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+                                            $3 == g && $4 == s { print $(col[c]) }' "$1"
+}
+improvements() {
+  for g in "2 none" "2 concrete" "4 none" "4 concrete"; do
+    set -- $g; grid_col G/summary.csv "agent.epochs=$1" "$2" improvement_vs_baseline
+  done | tr '\n' ' '
+}
+"$cdrl" sweep --summarize G > /dev/null 2>&1
+got=$(improvements)
+[ "$got" = "0.5 1 0.5 0 " ] && echo "ok without baseline_grid each combination has its own baseline" ||
+  { echo "FAIL grid, no baseline_grid: improvements '$got', wanted '0.5 1 0.5 0 '"; fail=1; }
+[ ! -e G/plots/pg_all_solved.png ] && echo "ok no plot of every combination without baseline_grid" ||
+  { echo "FAIL plot of every combination drawn without baseline_grid"; fail=1; }
+sed -i 's/^\(  *grid = .*\)$/\1\n  baseline_grid = ["agent.epochs=2.0"];/' G/sweep.cfg
+"$cdrl" sweep --summarize G > /dev/null 2>&1
+got=$(improvements)
+[ "$got" = "0.5 1 1 0 " ] && echo "ok sweep.baseline_grid compares every combination with one group" ||
+  { echo "FAIL baseline_grid: improvements '$got', wanted '0.5 1 1 0 '"; fail=1; }
+[ "$(grep -c '(baseline)' G/summary.md)" = 1 ] && grep -q '^Baseline: none at agent.epochs=2 (sweep.baseline_grid)' G/summary.md &&
+  grep -q '^| none | .* | 55.0 \[50.0 – 60.0\] | 1.00 \[1.00 – 1.00\] |' G/summary.md &&
+  echo "ok summary.md names the one baseline" || { echo "FAIL summary.md with baseline_grid: $(grep -E 'aseline' G/summary.md)"; fail=1; }
+[ -s G/plots/pg_all_solved.png ] && grep -q '(plots/pg_all_solved.png)' G/summary.md &&
+  echo "ok the plot of every combination" || { echo "FAIL no plots/pg_all_solved.png"; fail=1; }
+grid_line='  grid = ( { key = "agent.epochs"; values = [2, 4]; } );'
+write_bad bgrid_value.cfg "$grid_line
+  baseline_grid = [\"agent.epochs=3\"];"
+check "baseline_grid value not in the grid" 2 '^cdrl sweep: bgrid_value.cfg:8: sweep.baseline_grid\[0\] = "agent.epochs=3": 3 is not one of the grid.s values of agent.epochs$' -- sweep --config bgrid_value.cfg
+write_bad bgrid_key.cfg "$grid_line
+  baseline_grid = [\"agent.epochs=2\", \"agent.lr=0.001\"];"
+check "baseline_grid key not a grid key" 2 '^cdrl sweep: bgrid_key.cfg:8: sweep.baseline_grid\[1\] = "agent.lr=0.001": agent.lr is not a grid key of any agent$' -- sweep --config bgrid_key.cfg
+write_bad bgrid_missing.cfg "  grid = ( { key = \"agent.epochs\"; values = [2, 4]; }, { key = \"agent.lr\"; values = [1e-3, 3e-4]; } );
+  baseline_grid = [\"agent.epochs=2\"];"
+check "baseline_grid misses a grid key" 2 '^cdrl sweep: bgrid_missing.cfg:8: sweep.baseline_grid: no value for the grid key agent.lr of agent pg; name one value of every grid key$' -- sweep --config bgrid_missing.cfg
+write_bad bgrid_form.cfg "$grid_line
+  baseline_grid = [\"agent.epochs\"];"
+check "baseline_grid entry without =" 2 '^cdrl sweep: bgrid_form.cfg:8: sweep.baseline_grid\[0\] = "agent.epochs": expected "key=value"' -- sweep --config bgrid_form.cfg
+
 # Re-running skips every finished point and changes nothing.
 cp A/runs/pg_none_seed0/metrics.csv before.csv
 "$cdrl" sweep --config tiny.cfg --jobs 2 > A2.out 2>&1

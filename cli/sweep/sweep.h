@@ -81,6 +81,8 @@ typedef struct {
     sweep_axis axes[SWEEP_MAX_AXES]; /* the sweep-wide axes first, then the agent's own */
     int n_axes;
     int n_combos;                    /* product of the axes' sizes (1 without axes) */
+    int baseline_combo;              /* the combination sweep.baseline_grid names; -1 without
+                                        one: each combination's baseline is its own */
     int line;
     sweep_pair pairs[SWEEP_MAX_ENVS]; /* per env of spec->envs, same index */
     int on_env[SWEEP_MAX_ENVS];       /* 1: the agent runs on spec->envs[e] (its group's
@@ -100,6 +102,8 @@ typedef struct {
     int n_settings;
     int settings_line;
     int baseline;                     /* the setting others are compared with (index) */
+    sweep_override baseline_grid[SWEEP_MAX_AXES]; /* sweep.baseline_grid: "key=value", one per axis */
+    int n_baseline_grid;
     int64_t seeds[SWEEP_MAX_SEEDS];
     int n_seeds;
     sweep_agent agents[SWEEP_MAX_AGENTS];
@@ -234,9 +238,18 @@ int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdr
 int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_points, int agent,
                      int env, int combo, const char *dir, cdrl_error *err);
 
+/* Every grid combination and setting of one agent on one env in one plot:
+ * the fraction of its finished runs solved within x (env steps or real
+ * episodes, the agent's solve_in), a line each, as
+ * dir/plots/<agent>[_<env>]_all_solved.png: drawn when the sweep compares
+ * combinations with one baseline (sweep.baseline_grid). */
+int sweep_plot_all_combos(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int env,
+                          const char *dir, cdrl_error *err);
+
 /* The path, relative to the sweep directory, of a plot of one agent, env and
  * combination: "plots/pg_returns.png", with sweep.envs
- * "plots/pg_acrobot_returns.png" (what = "returns" or "p"). */
+ * "plots/pg_acrobot_returns.png" (what = "returns" or "p"); combo -1 is the
+ * plot of every combination ("plots/pg_all_solved.png"). */
 void sweep_plot_path(const sweep_spec *spec, int agent, int env, int combo, const char *what, char *out,
                      size_t size);
 

@@ -31,7 +31,7 @@
 #include "cdrl/dropout.h"
 
 static const char *const sweep_keys[] = {"env", "envs", "agents", "dropout", "seeds", "n_seeds",
-                                         "out", "set", "grid", "baseline", NULL};
+                                         "out", "set", "grid", "baseline", "baseline_grid", NULL};
 static const char *const pair_keys[] = {"config", "set", NULL};
 static const char *const agent_keys[] = {"config", "set", "grid", "solve_in", "dropout_keys", "envs", NULL};
 static const char *const axis_keys[] = {"key", "values", NULL};
@@ -518,6 +518,28 @@ static int read_baseline(const config_setting_t *sweep, sweep_spec *spec, cdrl_e
                        spec->file, config_setting_source_line(s), list);
 }
 
+/* sweep.baseline_grid = ["key=value", ...]: the grid combination of the
+ * baseline, so that every combination's rows are compared with one group
+ * (e.g. dropout at beta 0) rather than each with its own. Resolved per agent
+ * by resolve_baseline_combo once the axes are known. */
+static int read_baseline_grid(const config_setting_t *sweep, sweep_spec *spec, cdrl_error *err)
+{
+    const config_setting_t *s = config_setting_get_member(sweep, "baseline_grid");
+    char texts[SWEEP_MAX_AXES][CDRL_CFG_STR_MAX];
+    int n, rc = s ? read_strings(s, "sweep.baseline_grid", spec->file, texts, SWEEP_MAX_AXES, &n, err) : 0;
+    for (int i = 0; s && !rc && i < n; i++) {
+        int line = config_setting_source_line(config_setting_get_elem(s, (unsigned)i));
+        const char *eq = strchr(texts[i], '=');
+        if (!eq || eq == texts[i] || !eq[1])
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline_grid[%d] = \"%s\": expected \"key=value\", "
+                               "one per grid key, e.g. \"agent.planner.beta=0\"", spec->file, line, i, texts[i]);
+        snprintf(spec->baseline_grid[i].text, sizeof spec->baseline_grid[i].text, "%.*s", CDRL_CFG_STR_MAX - 1, texts[i]);
+        spec->baseline_grid[i].line = line;
+        spec->n_baseline_grid = i + 1;
+    }
+    return rc;
+}
+
 /* sweep.dropout: the settings, each in the one dropout grammar. */
 static int read_settings(const config_setting_t *sweep, sweep_spec *spec, cdrl_error *err)
 {
@@ -545,7 +567,49 @@ static int read_settings(const config_setting_t *sweep, sweep_spec *spec, cdrl_e
                                    "sweep.dropout[%d] = \"%s\"; list each setting once", file, line, i,
                                    spec->settings[i], j, spec->settings[j]);
     }
-    return read_baseline(sweep, spec, err);
+    rc = read_baseline(sweep, spec, err);
+    return rc ? rc : read_baseline_grid(sweep, spec, err);
+}
+
+/* The combination sweep.baseline_grid names among agent a's: one value,
+ * among the axis's own, for every grid key of the agent (keys of other
+ * agents' grids are theirs). */
+static int resolve_baseline_combo(const sweep_spec *spec, sweep_agent *a, cdrl_error *err)
+{
+    a->baseline_combo = -1;
+    if (spec->n_baseline_grid == 0)
+        return 0;
+    int chosen[SWEEP_MAX_AXES], line = spec->baseline_grid[0].line;
+    for (int k = 0; k < a->n_axes; k++)
+        chosen[k] = -1;
+    for (int i = 0; i < spec->n_baseline_grid; i++) {
+        const sweep_override *b = &spec->baseline_grid[i];
+        const char *eq = strchr(b->text, '=');
+        int k = 0;
+        while (k < a->n_axes && (strlen(a->axes[k].key) != (size_t)(eq - b->text) ||
+                                 strncmp(a->axes[k].key, b->text, (size_t)(eq - b->text)) != 0))
+            k++;
+        if (k == a->n_axes)
+            continue; /* another agent's key (check_baseline_grid_keys) */
+        if (chosen[k] >= 0)
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline_grid: %s is given twice", spec->file, b->line,
+                               a->axes[k].key);
+        for (int v = 0; v < a->axes[k].n_values && chosen[k] < 0; v++)
+            if (same_value(a->axes[k].values[v], eq + 1))
+                chosen[k] = v;
+        if (chosen[k] < 0)
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline_grid[%d] = \"%s\": %s is not one of the "
+                               "grid's values of %s", spec->file, b->line, i, b->text, eq + 1, a->axes[k].key);
+    }
+    int combo = 0;
+    for (int k = 0; k < a->n_axes; k++) {
+        if (chosen[k] < 0)
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline_grid: no value for the grid key %s of agent "
+                               "%s; name one value of every grid key", spec->file, line, a->axes[k].key, a->name);
+        combo = combo * a->axes[k].n_values + chosen[k]; /* mixed radix, the last axis fastest */
+    }
+    a->baseline_combo = combo;
+    return 0;
 }
 
 /* One agent of sweep.agents: the sweep-wide sets and axes, then its own
@@ -581,10 +645,28 @@ static int read_agent(const config_t *cfg, sweep_spec *spec, sweep_agent *a, con
                                  a->axes[k].line, a->axes[k].key, a->name);
         a->n_combos *= a->axes[k].n_values;
     }
+    rc = rc ? rc : resolve_baseline_combo(spec, a, err);
     if (!rc && (int64_t)a->n_combos * spec->n_settings * spec->n_seeds * spec->n_envs > 100000)
         rc = cdrl_errorf(err, CDRL_EINVAL, "%s: agent %s has %lld points; at most 100000", file, a->name,
                          (long long)a->n_combos * spec->n_settings * spec->n_seeds * spec->n_envs);
     return rc;
+}
+
+/* Every key of sweep.baseline_grid is a grid key of some agent. */
+static int check_baseline_grid_keys(const sweep_spec *spec, cdrl_error *err)
+{
+    for (int i = 0; i < spec->n_baseline_grid; i++) {
+        const sweep_override *b = &spec->baseline_grid[i];
+        size_t len = (size_t)(strchr(b->text, '=') - b->text);
+        int found = 0;
+        for (int a = 0; a < spec->n_agents && !found; a++)
+            for (int k = 0; k < spec->agents[a].n_axes && !found; k++)
+                found = strlen(spec->agents[a].axes[k].key) == len && strncmp(spec->agents[a].axes[k].key, b->text, len) == 0;
+        if (!found)
+            return cdrl_errorf(err, CDRL_EINVAL, "%s:%d: sweep.baseline_grid[%d] = \"%s\": %.*s is not a grid key "
+                               "of any agent", spec->file, b->line, i, b->text, (int)len, b->text);
+    }
+    return 0;
 }
 
 static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
@@ -625,7 +707,7 @@ static int load(const config_t *cfg, sweep_spec *spec, cdrl_error *err)
         rc = read_agent(cfg, spec, &spec->agents[i], names[i], common_sets, n_common_sets, common_axes,
                         n_common_axes, err);
     free(common_axes);
-    return rc;
+    return rc ? rc : check_baseline_grid_keys(spec, err);
 }
 
 int sweep_spec_load(sweep_spec *spec, const char *path, cdrl_error *err)

@@ -35,8 +35,9 @@ void sweep_plot_path(const sweep_spec *spec, int agent, int env, int combo, cons
                      size_t size)
 {
     const sweep_agent *a = &spec->agents[agent];
-    char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX], env_name[CDRL_CFG_STR_MAX] = "";
-    sweep_combo_label(a, combo, label, sizeof label);
+    char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX] = "all", env_name[CDRL_CFG_STR_MAX] = "";
+    if (combo >= 0)
+        sweep_combo_label(a, combo, label, sizeof label);
     file_name_part(label);
     if (spec->env_in_names) {
         snprintf(env_name, sizeof env_name, "%s", spec->envs[env]);
@@ -368,5 +369,103 @@ int sweep_plot_group(const sweep_spec *spec, const sweep_point *points, int n_po
     free(g->pl);
     free(g->curves);
     free(g);
+    return rc;
+}
+
+/* A line's label in the plot of every combination: the setting, then each
+ * axis as the last part of its key and the value ("concrete beta=0.0"). */
+static void short_combo_label(const sweep_spec *spec, const sweep_agent *a, int combo, int setting, char *out,
+                              size_t size)
+{
+    char overrides[SWEEP_MAX_AXES][SWEEP_TEXT_MAX];
+    sweep_combo_overrides(a, combo, overrides);
+    size_t used = (size_t)snprintf(out, size, "%s", spec->settings[setting]);
+    for (int k = 0; k < a->n_axes && used < size; k++) {
+        const char *dot = strrchr(a->axes[k].key, '.');
+        size_t skip = dot ? (size_t)(dot + 1 - a->axes[k].key) : 0;
+        used += (size_t)snprintf(out + used, size - used, " %s", overrides[k] + skip);
+    }
+}
+
+/* The cost of solving of every finished run of one group (NaN: not
+ * solved) into cost[]; returns how many finished. */
+static int group_costs(const sweep_point *points, int n_points, int agent, int combo, int setting, int episodes,
+                       double *cost)
+{
+    int n = 0;
+    for (int i = 0; i < n_points; i++) {
+        const sweep_point *p = &points[i];
+        sweep_result r;
+        if (p->agent != agent || p->combo != combo || p->setting != setting ||
+            sweep_result_read(p->dir, &r, NULL) || r.status != SWEEP_DONE)
+            continue;
+        cost[n++] = !r.solved ? NAN : episodes ? (double)r.episodes : (double)r.env_steps;
+    }
+    return n;
+}
+
+int sweep_plot_all_combos(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int env,
+                          const char *dir, cdrl_error *err)
+{
+    const sweep_agent *a = &spec->agents[agent];
+    int episodes = strcmp(a->solve_in, "episodes") == 0, rc = 0;
+    int n_groups = a->n_combos * spec->n_settings;
+    double *cost = malloc(sizeof *cost * (size_t)spec->n_seeds * (size_t)n_groups + 1);
+    int *counts = calloc((size_t)n_groups, sizeof *counts);
+    plot_lines *pl = calloc(1, sizeof *pl);
+    char *title = malloc(1024);
+    if (!cost || !counts || !pl || !title)
+        rc = cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
+    double xmax = 0;
+    for (int g = 0; !rc && g < n_groups; g++) {
+        counts[g] = group_costs(points, n_points, agent, g / spec->n_settings, g % spec->n_settings, episodes,
+                                cost + (size_t)g * spec->n_seeds);
+        for (int k = 0; k < counts[g]; k++)
+            if (isfinite(cost[(size_t)g * spec->n_seeds + k]))
+                xmax = fmax(xmax, cost[(size_t)g * spec->n_seeds + k]);
+    }
+    for (int i = 0; !rc && i < GRID_POINTS; i++)
+        pl->grid[i] = xmax * i / (GRID_POINTS - 1);
+    /* A colour per combination; with several settings, the first dashed. */
+    for (int g = 0; !rc && g < n_groups && pl->n_lines < MAX_LINES; g++) {
+        if (!counts[g])
+            continue;
+        double *y = malloc(sizeof *y * GRID_POINTS);
+        if (!y) {
+            rc = cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
+            break;
+        }
+        pl->arrays[pl->n_arrays++] = y;
+        const double *c = cost + (size_t)g * spec->n_seeds;
+        for (int i = 0; i < GRID_POINTS; i++) {
+            int solved = 0;
+            for (int k = 0; k < counts[g]; k++)
+                solved += isfinite(c[k]) && c[k] <= pl->grid[i] + 1e-9;
+            y[i] = (double)solved / counts[g];
+        }
+        int combo = g / spec->n_settings, setting = g % spec->n_settings;
+        char label[80];
+        short_combo_label(spec, a, combo, setting, label, sizeof label);
+        snprintf(pl->labels[pl->n_lines], sizeof pl->labels[0], "%s (%d run%s)", label, counts[g],
+                 counts[g] == 1 ? "" : "s");
+        pl->series[pl->n_series++] = (cdrl_viz_series){pl->labels[pl->n_lines], pl->grid, y, GRID_POINTS,
+                                                       cdrl_viz_palette(combo),
+                                                       spec->n_settings > 1 && setting == 0 ? CDRL_VIZ_DASHED
+                                                                                           : CDRL_VIZ_SOLID};
+        pl->n_lines++;
+    }
+    char name[CDRL_PATH_MAX];
+    if (!rc && pl->n_lines) { /* nothing finished yet: no picture */
+        snprintf(title, 1024, "%s on %s: fraction of runs solved within x %s", a->name, spec->envs[env],
+                 episodes ? "real episodes" : "env steps");
+        cdrl_viz_plot_spec ps = {.title = title, .x_label = episodes ? "real episodes" : "env steps",
+                                 .y_label = "fraction solved", .series = pl->series, .n_series = pl->n_series,
+                                 .fix_y_min = 1, .y_min = 0};
+        sweep_plot_path(spec, agent, env, -1, "solved", name, sizeof name);
+        rc = draw(dir, name, &ps, err);
+    }
+    if (pl)
+        plot_lines_free(pl);
+    free(pl), free(counts), free(cost), free(title);
     return rc;
 }

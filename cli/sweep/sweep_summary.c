@@ -231,15 +231,15 @@ static void interval_text(char *out, size_t size, const cdrl_interval *v, int di
         snprintf(out, size, "-");
 }
 
-static void put_md_row(text_buf *md, const sweep_spec *spec, int s, const group_stats *g, const p_columns *cols,
-                       const row_numbers *r)
+static void put_md_row(text_buf *md, const sweep_spec *spec, int s, int is_baseline, const group_stats *g,
+                       const p_columns *cols, const row_numbers *r)
 {
     char c_med[32], c_q1[32], c_q3[32], r_m[32], r_s[32], w[32], iqm[96], improve[96], p_text[512] = "-";
     num(c_med, sizeof c_med, r->med), num(c_q1, sizeof c_q1, r->q1), num(c_q3, sizeof c_q3, r->q3);
     snprintf(r_m, sizeof r_m, "%.1f", r->rmean), snprintf(r_s, sizeof r_s, "%.1f", r->rstd);
     num(w, sizeof w, r->wmed);
     interval_text(iqm, sizeof iqm, &r->iqm, 1);
-    if (s == spec->baseline)
+    if (is_baseline)
         snprintf(improve, sizeof improve, "(baseline)");
     else
         interval_text(improve, sizeof improve, &r->improve, 2);
@@ -294,11 +294,19 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
     int episodes = strcmp(a->solve_in, "episodes") == 0;
     char label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
     sweep_combo_label(a, combo, label, sizeof label);
+    /* With sweep.baseline_grid every combination is compared with one group;
+     * without, each with the baseline setting of its own combination. */
+    int base_combo = a->baseline_combo >= 0 ? a->baseline_combo : combo;
     put(md, "\n## %s on %s%s%s\n\n", a->name, spec->envs[env], label[0] ? ", " : "", label);
+    if (a->baseline_combo >= 0) {
+        char base_label[SWEEP_MAX_AXES * SWEEP_TEXT_MAX];
+        sweep_combo_label(a, base_combo, base_label, sizeof base_label);
+        put(md, "Baseline: %s at %s (sweep.baseline_grid).\n\n", spec->settings[spec->baseline], base_label);
+    }
     put(md, "| dropout | solved | %s to solve: median [IQR] | final return: mean ± std | final return: IQM [95%% CI] "
             "| P(final return > %s's) [95%% CI] | final p (mean over seeds) | wall s per run: median | runs |\n"
             "|---|---|---|---|---|---|---|---|---|\n",
-        episodes ? "real episodes" : "env steps", spec->settings[spec->baseline]);
+        episodes ? "real episodes" : "env steps", a->baseline_combo >= 0 ? "baseline" : spec->settings[spec->baseline]);
     double grid_wall = 0, grid_steps = 0, grid_episodes = 0, conc_wall = 0, conc_steps = 0, conc_episodes = 0;
     int grid_runs = 0, conc_runs = 0, grid_settings = 0;
     /* Every setting is read before any row is written: each row compares
@@ -307,9 +315,12 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
     if (!all)
         return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
     int rc = 0;
+    group_stats other_base = {0};
     for (int s = 0; !rc && s < spec->n_settings; s++)
         rc = collect(spec, points, n_points, agent, combo, s, cols, &all[s], err);
-    const group_stats *base = &all[spec->baseline];
+    if (!rc && base_combo != combo)
+        rc = collect(spec, points, n_points, agent, base_combo, spec->baseline, cols, &other_base, err);
+    const group_stats *base = base_combo != combo ? &other_base : &all[spec->baseline];
     for (int s = 0; !rc && s < spec->n_settings; s++) {
         group_stats *g = &all[s];
         row_numbers r;
@@ -320,7 +331,7 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
         sweep_quartiles(g->cost, g->n_cost, &r.q1, &r.med, &r.q3);
         sweep_quartiles(g->wall, g->n_wall, &wq1, &r.wmed, &wq3);
         put_csv_row(csv, spec, a, env, label, s, g, cols, &r);
-        put_md_row(md, spec, s, g, cols, &r);
+        put_md_row(md, spec, s, s == spec->baseline && base_combo == combo, g, cols, &r);
         if (sweep_setting_is_concrete(spec->settings[s])) {
             conc_wall += g->wall_total, conc_steps += g->steps_total, conc_episodes += g->episodes_total;
             conc_runs += g->done;
@@ -332,6 +343,7 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
     }
     for (int s = 0; s < spec->n_settings; s++)
         group_free(&all[s]);
+    group_free(&other_base);
     free(all);
     if (rc)
         return rc;
@@ -349,6 +361,20 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
     }
     put_failed_and_plots(md, spec, points, n_points, agent, env, combo, dir);
     return 0;
+}
+
+/* The plot of every combination, drawn and linked below the agent's tables. */
+static int put_all_combos_plot(const sweep_spec *spec, const sweep_point *points, int n_points, int agent, int env,
+                               const char *dir, text_buf *md, cdrl_error *err)
+{
+    char name[CDRL_PATH_MAX], path[2 * CDRL_PATH_MAX];
+    int rc = sweep_plot_all_combos(spec, points, n_points, agent, env, dir, err);
+    sweep_plot_path(spec, agent, env, -1, "solved", name, sizeof name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!rc && access(path, F_OK) == 0)
+        put(md, "\n## %s on %s, every grid combination\n\n![%s on %s: fraction of runs solved](%s)\n",
+            spec->agents[agent].name, spec->envs[env], spec->agents[agent].name, spec->envs[env], name);
+    return rc;
 }
 
 static int write_text(const char *dir, const char *name, const text_buf *b, cdrl_error *err)
@@ -416,6 +442,8 @@ int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdr
                 if (!rc)
                     rc = summarize_group(spec, pts, n, a, e, c, dir, &cols, &csv, &md, err);
             }
+            if (!rc && n && spec->agents[a].baseline_combo >= 0)
+                rc = put_all_combos_plot(spec, pts, n, a, e, dir, &md, err);
         }
     rc = rc ? rc : write_text(dir, "summary.csv", &csv, err);
     rc = rc ? rc : write_text(dir, "summary.md", &md, err);
