@@ -48,13 +48,12 @@ static void random_steps(pg_bonus *b, int steps, uint64_t seed)
     double obs[2], next[2];
     assert_int_equal(cdrl_env_reset_seeded(env, seed, obs, NULL), 0);
     for (int t = 0; t < steps; t++) {
-        int a = (int)cdrl_rng_below(&rng, 3);
-        double ad = a;
-        float of[2] = {(float)obs[0], (float)obs[1]};
+        double a = (double)cdrl_rng_below(&rng, 3);
         cdrl_step_result r;
-        assert_int_equal(cdrl_env_step(env, &ad, next, &r, NULL), 0);
+        assert_int_equal(pg_bonus_observe(b, obs, 1, NULL), 0);
+        assert_int_equal(cdrl_env_step(env, &a, next, &r, NULL), 0);
         uint8_t term = (uint8_t)r.terminated, trunc = (uint8_t)r.truncated;
-        assert_int_equal(pg_bonus_record(b, of, &a, next, next, &term, &trunc, 1, NULL), 0);
+        assert_int_equal(pg_bonus_record(b, &a, next, next, &term, &trunc, 1, NULL), 0);
         if (r.terminated || r.truncated)
             assert_int_equal(cdrl_env_reset(env, obs, NULL), 0);
         else
@@ -68,10 +67,9 @@ static void random_steps(pg_bonus *b, int steps, uint64_t seed)
 static double apply_one(pg_bonus *b, const float *obs, int action)
 {
     enum { N = 4 };
-    float o[2 * N], r[N] = {0};
-    int a[N];
+    float o[2 * N], r[N] = {0}, a[N];
     for (int i = 0; i < N; i++)
-        o[2 * i] = obs[0], o[2 * i + 1] = obs[1], a[i] = action;
+        o[2 * i] = obs[0], o[2 * i + 1] = obs[1], a[i] = (float)action;
     assert_int_equal(pg_bonus_apply(b, o, a, N, r, NULL), 0);
     return pg_bonus_last(b).spread;
 }
@@ -81,7 +79,7 @@ static void off_makes_no_model(void **state)
     (void)state;
     pg_bonus_config c = config(0.0, "concrete", "running");
     pg_bonus *b = (pg_bonus *)(void *)&c; /* create must overwrite it */
-    assert_int_equal(pg_bonus_create(&c, 2, 3, 1, &b, NULL), 0);
+    assert_int_equal(pg_bonus_create(&c, 2, 3, 0, 1, &b, NULL), 0);
     assert_null(b);
     pg_bonus_free(NULL);
 }
@@ -96,11 +94,11 @@ static void zero_spread_adds_nothing(void **state)
     for (int k = 0; k < 2; k++) {
         pg_bonus_config c = config(5.0, "none", norms[k]);
         pg_bonus *b;
-        assert_int_equal(pg_bonus_create(&c, 2, 3, 7, &b, NULL), 0);
+        assert_int_equal(pg_bonus_create(&c, 2, 3, 0, 7, &b, NULL), 0);
         assert_non_null(b);
         random_steps(b, 600, 3);
         float obs[6] = {-0.5f, 0.0f, 0.3f, 0.05f, -1.1f, -0.06f};
-        int actions[3] = {0, 1, 2};
+        float actions[3] = {0, 1, 2};
         float reward[3] = {-1.0f, -1.0f, -1.0f};
         for (int update = 0; update < 3; update++) {
             assert_int_equal(pg_bonus_apply(b, obs, actions, 3, reward, NULL), 0);
@@ -120,9 +118,9 @@ static void bonus_is_beta_times_spread(void **state)
     (void)state;
     pg_bonus_config c = config(0.5, "fixed:0.2", "none");
     pg_bonus *b;
-    assert_int_equal(pg_bonus_create(&c, 2, 3, 7, &b, NULL), 0);
+    assert_int_equal(pg_bonus_create(&c, 2, 3, 0, 7, &b, NULL), 0);
     float obs[4] = {-0.5f, 0.0f, 0.3f, 0.05f}, reward[2] = {-1.0f, -1.0f};
-    int actions[2] = {2, 0};
+    float actions[2] = {2, 0};
     double spread[2];
     assert_int_equal(pg_bonus_spread(b, obs, actions, 2, spread, NULL), 0);
     assert_true(spread[0] == 0.0 && spread[1] == 0.0); /* nothing learned yet */
@@ -148,7 +146,7 @@ static void bonus_falls_where_visited(void **state)
     (void)state;
     pg_bonus_config c = config(1.0, "concrete", "none");
     pg_bonus *b;
-    assert_int_equal(pg_bonus_create(&c, 2, 3, 11, &b, NULL), 0);
+    assert_int_equal(pg_bonus_create(&c, 2, 3, 0, 11, &b, NULL), 0);
     const float visited[2] = {-0.5f, 0.0f}, novel[2] = {0.45f, 0.06f};
     random_steps(b, 400, 1);
     apply_one(b, visited, 1);                    /* the first fit */
@@ -173,7 +171,7 @@ static void same_seed_and_resume_same_bits(void **state)
     pg_bonus_config c = config(1.0, "concrete", "running");
     pg_bonus *b[3];
     for (int k = 0; k < 3; k++)
-        assert_int_equal(pg_bonus_create(&c, 2, 3, 5, &b[k], NULL), 0);
+        assert_int_equal(pg_bonus_create(&c, 2, 3, 0, 5, &b[k], NULL), 0);
     const float s0[2] = {-0.5f, 0.01f};
     for (int k = 0; k < 2; k++) {
         random_steps(b[k], 500, 2);
@@ -213,7 +211,7 @@ static void bad_config_is_an_error(void **state)
     pg_bonus_config c = config(1.0, "sometimes", "none");
     pg_bonus *b;
     cdrl_error err;
-    assert_int_not_equal(pg_bonus_create(&c, 2, 3, 1, &b, &err), 0);
+    assert_int_not_equal(pg_bonus_create(&c, 2, 3, 0, 1, &b, &err), 0);
     assert_null(b);
     assert_non_null(strstr(err.msg, "agent.bonus.dropout"));
 }
