@@ -21,7 +21,9 @@
 # an episode that never reaches the flag is cut at 200), 0 on
 # MountainCarContinuous (an episode without the flag earns only the action
 # cost, <= 0; one with it earns 100 minus a cost below 99.9), the default
-# read from the config's env name.
+# read from the config's env name. With PG_BONUS_EVAL=N each run is also
+# checked by `cdrl eval RUN --episodes N` (eval mode: the mean action, no
+# dropout; N fresh episodes), its mean return in the table's last column.
 set -eu
 out=${1:?usage: pg_bonus_seeds.sh OUT_DIR [CDRL_BINARY] [SEEDS] [SETTINGS...]}
 bin=$(realpath "${2:-build/cdrl}")
@@ -51,10 +53,17 @@ for setting in "${settings[@]}"; do
              --out "$d" "${extra[@]}" >"$d.log" 2>&1; } 2>&1 )
     echo "$name $s $(awk '{ printf "%.1f", $1 + $2 }' <<<"$t") $(tail -1 "$d.log")" > "$d.result"
   done
+  for s in $seeds; do
+    d="$out/$name-$s"
+    if [ -n "${PG_BONUS_EVAL:-}" ] && [ ! -s "$d.eval" ]; then
+      nice -n 5 "$cdrl" eval "$d" --episodes "$PG_BONUS_EVAL" 2>&1 |
+        sed -n 's/^eval mode: *return \([-0-9.]*\).*/\1/p' > "$d.eval"
+    fi
+  done
 done
 {
-  echo "| setting | seed | solved | steps to solve | last mean return | first goal (env step) | CPU (s) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| setting | seed | solved | steps to solve | last mean return | first goal (env step) | CPU (s) | eval |"
+  echo "|---|---|---|---|---|---|---|---|"
   for setting in "${settings[@]}"; do
     name=${setting%%=*}
     for s in $seeds; do
@@ -64,7 +73,8 @@ done
       ret=$(sed -n 's/.*mean return \([-0-9.]*\).*/\1/p' <<<"$rest")
       goal=$(awk -F, -v goal="$GOAL_ABOVE" 'NR > 1 && $3 > goal { print $2; found = 1; exit } END { if (!found) print "-" }' \
              "$out/$name-$s/episodes.csv")
-      echo "| $name | $s | $solved | $steps | $ret | $goal | $cpu |"
+      ev=$(cat "$out/$name-$s.eval" 2>/dev/null || true)
+      echo "| $name | $s | $solved | $steps | $ret | $goal | $cpu | ${ev:--} |"
     done
   done
   echo
