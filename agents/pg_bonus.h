@@ -2,7 +2,10 @@
  * intrinsic reward from a learned dynamics model's epistemic uncertainty.
  *
  * A Concrete-Dropout dynamics model (dynamics_model.h, the mb agent's model)
- * learns the env from every transition the agent has taken. Each update, the
+ * learns the env from every transition the agent has taken: the env's own
+ * observation, and the action as a one-hot (discrete) or as the force the env
+ * executed, clipped to its bounds (continuous: every sample beyond a bound
+ * does the same thing, so the unclipped one would look novel for nothing). Each update, the
  * reward of every transition (s, a) of the rollout gets
  *
  *     bonus = beta * spread(s, a) / scale
