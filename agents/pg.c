@@ -164,10 +164,6 @@ static int agent_init(pg_agent *ag, const pg_config *cfg, const cdrl_run_config 
     if (strcmp(cfg->policy_kind, "lstm") == 0 && strcmp(cfg->obs_norm, "on") == 0)
         return cdrl_errorf(err, CDRL_EINVAL, "pg: agent.obs_norm = on is for the feed-forward policy; the "
                            "recurrent one normalises with agent.lstm.normalize_obs = true");
-    /* the bonus model reads the action as an index (pg_bonus.c) */
-    if (continuous && cfg->bonus.beta != 0)
-        return cdrl_errorf(err, CDRL_EINVAL, "pg: agent.bonus.beta = %g needs discrete actions; env %s's "
-                           "are continuous (set agent.bonus.beta = 0)", cfg->bonus.beta, spec->name);
     ag->solve_threshold = pg_solve_threshold(cfg, spec);
     int rc = pg_build_networks(cfg, run, ag->D, ag->A, &ag->policy, &ag->value, err);
     if (rc)
@@ -188,8 +184,8 @@ static int agent_init(pg_agent *ag, const pg_config *cfg, const cdrl_run_config 
     }
     cdrl_rng_seed(&ag->action_rng, (uint64_t)run->seed, STREAM_ACTIONS);
     cdrl_rng_seed(&ag->shuffle_rng, (uint64_t)run->seed, STREAM_SHUFFLE);
-    if ((rc = pg_bonus_create(&cfg->bonus, ag->D, ag->A, pg_stream_seed((uint64_t)run->seed, STREAM_BONUS_MODEL),
-                              &ag->bonus, err)) ||
+    if ((rc = pg_bonus_create(&cfg->bonus, ag->D, continuous ? 0 : ag->A, continuous ? ag->A : 0,
+                              pg_stream_seed((uint64_t)run->seed, STREAM_BONUS_MODEL), &ag->bonus, err)) ||
         (rc = agent_alloc(ag, err)) ||
         (rc = pg_scaling_create(cfg->obs_norm, cfg->reward_scale, continuous, ag->D, cfg->envs, cfg->gamma,
                                 &ag->scaling, err)))

@@ -27,14 +27,17 @@ struct pg_bonus {
     cdrl_replay_buffer buf;
     bonus_counters c;
     pg_bonus_stats last;
+    int stride;                 /* floats per action: 1 (an index) or action_dim */
     int rows;                   /* scratch rows held: (particles * transitions) */
     float *x_obs, *x_act, *next;
     double *spread;             /* (transitions) */
     int spread_rows;
+    double *held;               /* (held_rows, obs_dim) the envs' observations before this step */
+    int held_rows, held_n;
 };
 
-int pg_bonus_create(const pg_bonus_config *cfg, int obs_dim, int action_count, uint64_t seed,
-                    pg_bonus **out, cdrl_error *err)
+int pg_bonus_create(const pg_bonus_config *cfg, int obs_dim, int action_count, int action_dim,
+                    uint64_t seed, pg_bonus **out, cdrl_error *err)
 {
     *out = NULL;
     if (cfg->beta == 0.0)
@@ -42,6 +45,7 @@ int pg_bonus_create(const pg_bonus_config *cfg, int obs_dim, int action_count, u
     cdrl_dynamics_spec spec = {
         .obs_dim = obs_dim,
         .action_count = action_count,
+        .action_dim = action_dim,
         .n_hidden = cfg->layers,
         .activation = CDRL_ACT_TANH,
         .lr = cfg->lr,
@@ -59,9 +63,11 @@ int pg_bonus_create(const pg_bonus_config *cfg, int obs_dim, int action_count, u
         return cdrl_errorf(err, CDRL_ENOMEM, "agent.bonus: out of memory");
     b->cfg = *cfg;
     b->running = strcmp(cfg->normalize, "running") == 0;
+    b->stride = action_count > 0 ? 1 : action_dim;
     /* Nothing is held out: the model learns from every transition seen, and
      * its regulariser's N is exactly that count. */
-    int rc = cdrl_replay_buffer_init(&b->buf, obs_dim, 1, INT_MAX, err);
+    int rc = b->stride >= 1 ? cdrl_replay_buffer_init(&b->buf, obs_dim, b->stride, INT_MAX, err)
+                            : cdrl_errorf(err, CDRL_EINVAL, "action_dim %d must be >= 1", action_dim);
     rc = rc ? rc : cdrl_dynamics_create(&spec, &b->model, err);
     if (rc) {
         pg_bonus_free(b);
@@ -77,26 +83,8 @@ void pg_bonus_free(pg_bonus *b)
         return;
     cdrl_dynamics_free(b->model);
     cdrl_replay_buffer_free(&b->buf);
-    free(b->x_obs), free(b->x_act), free(b->next), free(b->spread);
+    free(b->x_obs), free(b->x_act), free(b->next), free(b->spread), free(b->held);
     free(b);
-}
-
-int pg_bonus_record(pg_bonus *b, const float *obs, const int *actions, const double *next_obs,
-                    const double *final_obs, const uint8_t *terminated, const uint8_t *truncated,
-                    int B, cdrl_error *err)
-{
-    int D = b->buf.obs_dim;
-    double o[64], a;
-    for (int e = 0; e < B; e++) {
-        const double *next = terminated[e] || truncated[e] ? final_obs : next_obs;
-        for (int d = 0; d < D; d++)
-            o[d] = obs[(size_t)e * D + d];
-        a = actions[e];
-        int rc = cdrl_replay_buffer_push(&b->buf, o, &a, next + (size_t)e * D, 0.0, terminated[e], err);
-        if (rc)
-            return rc;
-    }
-    return 0;
 }
 
 /* realloc that keeps the old block (and sets *fail) when it cannot grow. */
@@ -105,6 +93,39 @@ static void *grow(void *old, size_t bytes, int *fail)
     void *q = *fail ? NULL : realloc(old, bytes);
     *fail |= q == NULL;
     return q ? q : old;
+}
+
+int pg_bonus_observe(pg_bonus *b, const double *obs, int B, cdrl_error *err)
+{
+    size_t D = (size_t)b->buf.obs_dim;
+    if (B > b->held_rows) {
+        int fail = 0;
+        b->held = grow(b->held, sizeof(double) * (size_t)B * D, &fail);
+        if (fail)
+            return cdrl_errorf(err, CDRL_ENOMEM, "agent.bonus: out of memory for %d observations", B);
+        b->held_rows = B;
+    }
+    memcpy(b->held, obs, sizeof(double) * (size_t)B * D);
+    b->held_n = B;
+    return 0;
+}
+
+int pg_bonus_record(pg_bonus *b, const double *actions, const double *next_obs, const double *final_obs,
+                    const uint8_t *terminated, const uint8_t *truncated, int B, cdrl_error *err)
+{
+    size_t D = (size_t)b->buf.obs_dim;
+    if (B != b->held_n)
+        return cdrl_errorf(err, CDRL_EINVAL, "agent.bonus: %d steps recorded after %d observations", B,
+                           b->held_n);
+    for (int e = 0; e < B; e++) {
+        const double *next = terminated[e] || truncated[e] ? final_obs : next_obs;
+        int rc = cdrl_replay_buffer_push(&b->buf, b->held + e * D, actions + (size_t)e * b->stride,
+                                         next + e * D, 0.0, terminated[e], err);
+        if (rc)
+            return rc;
+    }
+    b->held_n = 0;
+    return 0;
 }
 
 /* Scratch for n transitions: their spreads, and P copies of each for the particles. */
@@ -116,7 +137,7 @@ static int reserve(pg_bonus *b, int n, cdrl_error *err)
         return cdrl_errorf(err, CDRL_EINVAL, "agent.bonus: %d transitions x %d particles are too many", n, P);
     if ((int)rows > b->rows) {
         b->x_obs = grow(b->x_obs, sizeof(float) * rows * D, &fail);
-        b->x_act = grow(b->x_act, sizeof(float) * rows, &fail);
+        b->x_act = grow(b->x_act, sizeof(float) * rows * (size_t)b->stride, &fail);
         b->next = grow(b->next, sizeof(float) * rows * D, &fail);
         b->rows = fail ? 0 : (int)rows;
     }
@@ -129,10 +150,11 @@ static int reserve(pg_bonus *b, int n, cdrl_error *err)
     return 0;
 }
 
-int pg_bonus_spread(pg_bonus *b, const float *obs, const int *actions, int n, double *spread,
+int pg_bonus_spread(pg_bonus *b, const float *obs, const float *actions, int n, double *spread,
                     cdrl_error *err)
 {
     int P = b->cfg.particles, D = b->buf.obs_dim;
+    size_t A = (size_t)b->stride;
     if (b->c.fits == 0 || n <= 0) {
         for (int i = 0; i < n; i++)
             spread[i] = 0.0;
@@ -145,8 +167,7 @@ int pg_bonus_spread(pg_bonus *b, const float *obs, const int *actions, int n, do
         return rc;
     for (int p = 0; p < P; p++) {
         memcpy(b->x_obs + (size_t)p * n * D, obs, sizeof(float) * (size_t)n * D);
-        for (int i = 0; i < n; i++)
-            b->x_act[(size_t)p * n + i] = (float)actions[i];
+        memcpy(b->x_act + (size_t)p * n * A, actions, sizeof(float) * (size_t)n * A);
     }
     if ((rc = cdrl_dynamics_step_frozen(b->model, b->x_obs, b->x_act, n * P, b->next, err)))
         return rc;
@@ -185,7 +206,7 @@ static double update_scale(pg_bonus *b, const double *spread, int n)
     return c->count > 1.0 ? sqrt(c->m2 / c->count) : 0.0;
 }
 
-int pg_bonus_apply(pg_bonus *b, const float *obs, const int *actions, int n, float *reward,
+int pg_bonus_apply(pg_bonus *b, const float *obs, const float *actions, int n, float *reward,
                    cdrl_error *err)
 {
     int rc = reserve(b, n, err);
@@ -207,6 +228,18 @@ int pg_bonus_apply(pg_bonus *b, const float *obs, const int *actions, int n, flo
         return cdrl_error_prefix(err, "agent.bonus model");
     b->c.fits++;
     return 0;
+}
+
+int pg_bonus_apply_recorded(pg_bonus *b, int n, float *reward, cdrl_error *err)
+{
+    if (n < 0 || n > b->buf.size)
+        return cdrl_errorf(err, CDRL_EINVAL, "agent.bonus: %d transitions asked for, %lld recorded", n,
+                           (long long)b->buf.size);
+    /* The rows stay put through the refit: it reads the buffer, and only the
+     * bonus's own scratch grows. */
+    size_t first = (size_t)(b->buf.size - n);
+    return pg_bonus_apply(b, b->buf.obs + first * b->buf.obs_dim, b->buf.action + first * b->stride, n,
+                          reward, err);
 }
 
 pg_bonus_stats pg_bonus_last(const pg_bonus *b)
@@ -273,7 +306,7 @@ static int sections(const pg_bonus *b, int64_t rows, int64_t *adam_t, cdrl_rng *
         {"bonus.model.rng.batches", &m->rng, sizeof m->rng},
         {"bonus.model.rng.layers", layer_rng, sizeof(cdrl_rng) * m->net->n_layers},
         {"bonus.buffer.obs", b->buf.obs, sizeof(float) * n * D},
-        {"bonus.buffer.action", b->buf.action, sizeof(float) * n},
+        {"bonus.buffer.action", b->buf.action, sizeof(float) * n * (size_t)b->stride},
         {"bonus.buffer.next_obs", b->buf.next_obs, sizeof(float) * n * D},
         {"bonus.buffer.terminated", b->buf.terminated, n},
     };

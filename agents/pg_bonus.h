@@ -2,7 +2,10 @@
  * intrinsic reward from a learned dynamics model's epistemic uncertainty.
  *
  * A Concrete-Dropout dynamics model (dynamics_model.h, the mb agent's model)
- * learns the env from every transition the agent has taken. Each update, the
+ * learns the env from every transition the agent has taken: the env's own
+ * observation, and the action as a one-hot (discrete) or as the force the env
+ * executed, clipped to its bounds (continuous: every sample beyond a bound
+ * does the same thing, so the unclipped one would look novel for nothing). Each update, the
  * reward of every transition (s, a) of the rollout gets
  *
  *     bonus = beta * spread(s, a) / scale
@@ -52,30 +55,43 @@ typedef struct {
 
 typedef struct pg_bonus pg_bonus;
 
-/* Makes the bonus for an env of obs_dim observations and action_count
- * discrete actions; *out = NULL when cfg->beta is 0. seed seeds the model's
+/* Makes the bonus for an env of obs_dim observations and either
+ * action_count discrete actions (action_dim 0) or action_dim continuous ones
+ * (action_count 0); *out = NULL when cfg->beta is 0. seed seeds the model's
  * weights, masks and minibatches. Returns 0 or an error naming the key. */
-int pg_bonus_create(const pg_bonus_config *cfg, int obs_dim, int action_count, uint64_t seed,
-                    pg_bonus **out, cdrl_error *err);
+int pg_bonus_create(const pg_bonus_config *cfg, int obs_dim, int action_count, int action_dim,
+                    uint64_t seed, pg_bonus **out, cdrl_error *err);
 
 void pg_bonus_free(pg_bonus *b); /* NULL-safe */
 
-/* Stores one env step of B envs for the model: obs (B, obs_dim) and actions
- * (B) before the step, the observation after it (next_obs, or final_obs for
- * an env whose episode ended there). */
-int pg_bonus_record(pg_bonus *b, const float *obs, const int *actions, const double *next_obs,
-                    const double *final_obs, const uint8_t *terminated, const uint8_t *truncated,
-                    int B, cdrl_error *err);
+/* An env step of B envs, in two calls around it. pg_bonus_observe copies the
+ * observations obs (B, obs_dim) the step starts from: the env's own, not
+ * the policy's normalised inputs, so that state and next state are in the
+ * same units whatever agent.obs_norm does. pg_bonus_record then stores the B
+ * transitions: actions (B, 1) the discrete indices or (B, action_dim) the
+ * actions the env executed (clipped to its bounds), and the observation
+ * after the step (next_obs, or final_obs for an env whose episode ended
+ * there). Returns 0, CDRL_ENOMEM, or CDRL_EINVAL when B differs from the
+ * observe call's. */
+int pg_bonus_observe(pg_bonus *b, const double *obs, int B, cdrl_error *err);
+int pg_bonus_record(pg_bonus *b, const double *actions, const double *next_obs, const double *final_obs,
+                    const uint8_t *terminated, const uint8_t *truncated, int B, cdrl_error *err);
 
-/* The spread of each of n transitions (obs (n, obs_dim), actions (n)) under
- * the model as it is: writes spread (n). All 0 before the first fit. */
-int pg_bonus_spread(pg_bonus *b, const float *obs, const int *actions, int n, double *spread,
+/* The spread of each of n transitions (obs (n, obs_dim), actions (n, 1) or
+ * (n, action_dim) as recorded) under the model as it is: writes spread (n).
+ * All 0 before the first fit. */
+int pg_bonus_spread(pg_bonus *b, const float *obs, const float *actions, int n, double *spread,
                     cdrl_error *err);
 
-/* One update: adds the bonus of each of the n rollout transitions to
- * reward (n), then refits the model on every transition recorded. */
-int pg_bonus_apply(pg_bonus *b, const float *obs, const int *actions, int n, float *reward,
+/* One update: adds the bonus of each of the n transitions (obs, actions as
+ * for pg_bonus_spread) to reward (n), then refits the model on every
+ * transition recorded. */
+int pg_bonus_apply(pg_bonus *b, const float *obs, const float *actions, int n, float *reward,
                    cdrl_error *err);
+
+/* pg_bonus_apply on the last n transitions recorded (the update's rollout,
+ * row for row in the order recorded). CDRL_EINVAL if fewer were recorded. */
+int pg_bonus_apply_recorded(pg_bonus *b, int n, float *reward, cdrl_error *err);
 
 /* The last update's numbers. */
 pg_bonus_stats pg_bonus_last(const pg_bonus *b);

@@ -218,14 +218,17 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
         pg_scaling_observe(ag->scaling, ag->ro.obs + row0 * D, ag->obs_d, B, D, 1);
         if ((rc = act(ag, t, err)))
             break;
+        if (ag->bonus && (rc = pg_bonus_observe(ag->bonus, ag->obs_d, B, err)))
+            break;
         rc = cdrl_vec_env_step(venv, ag->actions_d, ag->obs_d, ag->rewards_d, ag->terminated,
                                ag->truncated, ag->final_obs, err);
         if (rc)
             break;
         for (int e = 0; e < B; e++)
             ag->ro.reward[row0 + e] = (float)(ag->rewards_d[e] * ag->cfg->reward_factor);
-        if (ag->bonus && (rc = pg_bonus_record(ag->bonus, ag->ro.obs + row0 * D, ag->ro.actions + row0, ag->obs_d,
-                                               ag->final_obs, ag->terminated, ag->truncated, B, err)))
+        /* the actions the env executed: an index, or clipped to the bounds */
+        if (ag->bonus && (rc = pg_bonus_record(ag->bonus, ag->actions_d, ag->obs_d, ag->final_obs,
+                                               ag->terminated, ag->truncated, B, err)))
             break;
         if (ag->frame) {
             cdrl_env_view view = cdrl_vec_env_view_of(venv, 0);
@@ -248,7 +251,7 @@ int pg_collect(pg_agent *ag, cdrl_error *err)
                             : predict_values(ag->value, ag->step_obs, B, last, err);
         if (rc)
             return rc;
-        if (ag->bonus && (rc = pg_bonus_apply(ag->bonus, ag->ro.obs, ag->ro.actions, ag->ro.n, ag->ro.reward, err)))
+        if (ag->bonus && (rc = pg_bonus_apply_recorded(ag->bonus, ag->ro.n, ag->ro.reward, err)))
             return rc;
         compute_advantages(ag, t, last);
     }

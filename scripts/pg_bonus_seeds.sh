@@ -12,9 +12,18 @@
 #   concrete=   (the config as it is: Concrete-Dropout model)
 #   fixed=--set,agent.bonus.dropout=fixed:0.1
 #   none=--set,agent.bonus.dropout=none
-# All runs use configs/pg_mountaincar_bonus.cfg, one at a time under nice
-# (the machine is shared). Run directories stay in OUT_DIR/NAME-SEED; the
-# table (markdown) goes to stdout and to OUT_DIR/table.md.
+# All runs use configs/pg_mountaincar_bonus.cfg (or the config in
+# PG_BONUS_CONFIG, e.g. configs/pg_mountaincar-continuous_bonus.cfg), one at a
+# time under nice (the machine is shared). Run directories stay in
+# OUT_DIR/NAME-SEED; the table (markdown) goes to stdout and to
+# OUT_DIR/table.md. "First goal" is the env step of the first episode whose
+# return is above GOAL_ABOVE: -200 on MountainCar-v0 (every step costs 1 and
+# an episode that never reaches the flag is cut at 200), 0 on
+# MountainCarContinuous (an episode without the flag earns only the action
+# cost, <= 0; one with it earns 100 minus a cost below 99.9), the default
+# read from the config's env name. With PG_BONUS_EVAL=N each run is also
+# checked by `cdrl eval RUN --episodes N` (eval mode: the mean action, no
+# dropout; N fresh episodes), its mean return in the table's last column.
 set -eu
 out=${1:?usage: pg_bonus_seeds.sh OUT_DIR [CDRL_BINARY] [SEEDS] [SETTINGS...]}
 bin=$(realpath "${2:-build/cdrl}")
@@ -25,6 +34,10 @@ settings=("$@")
                                        fixed=--set,agent.bonus.dropout=fixed:0.1
                                        none=--set,agent.bonus.dropout=none)
 src=$(cd "$(dirname "$0")/.." && pwd)
+config=$(realpath "${PG_BONUS_CONFIG:-$src/configs/pg_mountaincar_bonus.cfg}")
+if [ -z "${GOAL_ABOVE:-}" ]; then
+  GOAL_ABOVE=-200; grep -q '"mountaincar-continuous"' "$config" && GOAL_ABOVE=0
+fi
 mkdir -p "$out"
 cdrl="$out/.cdrl"
 cp "$bin" "$cdrl" # a rebuild during the runs does not change them
@@ -36,14 +49,21 @@ for setting in "${settings[@]}"; do
     [ -f "$d.result" ] && continue # done in an earlier call
     rm -rf "$d"
     TIMEFORMAT='%U %S'
-    t=$( { time nice -n 5 "$cdrl" train --config "$src/configs/pg_mountaincar_bonus.cfg" --seed "$s" \
+    t=$( { time nice -n 5 "$cdrl" train --config "$config" --seed "$s" \
              --out "$d" "${extra[@]}" >"$d.log" 2>&1; } 2>&1 )
     echo "$name $s $(awk '{ printf "%.1f", $1 + $2 }' <<<"$t") $(tail -1 "$d.log")" > "$d.result"
   done
+  for s in $seeds; do
+    d="$out/$name-$s"
+    if [ -n "${PG_BONUS_EVAL:-}" ] && [ ! -s "$d.eval" ]; then
+      nice -n 5 "$cdrl" eval "$d" --episodes "$PG_BONUS_EVAL" 2>&1 |
+        sed -n 's/^eval mode: *return \([-0-9.]*\).*/\1/p' > "$d.eval"
+    fi
+  done
 done
 {
-  echo "| setting | seed | solved | steps to solve | last mean return | first goal (env step) | CPU (s) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| setting | seed | solved | steps to solve | last mean return | first goal (env step) | CPU (s) | eval |"
+  echo "|---|---|---|---|---|---|---|---|"
   for setting in "${settings[@]}"; do
     name=${setting%%=*}
     for s in $seeds; do
@@ -51,9 +71,10 @@ done
       steps=-; solved=no
       if [[ $rest == solved\ after* ]]; then steps=$(awk '{ print $3 }' <<<"$rest"); solved=yes; fi
       ret=$(sed -n 's/.*mean return \([-0-9.]*\).*/\1/p' <<<"$rest")
-      goal=$(awk -F, 'NR > 1 && $3 > -200 { print $2; found = 1; exit } END { if (!found) print "-" }' \
+      goal=$(awk -F, -v goal="$GOAL_ABOVE" 'NR > 1 && $3 > goal { print $2; found = 1; exit } END { if (!found) print "-" }' \
              "$out/$name-$s/episodes.csv")
-      echo "| $name | $s | $solved | $steps | $ret | $goal | $cpu |"
+      ev=$(cat "$out/$name-$s.eval" 2>/dev/null || true)
+      echo "| $name | $s | $solved | $steps | $ret | $goal | $cpu | ${ev:--} |"
     done
   done
   echo

@@ -4,8 +4,9 @@
 # the model's p per layer, with a positive bonus after the model's first fit,
 # while episodes.csv keeps the env's own returns (MountainCar: -1 a step, so
 # an episode's return is minus its length); a model without dropout has zero
-# spread, so its run's episodes are the plain run's, bit for bit; a bad bonus
-# key is one line, exit 2; cdrl viz --png draws a bonus run headless.
+# spread, so its run's episodes are the plain run's, bit for bit; the same on
+# a continuous-action env, whose bonus run also resumes byte for byte; a bad
+# bonus key is one line, exit 2; cdrl viz --png draws a bonus run headless.
 set -u
 . "$(dirname "$0")/check_cli.sh"
 cdrl=$1
@@ -42,6 +43,46 @@ if cmp -s "$tmp/off/episodes.csv" "$tmp/none/episodes.csv" && [ -z "$(column bon
   echo "ok no-dropout model: zero bonus, the plain run's episodes"
 else
   echo "FAIL no-dropout model changed the run"; fail=1
+fi
+
+# Continuous actions (MountainCarContinuous: the model reads the executed force):
+# the same columns and the same zero bonus before the first fit; a no-dropout
+# model leaves the plain run's episodes; a run stopped by SIGINT and resumed
+# ends with the uninterrupted run's metrics, episodes and checkpoint, byte for byte.
+cont=(train --agent pg --env mountaincar-continuous --seed 5 --steps 16000 --set agent.envs=2
+      --set run.stop_when_solved=false --set run.checkpoint_every=1 --set run.log_every=1)
+"$cdrl" "${cont[@]}" --out "$tmp/c-off" >/dev/null 2>&1 || { echo "FAIL continuous plain run"; fail=1; }
+"$cdrl" "${cont[@]}" --set agent.bonus.beta=0.05 --out "$tmp/c-on" >/dev/null 2>&1 \
+  || { echo "FAIL continuous bonus run"; fail=1; }
+header=$(head -1 "$tmp/c-on/metrics.csv")
+missing=
+for c in bonus_mean bonus_spread bonus_model_loss p_model_l1 p_model_l2 action_std; do
+  grep -Eq "(^|,)$c(,|$)" <<<"$header" || missing="$missing $c"
+done
+[ -z "$missing" ] && echo "ok continuous: bonus columns" || { echo "FAIL continuous: missing columns:$missing"; fail=1; }
+bonus=$(column bonus_mean "$tmp/c-on/metrics.csv")
+awk 'NR == 1 && $1 != 0 { bad = 1 } NR > 1 && !($1 > 0) { bad = 1 } END { exit bad || NR < 3 }' <<<"$bonus" \
+  && echo "ok continuous: bonus 0 before the first fit, positive after" \
+  || { echo "FAIL continuous bonus_mean: $(tr '\n' ' ' <<<"$bonus")"; fail=1; }
+cmp -s "$tmp/c-off/episodes.csv" "$tmp/c-on/episodes.csv" \
+  && { echo "FAIL continuous: the bonus changed nothing"; fail=1; } || echo "ok continuous: the bonus changes the run"
+"$cdrl" "${cont[@]}" --set agent.bonus.beta=0.05 --set agent.bonus.dropout=none --out "$tmp/c-none" >/dev/null 2>&1 \
+  || { echo "FAIL continuous no-dropout bonus run"; fail=1; }
+if cmp -s "$tmp/c-off/episodes.csv" "$tmp/c-none/episodes.csv" && [ -z "$(column bonus_mean "$tmp/c-none/metrics.csv" | grep -v '^0$')" ]; then
+  echo "ok continuous no-dropout model: zero bonus, the plain run's episodes"
+else
+  echo "FAIL continuous no-dropout model changed the run"; fail=1
+fi
+CDRL_TEST_RAISE="INT@3" "$cdrl" "${cont[@]}" --set agent.bonus.beta=0.05 --out "$tmp/c-stop" >/dev/null 2>&1
+status=$?
+if [ "$status" != 130 ]; then
+  echo "FAIL continuous stop: exit $status, wanted 130"; fail=1
+elif ! "$cdrl" train --resume "$tmp/c-stop" >/dev/null 2>&1; then
+  echo "FAIL continuous resume"; fail=1
+else
+  same_run continuous-resume "$tmp/c-on" "$tmp/c-stop"
+  cmp -s "$tmp/c-on/checkpoint.bin" "$tmp/c-stop/checkpoint.bin" && echo "ok continuous-resume checkpoint" \
+    || { echo "FAIL continuous-resume: checkpoint.bin differs from the uninterrupted run's"; fail=1; }
 fi
 
 check bad-normalize 2 "agent.bonus.normalize" -- "${small[@]}" --set agent.bonus.normalize=sometimes --out "$tmp/bad1"
