@@ -138,6 +138,21 @@ grep -q '| concrete | .* | 35.0 \[30.0 – 40.0\] | 1.00 \[1.00 – 1.00\] |' S/
   grep -q '| none | .* | 15.0 \[10.0 – 20.0\] | (baseline) |' S/summary.md &&
   echo "ok summary.md IQM and improvement columns" ||
   { echo "FAIL summary.md IQM columns: $(grep -E '^\| (none|concrete) ' S/summary.md)"; fail=1; }
+# The cost spent, unsolved runs counted at everything they ran: none solved
+# at 1000 and 3000 env steps (above); concrete solves at 500 on seed 0 and
+# runs 800 steps without solving on seed 1. Solved runs alone would give
+# concrete a median of 500; spent, its IQM is 650 (two runs: their mean),
+# none's 2000, and every concrete run spends less than every none run.
+sed -i "s/^solved = .*/solved = true;/; s/^env_steps = .*/env_steps = 500L;/" S/runs/pg_concrete_seed0/result.cfg
+sed -i "s/^solved = .*/solved = false;/; s/^env_steps = .*/env_steps = 800L;/" S/runs/pg_concrete_seed1/result.cfg
+"$cdrl" sweep --summarize S > /dev/null 2>&1
+got="$(csv_col S/summary.csv concrete solve_median) $(csv_col S/summary.csv concrete spent_iqm) $(csv_col S/summary.csv concrete spent_iqm_lo) $(csv_col S/summary.csv concrete spent_iqm_hi) $(csv_col S/summary.csv concrete fewer_vs_baseline) $(csv_col S/summary.csv concrete fewer_lo) $(csv_col S/summary.csv concrete fewer_hi) $(csv_col S/summary.csv none spent_iqm) $(csv_col S/summary.csv none fewer_vs_baseline)"
+[ "$got" = "500 650 500 800 1 1 1 2000 0.5" ] && echo "ok cost spent counts unsolved runs, and P(fewer)" ||
+  { echo "FAIL spent: '$got', wanted '500 650 500 800 1 1 1 2000 0.5'"; fail=1; }
+grep -q '| concrete | 1/2 | 500 \[500 – 500\] | 650 \[500 – 800\] | 1.00 \[1.00 – 1.00\] |' S/summary.md &&
+  grep -q '| none | 2/2 | 2000 \[1500 – 2500\] | 2000 \[1000 – 3000\] | (baseline) |' S/summary.md &&
+  echo "ok summary.md spent columns" ||
+  { echo "FAIL summary.md spent columns: $(grep -E '^\| (none|concrete) ' S/summary.md)"; fail=1; }
 sed -i 's/^\(  *dropout = .*\)$/\1\n  baseline = "concrete";/' S/sweep.cfg
 "$cdrl" sweep --summarize S > /dev/null 2>&1
 got="$(csv_col S/summary.csv none improvement_vs_baseline) $(csv_col S/summary.csv concrete improvement_vs_baseline)"

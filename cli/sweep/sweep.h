@@ -278,5 +278,8 @@ int sweep_setting_is_concrete(const char *setting);
 #define SWEEP_BOOTSTRAP_LEVEL 0.95
 void sweep_iqm_interval(const double *x, int n, int reps, cdrl_interval *out);
 void sweep_improvement_interval(const double *x, int nx, const double *y, int ny, cdrl_interval *out);
+/* The same for a cost, where lower is better: the probability that a run of
+ * X costs less than a run of Y (ties counting half), with its interval. */
+void sweep_reduction_interval(const double *x, int nx, const double *y, int ny, cdrl_interval *out);
 
 #endif

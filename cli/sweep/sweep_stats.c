@@ -83,3 +83,21 @@ int sweep_setting_is_concrete(const char *setting)
     return cdrl_dropout_parse(setting, CDRL_CONCRETE_DEFAULT_INIT_P, &d, NULL) == 0 &&
            d.kind == CDRL_DROPOUT_CONCRETE;
 }
+
+/* P(x < y) is P(-x > -y): the improvement of the negated costs. */
+void sweep_reduction_interval(const double *x, int nx, const double *y, int ny, cdrl_interval *out)
+{
+    double *nxs = malloc((size_t)(nx > 0 ? nx : 1) * sizeof *nxs);
+    double *nys = malloc((size_t)(ny > 0 ? ny : 1) * sizeof *nys);
+    if (!nxs || !nys) {
+        out->point = out->lo = out->hi = NAN;
+    } else {
+        for (int i = 0; i < nx; i++)
+            nxs[i] = -x[i];
+        for (int i = 0; i < ny; i++)
+            nys[i] = -y[i];
+        sweep_improvement_interval(nxs, nx, nys, ny, out);
+    }
+    free(nxs);
+    free(nys);
+}

@@ -11,7 +11,10 @@
  * return as mean and standard deviation over the finished runs and as the
  * interquartile mean with a 95 % stratified bootstrap interval, the
  * probability that a run of the setting ends with a higher return than a run
- * of the baseline setting (Agarwal et al., NeurIPS 2021), the final p of
+ * of the baseline setting (Agarwal et al., NeurIPS 2021), the same two
+ * statistics over the cost of solving of every finished run (a run that did
+ * not solve counts what it spent: a lower bound on its cost, so a setting
+ * that fails is not flattered by leaving its failures out), the final p of
  * each layer, the wall time. Below each table, the compute that the
  * hand-picked grid (every setting but concrete) took against one concrete
  * run: the grid search that learned dropout is meant to make unnecessary. */
@@ -33,10 +36,11 @@
 typedef struct {
     int runs, done, failed, unfinished, solved;
     double *cost;      /* solved runs' cost of solving */
+    double *spent;     /* finished runs' cost: of solving, or all they ran */
     double *ret;       /* finished runs' final return */
     double *wall;      /* every run with a result's wall time */
     double steps_total, episodes_total, wall_total;
-    int n_cost, n_ret, n_wall;
+    int n_cost, n_spent, n_ret, n_wall;
     double p_sum[MAX_P_COLS], p_sq[MAX_P_COLS];
     int p_n[MAX_P_COLS];
 } group_stats;
@@ -100,7 +104,8 @@ static int collect(const sweep_spec *spec, const sweep_point *points, int n_poin
     g->cost = calloc((size_t)spec->n_seeds, sizeof *g->cost);
     g->ret = calloc((size_t)spec->n_seeds, sizeof *g->ret);
     g->wall = calloc((size_t)spec->n_seeds, sizeof *g->wall);
-    if (!g->cost || !g->ret || !g->wall)
+    g->spent = calloc((size_t)spec->n_seeds, sizeof *g->spent);
+    if (!g->cost || !g->ret || !g->wall || !g->spent)
         return cdrl_errorf(err, CDRL_ENOMEM, "out of memory");
     int episodes = strcmp(spec->agents[agent].solve_in, "episodes") == 0;
     for (int i = 0; i < n_points; i++) {
@@ -125,9 +130,13 @@ static int collect(const sweep_spec *spec, const sweep_point *points, int n_poin
         g->steps_total += (double)r.env_steps;
         g->episodes_total += (double)r.episodes;
         g->ret[g->n_ret++] = r.final_return;
+        /* A solved run stops when it solves (or reports its cost then); an
+         * unsolved one spent its whole budget without solving. */
+        double cost = episodes ? (double)r.episodes : (double)r.env_steps;
+        g->spent[g->n_spent++] = cost;
         if (r.solved) {
             g->solved++;
-            g->cost[g->n_cost++] = episodes ? (double)r.episodes : (double)r.env_steps;
+            g->cost[g->n_cost++] = cost;
         }
         add_final_p(p->dir, cols, g);
     }
@@ -139,6 +148,7 @@ static void group_free(group_stats *g)
     free(g->cost);
     free(g->ret);
     free(g->wall);
+    free(g->spent);
 }
 
 /* ---- Text ------------------------------------------------------------------ */
@@ -201,6 +211,8 @@ typedef struct {
     double med, q1, q3, rmean, rstd, wmed;
     cdrl_interval iqm;     /* final return */
     cdrl_interval improve; /* P(final return > the baseline's) */
+    cdrl_interval spent;   /* cost, unsolved runs at what they spent */
+    cdrl_interval cheaper; /* P(that cost < the baseline's) */
 } row_numbers;
 
 static void put_csv_row(text_buf *csv, const sweep_spec *spec, const sweep_agent *a, int env, const char *label,
@@ -210,7 +222,9 @@ static void put_csv_row(text_buf *csv, const sweep_spec *spec, const sweep_agent
         g->done, g->failed, g->unfinished, g->solved, a->solve_in);
     double values[] = {r->med,          r->q1,          r->q3,         r->rmean,          r->rstd,
                        g->steps_total,  g->episodes_total, g->wall_total, r->wmed,        r->iqm.point,
-                       r->iqm.lo,       r->iqm.hi,      r->improve.point, r->improve.lo, r->improve.hi};
+                       r->iqm.lo,       r->iqm.hi,      r->improve.point, r->improve.lo, r->improve.hi,
+                       r->spent.point,  r->spent.lo,    r->spent.hi,   r->cheaper.point,  r->cheaper.lo,
+                       r->cheaper.hi};
     for (size_t k = 0; k < sizeof values / sizeof *values; k++)
         csv_number(csv, values[k]);
     for (int k = 0; k < cols->n; k++) {
@@ -231,18 +245,23 @@ static void interval_text(char *out, size_t size, const cdrl_interval *v, int di
         snprintf(out, size, "-");
 }
 
-static void put_md_row(text_buf *md, const sweep_spec *spec, int s, int is_baseline, const group_stats *g,
-                       const p_columns *cols, const row_numbers *r)
+static void put_md_row(text_buf *md, const sweep_spec *spec, int s, int is_baseline, int episodes,
+                       const group_stats *g, const p_columns *cols, const row_numbers *r)
 {
-    char c_med[32], c_q1[32], c_q3[32], r_m[32], r_s[32], w[32], iqm[96], improve[96], p_text[512] = "-";
+    char c_med[32], c_q1[32], c_q3[32], r_m[32], r_s[32], w[32], iqm[96], improve[96], spent[96], cheaper[96];
+    char p_text[512] = "-";
     num(c_med, sizeof c_med, r->med), num(c_q1, sizeof c_q1, r->q1), num(c_q3, sizeof c_q3, r->q3);
     snprintf(r_m, sizeof r_m, "%.1f", r->rmean), snprintf(r_s, sizeof r_s, "%.1f", r->rstd);
     num(w, sizeof w, r->wmed);
     interval_text(iqm, sizeof iqm, &r->iqm, 1);
-    if (is_baseline)
+    interval_text(spent, sizeof spent, &r->spent, episodes ? 1 : 0);
+    if (is_baseline) {
         snprintf(improve, sizeof improve, "(baseline)");
-    else
+        snprintf(cheaper, sizeof cheaper, "(baseline)");
+    } else {
         interval_text(improve, sizeof improve, &r->improve, 2);
+        interval_text(cheaper, sizeof cheaper, &r->cheaper, 2);
+    }
     if (sweep_setting_is_concrete(spec->settings[s])) {
         size_t used = 0;
         for (int k = 0; k < cols->n && used < sizeof p_text; k++)
@@ -256,9 +275,9 @@ static void put_md_row(text_buf *md, const sweep_spec *spec, int s, int is_basel
         n += snprintf(runs + n, sizeof runs - (size_t)n, ", %d failed", g->failed);
     if (g->unfinished)
         snprintf(runs + n, sizeof runs - (size_t)n, ", %d unfinished", g->unfinished);
-    put(md, "| %s | %d/%d | %s [%s – %s] | %s ± %s | %s | %s | %s | %s | %s |\n", spec->settings[s], g->solved,
-        g->done, c_med, c_q1, c_q3, g->n_ret ? r_m : "-", g->n_ret ? (g->n_ret > 1 ? r_s : "-") : "-", iqm, improve,
-        p_text, w, runs);
+    put(md, "| %s | %d/%d | %s [%s – %s] | %s | %s | %s ± %s | %s | %s | %s | %s | %s |\n", spec->settings[s],
+        g->solved, g->done, c_med, c_q1, c_q3, spent, cheaper, g->n_ret ? r_m : "-",
+        g->n_ret ? (g->n_ret > 1 ? r_s : "-") : "-", iqm, improve, p_text, w, runs);
 }
 
 /* Below a group's table: its failed points with their messages, its plots. */
@@ -303,10 +322,13 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
         sweep_combo_label(a, base_combo, base_label, sizeof base_label);
         put(md, "Baseline: %s at %s (sweep.baseline_grid).\n\n", spec->settings[spec->baseline], base_label);
     }
-    put(md, "| dropout | solved | %s to solve: median [IQR] | final return: mean ± std | final return: IQM [95%% CI] "
+    const char *unit = episodes ? "real episodes" : "env steps";
+    const char *base_name = a->baseline_combo >= 0 ? "baseline" : spec->settings[spec->baseline];
+    put(md, "| dropout | solved | %s to solve: median [IQR] | %s spent, unsolved at all they ran: IQM [95%% CI] "
+            "| P(fewer than %s's) [95%% CI] | final return: mean ± std | final return: IQM [95%% CI] "
             "| P(final return > %s's) [95%% CI] | final p (mean over seeds) | wall s per run: median | runs |\n"
-            "|---|---|---|---|---|---|---|---|---|\n",
-        episodes ? "real episodes" : "env steps", a->baseline_combo >= 0 ? "baseline" : spec->settings[spec->baseline]);
+            "|---|---|---|---|---|---|---|---|---|---|---|\n",
+        unit, unit, base_name, base_name);
     double grid_wall = 0, grid_steps = 0, grid_episodes = 0, conc_wall = 0, conc_steps = 0, conc_episodes = 0;
     int grid_runs = 0, conc_runs = 0, grid_settings = 0;
     /* Every setting is read before any row is written: each row compares
@@ -328,10 +350,12 @@ static int summarize_group(const sweep_spec *spec, const sweep_point *points, in
         mean_std(g->ret, g->n_ret, &r.rmean, &r.rstd);
         sweep_iqm_interval(g->ret, g->n_ret, SWEEP_BOOTSTRAP_REPS, &r.iqm);
         sweep_improvement_interval(g->ret, g->n_ret, base->ret, base->n_ret, &r.improve);
+        sweep_iqm_interval(g->spent, g->n_spent, SWEEP_BOOTSTRAP_REPS, &r.spent);
+        sweep_reduction_interval(g->spent, g->n_spent, base->spent, base->n_spent, &r.cheaper);
         sweep_quartiles(g->cost, g->n_cost, &r.q1, &r.med, &r.q3);
         sweep_quartiles(g->wall, g->n_wall, &wq1, &r.wmed, &wq3);
         put_csv_row(csv, spec, a, env, label, s, g, cols, &r);
-        put_md_row(md, spec, s, s == spec->baseline && base_combo == combo, g, cols, &r);
+        put_md_row(md, spec, s, s == spec->baseline && base_combo == combo, episodes, g, cols, &r);
         if (sweep_setting_is_concrete(spec->settings[s])) {
             conc_wall += g->wall_total, conc_steps += g->steps_total, conc_episodes += g->episodes_total;
             conc_runs += g->done;
@@ -421,15 +445,19 @@ int sweep_summarize(const sweep_spec *spec, const char *dir, char **md_text, cdr
     put(&csv, "agent,env,grid,dropout,runs,done,failed,unfinished,solved,solve_in,solve_median,solve_q1,solve_q3,"
               "final_return_mean,final_return_std,env_steps_total,episodes_total,wall_seconds_total,"
               "wall_seconds_median,final_return_iqm,final_return_iqm_lo,final_return_iqm_hi,"
-              "improvement_vs_baseline,improvement_lo,improvement_hi");
+              "improvement_vs_baseline,improvement_lo,improvement_hi,spent_iqm,spent_iqm_lo,spent_iqm_hi,"
+              "fewer_vs_baseline,fewer_lo,fewer_hi");
     for (int k = 0; k < cols.n; k++)
         put(&csv, ",%s_mean,%s_std", cols.names[k], cols.names[k]);
     put(&csv, "\n");
     put(&md, "# Sweep %s\n\nFrom the run directories under %s/runs (recompute: cdrl sweep --summarize %s).\n"
              "Solved: runs that met the env's solved criterion / runs finished. To solve: over the solved runs. "
              "Final return: the mean return over the env's solved window at the end of each finished run. "
-             "IQM: the mean of the middle half of the runs; its interval and the probability of improvement "
-             "(a run of the setting ending higher than a run of the baseline, ties counting half) come from "
+             "Spent: what each finished run cost, solved runs up to their solve, unsolved ones everything they "
+             "ran (a lower bound on what solving would cost, so failures count against a setting instead of "
+             "dropping out of it); P(fewer): a run of the setting spending less than a run of the baseline. "
+             "IQM: the mean of the middle half of the runs; its interval and the probabilities of improvement "
+             "(a run of the setting doing better than a run of the baseline, ties counting half) come from "
              "%d bootstrap resamples of the seeds (Agarwal et al., NeurIPS 2021), seed %d, so they are the same "
              "every time.\n",
         spec->file, dir, dir, SWEEP_BOOTSTRAP_REPS, SWEEP_BOOTSTRAP_SEED);
