@@ -63,39 +63,44 @@ float cdrl_rng_uniform_f(cdrl_rng *rng)
  * in well under one. Integer arithmetic only, so every vector variant gives
  * the same bits. */
 enum { FILL_LANES = 16 };
-typedef uint64_t lanes_u64 __attribute__((vector_size(8 * FILL_LANES)));
-typedef int32_t lanes_i32 __attribute__((vector_size(4 * FILL_LANES)));
-typedef float lanes_f32 __attribute__((vector_size(4 * FILL_LANES)));
+/* Eight lanes in a vector: one AVX-512 register; the sixteen lanes are two
+ * such vectors, so the compiler never keeps a wider one in memory. */
+typedef uint64_t v8u64 __attribute__((vector_size(64)));
+typedef int32_t v8i32 __attribute__((vector_size(32)));
+typedef float v8f32 __attribute__((vector_size(32)));
 
-/* xoshiro256** on every lane: x * 5 and x * 9 as shifts and adds (the same
- * bits; AVX-512F has no 64-bit multiply). */
-#define LANES_STEP(u)                                                                          \
+/* xoshiro256** on eight lanes (x * 5 and x * 9 as shifts and adds: the same
+ * bits, and AVX-512F has no 64-bit multiply), then the top 24 bits of each
+ * result as a float, as cdrl_rng_uniform_f converts. */
+#define LANES_STEP(s0, s1, s2, s3, u)                                                          \
     do {                                                                                       \
-        lanes_u64 x5 = s1 + (s1 << 2), rot = (x5 << 7) | (x5 >> 57), t = s1 << 17;             \
-        lanes_u64 r = rot + (rot << 3);                                                        \
+        v8u64 x5 = s1 + (s1 << 2), rot = (x5 << 7) | (x5 >> 57), t = s1 << 17;                 \
+        v8u64 r = rot + (rot << 3);                                                            \
         s2 ^= s0;                                                                              \
         s3 ^= s1;                                                                              \
         s1 ^= s2;                                                                              \
         s0 ^= s3;                                                                              \
         s2 ^= t;                                                                               \
         s3 = (s3 << 45) | (s3 >> 19);                                                          \
-        /* the top 24 bits, exactly representable: as cdrl_rng_uniform_f */                  \
-        u = __builtin_convertvector(__builtin_convertvector(r >> 40, lanes_i32), lanes_f32)    \
-            * 0x1.0p-24f;                                                                      \
+        u = __builtin_convertvector(__builtin_convertvector(r >> 40, v8i32), v8f32) * 0x1.0p-24f; \
     } while (0)
 
-CDRL_MULTIVERSION(static void, fill_lanes, (lanes_u64 *restrict state, float *restrict out,
+/* state: the four state words of lanes 0-7, then those of lanes 8-15. */
+CDRL_MULTIVERSION(static void, fill_lanes, (v8u64 *restrict state, float *restrict out,
                                             size_t n), {
-    lanes_u64 s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
-    lanes_f32 u;
+    v8u64 a0 = state[0], a1 = state[1], a2 = state[2], a3 = state[3];
+    v8u64 b0 = state[4], b1 = state[5], b2 = state[6], b3 = state[7];
+    v8f32 u[2];
     size_t i = 0;
     for (; i + FILL_LANES <= n; i += FILL_LANES) {
-        LANES_STEP(u);
-        memcpy(out + i, &u, sizeof u);
+        LANES_STEP(a0, a1, a2, a3, u[0]);
+        LANES_STEP(b0, b1, b2, b3, u[1]);
+        memcpy(out + i, u, sizeof u);
     }
     if (i < n) {
-        LANES_STEP(u);
-        memcpy(out + i, &u, sizeof(float) * (n - i));
+        LANES_STEP(a0, a1, a2, a3, u[0]);
+        LANES_STEP(b0, b1, b2, b3, u[1]);
+        memcpy(out + i, u, sizeof(float) * (n - i));
     }
 })
 
@@ -106,10 +111,10 @@ void cdrl_rng_fill_uniform_f(cdrl_rng *rng, float *out, size_t n)
     /* Each call seeds its lanes afresh from one draw, the way cdrl_rng_seed
      * seeds a generator (splitmix64), so the state stays one cdrl_rng. */
     uint64_t key = cdrl_rng_u64(rng);
-    lanes_u64 state[4];
+    v8u64 state[8];
     for (int lane = 0; lane < FILL_LANES; lane++)
         for (int w = 0; w < 4; w++)
-            state[w][lane] = splitmix64(&key);
+            state[lane / 8 * 4 + w][lane % 8] = splitmix64(&key);
     CDRL_PICK(fill_lanes)(state, out, n);
 }
 
