@@ -113,35 +113,48 @@ void cdrl_concrete_dropout_forward(float *out, float *z, const float *inp, const
     CDRL_PICK(concrete_mask)(out, z, inp, u, K, 1.0 / (1.0 - p), n);
 }
 
+/* The backward pass over the layer in one sweep: dinp += dout (1-z) ks (when
+ * with_dinp), and the sum over i of the p-gradient's terms
+ *   dout_i inp_i (1-z_i) (ks^2 - z_i ks dlogit/dp)
+ * (d out_i/dp = inp_i d/dp[(1-z_i) ks] with dz/dp = z(1-z) dlogit/dp and
+ * dks/dp = ks^2), written as dout_i inp_i (1-z_i) (c1 - z_i c2), in eight
+ * partial sums combined in a fixed order, so every variant adds alike. */
+#define CONCRETE_BACKWARD_BODY(with_dinp)                                                      \
+    {                                                                                          \
+        enum { LANES = 8 };                                                                    \
+        double part[LANES] = {0};                                                              \
+        int i = 0;                                                                             \
+        for (; i + LANES <= n; i += LANES)                                                     \
+            for (int l = 0; l < LANES; l++) {                                                  \
+                double keep = 1.0 - z[i + l];                                                  \
+                if (with_dinp)                                                                 \
+                    dinp[i + l] += dout[i + l] * (float)(keep * keep_scale);                   \
+                part[l] += (double)dout[i + l] * inp[i + l] * keep * (c1 - z[i + l] * c2);     \
+            }                                                                                  \
+        for (; i < n; i++) {                                                                   \
+            double keep = 1.0 - z[i];                                                          \
+            if (with_dinp)                                                                     \
+                dinp[i] += dout[i] * (float)(keep * keep_scale);                               \
+            part[i % LANES] += (double)dout[i] * inp[i] * keep * (c1 - z[i] * c2);             \
+        }                                                                                      \
+        return ((part[0] + part[1]) + (part[2] + part[3]))                                     \
+               + ((part[4] + part[5]) + (part[6] + part[7]));                                  \
+    }
+#define CONCRETE_BACKWARD_PARAMS                                                               \
+    (float *restrict dinp, const float *restrict dout, const float *restrict inp,              \
+     const float *restrict z, double keep_scale, double c1, double c2, int n)
+CDRL_MULTIVERSION(static double, concrete_grads, CONCRETE_BACKWARD_PARAMS,
+                  CONCRETE_BACKWARD_BODY(1))
+CDRL_MULTIVERSION(static double, concrete_p_grad, CONCRETE_BACKWARD_PARAMS,
+                  CONCRETE_BACKWARD_BODY(0))
+
+/* The input gradient alone: the same values as concrete_grads gives. */
 CDRL_MULTIVERSION(static void, concrete_input_grad, (float *restrict dinp,
                                                      const float *restrict dout,
                                                      const float *restrict z, double keep_scale,
                                                      int n), {
     for (int i = 0; i < n; i++)
         dinp[i] += dout[i] * (float)((1.0 - z[i]) * keep_scale);
-})
-
-/* sum_i dout_i inp_i ((1-z_i) ks^2 - z_i (1-z_i) dlogit_dp ks), in four
- * partial sums taken in a fixed order, so every variant adds alike. */
-CDRL_MULTIVERSION(static double, concrete_p_grad, (const float *restrict dout,
-                                                   const float *restrict inp,
-                                                   const float *restrict z, double keep_scale,
-                                                   double dlogit_dp, int n), {
-    enum { LANES = 4 };
-    double part[LANES] = {0};
-    int i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int l = 0; l < LANES; l++) {
-            double zi = z[i + l], dz_dp = zi * (1.0 - zi) * dlogit_dp;
-            part[l] += (double)dout[i + l] * inp[i + l]
-                       * ((1.0 - zi) * keep_scale * keep_scale - dz_dp * keep_scale);
-        }
-    for (; i < n; i++) {
-        double zi = z[i], dz_dp = zi * (1.0 - zi) * dlogit_dp;
-        part[0] += (double)dout[i] * inp[i]
-                   * ((1.0 - zi) * keep_scale * keep_scale - dz_dp * keep_scale);
-    }
-    return (part[0] + part[1]) + (part[2] + part[3]);
 })
 
 void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *dout,
@@ -151,14 +164,17 @@ void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *d
     const double eps = CDRL_CONCRETE_EPS, t = CDRL_CONCRETE_TEMPERATURE;
     double p = cdrl_sigmoid(p_logit);
     double keep_scale = 1.0 / (1.0 - p);
-    if (dinp)
-        CDRL_PICK(concrete_input_grad)(dinp, dout, z, keep_scale, n);
-    if (dp_logit) {
-        /* dz/dp = z(1-z) * dlogit/dp, and dlogit/dp is the same for every element. */
-        double dlogit_dp = (1.0 / (p + eps) + 1.0 / (1.0 - p + eps)) / t;
-        double dp = CDRL_PICK(concrete_p_grad)(dout, inp, z, keep_scale, dlogit_dp, n);
-        *dp_logit += (float)(dp * p * (1.0 - p));
+    if (!dp_logit) {
+        if (dinp)
+            CDRL_PICK(concrete_input_grad)(dinp, dout, z, keep_scale, n);
+        return;
     }
+    /* dz/dp = z(1-z) * dlogit/dp, and dlogit/dp is the same for every element. */
+    double dlogit_dp = (1.0 / (p + eps) + 1.0 / (1.0 - p + eps)) / t;
+    double c1 = keep_scale * keep_scale, c2 = keep_scale * dlogit_dp;
+    double dp = dinp ? CDRL_PICK(concrete_grads)(dinp, dout, inp, z, keep_scale, c1, c2, n)
+                     : CDRL_PICK(concrete_p_grad)(NULL, dout, inp, z, keep_scale, c1, c2, n);
+    *dp_logit += (float)(dp * p * (1.0 - p));
 }
 
 float cdrl_concrete_regularizer(float *dweight, float *dp_logit, const float *weight,
