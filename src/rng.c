@@ -95,7 +95,10 @@ CDRL_MULTIVERSION(static void, fill_lanes, (v8u64 *restrict state, float *restri
     for (; i + FILL_LANES <= n; i += FILL_LANES) {
         LANES_STEP(a0, a1, a2, a3, u[0]);
         LANES_STEP(b0, b1, b2, b3, u[1]);
-        memcpy(out + i, u, sizeof u);
+        /* each half stored on its own: joined first, they would go through
+         * the stack and stall the load that joins them */
+        memcpy(out + i, &u[0], sizeof u[0]);
+        memcpy(out + i + 8, &u[1], sizeof u[1]);
     }
     if (i < n) {
         LANES_STEP(a0, a1, a2, a3, u[0]);
