@@ -177,6 +177,13 @@ void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *d
     *dp_logit += (float)(dp * p * (1.0 - p));
 }
 
+/* y += g x, elementwise: every variant gives the same bits. */
+CDRL_MULTIVERSION(static void, add_scaled, (float *restrict y, const float *restrict x, float g,
+                                            int n), {
+    for (int i = 0; i < n; i++)
+        y[i] += g * x[i];
+})
+
 float cdrl_concrete_regularizer(float *dweight, float *dp_logit, const float *weight,
                                 int n_weight, int K, float p_logit, float weight_reg,
                                 float dropout_reg)
@@ -187,11 +194,8 @@ float cdrl_concrete_regularizer(float *dweight, float *dp_logit, const float *we
     double keep = 1.0 - p;
     double entropy_term = p * log(p) + keep * log(keep); /* negative entropy of Bernoulli(p) */
     double value = weight_reg * sum_sq / keep + (double)dropout_reg * K * entropy_term;
-    if (dweight) {
-        float g = (float)(2.0 * weight_reg / keep);
-        for (int i = 0; i < n_weight; i++)
-            dweight[i] += g * weight[i];
-    }
+    if (dweight)
+        CDRL_PICK(add_scaled)(dweight, weight, (float)(2.0 * weight_reg / keep), n_weight);
     if (dp_logit) {
         double dvalue_dp = weight_reg * sum_sq / (keep * keep)
                            + (double)dropout_reg * K * (log(p) - log(keep));

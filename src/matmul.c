@@ -363,10 +363,14 @@ CDRL_FUSED __attribute__((target("avx512f,fma"))) static void train_fused_avx512
     TRAIN_BODY
 #endif
 
-/* The training product: fused where the processor has FMA, else the unfused
- * kernel above. */
-static void train_product(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
-                          int ldb, const float *bias, int M, int L, int N)
+/* A product this narrow (N < 16 columns) and this tall is computed
+ * transposed, when a is stored transposed (a_row 1) as in the first layer's
+ * weight gradient, 64 x 4 summed over the batch. */
+#define TRANSPOSED_MIN_ROWS 16
+#define TRANSPOSED_MAX 4096
+
+static void train_kernel(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                         int ldb, const float *bias, int M, int L, int N)
 {
 #if CDRL_HAVE_AVX
     if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx512f"))
@@ -375,6 +379,26 @@ static void train_product(float *c, int ldc, const float *a, int a_row, int a_co
         return train_fused_avx2(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
 #endif
     CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, NULL, 0, M, L, N);
+}
+
+/* The training product: fused where the processor has FMA, else the unfused
+ * kernel. A narrow, tall product with a stored transposed runs as c^T = b^T
+ * a^T, so the rows fill the vectors: the same terms in the same order
+ * (a multiply-add's two factors commute exactly), so the same bits. */
+static void train_product(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                          int ldb, const float *bias, int M, int L, int N)
+{
+    if (N >= 16 || a_row != 1 || M < TRANSPOSED_MIN_ROWS || (long)M * N > TRANSPOSED_MAX)
+        return train_kernel(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
+    float ct[TRANSPOSED_MAX]; /* (N, M) */
+    if (bias)
+        for (int n = 0; n < N; n++)
+            for (int m = 0; m < M; m++)
+                ct[(size_t)n * M + m] = bias[n];
+    else
+        cdrl_transpose(ct, M, c, ldc, M, N);
+    train_kernel(ct, M, b, 1, ldb, a, a_col, NULL, N, L, M);
+    cdrl_transpose(c, ldc, ct, M, N, M);
 }
 
 int cdrl_matmul_fuses(void)
