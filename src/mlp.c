@@ -6,6 +6,7 @@
 
 #include "cdrl/dense.h"
 #include "cdrl/init.h"
+#include "matmul.h"
 
 #include <cblas.h>
 #include <stdlib.h>
@@ -322,21 +323,17 @@ int cdrl_mlp_backward(cdrl_mlp *net, const float *dout, float *dinp, cdrl_error 
     for (int i = net->n_layers - 1; i >= 0; i--) {
         cdrl_mlp_layer *L = &net->layers[i];
         int n_out = B * L->n_out, n_in = B * L->n_in;
-        memset(L->dpre, 0, sizeof(float) * n_out);
-        cdrl_activation_backward(L->dpre, L->dact, L->pre, L->act, n_out, L->activation);
+        cdrl_activation_backward_set(L->dpre, L->dact, L->pre, L->act, n_out, L->activation);
         float *dsource = L->source < 0 ? dinp : net->layers[L->source].dact;
         /* The gradient of the layer's input only where something reads it:
          * not for the first layer of a caller that wants no dinp. */
         int concrete = dropout_active(L, net->last_mode) && L->dropout == CDRL_DROPOUT_CONCRETE;
         float *ddropped = dsource || concrete ? L->ddropped : NULL;
-        if (ddropped)
-            memset(ddropped, 0, sizeof(float) * n_in);
-        cdrl_dense_backward(ddropped, L->dweight, L->dbias, L->dpre, L->dropped, L->weight, B,
-                            L->n_in, L->n_out);
+        cdrl_dense_backward_set(ddropped, L->dweight, L->dbias, L->dpre, L->dropped, L->weight,
+                                B, L->n_in, L->n_out);
         if (!dropout_active(L, net->last_mode)) {
             if (dsource)
-                for (int k = 0; k < n_in; k++)
-                    dsource[k] += L->ddropped[k];
+                cdrl_add_rows(dsource, L->ddropped, 1, n_in);
         } else if (L->dropout == CDRL_DROPOUT_CONCRETE) {
             cdrl_concrete_dropout_backward(dsource, L->dp_logit, L->ddropped, layer_input(net, L),
                                            L->mask, *L->p_logit, n_in);

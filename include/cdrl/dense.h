@@ -20,4 +20,10 @@ void cdrl_dense_forward(float *out, const float *inp, const float *weight, const
 void cdrl_dense_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                          const float *inp, const float *weight, int B, int K, int N);
 
+/* The same, with dinp (B,K) overwritten (=) instead of accumulated: the bits
+ * of zeroing dinp first, one pass fewer over it (for a caller's scratch
+ * buffer). dweight and dbias still accumulate. */
+void cdrl_dense_backward_set(float *dinp, float *dweight, float *dbias, const float *dout,
+                             const float *inp, const float *weight, int B, int K, int N);
+
 #endif
