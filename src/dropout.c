@@ -114,12 +114,16 @@ void cdrl_concrete_dropout_forward(float *out, float *z, const float *inp, const
 }
 
 /* The backward pass over the layer in one sweep: dinp += dout (1-z) ks (when
- * with_dinp), and the sum over i of the p-gradient's terms
+ * with_dinp; dinp = 0 + the same without accumulate, the bits of zeroing
+ * first), and the sum over i of the p-gradient's terms
  *   dout_i inp_i (1-z_i) (ks^2 - z_i ks dlogit/dp)
  * (d out_i/dp = inp_i d/dp[(1-z_i) ks] with dz/dp = z(1-z) dlogit/dp and
  * dks/dp = ks^2), written as dout_i inp_i (1-z_i) (c1 - z_i c2), in eight
  * partial sums combined in a fixed order, so every variant adds alike. */
-#define CONCRETE_BACKWARD_BODY(with_dinp)                                                      \
+#define CONCRETE_DINP(with_dinp, accumulate, i, keep)                                          \
+    if (with_dinp)                                                                             \
+        dinp[i] = ((accumulate) ? dinp[i] : 0.0f) + dout[i] * (float)((keep) * keep_scale)
+#define CONCRETE_BACKWARD_BODY(with_dinp, accumulate)                                          \
     {                                                                                          \
         enum { LANES = 8 };                                                                    \
         double part[LANES] = {0};                                                              \
@@ -127,14 +131,12 @@ void cdrl_concrete_dropout_forward(float *out, float *z, const float *inp, const
         for (; i + LANES <= n; i += LANES)                                                     \
             for (int l = 0; l < LANES; l++) {                                                  \
                 double keep = 1.0 - z[i + l];                                                  \
-                if (with_dinp)                                                                 \
-                    dinp[i + l] += dout[i + l] * (float)(keep * keep_scale);                   \
+                CONCRETE_DINP(with_dinp, accumulate, i + l, keep);                             \
                 part[l] += (double)dout[i + l] * inp[i + l] * keep * (c1 - z[i + l] * c2);     \
             }                                                                                  \
         for (; i < n; i++) {                                                                   \
             double keep = 1.0 - z[i];                                                          \
-            if (with_dinp)                                                                     \
-                dinp[i] += dout[i] * (float)(keep * keep_scale);                               \
+            CONCRETE_DINP(with_dinp, accumulate, i, keep);                                     \
             part[i % LANES] += (double)dout[i] * inp[i] * keep * (c1 - z[i] * c2);             \
         }                                                                                      \
         return ((part[0] + part[1]) + (part[2] + part[3]))                                     \
@@ -144,21 +146,27 @@ void cdrl_concrete_dropout_forward(float *out, float *z, const float *inp, const
     (float *restrict dinp, const float *restrict dout, const float *restrict inp,              \
      const float *restrict z, double keep_scale, double c1, double c2, int n)
 CDRL_MULTIVERSION(static double, concrete_grads, CONCRETE_BACKWARD_PARAMS,
-                  CONCRETE_BACKWARD_BODY(1))
+                  CONCRETE_BACKWARD_BODY(1, 1))
+CDRL_MULTIVERSION(static double, concrete_grads_set, CONCRETE_BACKWARD_PARAMS,
+                  CONCRETE_BACKWARD_BODY(1, 0))
 CDRL_MULTIVERSION(static double, concrete_p_grad, CONCRETE_BACKWARD_PARAMS,
-                  CONCRETE_BACKWARD_BODY(0))
+                  CONCRETE_BACKWARD_BODY(0, 1))
 
 /* The input gradient alone: the same values as concrete_grads gives. */
 CDRL_MULTIVERSION(static void, concrete_input_grad, (float *restrict dinp,
                                                      const float *restrict dout,
                                                      const float *restrict z, double keep_scale,
-                                                     int n), {
-    for (int i = 0; i < n; i++)
-        dinp[i] += dout[i] * (float)((1.0 - z[i]) * keep_scale);
+                                                     int n, int accumulate), {
+    if (accumulate)
+        for (int i = 0; i < n; i++)
+            dinp[i] += dout[i] * (float)((1.0 - z[i]) * keep_scale);
+    else
+        for (int i = 0; i < n; i++)
+            dinp[i] = 0.0f + dout[i] * (float)((1.0 - z[i]) * keep_scale);
 })
 
-void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *dout,
-                                    const float *inp, const float *z, float p_logit, int n)
+static void concrete_backward(float *dinp, float *dp_logit, const float *dout, const float *inp,
+                              const float *z, float p_logit, int n, int accumulate)
 {
     // dout (n), inp (n), z (n); dinp (n), dp_logit (1)
     const double eps = CDRL_CONCRETE_EPS, t = CDRL_CONCRETE_TEMPERATURE;
@@ -166,15 +174,29 @@ void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *d
     double keep_scale = 1.0 / (1.0 - p);
     if (!dp_logit) {
         if (dinp)
-            CDRL_PICK(concrete_input_grad)(dinp, dout, z, keep_scale, n);
+            CDRL_PICK(concrete_input_grad)(dinp, dout, z, keep_scale, n, accumulate);
         return;
     }
     /* dz/dp = z(1-z) * dlogit/dp, and dlogit/dp is the same for every element. */
     double dlogit_dp = (1.0 / (p + eps) + 1.0 / (1.0 - p + eps)) / t;
     double c1 = keep_scale * keep_scale, c2 = keep_scale * dlogit_dp;
-    double dp = dinp ? CDRL_PICK(concrete_grads)(dinp, dout, inp, z, keep_scale, c1, c2, n)
-                     : CDRL_PICK(concrete_p_grad)(NULL, dout, inp, z, keep_scale, c1, c2, n);
+    double dp = !dinp       ? CDRL_PICK(concrete_p_grad)(NULL, dout, inp, z, keep_scale, c1, c2, n)
+                : accumulate ? CDRL_PICK(concrete_grads)(dinp, dout, inp, z, keep_scale, c1, c2, n)
+                             : CDRL_PICK(concrete_grads_set)(dinp, dout, inp, z, keep_scale, c1,
+                                                             c2, n);
     *dp_logit += (float)(dp * p * (1.0 - p));
+}
+
+void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *dout,
+                                    const float *inp, const float *z, float p_logit, int n)
+{
+    concrete_backward(dinp, dp_logit, dout, inp, z, p_logit, n, 1);
+}
+
+void cdrl_concrete_dropout_backward_set(float *dinp, float *dp_logit, const float *dout,
+                                        const float *inp, const float *z, float p_logit, int n)
+{
+    concrete_backward(dinp, dp_logit, dout, inp, z, p_logit, n, 0);
 }
 
 /* y += g x, elementwise: every variant gives the same bits. */
