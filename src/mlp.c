@@ -258,6 +258,13 @@ static int dropout_active(const cdrl_mlp_layer *L, cdrl_mode mode)
     return L->dropout != CDRL_DROPOUT_NONE && mode != CDRL_MODE_EVAL;
 }
 
+/* What the layer's product read: the input after dropout, or the input
+ * itself where no dropout ran (not copied). */
+static const float *product_input(const cdrl_mlp *net, const cdrl_mlp_layer *L, cdrl_mode mode)
+{
+    return dropout_active(L, mode) ? L->dropped : layer_input(net, L);
+}
+
 const float *cdrl_mlp_forward(cdrl_mlp *net, const float *inp, int B, cdrl_mode mode,
                               cdrl_error *err)
 {
@@ -278,16 +285,15 @@ const float *cdrl_mlp_forward(cdrl_mlp *net, const float *inp, int B, cdrl_mode 
         cdrl_mlp_layer *L = &net->layers[i];
         const float *in = layer_input(net, L);
         int n = B * L->n_in;
-        if (!dropout_active(L, mode)) {
-            memcpy(L->dropped, in, sizeof(float) * n);
-        } else {
+        if (dropout_active(L, mode)) {
             fill_noise(net, L, B, mode);
             if (L->dropout == CDRL_DROPOUT_CONCRETE)
                 cdrl_concrete_dropout_forward(L->dropped, L->mask, in, L->noise, *L->p_logit, n);
             else
                 cdrl_fixed_dropout_forward(L->dropped, L->mask, in, L->noise, L->fixed_p, n);
         }
-        cdrl_dense_forward(L->pre, L->dropped, L->weight, L->bias, B, L->n_in, L->n_out);
+        cdrl_dense_forward(L->pre, product_input(net, L, mode), L->weight, L->bias, B, L->n_in,
+                           L->n_out);
         cdrl_activation_forward(L->act, L->pre, B * L->n_out, L->activation);
     }
     for (int h = 0; h < net->spec.n_heads; h++) {
@@ -332,16 +338,18 @@ int cdrl_mlp_backward(cdrl_mlp *net, const float *dout, float *dinp, cdrl_error 
         if (L->source >= 0)
             written[L->source] = 1;
         if (first && !active) { /* straight into the source's dact: a chain from +0 */
-            cdrl_dense_backward_set(dsource, L->dweight, L->dbias, L->dpre, L->dropped, L->weight,
-                                    B, L->n_in, L->n_out);
+            cdrl_dense_backward_set(dsource, L->dweight, L->dbias, L->dpre,
+                                    product_input(net, L, net->last_mode), L->weight, B, L->n_in,
+                                    L->n_out);
             continue;
         }
         /* The gradient of the layer's input only where something reads it:
          * not for the first layer of a caller that wants no dinp. */
         int concrete = active && L->dropout == CDRL_DROPOUT_CONCRETE;
         float *ddropped = dsource || concrete ? L->ddropped : NULL;
-        cdrl_dense_backward_set(ddropped, L->dweight, L->dbias, L->dpre, L->dropped, L->weight,
-                                B, L->n_in, L->n_out);
+        cdrl_dense_backward_set(ddropped, L->dweight, L->dbias, L->dpre,
+                                product_input(net, L, net->last_mode), L->weight, B, L->n_in,
+                                L->n_out);
         if (!active) {
             if (dsource)
                 cdrl_add_rows(dsource, L->ddropped, 1, n_in);
