@@ -63,38 +63,62 @@ void cdrl_activation_forward(float *out, const float *inp, int n, cdrl_activatio
 }
 
 /* The backward loops, vectorised; elementwise, so every variant gives the
- * same bits. */
+ * same bits. Without accumulate each starts from +0 (0 + d, not d: the
+ * bits of zeroing dinp and adding, a negative zero included). */
+#define BACKWARD_LOOP(expr)                                                                    \
+    do {                                                                                       \
+        if (accumulate)                                                                        \
+            for (int i = 0; i < n; i++)                                                        \
+                dinp[i] += (expr);                                                             \
+        else                                                                                   \
+            for (int i = 0; i < n; i++)                                                        \
+                dinp[i] = 0.0f + (expr);                                                       \
+    } while (0)
+
 CDRL_MULTIVERSION(static void, tanh_backward, (float *restrict dinp, const float *restrict dout,
-                                               const float *restrict out, int n), {
-    for (int i = 0; i < n; i++)
-        dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
-})
+                                               const float *restrict out, int n, int accumulate),
+                  { BACKWARD_LOOP((1.0f - out[i] * out[i]) * dout[i]); })
 
 CDRL_MULTIVERSION(static void, relu_backward, (float *restrict dinp, const float *restrict dout,
-                                               const float *restrict inp, int n), {
-    for (int i = 0; i < n; i++)
-        dinp[i] += inp[i] > 0.0f ? dout[i] : 0.0f;
-})
+                                               const float *restrict inp, int n, int accumulate),
+                  { BACKWARD_LOOP(inp[i] > 0.0f ? dout[i] : 0.0f); })
+
+CDRL_MULTIVERSION(static void, identity_backward, (float *restrict dinp,
+                                                   const float *restrict dout, int n,
+                                                   int accumulate),
+                  { BACKWARD_LOOP(dout[i]); })
+
+static void activation_backward(float *restrict dinp, const float *restrict dout,
+                                const float *restrict inp, const float *restrict out, int n,
+                                cdrl_activation act, int accumulate)
+{
+    switch (act) {
+    case CDRL_ACT_IDENTITY:
+        CDRL_PICK(identity_backward)(dinp, dout, n, accumulate);
+        break;
+    case CDRL_ACT_RELU:
+        CDRL_PICK(relu_backward)(dinp, dout, inp, n, accumulate);
+        break;
+    case CDRL_ACT_TANH:
+        CDRL_PICK(tanh_backward)(dinp, dout, out, n, accumulate);
+        break;
+    case CDRL_ACT_SELU:
+        /* For x <= 0, d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = out + scale*alpha. */
+        BACKWARD_LOOP((inp[i] > 0.0f ? CDRL_SELU_SCALE
+                                     : out[i] + CDRL_SELU_SCALE * CDRL_SELU_ALPHA)
+                      * dout[i]);
+        break;
+    }
+}
 
 void cdrl_activation_backward(float *dinp, const float *dout, const float *inp, const float *out,
                               int n, cdrl_activation act)
 {
-    switch (act) {
-    case CDRL_ACT_IDENTITY:
-        for (int i = 0; i < n; i++)
-            dinp[i] += dout[i];
-        break;
-    case CDRL_ACT_RELU:
-        CDRL_PICK(relu_backward)(dinp, dout, inp, n);
-        break;
-    case CDRL_ACT_TANH:
-        CDRL_PICK(tanh_backward)(dinp, dout, out, n);
-        break;
-    case CDRL_ACT_SELU:
-        /* For x <= 0, d/dx scale*alpha*(e^x - 1) = scale*alpha*e^x = out + scale*alpha. */
-        for (int i = 0; i < n; i++)
-            dinp[i] += (inp[i] > 0.0f ? CDRL_SELU_SCALE : out[i] + CDRL_SELU_SCALE * CDRL_SELU_ALPHA)
-                       * dout[i];
-        break;
-    }
+    activation_backward(dinp, dout, inp, out, n, act, 1);
+}
+
+void cdrl_activation_backward_set(float *dinp, const float *dout, const float *inp,
+                                  const float *out, int n, cdrl_activation act)
+{
+    activation_backward(dinp, dout, inp, out, n, act, 0);
 }

@@ -39,8 +39,13 @@ void cdrl_dense_forward(float *out, const float *inp, const float *weight, const
                 out, N);
 }
 
-void cdrl_dense_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-                         const float *inp, const float *weight, int B, int K, int N)
+/* The bias a product starts from when it overwrites: a chain from +0, as
+ * after zeroing. */
+static const float zeros[MAX_SMALL_KERNEL];
+
+static void dense_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                           const float *inp, const float *weight, int B, int K, int N,
+                           int accumulate)
 {
     // dout (B,N), inp (B,K), weight (N,K); dinp (B,K), dweight (N,K), dbias (N)
     int small = cdrl_matmul_is_small(B, K, N);
@@ -49,11 +54,29 @@ void cdrl_dense_backward(float *dinp, float *dweight, float *dbias, const float 
     else if (dweight)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, K, B, 1.0f, dout, N, inp, K, 1.0f,
                     dweight, K);
-    if (dinp && small) /* dinp (B,K) += dout weight */
-        cdrl_matmul_acc(dinp, K, dout, N, 1, weight, K, B, N, K);
-    else if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, K, N, 1.0f, dout, N, weight, K,
-                    1.0f, dinp, K);
+    if (dinp && small && !accumulate && K <= MAX_SMALL_KERNEL) {
+        cdrl_matmul_bias(dinp, K, dout, N, 1, weight, K, zeros, B, N, K);
+    } else if (dinp) {
+        if (!accumulate)
+            memset(dinp, 0, sizeof(float) * (size_t)B * K);
+        if (small) /* dinp (B,K) += dout weight */
+            cdrl_matmul_acc(dinp, K, dout, N, 1, weight, K, B, N, K);
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, K, N, 1.0f, dout, N, weight,
+                        K, 1.0f, dinp, K);
+    }
     if (dbias)
         cdrl_add_rows(dbias, dout, B, N);
+}
+
+void cdrl_dense_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                         const float *inp, const float *weight, int B, int K, int N)
+{
+    dense_backward(dinp, dweight, dbias, dout, inp, weight, B, K, N, 1);
+}
+
+void cdrl_dense_backward_set(float *dinp, float *dweight, float *dbias, const float *dout,
+                             const float *inp, const float *weight, int B, int K, int N)
+{
+    dense_backward(dinp, dweight, dbias, dout, inp, weight, B, K, N, 0);
 }

@@ -113,53 +113,98 @@ void cdrl_concrete_dropout_forward(float *out, float *z, const float *inp, const
     CDRL_PICK(concrete_mask)(out, z, inp, u, K, 1.0 / (1.0 - p), n);
 }
 
+/* The backward pass over the layer in one sweep: dinp += dout (1-z) ks (when
+ * with_dinp; dinp = 0 + the same without accumulate, the bits of zeroing
+ * first), and the sum over i of the p-gradient's terms
+ *   dout_i inp_i (1-z_i) (ks^2 - z_i ks dlogit/dp)
+ * (d out_i/dp = inp_i d/dp[(1-z_i) ks] with dz/dp = z(1-z) dlogit/dp and
+ * dks/dp = ks^2), written as dout_i inp_i (1-z_i) (c1 - z_i c2), in eight
+ * partial sums combined in a fixed order, so every variant adds alike. */
+#define CONCRETE_DINP(with_dinp, accumulate, i, keep)                                          \
+    if (with_dinp)                                                                             \
+        dinp[i] = ((accumulate) ? dinp[i] : 0.0f) + dout[i] * (float)((keep) * keep_scale)
+#define CONCRETE_BACKWARD_BODY(with_dinp, accumulate)                                          \
+    {                                                                                          \
+        enum { LANES = 8 };                                                                    \
+        double part[LANES] = {0};                                                              \
+        int i = 0;                                                                             \
+        for (; i + LANES <= n; i += LANES)                                                     \
+            for (int l = 0; l < LANES; l++) {                                                  \
+                double keep = 1.0 - z[i + l];                                                  \
+                CONCRETE_DINP(with_dinp, accumulate, i + l, keep);                             \
+                part[l] += (double)dout[i + l] * inp[i + l] * keep * (c1 - z[i + l] * c2);     \
+            }                                                                                  \
+        for (; i < n; i++) {                                                                   \
+            double keep = 1.0 - z[i];                                                          \
+            CONCRETE_DINP(with_dinp, accumulate, i, keep);                                     \
+            part[i % LANES] += (double)dout[i] * inp[i] * keep * (c1 - z[i] * c2);             \
+        }                                                                                      \
+        return ((part[0] + part[1]) + (part[2] + part[3]))                                     \
+               + ((part[4] + part[5]) + (part[6] + part[7]));                                  \
+    }
+#define CONCRETE_BACKWARD_PARAMS                                                               \
+    (float *restrict dinp, const float *restrict dout, const float *restrict inp,              \
+     const float *restrict z, double keep_scale, double c1, double c2, int n)
+CDRL_MULTIVERSION(static double, concrete_grads, CONCRETE_BACKWARD_PARAMS,
+                  CONCRETE_BACKWARD_BODY(1, 1))
+CDRL_MULTIVERSION(static double, concrete_grads_set, CONCRETE_BACKWARD_PARAMS,
+                  CONCRETE_BACKWARD_BODY(1, 0))
+CDRL_MULTIVERSION(static double, concrete_p_grad, CONCRETE_BACKWARD_PARAMS,
+                  CONCRETE_BACKWARD_BODY(0, 1))
+
+/* The input gradient alone: the same values as concrete_grads gives. */
 CDRL_MULTIVERSION(static void, concrete_input_grad, (float *restrict dinp,
                                                      const float *restrict dout,
                                                      const float *restrict z, double keep_scale,
-                                                     int n), {
-    for (int i = 0; i < n; i++)
-        dinp[i] += dout[i] * (float)((1.0 - z[i]) * keep_scale);
+                                                     int n, int accumulate), {
+    if (accumulate)
+        for (int i = 0; i < n; i++)
+            dinp[i] += dout[i] * (float)((1.0 - z[i]) * keep_scale);
+    else
+        for (int i = 0; i < n; i++)
+            dinp[i] = 0.0f + dout[i] * (float)((1.0 - z[i]) * keep_scale);
 })
 
-/* sum_i dout_i inp_i ((1-z_i) ks^2 - z_i (1-z_i) dlogit_dp ks), in four
- * partial sums taken in a fixed order, so every variant adds alike. */
-CDRL_MULTIVERSION(static double, concrete_p_grad, (const float *restrict dout,
-                                                   const float *restrict inp,
-                                                   const float *restrict z, double keep_scale,
-                                                   double dlogit_dp, int n), {
-    enum { LANES = 4 };
-    double part[LANES] = {0};
-    int i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int l = 0; l < LANES; l++) {
-            double zi = z[i + l], dz_dp = zi * (1.0 - zi) * dlogit_dp;
-            part[l] += (double)dout[i + l] * inp[i + l]
-                       * ((1.0 - zi) * keep_scale * keep_scale - dz_dp * keep_scale);
-        }
-    for (; i < n; i++) {
-        double zi = z[i], dz_dp = zi * (1.0 - zi) * dlogit_dp;
-        part[0] += (double)dout[i] * inp[i]
-                   * ((1.0 - zi) * keep_scale * keep_scale - dz_dp * keep_scale);
-    }
-    return (part[0] + part[1]) + (part[2] + part[3]);
-})
-
-void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *dout,
-                                    const float *inp, const float *z, float p_logit, int n)
+static void concrete_backward(float *dinp, float *dp_logit, const float *dout, const float *inp,
+                              const float *z, float p_logit, int n, int accumulate)
 {
     // dout (n), inp (n), z (n); dinp (n), dp_logit (1)
     const double eps = CDRL_CONCRETE_EPS, t = CDRL_CONCRETE_TEMPERATURE;
     double p = cdrl_sigmoid(p_logit);
     double keep_scale = 1.0 / (1.0 - p);
-    if (dinp)
-        CDRL_PICK(concrete_input_grad)(dinp, dout, z, keep_scale, n);
-    if (dp_logit) {
-        /* dz/dp = z(1-z) * dlogit/dp, and dlogit/dp is the same for every element. */
-        double dlogit_dp = (1.0 / (p + eps) + 1.0 / (1.0 - p + eps)) / t;
-        double dp = CDRL_PICK(concrete_p_grad)(dout, inp, z, keep_scale, dlogit_dp, n);
-        *dp_logit += (float)(dp * p * (1.0 - p));
+    if (!dp_logit) {
+        if (dinp)
+            CDRL_PICK(concrete_input_grad)(dinp, dout, z, keep_scale, n, accumulate);
+        return;
     }
+    /* dz/dp = z(1-z) * dlogit/dp, and dlogit/dp is the same for every element. */
+    double dlogit_dp = (1.0 / (p + eps) + 1.0 / (1.0 - p + eps)) / t;
+    double c1 = keep_scale * keep_scale, c2 = keep_scale * dlogit_dp;
+    double dp = !dinp       ? CDRL_PICK(concrete_p_grad)(NULL, dout, inp, z, keep_scale, c1, c2, n)
+                : accumulate ? CDRL_PICK(concrete_grads)(dinp, dout, inp, z, keep_scale, c1, c2, n)
+                             : CDRL_PICK(concrete_grads_set)(dinp, dout, inp, z, keep_scale, c1,
+                                                             c2, n);
+    *dp_logit += (float)(dp * p * (1.0 - p));
 }
+
+void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *dout,
+                                    const float *inp, const float *z, float p_logit, int n)
+{
+    concrete_backward(dinp, dp_logit, dout, inp, z, p_logit, n, 1);
+}
+
+void cdrl_concrete_dropout_backward_set(float *dinp, float *dp_logit, const float *dout,
+                                        const float *inp, const float *z, float p_logit, int n)
+{
+    concrete_backward(dinp, dp_logit, dout, inp, z, p_logit, n, 0);
+}
+
+/* y += g x, elementwise: every variant gives the same bits. */
+CDRL_MULTIVERSION(static void, add_scaled, (float *restrict y, const float *restrict x, float g,
+                                            int n), {
+    for (int i = 0; i < n; i++)
+        y[i] += g * x[i];
+})
 
 float cdrl_concrete_regularizer(float *dweight, float *dp_logit, const float *weight,
                                 int n_weight, int K, float p_logit, float weight_reg,
@@ -171,11 +216,8 @@ float cdrl_concrete_regularizer(float *dweight, float *dp_logit, const float *we
     double keep = 1.0 - p;
     double entropy_term = p * log(p) + keep * log(keep); /* negative entropy of Bernoulli(p) */
     double value = weight_reg * sum_sq / keep + (double)dropout_reg * K * entropy_term;
-    if (dweight) {
-        float g = (float)(2.0 * weight_reg / keep);
-        for (int i = 0; i < n_weight; i++)
-            dweight[i] += g * weight[i];
-    }
+    if (dweight)
+        CDRL_PICK(add_scaled)(dweight, weight, (float)(2.0 * weight_reg / keep), n_weight);
     if (dp_logit) {
         double dvalue_dp = weight_reg * sum_sq / (keep * keep)
                            + (double)dropout_reg * K * (log(p) - log(keep));

@@ -254,16 +254,172 @@ CDRL_FUSED __attribute__((target("avx512f,fma"))) static void matmul_fused_avx51
     MATMUL_BODY(MATMUL_ROWS8_32)
 #endif
 
+/* ==== The training products, fused ====
+ *
+ * The layers' forward and backward products (cdrl_matmul_acc, _bias): each
+ * output is one fused multiply-add per term, in order of l, starting from its
+ * old value or the bias, whichever tile computes it, so a row's result does
+ * not depend on the batch size or on the variant (AVX2 or AVX-512).
+ * Tiles of R rows x V vectors of 16 columns keep R * V = 16 sums in flight,
+ * enough to hide each FMA's latency on one 512-bit FMA unit. */
+#if CDRL_HAVE_AVX
+#define TRAIN_TILE(R, V)                                                                       \
+    do {                                                                                       \
+        v16f s[R][V];                                                                          \
+        _Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                                   \
+            _Pragma("GCC unroll 16") for (int v = 0; v < V; v++)                               \
+                memcpy(&s[r][v], bias ? bias + n + 16 * v : c + (size_t)(m + r) * ldc + n + 16 * v, \
+                       sizeof(v16f));                                                          \
+        const float *am = a + (size_t)m * a_row;                                               \
+        for (int l = 0; l < L; l++) {                                                          \
+            v16f w[V];                                                                         \
+            _Pragma("GCC unroll 16") for (int v = 0; v < V; v++)                               \
+                memcpy(&w[v], b + (size_t)l * ldb + n + 16 * v, sizeof(v16f));                 \
+            const float *al = am + (size_t)l * a_col;                                          \
+            _Pragma("GCC unroll 16") for (int r = 0; r < R; r++) {                             \
+                float x = al[(size_t)r * a_row];                                               \
+                _Pragma("GCC unroll 16") for (int v = 0; v < V; v++)                           \
+                    s[r][v] += x * w[v];                                                       \
+            }                                                                                  \
+        }                                                                                      \
+        _Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                                   \
+            _Pragma("GCC unroll 16") for (int v = 0; v < V; v++)                               \
+                memcpy(c + (size_t)(m + r) * ldc + n + 16 * v, &s[r][v], sizeof(v16f));        \
+    } while (0)
+
+/* Rows [0, M) of the columns [n, n + 16 V): tiles of R rows, then the rest
+ * of the rows two and one at a time. */
+#define TRAIN_COLUMNS(R, V)                                                                    \
+    do {                                                                                       \
+        int m = 0;                                                                             \
+        for (; m + R <= M; m += R)                                                             \
+            TRAIN_TILE(R, V);                                                                  \
+        for (; m + 2 <= M; m += 2)                                                             \
+            TRAIN_TILE(2, V);                                                                  \
+        for (; m < M; m++)                                                                     \
+            TRAIN_TILE(1, V);                                                                  \
+    } while (0)
+
+/* The last N % 16 columns, the whole width of one vector: b's columns copied
+ * into a 16-wide block first (zeros beyond them), the sums stored back only
+ * where they are columns of c. */
+#define NARROW_MAX_L 512
+#define TRAIN_NARROW_TILE(R)                                                                   \
+    do {                                                                                       \
+        v16f s[R];                                                                             \
+        _Pragma("GCC unroll 16") for (int r = 0; r < R; r++) {                                 \
+            s[r] = zero;                                                                       \
+            memcpy(&s[r], bias ? bias + n : c + (size_t)(m + r) * ldc + n, sizeof(float) * width); \
+        }                                                                                      \
+        const float *am = a + (size_t)m * a_row;                                               \
+        for (int l = 0; l < L; l++) {                                                          \
+            v16f w = narrow_b[l];                                                              \
+            const float *al = am + (size_t)l * a_col;                                          \
+            _Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                               \
+                s[r] += al[(size_t)r * a_row] * w;                                             \
+        }                                                                                      \
+        _Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                                   \
+            memcpy(c + (size_t)(m + r) * ldc + n, &s[r], sizeof(float) * width);               \
+    } while (0)
+
+#define TRAIN_BODY                                                                             \
+    {                                                                                          \
+        int n = 0;                                                                             \
+        for (; n + 64 <= N; n += 64)                                                           \
+            TRAIN_COLUMNS(4, 4);                                                               \
+        for (; n + 32 <= N; n += 32)                                                           \
+            TRAIN_COLUMNS(8, 2);                                                               \
+        for (; n + 16 <= N; n += 16)                                                           \
+            TRAIN_COLUMNS(16, 1);                                                              \
+        int width = N - n;                                                                     \
+        for (int l0 = 0; width > 0 && l0 < L; l0 += NARROW_MAX_L) {                            \
+            /* long sums in pieces: each piece continues from the last one's sums */          \
+            v16f narrow_b[NARROW_MAX_L], zero = {0};                                           \
+            int piece = L - l0 < NARROW_MAX_L ? L - l0 : NARROW_MAX_L;                         \
+            for (int l = 0; l < piece; l++) {                                                  \
+                narrow_b[l] = zero;                                                            \
+                memcpy(&narrow_b[l], b + (size_t)(l0 + l) * ldb + n, sizeof(float) * width);   \
+            }                                                                                  \
+            const float *a_all = a;                                                            \
+            a = a_all + (size_t)l0 * a_col;                                                    \
+            int L_all = L;                                                                     \
+            L = piece;                                                                         \
+            int m = 0;                                                                         \
+            for (; m + 16 <= M; m += 16)                                                       \
+                TRAIN_NARROW_TILE(16);                                                         \
+            for (; m < M; m++)                                                                 \
+                TRAIN_NARROW_TILE(1);                                                          \
+            a = a_all, L = L_all;                                                              \
+            bias = NULL; /* the next piece continues from c */                                 \
+        }                                                                                      \
+    }
+
+#define TRAIN_PARAMS                                                                           \
+    (float *restrict c, int ldc, const float *restrict a, int a_row, int a_col,                \
+     const float *restrict b, int ldb, const float *restrict bias, int M, int L, int N)
+
+CDRL_FUSED __attribute__((target("avx2,fma"))) static void train_fused_avx2 TRAIN_PARAMS TRAIN_BODY
+CDRL_FUSED __attribute__((target("avx512f,fma"))) static void train_fused_avx512 TRAIN_PARAMS
+    TRAIN_BODY
+#endif
+
+/* A product this narrow (N < 16 columns) and this tall is computed
+ * transposed, when a is stored transposed (a_row 1) as in the first layer's
+ * weight gradient, 64 x 4 summed over the batch. */
+#define TRANSPOSED_MIN_ROWS 16
+#define TRANSPOSED_MAX 4096
+
+static void train_kernel(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                         int ldb, const float *bias, int M, int L, int N)
+{
+#if CDRL_HAVE_AVX
+    if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx512f"))
+        return train_fused_avx512(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
+    if (CDRL_CPU_HAS("fma") && CDRL_CPU_HAS("avx2"))
+        return train_fused_avx2(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
+#endif
+    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, NULL, 0, M, L, N);
+}
+
+/* The training product: fused where the processor has FMA, else the unfused
+ * kernel. A narrow, tall product with a stored transposed runs as c^T = b^T
+ * a^T, so the rows fill the vectors: the same terms in the same order
+ * (a multiply-add's two factors commute exactly), so the same bits. */
+static void train_product(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
+                          int ldb, const float *bias, int M, int L, int N)
+{
+    if (N >= 16 || a_row != 1 || M < TRANSPOSED_MIN_ROWS || (long)M * N > TRANSPOSED_MAX)
+        return train_kernel(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
+    float ct[TRANSPOSED_MAX]; /* (N, M) */
+    if (bias)
+        for (int n = 0; n < N; n++)
+            for (int m = 0; m < M; m++)
+                ct[(size_t)n * M + m] = bias[n];
+    else
+        cdrl_transpose(ct, M, c, ldc, M, N);
+    train_kernel(ct, M, b, 1, ldb, a, a_col, NULL, N, L, M);
+    cdrl_transpose(c, ldc, ct, M, N, M);
+}
+
+int cdrl_matmul_fuses(void)
+{
+#if CDRL_HAVE_AVX
+    return CDRL_CPU_HAS("fma") && (CDRL_CPU_HAS("avx512f") || CDRL_CPU_HAS("avx2"));
+#else
+    return 0;
+#endif
+}
+
 void cdrl_matmul_acc(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                      int ldb, int M, int L, int N)
 {
-    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, NULL, NULL, 0, M, L, N);
+    train_product(c, ldc, a, a_row, a_col, b, ldb, NULL, M, L, N);
 }
 
 void cdrl_matmul_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,
                       int ldb, const float *bias, int M, int L, int N)
 {
-    CDRL_PICK(matmul)(c, ldc, a, a_row, a_col, b, ldb, bias, NULL, 0, M, L, N);
+    train_product(c, ldc, a, a_row, a_col, b, ldb, bias, M, L, N);
 }
 
 void cdrl_matmul_row_bias(float *c, int ldc, const float *a, int a_row, int a_col, const float *b,

@@ -4,13 +4,21 @@
  * cdrl's networks are narrow (4 to 64 units) and often run on a handful of
  * rows, where a BLAS call spends more time packing its operands than
  * multiplying them. This product keeps a block of outputs in registers and
- * sums each output over l in order, a product then an add (no fused
- * multiply-add: ISO C mode does not contract), so the SSE, AVX2 and AVX-512
- * variants give the same bits, and so does every run on any x86-64. */
+ * sums each output over l in order. Where the processor has FMA (with AVX2
+ * or AVX-512: every x86-64 made since 2013 that has AVX2) each term is one
+ * fused multiply-add, and both variants give the same bits; on an SSE-only
+ * processor it is a product then an add (ISO C mode does not contract), so
+ * that machine's bits differ from an FMA machine's in the last places.
+ * Either way a row's result does not depend on the batch size or on which
+ * tile of the kernel computed it. */
 #ifndef CDRL_MATMUL_H
 #define CDRL_MATMUL_H
 
 #include <stddef.h>
+
+/* Whether this processor's products (all but cdrl_matmul_row_bias, whose
+ * rule is the same) fuse each multiply and add: FMA with AVX2 or AVX-512. */
+int cdrl_matmul_fuses(void);
 
 /* c (M, N), row stride ldc: c += a b, where a is (M, L) with element (m, l) at
  * a[m * a_row + l * a_col] (so a transposed operand is just other strides) and

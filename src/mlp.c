@@ -6,6 +6,7 @@
 
 #include "cdrl/dense.h"
 #include "cdrl/init.h"
+#include "matmul.h"
 
 #include <cblas.h>
 #include <stdlib.h>
@@ -257,6 +258,13 @@ static int dropout_active(const cdrl_mlp_layer *L, cdrl_mode mode)
     return L->dropout != CDRL_DROPOUT_NONE && mode != CDRL_MODE_EVAL;
 }
 
+/* What the layer's product read: the input after dropout, or the input
+ * itself where no dropout ran (not copied). */
+static const float *product_input(const cdrl_mlp *net, const cdrl_mlp_layer *L, cdrl_mode mode)
+{
+    return dropout_active(L, mode) ? L->dropped : layer_input(net, L);
+}
+
 const float *cdrl_mlp_forward(cdrl_mlp *net, const float *inp, int B, cdrl_mode mode,
                               cdrl_error *err)
 {
@@ -277,16 +285,15 @@ const float *cdrl_mlp_forward(cdrl_mlp *net, const float *inp, int B, cdrl_mode 
         cdrl_mlp_layer *L = &net->layers[i];
         const float *in = layer_input(net, L);
         int n = B * L->n_in;
-        if (!dropout_active(L, mode)) {
-            memcpy(L->dropped, in, sizeof(float) * n);
-        } else {
+        if (dropout_active(L, mode)) {
             fill_noise(net, L, B, mode);
             if (L->dropout == CDRL_DROPOUT_CONCRETE)
                 cdrl_concrete_dropout_forward(L->dropped, L->mask, in, L->noise, *L->p_logit, n);
             else
                 cdrl_fixed_dropout_forward(L->dropped, L->mask, in, L->noise, L->fixed_p, n);
         }
-        cdrl_dense_forward(L->pre, L->dropped, L->weight, L->bias, B, L->n_in, L->n_out);
+        cdrl_dense_forward(L->pre, product_input(net, L, mode), L->weight, L->bias, B, L->n_in,
+                           L->n_out);
         cdrl_activation_forward(L->act, L->pre, B * L->n_out, L->activation);
     }
     for (int h = 0; h < net->spec.n_heads; h++) {
@@ -309,8 +316,6 @@ int cdrl_mlp_backward(cdrl_mlp *net, const float *dout, float *dinp, cdrl_error 
     int rc = reserve_backward(net, B, err);
     if (rc)
         return rc;
-    for (int i = 0; i < net->spec.n_hidden; i++)
-        memset(net->layers[i].dact, 0, sizeof(float) * (size_t)B * net->layers[i].n_out);
     for (int h = 0; h < net->spec.n_heads; h++) {
         cdrl_mlp_layer *L = &net->layers[net->spec.n_hidden + h];
         for (int b = 0; b < B; b++)
@@ -318,24 +323,42 @@ int cdrl_mlp_backward(cdrl_mlp *net, const float *dout, float *dinp, cdrl_error 
                    dout + (size_t)b * net->n_outputs + net->head_offset[h], sizeof(float) * L->n_out);
     }
     /* Every consumer of a layer comes after it, so walking backwards has each
-     * layer's dact complete before it is used. */
+     * layer's dact complete before it is used. A hidden layer's dact is
+     * written by its first consumer in this walk (0 + its gradient) and added
+     * to by the rest: the bits of zeroing it first, one pass fewer. */
+    int written[sizeof net->layers / sizeof net->layers[0]] = {0};
     for (int i = net->n_layers - 1; i >= 0; i--) {
         cdrl_mlp_layer *L = &net->layers[i];
         int n_out = B * L->n_out, n_in = B * L->n_in;
-        memset(L->dpre, 0, sizeof(float) * n_out);
-        cdrl_activation_backward(L->dpre, L->dact, L->pre, L->act, n_out, L->activation);
-        memset(L->ddropped, 0, sizeof(float) * n_in);
-        cdrl_dense_backward(L->ddropped, L->dweight, L->dbias, L->dpre, L->dropped, L->weight, B,
-                            L->n_in, L->n_out);
+        if (i < net->spec.n_hidden && !written[i]) /* a layer nothing consumes (none today) */
+            memset(L->dact, 0, sizeof(float) * n_out);
+        cdrl_activation_backward_set(L->dpre, L->dact, L->pre, L->act, n_out, L->activation);
         float *dsource = L->source < 0 ? dinp : net->layers[L->source].dact;
-        if (!dropout_active(L, net->last_mode)) {
+        int first = L->source >= 0 && !written[L->source], active = dropout_active(L, net->last_mode);
+        if (L->source >= 0)
+            written[L->source] = 1;
+        if (first && !active) { /* straight into the source's dact: a chain from +0 */
+            cdrl_dense_backward_set(dsource, L->dweight, L->dbias, L->dpre,
+                                    product_input(net, L, net->last_mode), L->weight, B, L->n_in,
+                                    L->n_out);
+            continue;
+        }
+        /* The gradient of the layer's input only where something reads it:
+         * not for the first layer of a caller that wants no dinp. */
+        int concrete = active && L->dropout == CDRL_DROPOUT_CONCRETE;
+        float *ddropped = dsource || concrete ? L->ddropped : NULL;
+        cdrl_dense_backward_set(ddropped, L->dweight, L->dbias, L->dpre,
+                                product_input(net, L, net->last_mode), L->weight, B, L->n_in,
+                                L->n_out);
+        if (!active) {
             if (dsource)
-                for (int k = 0; k < n_in; k++)
-                    dsource[k] += L->ddropped[k];
-        } else if (L->dropout == CDRL_DROPOUT_CONCRETE) {
-            cdrl_concrete_dropout_backward(dsource, L->dp_logit, L->ddropped, layer_input(net, L),
-                                           L->mask, *L->p_logit, n_in);
+                cdrl_add_rows(dsource, L->ddropped, 1, n_in);
+        } else if (concrete) {
+            (first ? cdrl_concrete_dropout_backward_set : cdrl_concrete_dropout_backward)(
+                dsource, L->dp_logit, L->ddropped, layer_input(net, L), L->mask, *L->p_logit, n_in);
         } else if (dsource) {
+            if (first)
+                memset(dsource, 0, sizeof(float) * n_in);
             cdrl_fixed_dropout_backward(dsource, L->ddropped, L->mask, n_in);
         }
     }

@@ -72,12 +72,13 @@ else
   echo "FAIL d9-long-unit-signal: exit $status: $(cat d9.err)"; fail=1
 fi
 
-# D9: a signal in the middle of a long dynamics-model fit (40000 steps,
+# D9: a signal in the middle of a long dynamics-model fit (100000 steps,
 # seconds of work, after episode 2) abandons episode 2 at once; the resumed
 # run redoes it and ends with the uninterrupted run's files. The signal comes
 # half the time episode 1 took (its fit, mostly) after episode 1's line, so
-# it falls in episode 2's fit on a fast machine and under ASan alike.
-fit=(train --agent mb --env cartpole --set agent.max_episodes=2 --set agent.model.fit_steps=40000
+# it falls in episode 2's fit on a fast machine and under ASan alike. (40000
+# steps left too short a window under load once the fit ran in about a second.)
+fit=(train --agent mb --env cartpole --set agent.max_episodes=2 --set agent.model.fit_steps=100000
      --set run.stop_when_solved=false --set run.checkpoint_every=1 --set run.log_every=1)
 "$cdrl" "${fit[@]}" --out fit-whole >/dev/null 2>&1
 t0=$(date +%s.%N)
@@ -137,7 +138,7 @@ update_signal() { # name, steps per update, extra --set args: the same for the M
   check d9-$name-resume 0 "" -- train --resume $name-cut
   same_run d9-$name-same-as-whole $name-whole $name-cut
 }
-update_signal pg-update 300
+update_signal pg-update 800 # 300 left under a second per update once the products fused: too short a window under load
 update_signal pg-lstm-update 900 --set agent.policy.kind=lstm --set agent.lstm.chunk=1 --set agent.lstm.hidden=16
 "$cdrl" "${pg[@]}" --steps 100000000 --set agent.envs=8 --set agent.min_steps=1000000 --out roll > roll.out 2> roll.err & pid=$!
 for _ in $(seq 100); do [ -s roll.out ] && break; sleep 0.2; done

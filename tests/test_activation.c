@@ -38,6 +38,27 @@ static void relu(void **state) { (void)state; check_activation(CDRL_ACT_RELU); }
 static void tanh_act(void **state) { (void)state; check_activation(CDRL_ACT_TANH); }
 static void selu(void **state) { (void)state; check_activation(CDRL_ACT_SELU); }
 
+/* The overwriting backward gives the bits of zeroing and accumulating, for
+ * every activation, whatever dinp held (a negative zero derivative too). */
+static void backward_set_is_zero_then_add(void **state)
+{
+    (void)state;
+    float x[N_POINTS + 1], out[N_POINTS + 1], dout[N_POINTS + 1];
+    memcpy(x, points, sizeof points);
+    x[N_POINTS] = 1.0f;
+    for (int act = CDRL_ACT_IDENTITY; act <= CDRL_ACT_SELU; act++) {
+        cdrl_activation_forward(out, x, N_POINTS + 1, (cdrl_activation)act);
+        for (int i = 0; i <= N_POINTS; i++)
+            dout[i] = i == N_POINTS ? -0.0f : 0.7f - 0.3f * i;
+        float added[N_POINTS + 1] = {0}, set[N_POINTS + 1];
+        for (int i = 0; i <= N_POINTS; i++)
+            set[i] = 99.0f;
+        cdrl_activation_backward(added, dout, x, out, N_POINTS + 1, (cdrl_activation)act);
+        cdrl_activation_backward_set(set, dout, x, out, N_POINTS + 1, (cdrl_activation)act);
+        assert_memory_equal(set, added, sizeof set);
+    }
+}
+
 static void in_place_forward(void **state)
 {
     (void)state;
@@ -67,7 +88,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(identity),   cmocka_unit_test(relu),
         cmocka_unit_test(tanh_act),   cmocka_unit_test(selu),
-        cmocka_unit_test(in_place_forward), cmocka_unit_test(parse_names),
+        cmocka_unit_test(in_place_forward),
+        cmocka_unit_test(backward_set_is_zero_then_add), cmocka_unit_test(parse_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,12 +123,46 @@ static void backward_accumulates(void **state)
     assert_true(all_close("dbias", db, db_want, N, 1e-5, 1e-4));
 }
 
+/* The overwriting backward gives the bits of zeroing dinp and accumulating,
+ * on the small-product path and on the BLAS one (a layer past 4M
+ * multiply-adds), and still accumulates the parameter gradients. */
+static void backward_set_is_zero_then_add(void **state)
+{
+    (void)state;
+    static const int shapes[][3] = {{B, K, N}, {64, 64, 3}, {2048, 64, 64}};
+    cdrl_rng rng;
+    cdrl_rng_seed(&rng, 12, 0);
+    for (int s = 0; s < 3; s++) {
+        int rows = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
+        size_t nin = (size_t)rows * k, nout = (size_t)rows * n, nw = (size_t)n * k;
+        float *inp = malloc(sizeof(float) * nin), *w = malloc(sizeof(float) * nw);
+        float *dout = malloc(sizeof(float) * nout), *added = calloc(nin, sizeof(float));
+        float *set = malloc(sizeof(float) * nin), *dw1 = calloc(nw, sizeof(float));
+        float *dw2 = calloc(nw, sizeof(float));
+        fill_uniform(inp, (int)nin, -1, 1, &rng);
+        fill_uniform(w, (int)nw, -1, 1, &rng);
+        fill_uniform(dout, (int)nout, -1, 1, &rng);
+        fill_uniform(set, (int)nin, -1, 1, &rng); /* overwritten */
+        cdrl_dense_backward(added, dw1, NULL, dout, inp, w, rows, k, n);
+        cdrl_dense_backward_set(set, dw2, NULL, dout, inp, w, rows, k, n);
+        assert_memory_equal(set, added, sizeof(float) * nin);
+        assert_memory_equal(dw2, dw1, sizeof(float) * nw);
+        /* again: dinp the same, the weight gradient added onto the first */
+        cdrl_dense_backward(NULL, dw1, NULL, dout, inp, w, rows, k, n);
+        cdrl_dense_backward_set(set, dw2, NULL, dout, inp, w, rows, k, n);
+        assert_memory_equal(set, added, sizeof(float) * nin);
+        assert_memory_equal(dw2, dw1, sizeof(float) * nw);
+        free(inp), free(w), free(dout), free(added), free(set), free(dw1), free(dw2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(forward_matches_reference),
         cmocka_unit_test(backward_matches_finite_differences),
         cmocka_unit_test(backward_accumulates),
+        cmocka_unit_test(backward_set_is_zero_then_add),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

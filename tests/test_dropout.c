@@ -101,6 +101,35 @@ static void concrete_gradients_match_finite_differences(void **state)
     }
 }
 
+/* The overwriting backward: dinp with the bits of zeroing and accumulating
+ * (whatever it held), dp_logit the same sum added; and the p-gradient alone
+ * (dinp NULL) the same as with dinp. Lengths around the eight partial sums. */
+static void concrete_backward_set_is_zero_then_add(void **state)
+{
+    (void)state;
+    float x[N], u[N], r[N], out[N], z[N];
+    make_inputs(x, u, r, 3);
+    float p_logit = cdrl_logit(0.2f);
+    cdrl_concrete_dropout_forward(out, z, x, u, p_logit, N);
+    static const int lengths[] = {1, 7, 8, 9, N};
+    for (int k = 0; k < 5; k++) {
+        int n = lengths[k] < N ? lengths[k] : N;
+        float added[N] = {0}, set[N], dp_added = 0.5f, dp_set = 0.5f, dp_alone = 0.5f;
+        for (int i = 0; i < N; i++)
+            set[i] = 7.0f;
+        cdrl_concrete_dropout_backward(added, &dp_added, r, x, z, p_logit, n);
+        cdrl_concrete_dropout_backward_set(set, &dp_set, r, x, z, p_logit, n);
+        cdrl_concrete_dropout_backward(NULL, &dp_alone, r, x, z, p_logit, n);
+        assert_memory_equal(set, added, sizeof(float) * n);
+        assert_memory_equal(&dp_set, &dp_added, sizeof dp_set);
+        assert_memory_equal(&dp_alone, &dp_added, sizeof dp_set);
+        for (int i = 0; i < n; i++)
+            set[i] = 7.0f;
+        cdrl_concrete_dropout_backward_set(set, NULL, r, x, z, p_logit, n);
+        assert_memory_equal(set, added, sizeof(float) * n);
+    }
+}
+
 /* The rescaling alone: with noise that drops nothing (u -> 0 makes z ~ 0),
  * out = x / (1-p), so d out / d p_logit = x p / (1-p). */
 static void p_logit_gradient_through_rescaling(void **state)
@@ -250,6 +279,7 @@ int main(void)
         cmocka_unit_test(concrete_forward_matches_formula),
         cmocka_unit_test(concrete_mask_to_float_rounding),
         cmocka_unit_test(concrete_gradients_match_finite_differences),
+        cmocka_unit_test(concrete_backward_set_is_zero_then_add),
         cmocka_unit_test(p_logit_gradient_through_rescaling),
         cmocka_unit_test(regularizer_by_hand),
         cmocka_unit_test(coefficients_from_data_size),

@@ -71,6 +71,12 @@ void cdrl_concrete_dropout_forward(float *out, float *z, const float *inp, const
 void cdrl_concrete_dropout_backward(float *dinp, float *dp_logit, const float *dout,
                                     const float *inp, const float *z, float p_logit, int n);
 
+/* The same, with dinp (n) overwritten: dinp = 0 + dout (1-z)/(1-p), the bits
+ * of zeroing dinp and calling cdrl_concrete_dropout_backward, one pass fewer
+ * (for a caller's scratch buffer). *dp_logit still accumulates. */
+void cdrl_concrete_dropout_backward_set(float *dinp, float *dp_logit, const float *dout,
+                                        const float *inp, const float *z, float p_logit, int n);
+
 /* The Concrete regulariser of one layer (formula above). weight (n_weight),
  * the kernel only; K the layer's input width. Returns R (computed in double);
  * accumulates dweight (n_weight) += dR/dW and *dp_logit += dR/dp_logit when

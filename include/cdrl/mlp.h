@@ -89,7 +89,7 @@ typedef struct {
     /* forward buffers */
     float *noise;                /* (B,K) uniforms used by the last TRAIN/MC forward */
     float *mask;                 /* (B,K) Concrete z, or fixed (u >= p)/(1-p) */
-    float *dropped;              /* (B,K) the input after dropout (== the input in EVAL) */
+    float *dropped;              /* (B,K) the input after dropout (unused where none ran) */
     float *pre;                  /* (B,N) dense output before the activation */
     float *act;                  /* (B,N) after the activation (== pre for heads) */
     /* backward scratch */

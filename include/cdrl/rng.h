@@ -30,8 +30,13 @@ double cdrl_rng_uniform(cdrl_rng *rng);
 /* Uniform float in [0, 1) with 24 random bits. */
 float cdrl_rng_uniform_f(cdrl_rng *rng);
 
-/* out (n) = n successive cdrl_rng_uniform_f draws, the same values in the same
- * order, without a call per draw (dropout noise for a whole batch). */
+/* out (n) = n uniform floats in [0, 1) with 24 random bits each, for a whole
+ * batch of dropout noise at once: one cdrl_rng_u64 draw (the only advance of
+ * rng) seeds sixteen xoshiro256** lanes through splitmix64 (lane j's state
+ * words are outputs 4j..4j+3 of splitmix64 started at that draw), and out[i]
+ * is lane i mod 16's draw number i / 16, converted as cdrl_rng_uniform_f
+ * converts. So one call of 2n values is not two calls of n. Nothing is drawn
+ * when n is 0. */
 void cdrl_rng_fill_uniform_f(cdrl_rng *rng, float *out, size_t n);
 
 /* Uniform double in [lo, hi). */
