@@ -9,12 +9,12 @@
  * written out (the state is the observation), no episode bookkeeping. A
  * batch is struct-of-arrays, stepped cart by cart in one loop. */
 #include "bench_env_tight.h"
+#include "bench.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cdrl/clock.h"
 #include "cdrl/rng.h"
 
 #define PI 3.141592653589793
@@ -90,13 +90,13 @@ double bench_env_tight_rate(int batch, const double *actions, int table, double 
     const long long chunk = 8192 / n + 1;
     for (long long i = 0; i < 100000 / n + 2; i++)
         step_carts(&c, n, actions + (n == 1 ? i % table : i % window), &rng);
-    double t0 = cdrl_clock_seconds();
+    double t0 = bench_thread_cpu_seconds();
     do {
         for (long long i = 0; i < chunk; i++, iterations++)
             step_carts(&c, n, actions + (n == 1 ? iterations % table : iterations % window), &rng);
         done = iterations * n;
-    } while (steps > 0 ? done < steps : cdrl_clock_seconds() - t0 < seconds);
-    double elapsed = cdrl_clock_seconds() - t0;
+    } while (steps > 0 ? done < steps : bench_thread_cpu_seconds() - t0 < seconds);
+    double elapsed = bench_thread_cpu_seconds() - t0;
     /* Keep the states alive, so the loop is not optimised away. */
     volatile double sink = 0.0;
     for (int i = 0; i < n; i++)

@@ -7,7 +7,8 @@
 
 /* Steps per second of `batch` carts (0 or 1: one cart) taking actions from
  * the table (`table` entries of 0.0 or 1.0, more than batch), for `seconds`
- * or, if steps > 0, that many steps. Returns 0 when out of memory. */
+ * of this thread's CPU time or, if steps > 0, that many steps. Returns 0 when
+ * out of memory. */
 double bench_env_tight_rate(int batch, const double *actions, int table, double seconds,
                             long long steps, uint64_t seed);
 
