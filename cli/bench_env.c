@@ -34,7 +34,6 @@
 #include "cdrl/rng.h"
 #include "cdrl/run.h"
 
-#define ACTION_WINDOW_SLACK 61 /* prime, so the window wanders over the table */
 #define MAX_ROUNDS 101
 
 typedef struct {
@@ -123,7 +122,7 @@ static void wait_for_start(bench_cell *cell)
 
 static void bench_single(bench_cell *cell)
 {
-    const size_t table = 4096;
+    const size_t table = BENCH_ENV_TABLE;
     cdrl_env *env = NULL;
     double *actions = NULL;
     double obs[CDRL_ENV_MAX_DIM];
@@ -183,7 +182,7 @@ static void bench_batched(bench_cell *cell)
                cdrl_vec_env_set_threads(venv, cell->pool_threads, &cell->err) ||
                cdrl_vec_env_reset(venv, obs, &cell->err)) {
         cell->failed = 1;
-    } else if (!(actions = random_actions(cdrl_vec_env_spec_of(venv), (size_t)B + ACTION_WINDOW_SLACK,
+    } else if (!(actions = random_actions(cdrl_vec_env_spec_of(venv), (size_t)B + BENCH_ENV_WINDOW_SLACK,
                                           cell->seed))) {
         cdrl_errorf(&cell->err, CDRL_ENOMEM, "out of memory for a batch of %d", B);
         cell->failed = 1;
@@ -196,7 +195,7 @@ static void bench_batched(bench_cell *cell)
     }
     long long warmup = 100000 / B + 2;
     for (long long t = 0; t < warmup; t++)
-        cdrl_vec_env_step(venv, actions + (size_t)(t % ACTION_WINDOW_SLACK) * width, obs, reward, term, trunc,
+        cdrl_vec_env_step(venv, actions + (size_t)(t % BENCH_ENV_WINDOW_SLACK) * width, obs, reward, term, trunc,
                           final_obs, NULL);
     wait_for_start(cell);
     long long iterations = 0, steps = 0;
@@ -204,7 +203,7 @@ static void bench_batched(bench_cell *cell)
     double t0 = cell_clock(cell);
     do {
         for (long long i = 0; i < chunk; i++, iterations++)
-            cdrl_vec_env_step(venv, actions + (size_t)(iterations % ACTION_WINDOW_SLACK) * width, obs, reward,
+            cdrl_vec_env_step(venv, actions + (size_t)(iterations % BENCH_ENV_WINDOW_SLACK) * width, obs, reward,
                               term, trunc, final_obs, NULL);
         steps = iterations * B;
     } while (budget_left(cell, steps, t0));
@@ -398,13 +397,71 @@ static int env_list(bench_options *opt, char *list, size_t size, const char **na
     return n_envs;
 }
 
+/* The env's states after `steps` steps on the bench's actions from the
+ * bench's seed, as struct-of-arrays into state (4 x n): what the plain loop
+ * must reproduce (bench_env_tight_state). 0 or an error. */
+static int cartpole_state_after(int batch, const double *actions, long long steps, uint64_t seed, double *state,
+                                cdrl_error *err)
+{
+    const int n = batch ? batch : 1;
+    double *obs = malloc(4 * (size_t)n * sizeof *obs);
+    double *reward = malloc((size_t)n * sizeof *reward);
+    uint8_t *flags = malloc(2 * (size_t)n);
+    cdrl_env *env = NULL;
+    cdrl_vec_env *venv = NULL;
+    int rc = !obs || !reward || !flags ? cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a batch of %d", n) : 0;
+    if (!rc && !batch && !(rc = cdrl_env_create("cartpole", &env, err)) &&
+        !(rc = cdrl_env_reset_seeded(env, seed, obs, err))) {
+        cdrl_step_result r;
+        for (long long t = 0; t < steps && !rc; t++) {
+            rc = cdrl_env_step(env, &actions[t % BENCH_ENV_TABLE], obs, &r, err);
+            if (!rc && (r.terminated || r.truncated))
+                rc = cdrl_env_reset(env, obs, err);
+        }
+    } else if (!rc && batch && !(rc = cdrl_vec_env_create("cartpole", batch, seed, &venv, err)) &&
+               !(rc = cdrl_vec_env_reset(venv, obs, err))) {
+        for (long long t = 0; t < steps && !rc; t++)
+            rc = cdrl_vec_env_step(venv, actions + t % BENCH_ENV_WINDOW_SLACK, obs, reward, flags, flags + n, NULL,
+                                   err);
+    }
+    for (int i = 0; i < n && !rc; i++) /* cartpole's observation is its state */
+        for (int d = 0; d < 4; d++)
+            state[(size_t)d * n + i] = obs[(size_t)i * 4 + d];
+    cdrl_env_free(env);
+    cdrl_vec_env_free(venv);
+    free(obs);
+    free(reward);
+    free(flags);
+    return rc;
+}
+
+/* The plain loop is a fair floor only if it does the env's arithmetic: both
+ * take the same steps, and their states must agree to the last bit. */
+static int check_tight_identical(int batch, const double *actions, uint64_t seed, cdrl_error *err)
+{
+    const int n = batch ? batch : 1;
+    const long long steps = batch ? 20000 / batch + 100 : 20000;
+    double *env = malloc(8 * (size_t)n * sizeof *env), *loop = env + 4 * (size_t)n;
+    int rc = env ? 0 : cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a plain loop of %d carts", n);
+    if (!rc && bench_env_tight_state(batch, actions, steps, seed, loop))
+        rc = cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a plain loop of %d carts", n);
+    if (!rc)
+        rc = cartpole_state_after(batch, actions, steps, seed, env, err);
+    if (!rc && memcmp(env, loop, 4 * (size_t)n * sizeof *env) != 0)
+        rc = cdrl_errorf(err, CDRL_ESTATE, "the plain loop's cartpole (B = %d) differs from the env after %lld "
+                         "steps: it is not the env's arithmetic", n, steps);
+    free(env);
+    return rc;
+}
+
 /* cartpole's equations in a plain C loop against the env itself, on the
- * actions bench_single and bench_batched take: `rounds` rounds of the env
- * then the loop, one cell each, so both meet the same machine; one row with
- * the loop's median time and the median of the rounds' ratios. */
+ * actions bench_single and bench_batched take, once checked to follow the
+ * env bit for bit: `rounds` rounds of the env then the loop, one cell each,
+ * so both meet the same machine; one row with the loop's median time and
+ * the median of the rounds' ratios. */
 static int print_tight_row(const bench_options *opt, int batch, cdrl_error *err)
 {
-    int table = batch ? batch + ACTION_WINDOW_SLACK : 4096;
+    int table = batch ? batch + BENCH_ENV_WINDOW_SLACK : BENCH_ENV_TABLE;
     double env_ns[MAX_ROUNDS], loop_ns[MAX_ROUNDS], ratio[MAX_ROUNDS];
     cdrl_env *probe = NULL;
     if (cdrl_env_create("cartpole", &probe, err))
@@ -413,11 +470,10 @@ static int print_tight_row(const bench_options *opt, int batch, cdrl_error *err)
     cdrl_env_free(probe);
     if (!actions)
         return cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a plain loop of %d carts", batch);
-    int rc = 0;
+    int rc = check_tight_identical(batch, actions, opt->seed, err);
     for (int r = 0; r < opt->rounds && !rc; r++) {
         double env = bench_measure(opt, batch, 1, 1, err);
-        double loop = env > 0 ? bench_env_tight_rate(batch, actions, table, opt->seconds, opt->steps, opt->seed)
-                              : 0.0;
+        double loop = env > 0 ? bench_env_tight_rate(batch, actions, opt->seconds, opt->steps, opt->seed) : 0.0;
         if (env <= 0)
             rc = -1;
         else if (loop <= 0)

@@ -196,14 +196,14 @@ static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
     const int limit = venv->wrap.time_limit;
     const int n = end - begin;
 
-    if (cdrl_env_wrap_is_plain(&venv->wrap)) {
+    /* The plain env's env steps are counted with the rest below. */
+    const int plain = cdrl_env_wrap_is_plain(&venv->wrap);
+    if (plain) {
         def->step_batch(venv->settings, n, venv->state + begin, stride,
                         a->actions + (size_t)begin * action_width, a->reward + begin,
                         a->terminated + begin);
         def->observe_batch(venv->settings, n, venv->state + begin, stride,
                            a->obs + (size_t)begin * obs_dim);
-        for (int i = begin; i < end; i++)
-            venv->env_steps[i]++;
     } else {
         /* Wrapped: env by env, through the code the single env runs. */
         for (int i = begin; i < end; i++) {
@@ -217,7 +217,7 @@ static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
     for (int i = begin; i < end; i++) {
         int steps = ++venv->steps[i];
         venv->returns[i] += a->reward[i];
-        uint8_t truncated = venv->env_steps[i] >= limit;
+        uint8_t truncated = (venv->env_steps[i] += plain) >= limit;
         a->truncated[i] = truncated;
         if (!(a->terminated[i] | truncated))
             continue;
@@ -231,14 +231,17 @@ static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
     }
 }
 
+static void vec_env_step_range(const vec_env_step_args *a, int begin, int end)
+{
+    for (int t = begin; t < end; t += VEC_ENV_TILE)
+        vec_env_step_tile(a, t, t + VEC_ENV_TILE < end ? t + VEC_ENV_TILE : end);
+}
+
 static void vec_env_step_slice(void *context, int worker, int n_workers)
 {
     const vec_env_step_args *a = context;
     long batch = a->venv->batch;
-    int begin = (int)(batch * worker / n_workers);
-    int end = (int)(batch * (worker + 1) / n_workers);
-    for (int t = begin; t < end; t += VEC_ENV_TILE)
-        vec_env_step_tile(a, t, t + VEC_ENV_TILE < end ? t + VEC_ENV_TILE : end);
+    vec_env_step_range(a, (int)(batch * worker / n_workers), (int)(batch * (worker + 1) / n_workers));
 }
 
 int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, double *reward,
@@ -283,7 +286,7 @@ int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, do
     if (venv->pool)
         worker_pool_run(venv->pool, vec_env_step_slice, &args);
     else
-        vec_env_step_slice(&args, 0, 1);
+        vec_env_step_range(&args, 0, venv->batch);
     return 0;
 }
 
