@@ -25,6 +25,9 @@
 struct cdrl_vec_env {
     const cdrl_env_def *def;
     void *settings;
+    int plain;            /* the wrappers change nothing (cdrl_env_wrap_is_plain) */
+    int action_width;     /* doubles per action: max(1, action_dim) */
+    double action_count;  /* the def's, as a double; 0 for continuous actions */
     cdrl_env_wrap wrap;
     cdrl_env_spec spec;   /* the def's, with the wrappers applied */
     int batch;
@@ -50,6 +53,14 @@ typedef struct {
     double *obs, *reward, *final_obs;
     uint8_t *terminated, *truncated;
 } vec_env_step_args;
+
+/* Caches what every step reads from the def and the wrappers. */
+static void vec_env_cache(cdrl_vec_env *venv)
+{
+    venv->plain = cdrl_env_wrap_is_plain(&venv->wrap);
+    venv->action_width = venv->def->spec.action_dim > 0 ? venv->def->spec.action_dim : 1;
+    venv->action_count = venv->def->spec.action_count;
+}
 
 int cdrl_vec_env_create(const char *name, int batch, uint64_t seed, cdrl_vec_env **out, cdrl_error *err)
 {
@@ -84,6 +95,7 @@ int cdrl_vec_env_create(const char *name, int batch, uint64_t seed, cdrl_vec_env
     def->settings_init(venv->settings);
     cdrl_env_wrap_init(&venv->wrap, def);
     cdrl_env_wrap_spec(&venv->wrap, def, &venv->spec);
+    vec_env_cache(venv);
     for (int i = 0; i < batch; i++) {
         cdrl_rng_seed(&venv->rngs[i], seed, (uint64_t)i);
         cdrl_rng_seed(&venv->noise[i], cdrl_env_noise_seed(seed), (uint64_t)i);
@@ -95,8 +107,10 @@ int cdrl_vec_env_create(const char *name, int batch, uint64_t seed, cdrl_vec_env
 int cdrl_vec_env_set_option(cdrl_vec_env *venv, const char *key, const char *value, cdrl_error *err)
 {
     int rc = cdrl_env_set_any_option(venv->def, &venv->wrap, venv->settings, key, value, err);
-    if (rc == 0)
+    if (rc == 0) {
         cdrl_env_wrap_spec(&venv->wrap, venv->def, &venv->spec);
+        vec_env_cache(venv);
+    }
     return rc;
 }
 
@@ -159,7 +173,7 @@ static void vec_env_reset_one(cdrl_vec_env *venv, int i)
 /* The wrapped observation of env i into row (the plain env's own otherwise). */
 static void vec_env_observe_one(cdrl_vec_env *venv, int i, double *row)
 {
-    if (cdrl_env_wrap_is_plain(&venv->wrap))
+    if (venv->plain)
         venv->def->observe_batch(venv->settings, 1, venv->state + i, (size_t)venv->batch, row);
     else
         cdrl_env_wrap_observe_one(&venv->wrap, venv->def, venv->settings, venv->state + i, (size_t)venv->batch,
@@ -172,7 +186,7 @@ int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err)
     for (int i = 0; i < venv->batch; i++)
         vec_env_reset_one(venv, i);
     venv->has_reset = 1;
-    if (cdrl_env_wrap_is_plain(&venv->wrap)) {
+    if (venv->plain) {
         if (obs)
             venv->def->observe_batch(venv->settings, venv->batch, venv->state, (size_t)venv->batch, obs);
         return 0;
@@ -186,18 +200,19 @@ int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err)
 
 /* Steps envs [begin, end): physics for the tile, then per env the counters,
  * the time limit, and the automatic reset of ended episodes. */
-static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
+static inline __attribute__((always_inline)) void vec_env_step_tile(const vec_env_step_args *a, int begin,
+                                                                    int end)
 {
     cdrl_vec_env *venv = a->venv;
     const cdrl_env_def *def = venv->def;
     const size_t stride = (size_t)venv->batch;
     const int obs_dim = venv->spec.obs_dim;
-    const int action_width = def->spec.action_dim > 0 ? def->spec.action_dim : 1;
+    const int action_width = venv->action_width;
     const int limit = venv->wrap.time_limit;
     const int n = end - begin;
 
     /* The plain env's env steps are counted with the rest below. */
-    const int plain = cdrl_env_wrap_is_plain(&venv->wrap);
+    const int plain = venv->plain;
     if (plain) {
         def->step_batch(venv->settings, n, venv->state + begin, stride,
                         a->actions + (size_t)begin * action_width, a->reward + begin,
@@ -231,7 +246,8 @@ static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
     }
 }
 
-static void vec_env_step_range(const vec_env_step_args *a, int begin, int end)
+static inline __attribute__((always_inline)) void vec_env_step_range(const vec_env_step_args *a, int begin,
+                                                                     int end)
 {
     for (int t = begin; t < end; t += VEC_ENV_TILE)
         vec_env_step_tile(a, t, t + VEC_ENV_TILE < end ? t + VEC_ENV_TILE : end);
@@ -259,11 +275,11 @@ int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, do
                            def->spec.name);
     /* Every action is checked before any env moves, so a bad one leaves the
      * whole batch as it was. */
-    const int action_width = def->spec.action_dim > 0 ? def->spec.action_dim : 1;
-    if (def->spec.action_count > 0) {
+    const int action_width = venv->action_width;
+    if (venv->action_count > 0) {
         /* The common discrete case inline (the full check is a call per env);
          * the full check names the first bad action. NaN fails the test. */
-        const double count = def->spec.action_count;
+        const double count = venv->action_count;
         int all_valid = 1;
         for (int i = 0; i < venv->batch; i++) {
             double a = actions[i];
