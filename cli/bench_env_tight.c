@@ -57,7 +57,7 @@ static inline void reset_cart(cart *c, cdrl_rng *rng)
 static inline void step_cart(cart *c, double action, cdrl_rng *rng)
 {
     double sintheta = sin(c->theta), costheta = cos(c->theta);
-    double force = action == 1.0 ? FORCE_MAG : -FORCE_MAG;
+    double force = copysign(FORCE_MAG, action - 0.5); /* as the env: no branch on the action */
     double temp = (force + POLEMASS_LENGTH * (c->theta_dot * c->theta_dot) * sintheta) / TOTAL_MASS;
     double thetaacc = (GRAVITY * sintheta - costheta * temp) /
                       (LENGTH * (4.0 / 3.0 - MASSPOLE * (costheta * costheta) / TOTAL_MASS));

@@ -124,7 +124,10 @@ static inline cartpole_state cartpole_advance(const cartpole_settings *c, cartpo
                                               double sintheta, double costheta, double action,
                                               int semi_implicit)
 {
-    const double force = action == 1.0 ? c->force_mag : -c->force_mag;
+    /* force_mag if action is 1, else -force_mag: the same value as the
+     * reference's conditional for the only valid actions, 0 and 1 (and -0),
+     * without a branch that random actions mispredict half of the time. */
+    const double force = copysign(c->force_mag, action - 0.5);
     const double temp =
         (force + c->polemass_length * (s.theta_dot * s.theta_dot) * sintheta) / c->total_mass;
     const double thetaacc =

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "env_def.h"
+#include "simd.h"
 #include "worker_pool.h"
 
 /* Envs per tile: 256 envs x 4 components x 8 bytes = 8 KiB of state. */
@@ -198,6 +199,36 @@ int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err)
     return 0;
 }
 
+/* 1 if each of the n discrete actions is an integer in [0, count). NaN
+ * fails every comparison, and the cast is only reached for values in range. */
+static int vec_env_discrete_valid(const double *actions, int n, double count)
+{
+    int valid = 1;
+    for (int i = 0; i < n; i++) {
+        const double a = actions[i];
+        valid &= a >= 0.0 && a < count && a == (double)(int)a;
+    }
+    return valid;
+}
+
+/* The counters of n envs after a step: steps, return, env steps (plus
+ * `plain`: a wrapped env counts its own), truncation at the limit, and which
+ * envs ended. Element by element, so it is compiled to vectors. */
+CDRL_VECTORIZE static void vec_env_count(int n, int plain, int limit, int *restrict steps, int *restrict env_steps,
+                                         double *restrict returns, const double *restrict reward,
+                                         const uint8_t *restrict terminated, uint8_t *restrict truncated,
+                                         uint8_t *restrict ended)
+{
+    for (int i = 0; i < n; i++) {
+        steps[i]++;
+        returns[i] += reward[i];
+        env_steps[i] += plain;
+        uint8_t t = env_steps[i] >= limit;
+        truncated[i] = t;
+        ended[i] = terminated[i] | t;
+    }
+}
+
 /* Steps envs [begin, end): physics for the tile, then per env the counters,
  * the time limit, and the automatic reset of ended episodes. */
 static inline __attribute__((always_inline)) void vec_env_step_tile(const vec_env_step_args *a, int begin,
@@ -229,14 +260,13 @@ static inline __attribute__((always_inline)) void vec_env_step_tile(const vec_en
         }
     }
 
+    uint8_t ended[VEC_ENV_TILE];
+    vec_env_count(n, plain, limit, venv->steps + begin, venv->env_steps + begin, venv->returns + begin,
+                  a->reward + begin, a->terminated + begin, a->truncated + begin, ended);
     for (int i = begin; i < end; i++) {
-        int steps = ++venv->steps[i];
-        venv->returns[i] += a->reward[i];
-        uint8_t truncated = (venv->env_steps[i] += plain) >= limit;
-        a->truncated[i] = truncated;
-        if (!(a->terminated[i] | truncated))
+        if (!ended[i - begin])
             continue;
-        venv->last_length[i] = steps;
+        venv->last_length[i] = venv->steps[i];
         venv->last_return[i] = venv->returns[i];
         double *row = a->obs + (size_t)i * obs_dim;
         if (a->final_obs)
@@ -279,13 +309,7 @@ int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, do
     if (venv->action_count > 0) {
         /* The common discrete case inline (the full check is a call per env);
          * the full check names the first bad action. NaN fails the test. */
-        const double count = venv->action_count;
-        int all_valid = 1;
-        for (int i = 0; i < venv->batch; i++) {
-            double a = actions[i];
-            all_valid &= a >= 0.0 && a < count && a == (double)(int)a;
-        }
-        if (!all_valid)
+        if (!vec_env_discrete_valid(actions, venv->batch, venv->action_count))
             for (int i = 0; i < venv->batch; i++) {
                 int rc = cdrl_env_check_action(def, actions + i, i, err);
                 if (rc)
