@@ -213,11 +213,12 @@ static int vec_env_discrete_valid(const double *actions, int n, double count)
 
 /* The counters of n envs after a step: steps, return, env steps (plus
  * `plain`: a wrapped env counts its own), truncation at the limit, and which
- * envs ended. Element by element, so it is compiled to vectors. */
-CDRL_VECTORIZE static void vec_env_count(int n, int plain, int limit, int *restrict steps, int *restrict env_steps,
-                                         double *restrict returns, const double *restrict reward,
-                                         const uint8_t *restrict terminated, uint8_t *restrict truncated,
-                                         uint8_t *restrict ended)
+ * envs ended. Element by element, so it is compiled to vectors (inside
+ * cdrl_vec_env_step, which is compiled for it). */
+static inline void vec_env_count(int n, int plain, int limit, int *restrict steps, int *restrict env_steps,
+                                 double *restrict returns, const double *restrict reward,
+                                 const uint8_t *restrict terminated, uint8_t *restrict truncated,
+                                 uint8_t *restrict ended)
 {
     for (int i = 0; i < n; i++) {
         steps[i]++;
@@ -290,7 +291,7 @@ static void vec_env_step_slice(void *context, int worker, int n_workers)
     vec_env_step_range(a, (int)(batch * worker / n_workers), (int)(batch * (worker + 1) / n_workers));
 }
 
-int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, double *reward,
+CDRL_VECTORIZE int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, double *reward,
                       uint8_t *terminated, uint8_t *truncated, double *final_obs, cdrl_error *err)
 {
     const cdrl_env_def *def = venv->def;
