@@ -7,12 +7,37 @@
 #include <stdio.h>
 #include <string.h>
 
+/* An optimizer's state under `prefix`: "<prefix>.adam.state" (the 2n
+ * moments) and "<prefix>.adam.t" (the step count, as an int64). */
+static int pg_add_adam(cdrl_ckpt_writer *w, const char *prefix, const cdrl_adam *opt, cdrl_error *err)
+{
+    char key[CDRL_CKPT_NAME_MAX];
+    int64_t t = opt->t;
+    snprintf(key, sizeof key, "%s.adam.state", prefix);
+    int rc = cdrl_ckpt_add(w, key, opt->state, sizeof(float) * 2 * opt->n, err);
+    snprintf(key, sizeof key, "%s.adam.t", prefix);
+    return rc ? rc : cdrl_ckpt_add(w, key, &t, sizeof t, err);
+}
+
+/* Reads what pg_add_adam wrote; opt->t changes only when both reads succeed. */
+static int pg_read_adam(const cdrl_ckpt *ck, const char *prefix, cdrl_adam *opt, cdrl_error *err)
+{
+    char key[CDRL_CKPT_NAME_MAX];
+    int64_t t = 0;
+    snprintf(key, sizeof key, "%s.adam.state", prefix);
+    int rc = cdrl_ckpt_read(ck, key, opt->state, sizeof(float) * 2 * opt->n, err);
+    snprintf(key, sizeof key, "%s.adam.t", prefix);
+    rc = rc ? rc : cdrl_ckpt_read(ck, key, &t, sizeof t, err);
+    if (!rc)
+        opt->t = (long)t;
+    return rc;
+}
+
 static int add_net(cdrl_ckpt_writer *w, const char *name, const cdrl_mlp *net,
                    const cdrl_adam *opt, cdrl_error *err)
 {
     char key[CDRL_CKPT_NAME_MAX];
     cdrl_rng rngs[CDRL_MLP_MAX_LAYERS];
-    int64_t t = opt->t;
     for (int l = 0; l < net->n_layers; l++)
         rngs[l] = net->layers[l].rng;
     int rc = 0;
@@ -20,11 +45,7 @@ static int add_net(cdrl_ckpt_writer *w, const char *name, const cdrl_mlp *net,
     rc = rc ? rc : cdrl_ckpt_add(w, key, net->params, sizeof(float) * net->n_params, err);
     snprintf(key, sizeof key, "%s.rng", name);
     rc = rc ? rc : cdrl_ckpt_add(w, key, rngs, sizeof(cdrl_rng) * net->n_layers, err);
-    snprintf(key, sizeof key, "%s.adam.state", name);
-    rc = rc ? rc : cdrl_ckpt_add(w, key, opt->state, sizeof(float) * 2 * opt->n, err);
-    snprintf(key, sizeof key, "%s.adam.t", name);
-    rc = rc ? rc : cdrl_ckpt_add(w, key, &t, sizeof t, err);
-    return rc;
+    return rc ? rc : pg_add_adam(w, name, opt, err);
 }
 
 int pg_read_net(const cdrl_ckpt *ck, const char *name, cdrl_mlp *net, cdrl_adam *opt,
@@ -32,7 +53,6 @@ int pg_read_net(const cdrl_ckpt *ck, const char *name, cdrl_mlp *net, cdrl_adam 
 {
     char key[CDRL_CKPT_NAME_MAX];
     cdrl_rng rngs[CDRL_MLP_MAX_LAYERS];
-    int64_t t = 0;
     int rc = 0;
     snprintf(key, sizeof key, "%s.params", name);
     rc = rc ? rc : cdrl_ckpt_read(ck, key, net->params, sizeof(float) * net->n_params, err);
@@ -40,15 +60,11 @@ int pg_read_net(const cdrl_ckpt *ck, const char *name, cdrl_mlp *net, cdrl_adam 
         return rc;
     snprintf(key, sizeof key, "%s.rng", name);
     rc = rc ? rc : cdrl_ckpt_read(ck, key, rngs, sizeof(cdrl_rng) * net->n_layers, err);
-    snprintf(key, sizeof key, "%s.adam.state", name);
-    rc = rc ? rc : cdrl_ckpt_read(ck, key, opt->state, sizeof(float) * 2 * opt->n, err);
-    snprintf(key, sizeof key, "%s.adam.t", name);
-    rc = rc ? rc : cdrl_ckpt_read(ck, key, &t, sizeof t, err);
+    rc = rc ? rc : pg_read_adam(ck, name, opt, err);
     if (rc)
         return rc;
     for (int l = 0; l < net->n_layers; l++)
         net->layers[l].rng = rngs[l];
-    opt->t = (long)t;
     return 0;
 }
 
@@ -90,25 +106,20 @@ static int add_lstm(cdrl_ckpt_writer *w, const char *name, const pg_lstm_net *ne
                     const cdrl_adam *opt, cdrl_error *err)
 {
     char key[CDRL_CKPT_NAME_MAX];
-    int64_t t = opt->t;
     int rc = 0;
     snprintf(key, sizeof key, "%s.lstm.params", name);
     rc = rc ? rc : cdrl_ckpt_add(w, key, net->params, sizeof(float) * net->n_params, err);
     rc = rc ? rc : obs_moments(w, NULL, name, (pg_lstm_net *)net, err);
     snprintf(key, sizeof key, "%s.lstm.rng", name);
     rc = rc ? rc : cdrl_ckpt_add(w, key, &net->noise_rng, sizeof net->noise_rng, err);
-    snprintf(key, sizeof key, "%s.lstm.adam.state", name);
-    rc = rc ? rc : cdrl_ckpt_add(w, key, opt->state, sizeof(float) * 2 * opt->n, err);
-    snprintf(key, sizeof key, "%s.lstm.adam.t", name);
-    rc = rc ? rc : cdrl_ckpt_add(w, key, &t, sizeof t, err);
-    return rc;
+    snprintf(key, sizeof key, "%s.lstm", name);
+    return rc ? rc : pg_add_adam(w, key, opt, err);
 }
 
 int pg_read_lstm(const cdrl_ckpt *ck, const char *name, pg_lstm_net *net, cdrl_adam *opt,
                  cdrl_error *err)
 {
     char key[CDRL_CKPT_NAME_MAX];
-    int64_t t = 0;
     int rc = 0;
     snprintf(key, sizeof key, "%s.lstm.params", name);
     rc = rc ? rc : cdrl_ckpt_read(ck, key, net->params, sizeof(float) * net->n_params, err);
@@ -117,13 +128,8 @@ int pg_read_lstm(const cdrl_ckpt *ck, const char *name, pg_lstm_net *net, cdrl_a
         return rc;
     snprintf(key, sizeof key, "%s.lstm.rng", name);
     rc = rc ? rc : cdrl_ckpt_read(ck, key, &net->noise_rng, sizeof net->noise_rng, err);
-    snprintf(key, sizeof key, "%s.lstm.adam.state", name);
-    rc = rc ? rc : cdrl_ckpt_read(ck, key, opt->state, sizeof(float) * 2 * opt->n, err);
-    snprintf(key, sizeof key, "%s.lstm.adam.t", name);
-    rc = rc ? rc : cdrl_ckpt_read(ck, key, &t, sizeof t, err);
-    if (!rc)
-        opt->t = (long)t;
-    return rc;
+    snprintf(key, sizeof key, "%s.lstm", name);
+    return rc ? rc : pg_read_adam(ck, key, opt, err);
 }
 
 int pg_save(void *self, const char *path, uint64_t hash, const cdrl_run_rows *rows, cdrl_error *err)

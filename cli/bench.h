@@ -48,6 +48,14 @@ int bench_nn_run(FILE *out, const bench_nn_options *o, cdrl_error *err);
 /* The command: parses argc/argv into options and runs bench_nn_run. */
 int bench_nn(int argc, char **argv);
 
+/* CPU seconds the calling thread has used (CLOCK_THREAD_CPUTIME_ID): the
+ * benchmarks' clock, blind to time the thread spends descheduled. */
+double bench_thread_cpu_seconds(void);
+
+/* The median of v[0..n), n >= 1 (sorts v; the mean of the middle two when n
+ * is even). */
+double bench_median(double *v, int n);
+
 /* A one-line description of this machine's processor ("AMD EPYC, 2 cores"),
  * written into buf. */
 void bench_machine(char *buf, int size);

@@ -10,7 +10,11 @@
  * Actions are random, drawn before timing into a table that each step reads
  * through a shifting window, so the timed loop is the env and nothing else:
  * random actions end an episode every twenty-odd steps, so resets are part
- * of what is measured. */
+ * of what is measured.
+ *
+ * Time is the measuring thread's CPU time, so other jobs on a shared machine
+ * slow a cell down only through the caches they share, not by taking the
+ * core away; the pooled row, whose workers are other threads, is wall time. */
 #include "cdrl/clock.h"
 #include "bench.h"
 #include "bench_env_tight.h"
@@ -30,7 +34,7 @@
 #include "cdrl/rng.h"
 #include "cdrl/run.h"
 
-#define ACTION_WINDOW_SLACK 61 /* prime, so the window wanders over the table */
+#define MAX_ROUNDS 101
 
 typedef struct {
     const char *env_name;
@@ -39,6 +43,7 @@ typedef struct {
     double seconds;   /* per cell, when steps == 0 */
     long long steps;  /* env steps per cell, if > 0 */
     int threads;      /* for the all-cores column */
+    int rounds;       /* --tight: interleaved rounds of env and plain loop */
     uint64_t seed;
 } bench_options;
 
@@ -93,13 +98,20 @@ static double *random_actions(const cdrl_env_spec *spec, size_t n, uint64_t seed
     return actions;
 }
 
+/* The cell's clock: this thread's CPU time, or wall time when worker
+ * threads step the batch. */
+static double cell_clock(const bench_cell *cell)
+{
+    return cell->pool_threads > 1 ? cdrl_clock_seconds() : bench_thread_cpu_seconds();
+}
+
 /* Runs until the step budget or the time is spent, checking the clock once
  * per chunk of steps so the clock stays out of the measurement. */
 static int budget_left(const bench_cell *cell, long long steps, double t0)
 {
     if (cell->opt->steps > 0)
         return steps < cell->opt->steps;
-    return cdrl_clock_seconds() - t0 < cell->opt->seconds;
+    return cell_clock(cell) - t0 < cell->opt->seconds;
 }
 
 static void wait_for_start(bench_cell *cell)
@@ -110,7 +122,7 @@ static void wait_for_start(bench_cell *cell)
 
 static void bench_single(bench_cell *cell)
 {
-    const size_t table = 4096;
+    const size_t table = BENCH_ENV_TABLE;
     cdrl_env *env = NULL;
     double *actions = NULL;
     double obs[CDRL_ENV_MAX_DIM];
@@ -135,7 +147,7 @@ static void bench_single(bench_cell *cell)
     wait_for_start(cell);
     long long steps = 0;
     const long long chunk = cell->opt->steps > 0 && cell->opt->steps < 8192 ? cell->opt->steps : 8192;
-    double t0 = cdrl_clock_seconds();
+    double t0 = cell_clock(cell);
     do {
         for (long long i = 0; i < chunk; i++) {
             cdrl_env_step(env, &actions[((size_t)(steps + i) % table) * width], obs, &r, NULL);
@@ -144,7 +156,7 @@ static void bench_single(bench_cell *cell)
         }
         steps += chunk;
     } while (budget_left(cell, steps, t0));
-    cell->elapsed = cdrl_clock_seconds() - t0;
+    cell->elapsed = cell_clock(cell) - t0;
     cell->steps_done = steps;
 done:
     cdrl_env_free(env);
@@ -170,7 +182,7 @@ static void bench_batched(bench_cell *cell)
                cdrl_vec_env_set_threads(venv, cell->pool_threads, &cell->err) ||
                cdrl_vec_env_reset(venv, obs, &cell->err)) {
         cell->failed = 1;
-    } else if (!(actions = random_actions(cdrl_vec_env_spec_of(venv), (size_t)B + ACTION_WINDOW_SLACK,
+    } else if (!(actions = random_actions(cdrl_vec_env_spec_of(venv), (size_t)B + BENCH_ENV_WINDOW_SLACK,
                                           cell->seed))) {
         cdrl_errorf(&cell->err, CDRL_ENOMEM, "out of memory for a batch of %d", B);
         cell->failed = 1;
@@ -183,19 +195,19 @@ static void bench_batched(bench_cell *cell)
     }
     long long warmup = 100000 / B + 2;
     for (long long t = 0; t < warmup; t++)
-        cdrl_vec_env_step(venv, actions + (size_t)(t % ACTION_WINDOW_SLACK) * width, obs, reward, term, trunc,
+        cdrl_vec_env_step(venv, actions + (size_t)(t % BENCH_ENV_WINDOW_SLACK) * width, obs, reward, term, trunc,
                           final_obs, NULL);
     wait_for_start(cell);
     long long iterations = 0, steps = 0;
     const long long chunk = 8192 / B + 1;
-    double t0 = cdrl_clock_seconds();
+    double t0 = cell_clock(cell);
     do {
         for (long long i = 0; i < chunk; i++, iterations++)
-            cdrl_vec_env_step(venv, actions + (size_t)(iterations % ACTION_WINDOW_SLACK) * width, obs, reward,
+            cdrl_vec_env_step(venv, actions + (size_t)(iterations % BENCH_ENV_WINDOW_SLACK) * width, obs, reward,
                               term, trunc, final_obs, NULL);
         steps = iterations * B;
     } while (budget_left(cell, steps, t0));
-    cell->elapsed = cdrl_clock_seconds() - t0;
+    cell->elapsed = cell_clock(cell) - t0;
     cell->steps_done = steps;
 done:
     cdrl_vec_env_free(venv);
@@ -288,7 +300,7 @@ static int parse_batches(const char *text, int *batches, int max, int *n)
 typedef struct {
     bench_options opt;
     int batches[16], n_batches;
-    long long threads, seed;
+    long long threads, seed, rounds;
     int tight;
 } env_args;
 
@@ -332,14 +344,16 @@ static const cli_flag env_flags[] = {
     {"--env-options", "OPTS", CLI_STRING, ARG(opt.env_options), 0, 0, NULL, "env options for every env measured, e.g. "
      "action_repeat=4", 0, 0},
     {"--batch", "LIST", CLI_CALL, 0, 0, 0, take_batch, "batch sizes, comma-separated (default 1,64,4096)", 0, 0},
-    {"--seconds", "S", CLI_CALL, 0, 0, 0, take_seconds, "time per measurement (default 1.0)", 0, 0},
+    {"--seconds", "S", CLI_CALL, 0, 0, 0, take_seconds, "CPU time per measurement (default 1.0)", 0, 0},
     {"--steps", "N", CLI_CALL, ARG(opt.steps), 1, LLONG_MAX, take_count,
      "env steps per measurement instead of a time (e.g. 1000)", 0, 0},
     {"--threads", "N", CLI_CALL, ARG(threads), 1, 256, take_count,
      "threads for the all-cores column (default: cores online)", 0, 0},
     {"--seed", "N", CLI_CALL, ARG(seed), 0, LLONG_MAX, take_count, "seed of the envs and actions (default 1)", 0, 0},
     {"--tight", NULL, CLI_SWITCH, ARG(tight), 0, 0, NULL, "after cartpole's rows, the same equations in a plain C "
-     "loop (the floor of the env's interface)", 0, 0},
+     "loop (the floor of the env's interface), interleaved with the env round by round", 0, 0},
+    {"--rounds", "N", CLI_INT, ARG(rounds), 1, MAX_ROUNDS, NULL, "--tight's rounds; medians are reported (default 5)",
+     0, 0},
 };
 #undef ARG
 
@@ -383,25 +397,103 @@ static int env_list(bench_options *opt, char *list, size_t size, const char **na
     return n_envs;
 }
 
-/* cartpole's equations in a plain C loop, on the actions bench_single and
- * bench_batched would take: one row, with the env's time per step over the
- * loop's (`env_rate`, measured just before). */
-static int print_tight_row(const bench_options *opt, int batch, double env_rate, cdrl_error *err)
+/* The env's states after `steps` steps on the bench's actions from the
+ * bench's seed, as struct-of-arrays into state (4 x n): what the plain loop
+ * must reproduce (bench_env_tight_state). 0 or an error. */
+static int cartpole_state_after(int batch, const double *actions, long long steps, uint64_t seed, double *state,
+                                cdrl_error *err)
 {
-    int table = batch ? batch + ACTION_WINDOW_SLACK : 4096;
+    const int n = batch ? batch : 1;
+    double *obs = malloc(4 * (size_t)n * sizeof *obs);
+    double *reward = malloc((size_t)n * sizeof *reward);
+    uint8_t *flags = malloc(2 * (size_t)n);
+    cdrl_env *env = NULL;
+    cdrl_vec_env *venv = NULL;
+    int rc = !obs || !reward || !flags ? cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a batch of %d", n) : 0;
+    if (!rc && !batch && !(rc = cdrl_env_create("cartpole", &env, err)) &&
+        !(rc = cdrl_env_reset_seeded(env, seed, obs, err))) {
+        cdrl_step_result r;
+        for (long long t = 0; t < steps && !rc; t++) {
+            rc = cdrl_env_step(env, &actions[t % BENCH_ENV_TABLE], obs, &r, err);
+            if (!rc && (r.terminated || r.truncated))
+                rc = cdrl_env_reset(env, obs, err);
+        }
+    } else if (!rc && batch && !(rc = cdrl_vec_env_create("cartpole", batch, seed, &venv, err)) &&
+               !(rc = cdrl_vec_env_reset(venv, obs, err))) {
+        for (long long t = 0; t < steps && !rc; t++)
+            rc = cdrl_vec_env_step(venv, actions + t % BENCH_ENV_WINDOW_SLACK, obs, reward, flags, flags + n, NULL,
+                                   err);
+    }
+    for (int i = 0; i < n && !rc; i++) /* cartpole's observation is its state */
+        for (int d = 0; d < 4; d++)
+            state[(size_t)d * n + i] = obs[(size_t)i * 4 + d];
+    cdrl_env_free(env);
+    cdrl_vec_env_free(venv);
+    free(obs);
+    free(reward);
+    free(flags);
+    return rc;
+}
+
+/* The plain loop is a fair floor only if it does the env's arithmetic: both
+ * take the same steps, and their states must agree to the last bit. */
+static int check_tight_identical(int batch, const double *actions, uint64_t seed, cdrl_error *err)
+{
+    const int n = batch ? batch : 1;
+    const long long steps = batch ? 20000 / batch + 100 : 20000;
+    double *env = malloc(8 * (size_t)n * sizeof *env), *loop = env + 4 * (size_t)n;
+    int rc = env ? 0 : cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a plain loop of %d carts", n);
+    if (!rc && bench_env_tight_state(batch, actions, steps, seed, loop))
+        rc = cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a plain loop of %d carts", n);
+    if (!rc)
+        rc = cartpole_state_after(batch, actions, steps, seed, env, err);
+    if (!rc && memcmp(env, loop, 4 * (size_t)n * sizeof *env) != 0)
+        rc = cdrl_errorf(err, CDRL_ESTATE, "the plain loop's cartpole (B = %d) differs from the env after %lld "
+                         "steps: it is not the env's arithmetic", n, steps);
+    free(env);
+    return rc;
+}
+
+/* cartpole's equations in a plain C loop against the env itself, on the
+ * actions bench_single and bench_batched take, once checked to follow the
+ * env bit for bit: `rounds` rounds of the env then the loop, one cell each,
+ * so both meet the same machine; one row with the loop's median time and
+ * the median of the rounds' ratios. */
+static int print_tight_row(const bench_options *opt, int batch, cdrl_error *err)
+{
+    int table = batch ? batch + BENCH_ENV_WINDOW_SLACK : BENCH_ENV_TABLE;
+    double env_ns[MAX_ROUNDS], loop_ns[MAX_ROUNDS], ratio[MAX_ROUNDS];
     cdrl_env *probe = NULL;
     if (cdrl_env_create("cartpole", &probe, err))
         return -1;
     double *actions = random_actions(cdrl_env_spec_of(probe), (size_t)table, opt->seed);
     cdrl_env_free(probe);
-    double rate = actions ? bench_env_tight_rate(batch, actions, table, opt->seconds, opt->steps, opt->seed) : 0.0;
-    free(actions);
-    if (rate <= 0)
+    if (!actions)
         return cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a plain loop of %d carts", batch);
+    int rc = check_tight_identical(batch, actions, opt->seed, err);
+    for (int r = 0; r < opt->rounds && !rc; r++) {
+        double env = bench_measure(opt, batch, 1, 1, err);
+        double loop = env > 0 ? bench_env_tight_rate(batch, actions, opt->seconds, opt->steps, opt->seed) : 0.0;
+        if (env <= 0)
+            rc = -1;
+        else if (loop <= 0)
+            rc = cdrl_errorf(err, CDRL_ENOMEM, "out of memory for a plain loop of %d carts", batch);
+        else {
+            env_ns[r] = 1e9 / env;
+            loop_ns[r] = 1e9 / loop;
+            ratio[r] = env / loop;
+        }
+    }
+    free(actions);
+    if (rc)
+        return rc;
+    double loop = bench_median(loop_ns, opt->rounds);
     char rate_s[32];
-    format_rate(rate, rate_s, sizeof rate_s);
-    printf("%-22s %-8s %7d %16s %9.2f   %16s %14s   (the env runs at %.2fx its speed)\n", "cartpole", "plain-C",
-           batch ? batch : 1, rate_s, 1e9 / rate, "", "", env_rate / rate);
+    format_rate(1e9 / loop, rate_s, sizeof rate_s);
+    printf("%-22s %-8s %7d %16s %9.2f   (the env runs at %.2fx its speed: %.2f ns/step; medians of %d "
+           "interleaved rounds)\n",
+           "cartpole", "plain-C", batch ? batch : 1, rate_s, loop, bench_median(ratio, opt->rounds),
+           bench_median(env_ns, opt->rounds), opt->rounds);
     fflush(stdout);
     return 0;
 }
@@ -410,13 +502,14 @@ int bench_env(int argc, char **argv)
 {
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     env_args a = {.opt = {.env_name = "all", .integrator = NULL, .seconds = 1.0, .steps = 0},
-                  .batches = {1, 64, 4096}, .n_batches = 3, .threads = online > 0 ? online : 1, .seed = 1};
+                  .batches = {1, 64, 4096}, .n_batches = 3, .threads = online > 0 ? online : 1, .seed = 1, .rounds = 5};
     int status = cli_parse(&env_command, argc, argv, &a);
     if (status)
         return status == CLI_HELP_SHOWN ? CLI_EXIT_OK : status;
     bench_options opt = a.opt;
     opt.threads = (int)a.threads;
     opt.seed = (uint64_t)a.seed;
+    opt.rounds = (int)a.rounds;
     int *batches = a.batches, n_batches = a.n_batches;
 
     char list[512];
@@ -431,7 +524,7 @@ int bench_env(int argc, char **argv)
     if (opt.steps > 0)
         snprintf(budget, sizeof budget, "%lld env steps", opt.steps);
     else
-        snprintf(budget, sizeof budget, "%.2f s", opt.seconds);
+        snprintf(budget, sizeof budget, "%.2f s of CPU time", opt.seconds);
     printf("cdrl bench env: %d env%s%s%s%s%s, %s per measurement\n", n_envs, n_envs == 1 ? "" : "s",
            opt.integrator ? ", integrator " : "", opt.integrator ? opt.integrator : "",
            opt.env_options ? ", options " : "", opt.env_options ? opt.env_options : "", budget);
@@ -462,7 +555,7 @@ int bench_env(int argc, char **argv)
                    batch ? batch : 1, one_s, 1e9 / one, all_s, 1e9 * opt.threads / all);
             fflush(stdout);
             if (a.tight && strcmp(names[e], "cartpole") == 0 && !opt.integrator && !opt.env_options &&
-                print_tight_row(&opt, batch, one, &err))
+                print_tight_row(&opt, batch, &err))
                 return cli_report("bench env", &err);
         }
         if (opt.threads > 1) {

@@ -203,7 +203,7 @@ static int step(workload *w, cdrl_error *err)
 
 /* ==== Timing ==== */
 
-static double thread_cpu_seconds(void)
+double bench_thread_cpu_seconds(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -214,13 +214,13 @@ static double thread_cpu_seconds(void)
 static int time_round(workload *w, double seconds, double *us, cdrl_error *err)
 {
     long steps = 0;
-    double t0 = thread_cpu_seconds(), t;
+    double t0 = bench_thread_cpu_seconds(), t;
     do {
         int rc = step(w, err);
         if (rc)
             return rc;
         steps++;
-    } while ((t = thread_cpu_seconds()) - t0 < seconds);
+    } while ((t = bench_thread_cpu_seconds()) - t0 < seconds);
     *us = 1e6 * (t - t0) / (double)steps;
     return 0;
 }
@@ -231,7 +231,7 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+double bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, compare_doubles);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
@@ -269,7 +269,7 @@ int bench_nn_run(FILE *out, const bench_nn_options *o, cdrl_error *err)
                 "vector math: %s\n", o->rounds, o->seconds, cdrl_vec_isa_name(cdrl_vec_current()));
         fprintf(out, "machine: %s\n\n%-28s %12s\n", machine, "workload", "us/step");
         for (int k = 0; k < n; k++)
-            fprintf(out, "%-28s %12.2f\n", ws[k].def->name, median(ws[k].us, o->rounds));
+            fprintf(out, "%-28s %12.2f\n", ws[k].def->name, bench_median(ws[k].us, o->rounds));
     }
     for (int k = 0; k < n; k++)
         teardown(&ws[k]);

@@ -20,8 +20,12 @@ enum episode_phase {
 };
 
 struct cdrl_env {
-    const cdrl_env_def *def;
+    /* What every step reads, first and together. */
+    enum episode_phase phase;
+    int plain;            /* the wrappers change nothing (cdrl_env_wrap_is_plain) */
+    double action_count;  /* the def's, as a double; 0 for continuous actions */
     void *settings;
+    const cdrl_env_def *def;
     cdrl_env_wrap wrap;
     cdrl_env_spec spec;   /* the def's, with the wrappers applied */
     cdrl_rng rng;
@@ -32,8 +36,14 @@ struct cdrl_env {
     double last_action;
     int steps;
     double episode_return;
-    enum episode_phase phase;
 };
+
+/* Caches what the step reads from the def and the wrappers. */
+static void env_cache(cdrl_env *env)
+{
+    env->plain = cdrl_env_wrap_is_plain(&env->wrap);
+    env->action_count = env->def->spec.action_count;
+}
 
 int cdrl_env_create(const char *name, cdrl_env **out, cdrl_error *err)
 {
@@ -54,6 +64,7 @@ int cdrl_env_create(const char *name, cdrl_env **out, cdrl_error *err)
     def->view_params(settings, env->params);
     cdrl_env_wrap_init(&env->wrap, def);
     cdrl_env_wrap_spec(&env->wrap, def, &env->spec);
+    env_cache(env);
     cdrl_rng_seed(&env->noise, cdrl_env_noise_seed(0), 0);
     /* An env that is never seeded still draws a fixed sequence: determinism
      * does not depend on the caller remembering to seed. */
@@ -70,6 +81,7 @@ int cdrl_env_set_option(cdrl_env *env, const char *key, const char *value, cdrl_
     if (rc == 0) {
         env->def->view_params(env->settings, env->params);
         cdrl_env_wrap_spec(&env->wrap, env->def, &env->spec);
+        env_cache(env);
     }
     return rc;
 }
@@ -84,18 +96,22 @@ void cdrl_env_free(cdrl_env *env)
 
 const cdrl_env_spec *cdrl_env_spec_of(const cdrl_env *env) { return &env->spec; }
 
-/* Writes the (wrapped) observation; the noise is drawn even when the caller
+/* Writes the wrapped observation; the noise is drawn even when the caller
  * does not want it, so the noise stream does not depend on the caller. */
-static void env_observe(cdrl_env *env, double *obs)
+static void env_observe_wrapped(cdrl_env *env, double *obs)
 {
-    if (cdrl_env_wrap_is_plain(&env->wrap)) {
-        if (obs)
-            env->def->observe_batch(env->settings, 1, env->state, 1, obs);
-        return;
-    }
     double scratch[CDRL_ENV_MAX_DIM];
     cdrl_env_wrap_observe_one(&env->wrap, env->def, env->settings, env->state, 1, &env->noise,
                               obs ? obs : scratch);
+}
+
+/* Writes the (wrapped) observation. */
+static inline void env_observe(cdrl_env *env, double *obs)
+{
+    if (!env->plain)
+        env_observe_wrapped(env, obs);
+    else if (obs)
+        env->def->observe_batch(env->settings, 1, env->state, 1, obs);
 }
 
 int cdrl_env_reset_seeded(cdrl_env *env, uint64_t seed, double *obs, cdrl_error *err)
@@ -191,13 +207,15 @@ int cdrl_env_step(cdrl_env *env, const double *action, double *obs, cdrl_step_re
                   cdrl_error *err)
 {
     /* The checks that pass are inline and the messages out of line: the
-     * single env is a chain of dependent steps, and every cycle of set-up
-     * here is a cycle on that chain. */
-    const cdrl_env_spec *spec = &env->def->spec;
-    const double count = spec->action_count;
+     * single env is a chain of dependent steps, and the processor overlaps
+     * this set-up with the previous step's arithmetic only as far as its
+     * instruction window reaches, so every instruction here counts. The
+     * discrete test: NaN fails every comparison, and the cast is only reached
+     * for values in range. Continuous actions take the full check. */
     if (__builtin_expect(env->phase != PHASE_RUNNING, 0))
         return env_check_can_step(env, err);
-    if (__builtin_expect(!(count > 0 && action && action[0] >= 0.0 && action[0] < count &&
+    const double count = env->action_count;
+    if (__builtin_expect(!(action && action[0] >= 0.0 && action[0] < count &&
                            action[0] == (double)(int)action[0]),
                          0)) {
         int rc = cdrl_env_check_action(env->def, action, -1, err);
@@ -207,12 +225,15 @@ int cdrl_env_step(cdrl_env *env, const double *action, double *obs, cdrl_step_re
 
     double reward;
     uint8_t terminated;
-    if (cdrl_env_wrap_is_plain(&env->wrap)) {
+    if (__builtin_expect(env->plain, 1)) {
         env->def->step_batch(env->settings, 1, env->state, 1, action, &reward, &terminated);
         env->env_steps++;
+        if (obs)
+            env->def->observe_batch(env->settings, 1, env->state, 1, obs);
     } else {
         cdrl_env_wrap_step_one(&env->wrap, env->def, env->settings, env->state, 1, action, &env->env_steps,
                                &reward, &terminated);
+        env_observe_wrapped(env, obs);
     }
     env->steps++;
     env->episode_return += reward;
@@ -221,8 +242,6 @@ int cdrl_env_step(cdrl_env *env, const double *action, double *obs, cdrl_step_re
      * on a step that also terminated. */
     int truncated = env->env_steps >= env->wrap.time_limit;
     env->phase = terminated ? PHASE_TERMINATED : truncated ? PHASE_TRUNCATED : PHASE_RUNNING;
-
-    env_observe(env, obs);
     if (result) {
         result->reward = reward;
         result->terminated = terminated;

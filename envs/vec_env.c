@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "env_def.h"
+#include "simd.h"
 #include "worker_pool.h"
 
 /* Envs per tile: 256 envs x 4 components x 8 bytes = 8 KiB of state. */
@@ -25,6 +26,9 @@
 struct cdrl_vec_env {
     const cdrl_env_def *def;
     void *settings;
+    int plain;            /* the wrappers change nothing (cdrl_env_wrap_is_plain) */
+    int action_width;     /* doubles per action: max(1, action_dim) */
+    double action_count;  /* the def's, as a double; 0 for continuous actions */
     cdrl_env_wrap wrap;
     cdrl_env_spec spec;   /* the def's, with the wrappers applied */
     int batch;
@@ -50,6 +54,14 @@ typedef struct {
     double *obs, *reward, *final_obs;
     uint8_t *terminated, *truncated;
 } vec_env_step_args;
+
+/* Caches what every step reads from the def and the wrappers. */
+static void vec_env_cache(cdrl_vec_env *venv)
+{
+    venv->plain = cdrl_env_wrap_is_plain(&venv->wrap);
+    venv->action_width = venv->def->spec.action_dim > 0 ? venv->def->spec.action_dim : 1;
+    venv->action_count = venv->def->spec.action_count;
+}
 
 int cdrl_vec_env_create(const char *name, int batch, uint64_t seed, cdrl_vec_env **out, cdrl_error *err)
 {
@@ -84,6 +96,7 @@ int cdrl_vec_env_create(const char *name, int batch, uint64_t seed, cdrl_vec_env
     def->settings_init(venv->settings);
     cdrl_env_wrap_init(&venv->wrap, def);
     cdrl_env_wrap_spec(&venv->wrap, def, &venv->spec);
+    vec_env_cache(venv);
     for (int i = 0; i < batch; i++) {
         cdrl_rng_seed(&venv->rngs[i], seed, (uint64_t)i);
         cdrl_rng_seed(&venv->noise[i], cdrl_env_noise_seed(seed), (uint64_t)i);
@@ -95,8 +108,10 @@ int cdrl_vec_env_create(const char *name, int batch, uint64_t seed, cdrl_vec_env
 int cdrl_vec_env_set_option(cdrl_vec_env *venv, const char *key, const char *value, cdrl_error *err)
 {
     int rc = cdrl_env_set_any_option(venv->def, &venv->wrap, venv->settings, key, value, err);
-    if (rc == 0)
+    if (rc == 0) {
         cdrl_env_wrap_spec(&venv->wrap, venv->def, &venv->spec);
+        vec_env_cache(venv);
+    }
     return rc;
 }
 
@@ -159,7 +174,7 @@ static void vec_env_reset_one(cdrl_vec_env *venv, int i)
 /* The wrapped observation of env i into row (the plain env's own otherwise). */
 static void vec_env_observe_one(cdrl_vec_env *venv, int i, double *row)
 {
-    if (cdrl_env_wrap_is_plain(&venv->wrap))
+    if (venv->plain)
         venv->def->observe_batch(venv->settings, 1, venv->state + i, (size_t)venv->batch, row);
     else
         cdrl_env_wrap_observe_one(&venv->wrap, venv->def, venv->settings, venv->state + i, (size_t)venv->batch,
@@ -172,7 +187,7 @@ int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err)
     for (int i = 0; i < venv->batch; i++)
         vec_env_reset_one(venv, i);
     venv->has_reset = 1;
-    if (cdrl_env_wrap_is_plain(&venv->wrap)) {
+    if (venv->plain) {
         if (obs)
             venv->def->observe_batch(venv->settings, venv->batch, venv->state, (size_t)venv->batch, obs);
         return 0;
@@ -184,26 +199,58 @@ int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err)
     return 0;
 }
 
+/* 1 if each of the n discrete actions is an integer in [0, count). NaN
+ * fails every comparison, and the cast is only reached for values in range. */
+static int vec_env_discrete_valid(const double *actions, int n, double count)
+{
+    int valid = 1;
+    for (int i = 0; i < n; i++) {
+        const double a = actions[i];
+        valid &= a >= 0.0 && a < count && a == (double)(int)a;
+    }
+    return valid;
+}
+
+/* The counters of n envs after a step: steps, return, env steps (plus
+ * `plain`: a wrapped env counts its own), truncation at the limit, and which
+ * envs ended. Element by element, so it is compiled to vectors (inside
+ * cdrl_vec_env_step, which is compiled for it). */
+static inline void vec_env_count(int n, int plain, int limit, int *restrict steps, int *restrict env_steps,
+                                 double *restrict returns, const double *restrict reward,
+                                 const uint8_t *restrict terminated, uint8_t *restrict truncated,
+                                 uint8_t *restrict ended)
+{
+    for (int i = 0; i < n; i++) {
+        steps[i]++;
+        returns[i] += reward[i];
+        env_steps[i] += plain;
+        uint8_t t = env_steps[i] >= limit;
+        truncated[i] = t;
+        ended[i] = terminated[i] | t;
+    }
+}
+
 /* Steps envs [begin, end): physics for the tile, then per env the counters,
  * the time limit, and the automatic reset of ended episodes. */
-static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
+static inline __attribute__((always_inline)) void vec_env_step_tile(const vec_env_step_args *a, int begin,
+                                                                    int end)
 {
     cdrl_vec_env *venv = a->venv;
     const cdrl_env_def *def = venv->def;
     const size_t stride = (size_t)venv->batch;
     const int obs_dim = venv->spec.obs_dim;
-    const int action_width = def->spec.action_dim > 0 ? def->spec.action_dim : 1;
+    const int action_width = venv->action_width;
     const int limit = venv->wrap.time_limit;
     const int n = end - begin;
 
-    if (cdrl_env_wrap_is_plain(&venv->wrap)) {
+    /* The plain env's env steps are counted with the rest below. */
+    const int plain = venv->plain;
+    if (plain) {
         def->step_batch(venv->settings, n, venv->state + begin, stride,
                         a->actions + (size_t)begin * action_width, a->reward + begin,
                         a->terminated + begin);
         def->observe_batch(venv->settings, n, venv->state + begin, stride,
                            a->obs + (size_t)begin * obs_dim);
-        for (int i = begin; i < end; i++)
-            venv->env_steps[i]++;
     } else {
         /* Wrapped: env by env, through the code the single env runs. */
         for (int i = begin; i < end; i++) {
@@ -214,14 +261,13 @@ static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
         }
     }
 
+    uint8_t ended[VEC_ENV_TILE];
+    vec_env_count(n, plain, limit, venv->steps + begin, venv->env_steps + begin, venv->returns + begin,
+                  a->reward + begin, a->terminated + begin, a->truncated + begin, ended);
     for (int i = begin; i < end; i++) {
-        int steps = ++venv->steps[i];
-        venv->returns[i] += a->reward[i];
-        uint8_t truncated = venv->env_steps[i] >= limit;
-        a->truncated[i] = truncated;
-        if (!(a->terminated[i] | truncated))
+        if (!ended[i - begin])
             continue;
-        venv->last_length[i] = steps;
+        venv->last_length[i] = venv->steps[i];
         venv->last_return[i] = venv->returns[i];
         double *row = a->obs + (size_t)i * obs_dim;
         if (a->final_obs)
@@ -231,17 +277,21 @@ static void vec_env_step_tile(const vec_env_step_args *a, int begin, int end)
     }
 }
 
-static void vec_env_step_slice(void *context, int worker, int n_workers)
+static inline __attribute__((always_inline)) void vec_env_step_range(const vec_env_step_args *a, int begin,
+                                                                     int end)
 {
-    const vec_env_step_args *a = context;
-    long batch = a->venv->batch;
-    int begin = (int)(batch * worker / n_workers);
-    int end = (int)(batch * (worker + 1) / n_workers);
     for (int t = begin; t < end; t += VEC_ENV_TILE)
         vec_env_step_tile(a, t, t + VEC_ENV_TILE < end ? t + VEC_ENV_TILE : end);
 }
 
-int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, double *reward,
+static void vec_env_step_slice(void *context, int worker, int n_workers)
+{
+    const vec_env_step_args *a = context;
+    long batch = a->venv->batch;
+    vec_env_step_range(a, (int)(batch * worker / n_workers), (int)(batch * (worker + 1) / n_workers));
+}
+
+CDRL_VECTORIZE int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, double *reward,
                       uint8_t *terminated, uint8_t *truncated, double *final_obs, cdrl_error *err)
 {
     const cdrl_env_def *def = venv->def;
@@ -256,17 +306,11 @@ int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, do
                            def->spec.name);
     /* Every action is checked before any env moves, so a bad one leaves the
      * whole batch as it was. */
-    const int action_width = def->spec.action_dim > 0 ? def->spec.action_dim : 1;
-    if (def->spec.action_count > 0) {
+    const int action_width = venv->action_width;
+    if (venv->action_count > 0) {
         /* The common discrete case inline (the full check is a call per env);
          * the full check names the first bad action. NaN fails the test. */
-        const double count = def->spec.action_count;
-        int all_valid = 1;
-        for (int i = 0; i < venv->batch; i++) {
-            double a = actions[i];
-            all_valid &= a >= 0.0 && a < count && a == (double)(int)a;
-        }
-        if (!all_valid)
+        if (!vec_env_discrete_valid(actions, venv->batch, venv->action_count))
             for (int i = 0; i < venv->batch; i++) {
                 int rc = cdrl_env_check_action(def, actions + i, i, err);
                 if (rc)
@@ -283,7 +327,7 @@ int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, do
     if (venv->pool)
         worker_pool_run(venv->pool, vec_env_step_slice, &args);
     else
-        vec_env_step_slice(&args, 0, 1);
+        vec_env_step_range(&args, 0, venv->batch);
     return 0;
 }
 

@@ -38,3 +38,21 @@ same_run() {
   done
   echo "ok $1"
 }
+
+# stop_resume_matches WHOLE ARGS...: for SIGINT and SIGKILL, `cdrl train
+# ARGS... --out SIG` stopped at its 3rd progress line (CDRL_TEST_RAISE) and
+# then resumed ends with WHOLE's metrics.csv and episodes.csv (but for wall
+# time) and with its checkpoint.bin byte for byte. Run in the work directory;
+# says ok or FAIL per check (and sets fail=1).
+stop_resume_matches() {
+  local whole=$1 sig status; shift
+  for sig in INT KILL; do
+    CDRL_TEST_RAISE="$sig@3" "$cdrl" train "$@" --out "$sig" >/dev/null 2>&1
+    status=$?
+    if [ "$status" = 0 ]; then echo "FAIL $sig: the run ended before its 3rd progress line"; fail=1; continue; fi
+    "$cdrl" train --resume "$sig" >/dev/null 2>"$sig.err" || { echo "FAIL $sig: resume: $(cat "$sig.err")"; fail=1; continue; }
+    same_run "resume-after-$sig" "$whole" "$sig"
+    if cmp -s "$whole/checkpoint.bin" "$sig/checkpoint.bin"; then echo "ok checkpoint-after-$sig"
+    else echo "FAIL checkpoint-after-$sig: checkpoint.bin differs"; fail=1; fi
+  done
+}

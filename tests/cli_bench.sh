@@ -30,7 +30,7 @@ echo "ok bench with env options"
 # --tight: cartpole's plain-loop rows after its own, for the single env and each batch.
 out=$("$cdrl" bench env --env cartpole --tight --steps 500 --batch 4 --threads 1 2>&1) \
   || { echo "FAIL bench --tight: $out"; fail=1; }
-[ "$(grep -Ec '^cartpole +plain-C +(1|4) +[0-9.]+ M +[0-9.]+ +\(the env runs at [0-9.]+x its speed\)$' <<<"$out")" = 2 ] \
+[ "$(grep -Ec '^cartpole +plain-C +(1|4) +[0-9.]+ M +[0-9.]+ +\(the env runs at [0-9.]+x its speed: [0-9.]+ ns/step; medians of 5 interleaved rounds\)$' <<<"$out")" = 2 ] \
   && echo "ok bench --tight" || { echo "FAIL bench --tight: not two plain-C rows in:"; echo "$out"; fail=1; }
 
 out=$("$cdrl" bench nn --rounds 1 --seconds 0.001 --only planner 2>&1); status=$?

@@ -21,15 +21,7 @@ args=(--config "$src/configs/pg_cartpole-hidden.cfg" --seed 2 --steps 6000
 "$cdrl" train "${args[@]}" --out whole >/dev/null || { echo "FAIL uninterrupted run"; exit 1; }
 "$cdrl" train "${args[@]}" --out again >/dev/null || { echo "FAIL second run"; exit 1; }
 same_run "same-seed-same-bits" whole again
-for sig in INT KILL; do
-  CDRL_TEST_RAISE="$sig@3" "$cdrl" train "${args[@]}" --out "$sig" >/dev/null 2>&1
-  status=$?
-  if [ "$status" = 0 ]; then echo "FAIL $sig: the run ended before its 3rd progress line"; fail=1; continue; fi
-  "$cdrl" train --resume "$sig" >/dev/null 2>"$sig.err" || { echo "FAIL $sig: resume: $(cat "$sig.err")"; fail=1; continue; }
-  same_run "resume-after-$sig" whole "$sig"
-  if cmp -s whole/checkpoint.bin "$sig/checkpoint.bin"; then echo "ok checkpoint-after-$sig"
-  else echo "FAIL checkpoint-after-$sig: checkpoint.bin differs"; fail=1; fi
-done
+stop_resume_matches whole "${args[@]}"
 head -1 whole/metrics.csv | grep -q "p_policy_l1,p_policy_l2,p_value_l1,p_value_l2" &&
   echo "ok p-columns" || { echo "FAIL p-columns: $(head -1 whole/metrics.csv)"; fail=1; }
 out=$("$cdrl" eval whole 2>&1)

@@ -196,9 +196,9 @@ int cdrl_vec_env_reset(cdrl_vec_env *venv, double *obs, cdrl_error *err);
  * next episode), reward[B], terminated[B], truncated[B]. If final_obs is not
  * NULL, the last observation of each ended episode is written there (rows of
  * envs that did not end are left as they were), for bootstrapping truncated
- * episodes. Returns CDRL_EINVAL for an invalid action (naming the env
- * index) and CDRL_ESTATE before the first cdrl_vec_env_reset, with nothing
- * stepped. */
+ * episodes. The arrays must not overlap. Returns CDRL_EINVAL for an invalid
+ * action (naming the env index) and CDRL_ESTATE before the first
+ * cdrl_vec_env_reset, with nothing stepped. */
 int cdrl_vec_env_step(cdrl_vec_env *venv, const double *actions, double *obs, double *reward,
                       uint8_t *terminated, uint8_t *truncated, double *final_obs, cdrl_error *err);
 
