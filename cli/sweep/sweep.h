@@ -169,6 +169,10 @@ typedef struct {
 /* Reads dir/result.cfg; a missing file is SWEEP_NOT_RUN and no error. */
 int sweep_result_read(const char *dir, sweep_result *out, cdrl_error *err);
 
+/* 1 if point p belongs to the group (agent, combo, setting) and its run
+ * finished (SWEEP_DONE), with its result in *r; else 0. */
+int sweep_point_finished(const sweep_point *p, int agent, int combo, int setting, sweep_result *r);
+
 /* Writes dir/result.cfg atomically. */
 int sweep_result_write(const char *dir, const sweep_result *result, cdrl_error *err);
 

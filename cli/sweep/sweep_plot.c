@@ -141,8 +141,7 @@ static int setting_curves(const sweep_point *points, int n_points, int agent, in
     for (int i = 0; i < n_points; i++) {
         const sweep_point *p = &points[i];
         sweep_result r;
-        if (p->agent != agent || p->combo != combo || p->setting != setting ||
-            sweep_result_read(p->dir, &r, NULL) || r.status != SWEEP_DONE)
+        if (!sweep_point_finished(p, agent, combo, setting, &r))
             continue;
         for (int k = 0; x_names[k]; k++) {
             if (read_curve(p->dir, file, x_names[k], y_name, window, &out[n]) == 0 && out[n].n > 0) {
@@ -396,8 +395,7 @@ static int group_costs(const sweep_point *points, int n_points, int agent, int c
     for (int i = 0; i < n_points; i++) {
         const sweep_point *p = &points[i];
         sweep_result r;
-        if (p->agent != agent || p->combo != combo || p->setting != setting ||
-            sweep_result_read(p->dir, &r, NULL) || r.status != SWEEP_DONE)
+        if (!sweep_point_finished(p, agent, combo, setting, &r))
             continue;
         cost[n++] = !r.solved ? NAN : episodes ? (double)r.episodes : (double)r.env_steps;
     }

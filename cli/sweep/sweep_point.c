@@ -347,3 +347,9 @@ int sweep_child_end(const char *dir, int wstatus, int stopping, sweep_result *ou
                  said[0] ? ": " : "", said);
     return sweep_result_write(dir, out, err);
 }
+
+int sweep_point_finished(const sweep_point *p, int agent, int combo, int setting, sweep_result *r)
+{
+    return p->agent == agent && p->combo == combo && p->setting == setting && sweep_result_read(p->dir, r, NULL) == 0 &&
+           r->status == SWEEP_DONE;
+}
