@@ -15,10 +15,12 @@
 # STUDY_BETA (default 1) is the weight of the beta != 0 settings; several,
 # space-separated ("0.5 2 -1"), give a pair of settings each. STUDY_BASE=0
 # leaves out the two beta = 0 settings (already run: the runs are deterministic).
+# STUDY_THOMPSON=1 adds Thompson sampling with either model (one mask set, or
+# one member, drawn per real episode and held); STUDY_BETA="" leaves out beta.
 set -u
 cdrl=$(realpath "$1") out=$2 env=$3 seeds=$4
 shift 4
-betas=${STUDY_BETA:-1}
+betas=${STUDY_BETA-1}
 mkdir -p "$out"
 bin="$out/cdrl"
 [ -x "$bin" ] && cmp -s "$cdrl" "$bin" || cp "$cdrl" "$bin" # a rebuild during the study does not change it
@@ -28,6 +30,9 @@ settings=()
 for beta in $betas; do settings+=("dropout-b$beta|--set agent.planner.beta=$beta"); done
 [ "${STUDY_BASE:-1}" = 0 ] || settings+=("ensemble5-b0|$ensemble")
 for beta in $betas; do settings+=("ensemble5-b$beta|$ensemble --set agent.planner.beta=$beta"); done
+if [ "${STUDY_THOMPSON:-0}" = 1 ]; then
+  settings+=("dropout-ts|--set agent.planner.thompson=true" "ensemble5-ts|$ensemble --set agent.planner.thompson=true")
+fi
 for seed in $seeds; do
   for s in "${settings[@]}"; do
     name=${s%%|*} extra=${s#*|}
