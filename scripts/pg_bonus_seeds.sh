@@ -20,8 +20,11 @@
 # return is above GOAL_ABOVE: -200 on MountainCar-v0 (every step costs 1 and
 # an episode that never reaches the flag is cut at 200), 0 on
 # MountainCarContinuous (an episode without the flag earns only the action
-# cost, <= 0; one with it earns 100 minus a cost below 99.9), the default
-# read from the config's env name. With PG_BONUS_EVAL=N each run is also
+# cost, <= 0; one with it earns 100 minus a cost below 99.9), -30 on the
+# cart-pole swing-up (a pole left hanging scores -39.9 in 40 steps; above -30
+# the tip got near the top several times), the default read from the
+# config's env name. "Best window" is the best mean return of 100
+# consecutive episodes during the run. With PG_BONUS_EVAL=N each run is also
 # checked by `cdrl eval RUN --episodes N` (eval mode: the mean action, no
 # dropout; N fresh episodes), its mean return in the table's last column.
 set -eu
@@ -37,6 +40,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 config=$(realpath "${PG_BONUS_CONFIG:-$src/configs/pg_mountaincar_bonus.cfg}")
 if [ -z "${GOAL_ABOVE:-}" ]; then
   GOAL_ABOVE=-200; grep -q '"mountaincar-continuous"' "$config" && GOAL_ABOVE=0
+  grep -q '"cartpole-swingup"' "$config" && GOAL_ABOVE=-30
 fi
 mkdir -p "$out"
 cdrl="$out/.cdrl"
@@ -62,8 +66,8 @@ for setting in "${settings[@]}"; do
   done
 done
 {
-  echo "| setting | seed | solved | steps to solve | last mean return | first goal (env step) | CPU (s) | eval |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| setting | seed | solved | steps to solve | last mean return | best window | first goal (env step) | CPU (s) | eval |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   for setting in "${settings[@]}"; do
     name=${setting%%=*}
     for s in $seeds; do
@@ -73,8 +77,11 @@ done
       ret=$(sed -n 's/.*mean return \([-0-9.]*\).*/\1/p' <<<"$rest")
       goal=$(awk -F, -v goal="$GOAL_ABOVE" 'NR > 1 && $3 > goal { print $2; found = 1; exit } END { if (!found) print "-" }' \
              "$out/$name-$s/episodes.csv")
+      best=$(awk -F, 'NR > 1 { n++; r[n] = $3; sum += $3; if (n > 100) sum -= r[n - 100]
+                               if (n >= 100 && (!have || sum / 100 > best)) { best = sum / 100; have = 1 } }
+                      END { if (have) printf "%.2f", best; else print "-" }' "$out/$name-$s/episodes.csv")
       ev=$(cat "$out/$name-$s.eval" 2>/dev/null || true)
-      echo "| $name | $s | $solved | $steps | $ret | $goal | $cpu | ${ev:--} |"
+      echo "| $name | $s | $solved | $steps | $ret | $best | $goal | $cpu | ${ev:--} |"
     done
   done
   echo
