@@ -5,6 +5,7 @@
 #include "dynamics_model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -767,4 +768,79 @@ int cdrl_dynamics_parse_angles(const char *text, cdrl_dynamics_spec *spec, cdrl_
     spec->n_angles = 0;
     return cdrl_errorf(err, CDRL_EINVAL, "angle pairs \"%s\": expected COS:SIN[,COS:SIN...] with "
                        "observation indices 0..63, at most %d pairs, or none", text, CDRL_DYNAMICS_MAX_ANGLES);
+}
+
+/* ---- Checkpoint ----------------------------------------------------------------- */
+
+/* The sections, in one table so that save and load cannot disagree; names
+ * are written into names[7][96]. */
+typedef struct {
+    const char *name;
+    void *data;
+    size_t size;
+} model_section;
+
+static int model_sections(const cdrl_dynamics_model *m, const char *prefix, const char *rng_prefix,
+                          int *shape, int64_t *adam_t, cdrl_rng *layer_rng, char names[][96],
+                          model_section *out)
+{
+    size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim;
+    model_section s[] = {
+        {"shape", shape, sizeof(int) * 3},
+        {"params", m->net->params, sizeof(float) * m->net->n_params},
+        {"adam.state", m->adam.state, sizeof(float) * 2 * m->adam.n},
+        {"adam.t", adam_t, sizeof *adam_t},
+        {"norm", m->norm, sizeof(float) * norm},
+        {"batches", (void *)&m->rng, sizeof m->rng},
+        {"layers", layer_rng, sizeof(cdrl_rng) * (size_t)m->net->n_layers},
+    };
+    int n = (int)(sizeof s / sizeof s[0]);
+    for (int i = 0; i < n; i++) {
+        snprintf(names[i], 96, "%s.%s", i < 5 ? prefix : rng_prefix, s[i].name);
+        out[i] = s[i];
+        out[i].name = names[i];
+    }
+    return n;
+}
+
+int cdrl_dynamics_save(const cdrl_dynamics_model *m, cdrl_ckpt_writer *w, const char *prefix,
+                       const char *rng_prefix, cdrl_error *err)
+{
+    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
+    for (int l = 0; l < m->net->n_layers; l++)
+        layer_rng[l] = m->net->layers[l].rng;
+    int shape[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
+    int64_t adam_t = m->adam.t;
+    char names[7][96];
+    model_section s[7];
+    int n = model_sections(m, prefix, rng_prefix, shape, &adam_t, layer_rng, names, s), rc = 0;
+    for (int i = 0; i < n && !rc; i++)
+        rc = cdrl_ckpt_add(w, s[i].name, s[i].data, s[i].size, err);
+    return rc;
+}
+
+int cdrl_dynamics_load(cdrl_dynamics_model *m, const cdrl_ckpt *ck, const char *where, const char *prefix,
+                       const char *rng_prefix, cdrl_error *err)
+{
+    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
+    int shape[3], want[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
+    int64_t adam_t = 0;
+    char names[7][96];
+    model_section s[7];
+    int n = model_sections(m, prefix, rng_prefix, shape, &adam_t, layer_rng, names, s), rc = 0;
+    /* the shape first: the other sizes are the config's, and would only
+     * report a size mismatch */
+    for (int i = 0; i < n && !rc; i++) {
+        rc = cdrl_ckpt_read(ck, s[i].name, s[i].data, s[i].size, err);
+        if (!rc && i == 0 && memcmp(shape, want, sizeof shape) != 0)
+            rc = cdrl_errorf(err, CDRL_ECORRUPT, "%s: %s shape (inputs %d, params %d, layers %d) differs "
+                             "from the config's (%d, %d, %d)", where, prefix, shape[0], shape[1], shape[2],
+                             want[0], want[1], want[2]);
+    }
+    if (rc)
+        return rc;
+    m->adam.t = (long)adam_t;
+    for (int l = 0; l < m->net->n_layers; l++)
+        m->net->layers[l].rng = layer_rng[l];
+    return 0;
 }

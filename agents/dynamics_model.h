@@ -40,6 +40,7 @@
 
 #include <stdint.h>
 
+#include "cdrl/checkpoint.h"
 #include "cdrl/error.h"
 #include "cdrl/metric_names.h"
 #include "cdrl/mlp.h"
@@ -113,6 +114,20 @@ typedef struct {
 int cdrl_dynamics_create(const cdrl_dynamics_spec *spec, cdrl_dynamics_model **out, cdrl_error *err);
 
 void cdrl_dynamics_free(cdrl_dynamics_model *m);
+
+/* The model's state for a checkpoint: its shape, parameters, Adam state and
+ * normalisers as sections "<prefix>.shape", "<prefix>.params",
+ * "<prefix>.adam.state", "<prefix>.adam.t", "<prefix>.norm", and its
+ * generators as "<rng_prefix>.batches" and "<rng_prefix>.layers" (the mb
+ * agent and pg's exploration bonus name them differently). */
+int cdrl_dynamics_save(const cdrl_dynamics_model *m, cdrl_ckpt_writer *w, const char *prefix,
+                       const char *rng_prefix, cdrl_error *err);
+
+/* Reads what cdrl_dynamics_save wrote into m, which must have the same
+ * shape: another shape is CDRL_ECORRUPT, one line naming `where` (the file)
+ * and both shapes. */
+int cdrl_dynamics_load(cdrl_dynamics_model *m, const cdrl_ckpt *ck, const char *where, const char *prefix,
+                       const char *rng_prefix, cdrl_error *err);
 
 /* Refits on the buffer's training slice: recomputes the normalisers from it,
  * sets the regulariser for N = training transitions, then takes `steps` Adam

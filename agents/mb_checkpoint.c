@@ -10,39 +10,24 @@
 
 #include "cdrl/checkpoint.h"
 
-/* Section `what` of member k: "model.what" / "model<k>.what", or for the
- * generators "rng.model.what" / "rng.model<k>.what". */
-static const char *section(char *buf, size_t size, int rng, int k, const char *what)
+/* Member k's section prefixes: "model" and "rng.model" for member 0 (the
+ * names a single model always had), "model<k>" and "rng.model<k>" after. */
+static void member_prefixes(int k, char *model, char *rng, size_t size)
 {
-    char member[16] = "model";
-    if (k > 0)
-        snprintf(member, sizeof member, "model%d", k);
-    snprintf(buf, size, "%s%s.%s", rng ? "rng." : "", member, what);
-    return buf;
+    if (k > 0) {
+        snprintf(model, size, "model%d", k);
+        snprintf(rng, size, "rng.model%d", k);
+    } else {
+        snprintf(model, size, "model");
+        snprintf(rng, size, "rng.model");
+    }
 }
 
 static int save_member(cdrl_ckpt_writer *w, const cdrl_dynamics_model *m, int k, cdrl_error *err)
 {
-    char s[64];
-    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
-    for (int l = 0; l < m->net->n_layers; l++)
-        layer_rng[l] = m->net->layers[l].rng;
-    int shape[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
-    long adam_t = m->adam.t;
-    size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim;
-    int rc;
-    if ((rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "shape"), shape, sizeof shape, err)) ||
-        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "params"), m->net->params,
-                            sizeof(float) * m->net->n_params, err)) ||
-        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "adam.state"), m->adam.state,
-                            sizeof(float) * 2 * m->adam.n, err)) ||
-        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "adam.t"), &adam_t, sizeof adam_t, err)) ||
-        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 0, k, "norm"), m->norm, sizeof(float) * norm, err)) ||
-        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 1, k, "batches"), &m->rng, sizeof m->rng, err)) ||
-        (rc = cdrl_ckpt_add(w, section(s, sizeof s, 1, k, "layers"), layer_rng,
-                            sizeof(cdrl_rng) * m->net->n_layers, err)))
-        return rc;
-    return 0;
+    char model[32], rng[32];
+    member_prefixes(k, model, rng, sizeof model);
+    return cdrl_dynamics_save(m, w, model, rng, err);
 }
 
 /* Member 0 is saved in the order a single model always was: its shape
@@ -79,32 +64,9 @@ done:
 
 static int load_member(cdrl_ckpt *ck, const char *path, cdrl_dynamics_model *m, int k, cdrl_error *err)
 {
-    char s[64];
-    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
-    int shape[3], want[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
-    long adam_t;
-    size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim;
-    int rc;
-    if ((rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "shape"), shape, sizeof shape, err)))
-        return rc;
-    if (memcmp(shape, want, sizeof shape) != 0)
-        return cdrl_errorf(err, CDRL_ECORRUPT, "%s: model shape (inputs %d, params %d, layers %d) differs "
-                           "from the config's (%d, %d, %d)", path, shape[0], shape[1], shape[2], want[0],
-                           want[1], want[2]);
-    if ((rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "params"), m->net->params,
-                             sizeof(float) * m->net->n_params, err)) ||
-        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "adam.state"), m->adam.state,
-                             sizeof(float) * 2 * m->adam.n, err)) ||
-        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "adam.t"), &adam_t, sizeof adam_t, err)) ||
-        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 0, k, "norm"), m->norm, sizeof(float) * norm, err)) ||
-        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 1, k, "batches"), &m->rng, sizeof m->rng, err)) ||
-        (rc = cdrl_ckpt_read(ck, section(s, sizeof s, 1, k, "layers"), layer_rng,
-                             sizeof(cdrl_rng) * m->net->n_layers, err)))
-        return rc;
-    m->adam.t = adam_t;
-    for (int l = 0; l < m->net->n_layers; l++)
-        m->net->layers[l].rng = layer_rng[l];
-    return 0;
+    char model[32], rng[32];
+    member_prefixes(k, model, rng, sizeof model);
+    return cdrl_dynamics_load(m, ck, path, model, rng, err);
 }
 
 int mb_load(void *self, const char *path, uint64_t hash, cdrl_run_rows *rows, cdrl_error *err)

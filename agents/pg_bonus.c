@@ -284,27 +284,18 @@ int pg_bonus_watch(const pg_bonus *b, cdrl_run_watch *out)
 
 /* ---- Checkpoint ----------------------------------------------------------------- */
 
-/* The sections, in one table so that save and load cannot disagree. */
+/* The replay buffer's sections after the model's, in one table so that
+ * save and load cannot disagree. */
 typedef struct {
     const char *name;
     void *data;
     size_t size;
 } section;
 
-static int sections(const pg_bonus *b, int64_t rows, int64_t *adam_t, cdrl_rng *layer_rng,
-                    int *shape, section *out)
+static int buffer_sections(const pg_bonus *b, int64_t rows, section *out)
 {
-    cdrl_dynamics_model *m = b->model;
     size_t D = (size_t)b->buf.obs_dim, n = (size_t)rows;
-    size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim;
     section s[] = {
-        {"bonus.model.shape", shape, sizeof(int) * 3},
-        {"bonus.model.params", m->net->params, sizeof(float) * m->net->n_params},
-        {"bonus.model.adam.state", m->adam.state, sizeof(float) * 2 * m->adam.n},
-        {"bonus.model.adam.t", adam_t, sizeof *adam_t},
-        {"bonus.model.norm", m->norm, sizeof(float) * norm},
-        {"bonus.model.rng.batches", &m->rng, sizeof m->rng},
-        {"bonus.model.rng.layers", layer_rng, sizeof(cdrl_rng) * m->net->n_layers},
         {"bonus.buffer.obs", b->buf.obs, sizeof(float) * n * D},
         {"bonus.buffer.action", b->buf.action, sizeof(float) * n * (size_t)b->stride},
         {"bonus.buffer.next_obs", b->buf.next_obs, sizeof(float) * n * D},
@@ -316,16 +307,12 @@ static int sections(const pg_bonus *b, int64_t rows, int64_t *adam_t, cdrl_rng *
 
 int pg_bonus_save(const pg_bonus *b, cdrl_ckpt_writer *w, cdrl_error *err)
 {
-    cdrl_dynamics_model *m = b->model;
-    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
-    for (int l = 0; l < m->net->n_layers; l++)
-        layer_rng[l] = m->net->layers[l].rng;
-    int64_t adam_t = m->adam.t, size = b->buf.size;
-    int shape[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
-    section s[16];
-    int n = sections(b, size, &adam_t, layer_rng, shape, s);
+    int64_t size = b->buf.size;
+    section s[4];
+    int n = buffer_sections(b, size, s);
     int rc = cdrl_ckpt_add(w, "bonus.counters", &b->c, sizeof b->c, err);
     rc = rc ? rc : cdrl_ckpt_add(w, "bonus.buffer.size", &size, sizeof size, err);
+    rc = rc ? rc : cdrl_dynamics_save(b->model, w, "bonus.model", "bonus.model.rng", err);
     for (int i = 0; i < n && !rc; i++)
         rc = cdrl_ckpt_add(w, s[i].name, s[i].data, s[i].size, err);
     return rc;
@@ -333,31 +320,19 @@ int pg_bonus_save(const pg_bonus *b, cdrl_ckpt_writer *w, cdrl_error *err)
 
 int pg_bonus_load(pg_bonus *b, const cdrl_ckpt *ck, cdrl_error *err)
 {
-    cdrl_dynamics_model *m = b->model;
-    cdrl_rng layer_rng[CDRL_MLP_MAX_LAYERS];
-    int64_t adam_t = 0, size = 0;
-    int shape[3], want[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
+    int64_t size = 0;
     int rc = cdrl_ckpt_read(ck, "bonus.counters", &b->c, sizeof b->c, err);
     rc = rc ? rc : cdrl_ckpt_read(ck, "bonus.buffer.size", &size, sizeof size, err);
     if (!rc && (size < 0 || b->c.fits < 0))
         rc = cdrl_errorf(err, CDRL_ECORRUPT, "checkpoint: bonus counters out of range");
     rc = rc ? rc : cdrl_replay_buffer_reserve(&b->buf, size, err);
-    if (rc)
-        return rc;
-    section s[16];
-    int n = sections(b, size, &adam_t, layer_rng, shape, s);
-    for (int i = 0; i < n && !rc; i++) {
+    rc = rc ? rc : cdrl_dynamics_load(b->model, ck, "checkpoint", "bonus.model", "bonus.model.rng", err);
+    section s[4];
+    int n = buffer_sections(b, size, s);
+    for (int i = 0; i < n && !rc; i++)
         rc = cdrl_ckpt_read(ck, s[i].name, s[i].data, s[i].size, err);
-        if (!rc && i == 0 && memcmp(shape, want, sizeof shape) != 0)
-            rc = cdrl_errorf(err, CDRL_ECORRUPT, "checkpoint: bonus model shape (inputs %d, params %d, "
-                             "layers %d) differs from the config's (%d, %d, %d)", shape[0], shape[1],
-                             shape[2], want[0], want[1], want[2]);
-    }
     if (rc)
         return rc;
     b->buf.size = size;
-    m->adam.t = (long)adam_t;
-    for (int l = 0; l < m->net->n_layers; l++)
-        m->net->layers[l].rng = layer_rng[l];
     return 0;
 }
