@@ -115,6 +115,26 @@ static float loss_at(loss_case *c, float clip, float entropy, int zero_grad)
     return st.loss;
 }
 
+/* Every layer's kernel and, with Concrete dropout, every p_logit (the
+ * policy nets here have two) got a gradient: nothing between the loss and
+ * the parameters is detached. */
+static void assert_every_layer_learns(const cdrl_mlp *net, cdrl_dropout_kind kind)
+{
+    int concrete_layers = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        const cdrl_mlp_layer *L = &net->layers[l];
+        double norm = 0;
+        for (int k = 0; k < L->n_in * L->n_out; k++)
+            norm += fabs(L->dweight[k]);
+        assert_true(norm > 1e-4);
+        if (L->dp_logit) {
+            concrete_layers++;
+            assert_true(fabs(*L->dp_logit) > 1e-6);
+        }
+    }
+    assert_int_equal(concrete_layers, kind == CDRL_DROPOUT_CONCRETE ? 2 : 0);
+}
+
 /* Every parameter's analytic gradient against a central difference of the
  * loss, with the dropout noise held. */
 static void check_gradient(cdrl_dropout_kind kind, float clip)
@@ -136,21 +156,7 @@ static void check_gradient(cdrl_dropout_kind kind, float clip)
         numeric[i] = (up - down) / (2.0 * h);
     }
     assert_true(all_close("dloss/dparams", analytic, numeric, (int)n, 2e-3, 3e-2));
-    /* Every layer's kernel and, with Concrete dropout, every p_logit gets a
-     * gradient: nothing between the loss and the parameters is detached. */
-    int concrete_layers = 0;
-    for (int l = 0; l < c.net->n_layers; l++) {
-        const cdrl_mlp_layer *L = &c.net->layers[l];
-        double norm = 0;
-        for (int k = 0; k < L->n_in * L->n_out; k++)
-            norm += fabs(L->dweight[k]);
-        assert_true(norm > 1e-4);
-        if (L->dp_logit) {
-            concrete_layers++;
-            assert_true(fabs(*L->dp_logit) > 1e-6);
-        }
-    }
-    assert_int_equal(concrete_layers, kind == CDRL_DROPOUT_CONCRETE ? 2 : 0);
+    assert_every_layer_learns(c.net, kind);
     free(analytic);
     free(numeric);
     loss_case_free(&c);
@@ -475,19 +481,7 @@ static void check_gauss_gradient(cdrl_dropout_kind kind, float clip)
         numeric[i] = (up - down) / (2.0 * h);
     }
     assert_true(all_close("dloss/d(params, log_std)", analytic, numeric, (int)total, 2e-3, 3e-2));
-    int concrete_layers = 0;
-    for (int l = 0; l < c.net->n_layers; l++) {
-        const cdrl_mlp_layer *L = &c.net->layers[l];
-        double norm = 0;
-        for (int k = 0; k < L->n_in * L->n_out; k++)
-            norm += fabs(L->dweight[k]);
-        assert_true(norm > 1e-4);
-        if (L->dp_logit) {
-            concrete_layers++;
-            assert_true(fabs(*L->dp_logit) > 1e-6);
-        }
-    }
-    assert_int_equal(concrete_layers, kind == CDRL_DROPOUT_CONCRETE ? 2 : 0);
+    assert_every_layer_learns(c.net, kind);
     assert_true(fabs(c.dlog_std[0]) > 1e-4 && fabs(c.dlog_std[1]) > 1e-4);
     free(analytic);
     free(numeric);
