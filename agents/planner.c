@@ -13,6 +13,10 @@
  * blended this much with uniform so CEM can still change its mind. */
 #define WARM_START_KEEP 0.5f
 
+/* The most discrete actions the planner takes: its per-action tallies live
+ * on the stack. */
+enum { MAX_ACTIONS = 64 };
+
 static int check_spec(const cdrl_planner_spec *s, const cdrl_env_spec *env, cdrl_error *err)
 {
     if (env->action_dim > 0) {
@@ -28,9 +32,9 @@ static int check_spec(const cdrl_planner_spec *s, const cdrl_env_spec *env, cdrl
             if (!(env->action_high[d] > env->action_low[d]) || !isfinite(env->action_high[d] - env->action_low[d]))
                 return cdrl_errorf(err, CDRL_EUNAVAIL, "planner: env %s's action %d has no finite "
                                    "bounds [%g, %g]", env->name, d, env->action_low[d], env->action_high[d]);
-    } else if (env->action_count < 2 || env->action_count > 64) {
+    } else if (env->action_count < 2 || env->action_count > MAX_ACTIONS) {
         return cdrl_errorf(err, CDRL_EUNAVAIL, "planner: env %s has %d discrete actions; the planner "
-                           "plans 2 to 64", env->name, env->action_count);
+                           "plans 2 to %d", env->name, env->action_count, MAX_ACTIONS);
     }
     if (s->method != CDRL_PLAN_CEM && s->method != CDRL_PLAN_RANDOM)
         return cdrl_errorf(err, CDRL_EINVAL, "planner: method %d is neither CEM nor random shooting",
@@ -166,7 +170,7 @@ static void sample_candidates(cdrl_planner *pl)
     cdrl_rng_fill_uniform_f(&pl->rng, pl->uniforms, (size_t)C * H);
     for (int t = 0; t < H; t++) {
         const float *p = pl->probs + (size_t)t * A;
-        float below[64], acc = 0.0f;
+        float below[MAX_ACTIONS], acc = 0.0f;
         for (int k = 0; k < A - 1; k++)
             below[k] = acc += p[k];
         for (int c = 0; c < C; c++) {
@@ -201,7 +205,7 @@ static int split_groups(cdrl_planner *pl, int t, int G, const int *lo, const int
             }
             continue;
         }
-        int count[64] = {0}, at[64];
+        int count[MAX_ACTIONS] = {0}, at[MAX_ACTIONS];
         for (int i = lo[g]; i < hi[g]; i++)
             count[pl->seqs[(size_t)pl->perm[i] * H + t]]++;
         for (int k = 0, from = lo[g]; k < A; from += count[k++]) {
@@ -408,7 +412,7 @@ static void refit(cdrl_planner *pl)
     int H = pl->spec.horizon, A = pl->action_count, E = pl->spec.elites;
     float keep = (float)pl->spec.smoothing;
     for (int t = 0; t < H; t++) {
-        float freq[64] = {0};
+        float freq[MAX_ACTIONS] = {0};
         for (int e = 0; e < E; e++)
             freq[pl->seqs[(size_t)pl->order[e] * H + t]] += 1.0f / (float)E;
         float *p = pl->probs + (size_t)t * A;
@@ -438,8 +442,8 @@ int cdrl_planner_act(cdrl_planner *pl, const cdrl_planner_model *model, const do
     int rounds = pl->spec.method == CDRL_PLAN_CEM ? pl->spec.iterations : 1;
     double best = -HUGE_VAL, best_mean = 0.0, best_spread = 0.0;
     int best_first = 0;
-    double first_sum[64] = {0}, first_count[64] = {0};
-    double first_mean[64] = {0}, first_spread[64] = {0};
+    double first_sum[MAX_ACTIONS] = {0}, first_count[MAX_ACTIONS] = {0};
+    double first_mean[MAX_ACTIONS] = {0}, first_spread[MAX_ACTIONS] = {0};
     if (pl->spec.method == CDRL_PLAN_RANDOM)
         cdrl_planner_reset(pl);
     pl->stepped = 0;
