@@ -772,20 +772,14 @@ int cdrl_dynamics_parse_angles(const char *text, cdrl_dynamics_spec *spec, cdrl_
 
 /* ---- Checkpoint ----------------------------------------------------------------- */
 
-/* The sections, in one table so that save and load cannot disagree; names
- * are written into names[7][96]. */
-typedef struct {
-    const char *name;
-    void *data;
-    size_t size;
-} model_section;
-
+/* The model's sections, one table for save and load; their names are
+ * written into names. */
 static int model_sections(const cdrl_dynamics_model *m, const char *prefix, const char *rng_prefix,
                           int *shape, int64_t *adam_t, cdrl_rng *layer_rng, char names[][96],
-                          model_section *out)
+                          cdrl_ckpt_section *out)
 {
     size_t norm = 2 * (size_t)m->n_inputs + 2 * (size_t)m->spec.obs_dim;
-    model_section s[] = {
+    cdrl_ckpt_section s[] = {
         {"shape", shape, sizeof(int) * 3},
         {"params", m->net->params, sizeof(float) * m->net->n_params},
         {"adam.state", m->adam.state, sizeof(float) * 2 * m->adam.n},
@@ -812,11 +806,9 @@ int cdrl_dynamics_save(const cdrl_dynamics_model *m, cdrl_ckpt_writer *w, const 
     int shape[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
     int64_t adam_t = m->adam.t;
     char names[7][96];
-    model_section s[7];
-    int n = model_sections(m, prefix, rng_prefix, shape, &adam_t, layer_rng, names, s), rc = 0;
-    for (int i = 0; i < n && !rc; i++)
-        rc = cdrl_ckpt_add(w, s[i].name, s[i].data, s[i].size, err);
-    return rc;
+    cdrl_ckpt_section s[7];
+    int n = model_sections(m, prefix, rng_prefix, shape, &adam_t, layer_rng, names, s);
+    return cdrl_ckpt_add_sections(w, s, n, err);
 }
 
 int cdrl_dynamics_load(cdrl_dynamics_model *m, const cdrl_ckpt *ck, const char *where, const char *prefix,
@@ -826,17 +818,16 @@ int cdrl_dynamics_load(cdrl_dynamics_model *m, const cdrl_ckpt *ck, const char *
     int shape[3], want[3] = {m->n_inputs, (int)m->net->n_params, m->net->n_layers};
     int64_t adam_t = 0;
     char names[7][96];
-    model_section s[7];
-    int n = model_sections(m, prefix, rng_prefix, shape, &adam_t, layer_rng, names, s), rc = 0;
+    cdrl_ckpt_section s[7];
+    int n = model_sections(m, prefix, rng_prefix, shape, &adam_t, layer_rng, names, s);
     /* the shape first: the other sizes are the config's, and would only
      * report a size mismatch */
-    for (int i = 0; i < n && !rc; i++) {
-        rc = cdrl_ckpt_read(ck, s[i].name, s[i].data, s[i].size, err);
-        if (!rc && i == 0 && memcmp(shape, want, sizeof shape) != 0)
-            rc = cdrl_errorf(err, CDRL_ECORRUPT, "%s: %s shape (inputs %d, params %d, layers %d) differs "
-                             "from the config's (%d, %d, %d)", where, prefix, shape[0], shape[1], shape[2],
-                             want[0], want[1], want[2]);
-    }
+    int rc = cdrl_ckpt_read_sections(ck, s, 1, err);
+    if (!rc && memcmp(shape, want, sizeof shape) != 0)
+        rc = cdrl_errorf(err, CDRL_ECORRUPT, "%s: %s shape (inputs %d, params %d, layers %d) differs "
+                         "from the config's (%d, %d, %d)", where, prefix, shape[0], shape[1], shape[2],
+                         want[0], want[1], want[2]);
+    rc = rc ? rc : cdrl_ckpt_read_sections(ck, s + 1, n - 1, err);
     if (rc)
         return rc;
     m->adam.t = (long)adam_t;

@@ -284,18 +284,11 @@ int pg_bonus_watch(const pg_bonus *b, cdrl_run_watch *out)
 
 /* ---- Checkpoint ----------------------------------------------------------------- */
 
-/* The replay buffer's sections after the model's, in one table so that
- * save and load cannot disagree. */
-typedef struct {
-    const char *name;
-    void *data;
-    size_t size;
-} section;
-
-static int buffer_sections(const pg_bonus *b, int64_t rows, section *out)
+/* The replay buffer's sections, after the model's: one table for save and load. */
+static int buffer_sections(const pg_bonus *b, int64_t rows, cdrl_ckpt_section *out)
 {
     size_t D = (size_t)b->buf.obs_dim, n = (size_t)rows;
-    section s[] = {
+    cdrl_ckpt_section s[] = {
         {"bonus.buffer.obs", b->buf.obs, sizeof(float) * n * D},
         {"bonus.buffer.action", b->buf.action, sizeof(float) * n * (size_t)b->stride},
         {"bonus.buffer.next_obs", b->buf.next_obs, sizeof(float) * n * D},
@@ -308,14 +301,12 @@ static int buffer_sections(const pg_bonus *b, int64_t rows, section *out)
 int pg_bonus_save(const pg_bonus *b, cdrl_ckpt_writer *w, cdrl_error *err)
 {
     int64_t size = b->buf.size;
-    section s[4];
+    cdrl_ckpt_section s[4];
     int n = buffer_sections(b, size, s);
     int rc = cdrl_ckpt_add(w, "bonus.counters", &b->c, sizeof b->c, err);
     rc = rc ? rc : cdrl_ckpt_add(w, "bonus.buffer.size", &size, sizeof size, err);
     rc = rc ? rc : cdrl_dynamics_save(b->model, w, "bonus.model", "bonus.model.rng", err);
-    for (int i = 0; i < n && !rc; i++)
-        rc = cdrl_ckpt_add(w, s[i].name, s[i].data, s[i].size, err);
-    return rc;
+    return rc ? rc : cdrl_ckpt_add_sections(w, s, n, err);
 }
 
 int pg_bonus_load(pg_bonus *b, const cdrl_ckpt *ck, cdrl_error *err)
@@ -327,10 +318,9 @@ int pg_bonus_load(pg_bonus *b, const cdrl_ckpt *ck, cdrl_error *err)
         rc = cdrl_errorf(err, CDRL_ECORRUPT, "checkpoint: bonus counters out of range");
     rc = rc ? rc : cdrl_replay_buffer_reserve(&b->buf, size, err);
     rc = rc ? rc : cdrl_dynamics_load(b->model, ck, "checkpoint", "bonus.model", "bonus.model.rng", err);
-    section s[4];
+    cdrl_ckpt_section s[4];
     int n = buffer_sections(b, size, s);
-    for (int i = 0; i < n && !rc; i++)
-        rc = cdrl_ckpt_read(ck, s[i].name, s[i].data, s[i].size, err);
+    rc = rc ? rc : cdrl_ckpt_read_sections(ck, s, n, err);
     if (rc)
         return rc;
     b->buf.size = size;

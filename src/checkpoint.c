@@ -417,3 +417,19 @@ const char *cdrl_ckpt_section_name(const cdrl_ckpt *ck, int i)
 {
     return i >= 0 && i < ck->n_sections ? ck->sections[i].name : NULL;
 }
+
+int cdrl_ckpt_add_sections(cdrl_ckpt_writer *w, const cdrl_ckpt_section *sections, int n, cdrl_error *err)
+{
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++)
+        rc = cdrl_ckpt_add(w, sections[i].name, sections[i].data, sections[i].size, err);
+    return rc;
+}
+
+int cdrl_ckpt_read_sections(const cdrl_ckpt *ck, const cdrl_ckpt_section *sections, int n, cdrl_error *err)
+{
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++)
+        rc = cdrl_ckpt_read(ck, sections[i].name, sections[i].data, sections[i].size, err);
+    return rc;
+}

@@ -247,6 +247,41 @@ static void test_size_and_config_mismatch(void **state)
     free(b);
 }
 
+/* A table of sections written by add_sections reads back by read_sections,
+ * in order; the first missing section stops the read with its error, and
+ * the sections before it are read. */
+static void test_section_tables(void **state)
+{
+    (void)state;
+    int a[3] = {1, 2, 3};
+    double b = 2.5;
+    cdrl_ckpt_section out[] = {{"a", a, sizeof a}, {"b", &b, sizeof b}};
+    cdrl_ckpt_writer *w;
+    cdrl_error err;
+    assert_int_equal(cdrl_ckpt_writer_create("pg", HASH, &w, &err), 0);
+    assert_int_equal(cdrl_ckpt_add_sections(w, out, 2, &err), 0);
+    void *bytes;
+    size_t size;
+    assert_int_equal(cdrl_ckpt_serialize(w, &bytes, &size, &err), 0);
+    assert_int_equal(cdrl_ckpt_add_sections(w, out, 1, &err), CDRL_EINVAL); /* "a" again */
+    cdrl_ckpt_writer_free(w);
+    cdrl_ckpt *ck;
+    assert_int_equal(cdrl_ckpt_open_memory(bytes, size, "ck.bin", &ck, &err), 0);
+    assert_int_equal(cdrl_ckpt_section_count(ck), 2);
+    int a2[3] = {0};
+    double b2 = 0;
+    cdrl_ckpt_section in[] = {{"a", a2, sizeof a2}, {"b", &b2, sizeof b2}, {"c", &b2, sizeof b2}};
+    assert_int_equal(cdrl_ckpt_read_sections(ck, in, 2, &err), 0);
+    assert_memory_equal(a2, a, sizeof a);
+    assert_true(b2 == 2.5);
+    memset(a2, 0, sizeof a2);
+    assert_int_equal(cdrl_ckpt_read_sections(ck, in, 3, &err), CDRL_ECORRUPT);
+    assert_string_equal(err.msg, "checkpoint has no section 'c'");
+    assert_memory_equal(a2, a, sizeof a);
+    cdrl_ckpt_free(ck);
+    free(bytes);
+}
+
 static void test_writer_rejects_bad_names(void **state)
 {
     (void)state;
@@ -311,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_wrong_magic_and_version),
         cmocka_unit_test(test_malformed_bodies),
         cmocka_unit_test(test_size_and_config_mismatch),
+        cmocka_unit_test(test_section_tables),
         cmocka_unit_test(test_writer_rejects_bad_names),
         cmocka_unit_test(test_commit_and_open_file),
     };

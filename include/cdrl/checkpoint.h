@@ -62,6 +62,18 @@ int cdrl_ckpt_writer_create(const char *kind, uint64_t config_hash, cdrl_ckpt_wr
 int cdrl_ckpt_add(cdrl_ckpt_writer *w, const char *name, const void *data, size_t size,
                   cdrl_error *err);
 
+/* A section as data: an agent lists its sections in one table that both its
+ * save (cdrl_ckpt_add_sections) and its load (cdrl_ckpt_read_sections)
+ * walk, so the two cannot disagree on names, order or sizes. */
+typedef struct {
+    const char *name;
+    void *data;
+    size_t size;
+} cdrl_ckpt_section;
+
+/* cdrl_ckpt_add of each of the n sections, in order; stops at the first error. */
+int cdrl_ckpt_add_sections(cdrl_ckpt_writer *w, const cdrl_ckpt_section *sections, int n, cdrl_error *err);
+
 /* Writes the checkpoint to `path` atomically: a temporary file in the same
  * directory, fsync, rename over `path`, fsync of the directory. If anything
  * fails the previous file at `path` is left as it was. The writer can be
@@ -111,6 +123,9 @@ int cdrl_ckpt_has(const cdrl_ckpt *ck, const char *name);
  * CDRL_ECORRUPT "section 'policy.params' holds 1024 bytes, expected 2048:
  * mismatched network shapes or state sizes". */
 int cdrl_ckpt_read(const cdrl_ckpt *ck, const char *name, void *dst, size_t size, cdrl_error *err);
+
+/* cdrl_ckpt_read of each of the n sections, in order; stops at the first error. */
+int cdrl_ckpt_read_sections(const cdrl_ckpt *ck, const cdrl_ckpt_section *sections, int n, cdrl_error *err);
 
 /* Points *data at section `name` (owned by ck, valid until cdrl_ckpt_free)
  * and sets *size, for sections whose size varies (a replay buffer). Missing
